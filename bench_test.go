@@ -1,0 +1,92 @@
+package teomq_test
+
+import (
+	"context"
+	"fmt"
+	"sync"
+	"testing"
+
+	"github.com/teonet-go/teomq"
+)
+
+// BenchmarkRequest measures request/reply round trips through a broker on
+// loopback with 128 B payloads.
+func BenchmarkRequest(b *testing.B) {
+	for _, bc := range []struct {
+		clients, consumers int
+		durability         teomq.Durability
+	}{
+		{1, 1, teomq.DurabilityMemory},
+		{64, 2, teomq.DurabilityMemory},
+		{64, 2, teomq.DurabilitySync},
+	} {
+		b.Run(fmt.Sprintf("clients=%d/consumers=%d/%s", bc.clients, bc.consumers, bc.durability), func(b *testing.B) {
+			br := mustStartBroker(b, teomq.BrokerConfig{Durability: bc.durability})
+			for range bc.consumers {
+				c := mustConnect(b, br)
+				if _, err := c.Subscribe("bench", echo, teomq.Concurrency(64)); err != nil {
+					b.Fatal(err)
+				}
+			}
+			p := mustConnect(b, br)
+			payload := make([]byte, 128)
+			ctx := context.Background()
+			b.ReportAllocs()
+			b.ResetTimer()
+			var wg sync.WaitGroup
+			per := (b.N + bc.clients - 1) / bc.clients
+			for range bc.clients {
+				wg.Add(1)
+				go func() {
+					defer wg.Done()
+					for range per {
+						if _, err := p.Request(ctx, "bench", payload); err != nil {
+							b.Error(err)
+							return
+						}
+					}
+				}()
+			}
+			wg.Wait()
+			b.ReportMetric(float64(per*bc.clients)/b.Elapsed().Seconds(), "req/s")
+		})
+	}
+}
+
+// BenchmarkSend measures confirmed publishes from concurrent producers.
+func BenchmarkSend(b *testing.B) {
+	for _, bc := range []struct {
+		producers  int
+		durability teomq.Durability
+	}{
+		{1, teomq.DurabilityMemory},
+		{64, teomq.DurabilityMemory},
+		{1, teomq.DurabilitySync},
+		{64, teomq.DurabilitySync},
+	} {
+		b.Run(fmt.Sprintf("producers=%d/%s", bc.producers, bc.durability), func(b *testing.B) {
+			br := mustStartBroker(b, teomq.BrokerConfig{Durability: bc.durability, MaxQueueLen: 1 << 30})
+			p := mustConnect(b, br)
+			payload := make([]byte, 128)
+			ctx := context.Background()
+			b.ReportAllocs()
+			b.ResetTimer()
+			var wg sync.WaitGroup
+			per := (b.N + bc.producers - 1) / bc.producers
+			for range bc.producers {
+				wg.Add(1)
+				go func() {
+					defer wg.Done()
+					for range per {
+						if _, err := p.Send(ctx, "bench", payload); err != nil {
+							b.Error(err)
+							return
+						}
+					}
+				}()
+			}
+			wg.Wait()
+			b.ReportMetric(float64(per*bc.producers)/b.Elapsed().Seconds(), "msg/s")
+		})
+	}
+}

@@ -1,0 +1,219 @@
+package teomq
+
+import (
+	"errors"
+	"fmt"
+	"log/slog"
+	"net"
+	"sync"
+	"time"
+
+	"github.com/teonet-go/teomq/router"
+	"github.com/teonet-go/teomq/store"
+	"github.com/teonet-go/teomq/teonet"
+)
+
+// Broker accepts producers and consumers, keeps per-command queues in its
+// store and routes messages and answers between them.
+//
+// A Broker is safe for concurrent use. Its state lives in one router guarded
+// by one mutex; connection goroutines read frames and call into it, a
+// committer goroutine group-commits publishes to the store, and a ticker
+// goroutine drives leases and deadlines.
+type Broker struct {
+	cfg   BrokerConfig
+	log   *slog.Logger
+	node  *teonet.Node
+	ln    *teonet.Listener
+	store store.Store
+
+	// inline is set for stores with nothing to sync: publishes are stored on
+	// the connection's goroutine instead of going through the committer.
+	inline  bool
+	commitQ chan *pendingPublish
+
+	mu       sync.Mutex // guards router, conns, nextConn, storeErr
+	router   *router.Router
+	conns    map[router.ConnID]*brokerConn
+	nextConn router.ConnID
+	storeErr error
+
+	exit      chan struct{} // closed by Close: stops the goroutines below
+	wg        sync.WaitGroup
+	closeOnce sync.Once
+}
+
+// NewBroker opens the broker's identity and store, restores its queues and
+// starts listening. It is listening when it returns.
+func NewBroker(cfg BrokerConfig) (*Broker, error) {
+	cfg, err := cfg.withDefaults()
+	if err != nil {
+		return nil, err
+	}
+	node, err := teonet.New(teonet.Config{
+		Name:      cfg.Name,
+		ConfigDir: cfg.ConfigDir,
+		Logger:    cfg.Logger,
+		MaxFrame:  cfg.maxFrame(),
+		KeepAlive: cfg.KeepAlive,
+	})
+	if err != nil {
+		return nil, fmt.Errorf("teomq: broker identity: %w", err)
+	}
+	b := &Broker{
+		cfg:     cfg,
+		log:     cfg.Logger.With("broker", node.Address()),
+		node:    node,
+		router:  router.New(cfg.routerConfig()),
+		conns:   make(map[router.ConnID]*brokerConn),
+		commitQ: make(chan *pendingPublish, 4096),
+		exit:    make(chan struct{}),
+	}
+	if err := b.openStore(); err != nil {
+		node.Close()
+		return nil, err
+	}
+	if err := b.restore(); err != nil {
+		b.store.Close()
+		node.Close()
+		return nil, err
+	}
+	ln, err := node.Listen(cfg.Listen)
+	if err != nil {
+		b.store.Close()
+		node.Close()
+		return nil, fmt.Errorf("teomq: broker listen on %s: %w", cfg.Listen, err)
+	}
+	b.ln = ln
+	b.wg.Add(3)
+	go b.acceptLoop() // owned by the Broker; stopped by Close
+	go b.commitLoop() // owned by the Broker; stopped by Close
+	go b.tickLoop()   // owned by the Broker; stopped by Close
+	return b, nil
+}
+
+// openStore opens the configured store.
+func (b *Broker) openStore() error {
+	switch {
+	case b.cfg.Store != nil:
+		b.store = b.cfg.Store
+		_, b.inline = b.cfg.Store.(*store.MemoryStore)
+	case b.cfg.Durability == DurabilityMemory:
+		b.store, b.inline = store.NewMemory(), true
+	default:
+		d := store.DurabilitySync
+		if b.cfg.Durability == DurabilityInterval {
+			d = store.DurabilityInterval
+		}
+		s, err := store.OpenPebble(b.cfg.DataDir, store.PebbleOptions{
+			Durability:   d,
+			SyncInterval: b.cfg.SyncInterval,
+			Logger:       b.cfg.Logger,
+		})
+		if err != nil {
+			return fmt.Errorf("teomq: open store in %s: %w", b.cfg.DataDir, err)
+		}
+		b.store = s
+	}
+	return nil
+}
+
+// Address returns the broker's 35-character Teonet address.
+func (b *Broker) Address() string { return b.node.Address() }
+
+// Endpoint returns "ADDRESS@host:port", which clients on any machine can
+// connect to.
+func (b *Broker) Endpoint() string { return b.ln.Endpoint() }
+
+// Addr returns the broker's listening address.
+func (b *Broker) Addr() net.Addr { return b.ln.Addr() }
+
+// Health returns nil while the broker can store messages, or the store
+// error that stops it.
+func (b *Broker) Health() error {
+	b.mu.Lock()
+	defer b.mu.Unlock()
+	return b.storeErr
+}
+
+// Close stops the broker: it stops listening, drops every connection (their
+// unanswered deliveries stay stored and are redelivered after a restart)
+// and closes the store. Safe to call twice.
+func (b *Broker) Close() error {
+	var err error
+	b.closeOnce.Do(func() {
+		close(b.exit)
+		b.ln.Close()
+		b.mu.Lock()
+		conns := make([]*brokerConn, 0, len(b.conns))
+		for _, c := range b.conns {
+			conns = append(conns, c)
+		}
+		b.mu.Unlock()
+		for _, c := range conns {
+			c.ch.Close()
+		}
+		b.wg.Wait()
+		err = b.store.Close()
+		b.node.Close()
+	})
+	return err
+}
+
+// acceptLoop accepts channels until the listener closes.
+func (b *Broker) acceptLoop() {
+	defer b.wg.Done()
+	for {
+		ch, err := b.ln.Accept()
+		if err != nil {
+			if errors.Is(err, net.ErrClosed) {
+				return
+			}
+			select {
+			case <-b.exit:
+				return
+			default:
+			}
+			b.log.Warn("teomq: accept", "err", err)
+			continue
+		}
+		b.mu.Lock()
+		select {
+		case <-b.exit: // Close took its snapshot of conns already
+			b.mu.Unlock()
+			ch.Close()
+			return
+		default:
+		}
+		b.nextConn++
+		c := &brokerConn{b: b, id: b.nextConn, ch: ch, addr: ch.PeerAddress()}
+		b.conns[c.id] = c
+		b.exec(b.router.Connect(time.Now(), c.id, c.addr))
+		b.mu.Unlock()
+		b.wg.Add(1)
+		go c.serve() // owned by the Broker; stopped by closing ch (Close)
+	}
+}
+
+// tickLoop drives the router's timers: leases, retry delays, deadlines and
+// expiries.
+func (b *Broker) tickLoop() {
+	defer b.wg.Done()
+	t := time.NewTicker(tickInterval)
+	defer t.Stop()
+	for {
+		select {
+		case <-b.exit:
+			return
+		case now := <-t.C:
+			b.mu.Lock()
+			if next := b.router.NextDeadline(); !next.IsZero() && !next.After(now) {
+				b.exec(b.router.Tick(now))
+			}
+			b.mu.Unlock()
+		}
+	}
+}
+
+// tickInterval is the resolution of leases, retry delays and deadlines.
+const tickInterval = 20 * time.Millisecond

@@ -1,0 +1,175 @@
+package teomq
+
+import (
+	"fmt"
+	"log/slog"
+	"os"
+	"path/filepath"
+	"time"
+
+	"github.com/teonet-go/teomq/router"
+	"github.com/teonet-go/teomq/store"
+)
+
+// Default broker settings.
+const (
+	// DefaultBrokerName is the identity name of a broker that names none.
+	DefaultBrokerName = "teomq-broker"
+	// DefaultListen is the broker's Teonet listening address.
+	DefaultListen = ":7050"
+	// DefaultMaxMessageSize is the largest payload a broker accepts.
+	DefaultMaxMessageSize = 1 << 20
+	// DefaultSyncInterval is how often DurabilityInterval syncs the disk.
+	DefaultSyncInterval = 10 * time.Millisecond
+)
+
+// Durability says when the broker confirms a published message.
+type Durability string
+
+// Durability modes.
+const (
+	// DurabilitySync confirms a message only after it is fsync'd to disk;
+	// concurrent publishes share one fsync (group commit). A confirmed
+	// message survives a broker crash and a power cut. The default.
+	DurabilitySync Durability = "sync"
+	// DurabilityInterval confirms a message once it is written to the
+	// operating system; the disk is synced every SyncInterval. A confirmed
+	// message survives a broker crash, but a power cut may lose the last
+	// interval's messages.
+	DurabilityInterval Durability = "interval"
+	// DurabilityMemory keeps messages in memory only: a broker restart
+	// loses them.
+	DurabilityMemory Durability = "memory"
+)
+
+// ParseDurability parses "sync", "interval" or "memory".
+func ParseDurability(s string) (Durability, error) {
+	switch d := Durability(s); d {
+	case DurabilitySync, DurabilityInterval, DurabilityMemory:
+		return d, nil
+	}
+	return "", fmt.Errorf("%w: durability %q: want sync, interval or memory", ErrBadConfig, s)
+}
+
+// BrokerConfig configures a Broker. The zero value of each field takes its
+// default.
+type BrokerConfig struct {
+	// Name is the application short name: it selects the broker's identity
+	// (and so its address) and its default data directory.
+	Name string
+	// ConfigDir replaces os.UserConfigDir(): the identity lives in
+	// ConfigDir/teonet/Name/, and the address book in ConfigDir/teonet/peers/.
+	ConfigDir string
+	// Listen is the Teonet "host:port" to listen on; "127.0.0.1:0" picks a
+	// free port. Default DefaultListen.
+	Listen string
+	// DataDir holds the message store. Default ConfigDir/teonet/Name/data.
+	DataDir string
+	// Durability says when a publish is confirmed. Default DurabilitySync.
+	Durability Durability
+	// SyncInterval is DurabilityInterval's sync period.
+	SyncInterval time.Duration
+	// Store, when set, is used instead of opening one from DataDir and
+	// Durability; the broker closes it on Close.
+	Store store.Store
+
+	// MaxMessageSize is the largest payload accepted.
+	MaxMessageSize int
+	// MaxQueueLen is the most messages a command may hold before publishes
+	// fail with ErrQueueFull.
+	MaxQueueLen int
+	// Lease is how long a consumer has to answer before the message is
+	// redelivered; handlers can extend it with ExtendLease.
+	Lease time.Duration
+	// MaxDeliveries is how many times a message is delivered before it
+	// moves to the command's dead-letter queue.
+	MaxDeliveries int
+	// DedupWindow is how long the broker remembers a message ID.
+	DedupWindow time.Duration
+	// MailboxTTL is how long an answer waits for its disconnected producer.
+	MailboxTTL time.Duration
+	// KeepAlive is the idle interval after which a connection is probed; a
+	// peer silent for three intervals is dropped.
+	KeepAlive time.Duration
+
+	// Logger receives the broker's logs. Default slog.Default().
+	Logger *slog.Logger
+	// OnPublish, when set, is called for every message stored, with the
+	// command's queue length after it. It runs with the broker's state
+	// locked: keep it short.
+	OnPublish func(PublishInfo)
+}
+
+// PublishInfo describes a stored message, for BrokerConfig.OnPublish.
+type PublishInfo struct {
+	ID       MessageID
+	Command  string
+	From     string
+	Data     []byte // read only
+	QueueLen int
+}
+
+// withDefaults fills in defaults and validates.
+func (cfg BrokerConfig) withDefaults() (BrokerConfig, error) {
+	if cfg.Name == "" {
+		cfg.Name = DefaultBrokerName
+	}
+	if cfg.ConfigDir == "" {
+		dir, err := os.UserConfigDir()
+		if err != nil {
+			return cfg, fmt.Errorf("%w: no ConfigDir and no user config dir: %w", ErrBadConfig, err)
+		}
+		cfg.ConfigDir = dir
+	}
+	if cfg.Listen == "" {
+		cfg.Listen = DefaultListen
+	}
+	if cfg.DataDir == "" {
+		cfg.DataDir = filepath.Join(cfg.ConfigDir, "teonet", cfg.Name, "data")
+	}
+	if cfg.Durability == "" {
+		cfg.Durability = DurabilitySync
+	}
+	if _, err := ParseDurability(string(cfg.Durability)); err != nil {
+		return cfg, err
+	}
+	if cfg.SyncInterval <= 0 {
+		cfg.SyncInterval = DefaultSyncInterval
+	}
+	if cfg.MaxMessageSize <= 0 {
+		cfg.MaxMessageSize = DefaultMaxMessageSize
+	}
+	if cfg.Logger == nil {
+		cfg.Logger = slog.Default()
+	}
+	for _, v := range []struct {
+		name string
+		bad  bool
+	}{
+		{"MaxQueueLen", cfg.MaxQueueLen < 0},
+		{"MaxDeliveries", cfg.MaxDeliveries < 0},
+		{"Lease", cfg.Lease < 0},
+		{"DedupWindow", cfg.DedupWindow < 0},
+		{"MailboxTTL", cfg.MailboxTTL < 0},
+	} {
+		if v.bad {
+			return cfg, fmt.Errorf("%w: %s must not be negative", ErrBadConfig, v.name)
+		}
+	}
+	return cfg, nil
+}
+
+// routerConfig is the router's share of the configuration.
+func (cfg BrokerConfig) routerConfig() router.Config {
+	return router.Config{
+		MaxQueueLen:   cfg.MaxQueueLen,
+		Lease:         cfg.Lease,
+		MaxDeliveries: cfg.MaxDeliveries,
+		DedupWindow:   cfg.DedupWindow,
+		MailboxTTL:    cfg.MailboxTTL,
+	}
+}
+
+// maxFrame is the largest frame the broker accepts: a full-size message
+// plus room for its header.
+func (cfg BrokerConfig) maxFrame() int { return cfg.MaxMessageSize + 64<<10 }

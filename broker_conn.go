@@ -1,0 +1,244 @@
+package teomq
+
+import (
+	"errors"
+	"fmt"
+	"time"
+
+	"github.com/teonet-go/teomq/router"
+	"github.com/teonet-go/teomq/teonet"
+	"github.com/teonet-go/teomq/wire"
+)
+
+// brokerConn is one authenticated peer connection of a broker.
+type brokerConn struct {
+	b    *Broker
+	id   router.ConnID
+	ch   *teonet.Channel
+	addr string // the peer's Teonet address
+}
+
+// serve reads and handles frames until the channel fails, then tells the
+// router the peer is gone (its deliveries are requeued).
+func (c *brokerConn) serve() {
+	b := c.b
+	defer b.wg.Done()
+	b.log.Debug("teomq: peer connected", "peer", c.addr, "remote", c.ch.RemoteAddr())
+	var (
+		pub wire.Publish
+		ans wire.Answer
+	)
+	for {
+		frame, err := c.ch.Recv()
+		if err != nil {
+			b.log.Debug("teomq: peer gone", "peer", c.addr, "err", err)
+			break
+		}
+		t, err := wire.PeekType(frame)
+		if err != nil {
+			c.protocolError(err, wire.ID{})
+			continue
+		}
+		switch t {
+		case wire.TypePublish:
+			if err := wire.DecodePublish(frame, &pub); err != nil {
+				c.protocolError(err, wire.ID{})
+				continue
+			}
+			c.onPublish(&pub)
+		case wire.TypeAnswer:
+			if err := wire.DecodeAnswer(frame, &ans); err != nil {
+				c.protocolError(err, wire.ID{})
+				continue
+			}
+			c.onAnswer(&ans)
+		default:
+			f, err := wire.Decode(frame)
+			if err != nil {
+				c.protocolError(err, wire.ID{})
+				continue
+			}
+			c.onFrame(f)
+		}
+	}
+	c.ch.Close()
+	b.mu.Lock()
+	delete(b.conns, c.id)
+	b.exec(b.router.Disconnect(time.Now(), c.id))
+	b.mu.Unlock()
+}
+
+// onFrame handles the less frequent frames.
+func (c *brokerConn) onFrame(f wire.Frame) {
+	b := c.b
+	now := time.Now()
+	switch f := f.(type) {
+	case *wire.Subscribe:
+		b.mu.Lock()
+		acts, err := b.router.Subscribe(now, c.id, f.SubID, f.Command, f.Group, int(f.Credit), f.Ephemeral)
+		c.send(&wire.SubAck{SubID: f.SubID, Code: routerCode(err), Message: errText(err)})
+		b.exec(acts)
+		b.mu.Unlock()
+		if err != nil {
+			b.log.Warn("teomq: subscribe refused", "peer", c.addr, "command", f.Command, "group", f.Group, "err", err)
+		} else {
+			b.log.Debug("teomq: subscribed", "peer", c.addr, "command", f.Command, "group", f.Group, "credit", f.Credit)
+		}
+	case *wire.Unsubscribe:
+		b.mu.Lock()
+		acts, err := b.router.Unsubscribe(now, c.id, f.SubID)
+		c.send(&wire.SubAck{SubID: f.SubID, Code: routerCode(err), Message: errText(err)})
+		b.exec(acts)
+		b.mu.Unlock()
+	case *wire.Credit:
+		b.mu.Lock()
+		acts, err := b.router.SetCredit(now, c.id, f.SubID, int(f.N))
+		b.exec(acts)
+		b.mu.Unlock()
+		if err != nil {
+			c.protocolError(err, wire.ID{})
+		}
+	case *wire.Touch:
+		b.mu.Lock()
+		err := b.router.Touch(now, c.id, router.ID(f.ID), int(f.Attempt), time.Duration(f.Millis)*time.Millisecond)
+		b.mu.Unlock()
+		if err != nil {
+			c.protocolError(err, f.ID)
+		}
+	case *wire.Ping:
+		c.send(&wire.Pong{Nonce: f.Nonce})
+	case *wire.Pong:
+	default:
+		c.protocolError(fmt.Errorf("%w: a client may not send %T", errForbidden, f), wire.ID{})
+	}
+}
+
+// errForbidden reports a broker-to-client frame sent by a client.
+var errForbidden = errors.New("frame not allowed from a client")
+
+// onPublish admits a message and hands it to the store.
+func (c *brokerConn) onPublish(f *wire.Publish) {
+	b := c.b
+	if len(f.Data) > b.cfg.MaxMessageSize {
+		c.confirm(f.ID, wire.CodeTooLarge, fmt.Sprintf("%d bytes, limit %d", len(f.Data), b.cfg.MaxMessageSize))
+		return
+	}
+	m := &router.Message{
+		ID:      router.ID(f.ID),
+		Command: f.Command,
+		From:    c.addr,
+		Request: f.Flags&wire.FlagRequest != 0,
+		Data:    append([]byte(nil), f.Data...),
+	}
+	if f.Deadline != 0 {
+		m.Deadline = time.UnixMilli(f.Deadline)
+	}
+	b.mu.Lock()
+	if err := b.storeErr; err != nil {
+		b.mu.Unlock()
+		c.confirm(f.ID, wire.CodeStoreFailed, err.Error())
+		return
+	}
+	acts, err := b.router.Admit(time.Now(), c.id, m)
+	if err != nil {
+		b.exec(acts)
+		b.mu.Unlock()
+		if errors.Is(err, router.ErrDuplicate) {
+			c.confirm(f.ID, wire.CodeOK, "")
+			return
+		}
+		c.confirm(f.ID, routerCode(err), err.Error())
+		return
+	}
+	b.mu.Unlock()
+	p := &pendingPublish{conn: c, msg: m}
+	if b.inline {
+		b.commit([]*pendingPublish{p})
+		return
+	}
+	select {
+	case b.commitQ <- p:
+	case <-b.exit:
+		b.mu.Lock()
+		b.router.Abort(m)
+		b.mu.Unlock()
+		c.confirm(f.ID, wire.CodeShutdown, "")
+	}
+}
+
+// onAnswer takes a consumer's answer.
+func (c *brokerConn) onAnswer(f *wire.Answer) {
+	b := c.b
+	kind := router.Reply
+	switch f.Kind {
+	case wire.AnswerError:
+		kind = router.Fail
+	case wire.AnswerRetry:
+		kind = router.Retry
+	case wire.AnswerReply:
+	default:
+		c.protocolError(fmt.Errorf("%w: answer kind %d", wire.ErrMalformed, f.Kind), f.ID)
+		return
+	}
+	data := append([]byte(nil), f.Data...)
+	b.mu.Lock()
+	acts, err := b.router.Answer(time.Now(), c.id, router.ID(f.ID), int(f.Attempt), kind, data)
+	b.exec(acts)
+	b.mu.Unlock()
+	if err != nil {
+		c.protocolError(err, f.ID)
+	}
+}
+
+// confirm sends a publish's confirm.
+func (c *brokerConn) confirm(id wire.ID, code wire.Code, msg string) {
+	c.send(&wire.Confirm{ID: id, Code: code, Message: msg})
+}
+
+// send queues a frame to the peer. A failed send means the connection is
+// gone; its read loop cleans up.
+func (c *brokerConn) send(f wire.Frame) {
+	_ = c.ch.SendAppend(f.AppendTo)
+}
+
+// protocolError tells the peer about a frame it got wrong and logs it; the
+// connection keeps serving.
+func (c *brokerConn) protocolError(err error, ref wire.ID) {
+	code := routerCode(err)
+	switch {
+	case errors.Is(err, wire.ErrVersion):
+		code = wire.CodeBadVersion
+	case errors.Is(err, wire.ErrUnknownType):
+		code = wire.CodeUnknownType
+	case errors.Is(err, wire.ErrMalformed):
+		code = wire.CodeMalformed
+	case errors.Is(err, errForbidden):
+		code = wire.CodeForbidden
+	}
+	c.b.log.Warn("teomq: bad frame from peer", "peer", c.addr, "code", code, "err", err)
+	c.send(&wire.Error{Code: code, Ref: ref, Message: err.Error()})
+}
+
+// routerCode maps a router error to its wire code.
+func routerCode(err error) wire.Code {
+	switch {
+	case err == nil:
+		return wire.CodeOK
+	case errors.Is(err, router.ErrQueueFull):
+		return wire.CodeQueueFull
+	case errors.Is(err, router.ErrBadName):
+		return wire.CodeBadCommand
+	case errors.Is(err, router.ErrUnknownID):
+		return wire.CodeUnknownID
+	case errors.Is(err, router.ErrStaleAttempt):
+		return wire.CodeStaleAttempt
+	}
+	return wire.CodeMalformed
+}
+
+func errText(err error) string {
+	if err == nil {
+		return ""
+	}
+	return err.Error()
+}

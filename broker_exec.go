@@ -1,0 +1,87 @@
+package teomq
+
+import (
+	"github.com/teonet-go/teomq/router"
+	"github.com/teonet-go/teomq/store"
+	"github.com/teonet-go/teomq/wire"
+)
+
+// exec carries out the router's actions: frames to peers and changes to the
+// store (written without sync: they ride on the next synced write). Called
+// with b.mu held.
+func (b *Broker) exec(acts []router.Action) {
+	var ops []store.Op
+	for i := range acts {
+		a := &acts[i]
+		switch a.Kind {
+		case router.ActDeliver:
+			if c := b.conns[a.Conn]; c != nil {
+				c.send(&wire.Deliver{
+					SubID:    a.SubID,
+					ID:       wire.ID(a.Msg.ID),
+					Attempt:  uint32(a.Attempt),
+					Deadline: unixMillis(a.Msg),
+					From:     a.Msg.From,
+					Command:  a.Msg.Command,
+					Data:     a.Msg.Data,
+				})
+			}
+		case router.ActResult:
+			if c := b.conns[a.Conn]; c != nil {
+				c.send(&wire.Result{ID: wire.ID(a.Msg.ID), Code: wire.Code(a.Code), From: a.From, Data: a.Data})
+			}
+		default:
+			if op, ok := storeOp(a); ok {
+				ops = append(ops, op)
+			}
+		}
+	}
+	if len(ops) == 0 {
+		return
+	}
+	if err := b.store.Write(ops, false); err != nil {
+		b.setStoreErr(err)
+	}
+}
+
+// storeOp is the store change an action asks for.
+func storeOp(a *router.Action) (store.Op, bool) {
+	m := a.Msg
+	op := store.Op{Command: m.Command, Group: a.Group, Seq: m.Seq, ID: m.ID}
+	switch a.Kind {
+	case router.ActAck:
+		op.Kind, op.Last = store.KindAck, a.Last
+		if !a.Expires.IsZero() {
+			op.Expires = a.Expires.UnixMilli()
+		}
+		if a.Answered {
+			op.Answer = &store.Answer{ID: m.ID, Producer: m.From, Code: uint16(a.Code), From: a.From, Data: a.Data}
+		}
+	case router.ActAttempt:
+		op.Kind, op.Attempt = store.KindAttempt, uint32(a.Attempt)
+	case router.ActDeadLetter:
+		sm := storeMessage(m)
+		sm.Attempt = uint32(a.Attempt)
+		op.Kind, op.Msg = store.KindDeadLetter, &sm
+	case router.ActDeadLetterDelete:
+		op.Kind = store.KindDeadLetterDelete
+	case router.ActGroup:
+		op.Kind = store.KindGroup
+	case router.ActMailbox:
+		op.Kind, op.Expires = store.KindMailbox, a.Expires.UnixMilli()
+		op.Answer = &store.Answer{ID: m.ID, Producer: m.From, Code: uint16(a.Code), From: a.From, Data: a.Data}
+	case router.ActMailboxDelete:
+		op.Kind = store.KindMailboxDelete
+	default:
+		return op, false
+	}
+	return op, true
+}
+
+// unixMillis is m's deadline in unix milliseconds, 0 for none.
+func unixMillis(m *router.Message) int64 {
+	if m.Deadline.IsZero() {
+		return 0
+	}
+	return m.Deadline.UnixMilli()
+}

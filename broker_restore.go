@@ -1,0 +1,50 @@
+package teomq
+
+import (
+	"fmt"
+	"time"
+
+	"github.com/teonet-go/teomq/router"
+	"github.com/teonet-go/teomq/store"
+)
+
+// restore rebuilds the router's state from the store: queues in order
+// (messages that were in flight come back as requeued), durable groups,
+// dead letters, the answer mailbox and the dedup window.
+func (b *Broker) restore() error {
+	start := time.Now()
+	var n, dead int
+	err := b.store.Load(func(r *store.Record) error {
+		switch r.Kind {
+		case store.KindMessage:
+			attempts := make(map[string]int, len(r.Attempts))
+			for g, a := range r.Attempts {
+				attempts[g] = int(a)
+			}
+			b.router.Restore(routerMessage(r.Msg), r.AckedBy, attempts)
+			n++
+		case store.KindGroup:
+			b.router.RestoreGroup(r.Command, r.Group)
+		case store.KindDeadLetter:
+			b.router.RestoreDeadLetter(routerMessage(r.Msg), r.Group)
+			dead++
+		case store.KindMailbox:
+			a := r.Answer
+			b.router.RestoreMailbox(router.ID(a.ID), a.Producer, router.ResultCode(a.Code), a.From, a.Data, time.UnixMilli(r.Expires))
+		case store.KindDedup:
+			if a := r.Answer; a != nil {
+				b.router.RestoreDedup(router.ID(r.ID), router.ResultCode(a.Code), a.From, a.Data, true, time.UnixMilli(r.Expires))
+			} else {
+				b.router.RestoreDedup(router.ID(r.ID), 0, "", nil, false, time.UnixMilli(r.Expires))
+			}
+		}
+		return nil
+	})
+	if err != nil {
+		return fmt.Errorf("teomq: restore from store: %w", err)
+	}
+	if n > 0 || dead > 0 {
+		b.log.Info("teomq: restored queues", "messages", n, "dead_letters", dead, "took", time.Since(start).Round(time.Millisecond))
+	}
+	return nil
+}

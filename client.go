@@ -1,0 +1,261 @@
+package teomq
+
+import (
+	"context"
+	"fmt"
+	"log/slog"
+	"sync"
+
+	"github.com/teonet-go/teomq/teonet"
+	"github.com/teonet-go/teomq/wire"
+)
+
+// Client is a connection to a broker. It produces (Send, Request) and
+// consumes (Subscribe). It keeps the connection up by itself: after a
+// broker restart or a network failure it redials, re-subscribes and resends
+// unconfirmed messages with their IDs.
+//
+// A Client is safe for concurrent use.
+type Client struct {
+	opts   clientOptions
+	log    *slog.Logger
+	node   *teonet.Node
+	redial *teonet.Redialer
+
+	// ctx is cancelled by Close; handler contexts derive from it.
+	ctx    context.Context
+	cancel context.CancelFunc
+
+	mu      sync.Mutex // guards ch, calls, subs, nextSub, closed
+	ch      *teonet.Channel
+	calls   map[wire.ID]*call
+	subs    map[uint32]*Subscription
+	nextSub uint32
+	closed  bool
+
+	orphans chan orphan // answers no call awaits; nil without WithOrphanAnswers
+
+	wg        sync.WaitGroup // the orphan goroutine
+	closeOnce sync.Once
+}
+
+type orphan struct {
+	ans *Answer
+	err error
+}
+
+// Connect connects to the broker at broker, "ADDRESS@host:port" or a bare
+// "ADDRESS" that the local address book resolves. ctx bounds only the
+// connecting; the client lives until Close.
+func Connect(ctx context.Context, broker string, opts ...Option) (*Client, error) {
+	o := defaultClientOptions()
+	for _, opt := range opts {
+		opt(&o)
+	}
+	node, err := teonet.New(teonet.Config{
+		Name:      o.name,
+		ConfigDir: o.configDir,
+		Logger:    o.logger,
+		MaxFrame:  o.maxFrame,
+		KeepAlive: o.keepAlive,
+	})
+	if err != nil {
+		return nil, fmt.Errorf("teomq: connect: %w", err)
+	}
+	if _, _, err := node.Resolve(broker); err != nil {
+		node.Close()
+		return nil, fmt.Errorf("teomq: connect: %w", err)
+	}
+	c := &Client{
+		opts:  o,
+		log:   o.logger.With("client", node.Address()),
+		node:  node,
+		calls: make(map[wire.ID]*call),
+		subs:  make(map[uint32]*Subscription),
+	}
+	c.ctx, c.cancel = context.WithCancel(context.Background())
+	if o.onAnswer != nil {
+		c.orphans = make(chan orphan, 1024)
+		c.wg.Add(1)
+		go c.runOrphans() // owned by the Client; stopped by Close
+	}
+
+	dialErr := make(chan error, 1)
+	c.redial = node.Redial(teonet.RedialConfig{
+		Target: broker,
+		Serve:  c.serve,
+		OnEvent: func(e teonet.Event) {
+			switch e.Kind {
+			case teonet.EventDialFailed:
+				select {
+				case dialErr <- e.Err:
+				default:
+				}
+				c.log.Debug("teomq: dial failed", "broker", broker, "attempt", e.Attempt, "err", e.Err)
+			case teonet.EventConnected:
+				c.log.Info("teomq: connected", "broker", e.Peer)
+			case teonet.EventDisconnected:
+				c.log.Info("teomq: disconnected", "broker", e.Peer, "err", e.Err)
+			}
+		},
+	})
+	if _, err := c.redial.WaitConnected(ctx); err != nil {
+		var last error
+		select {
+		case last = <-dialErr:
+		default:
+		}
+		c.Close()
+		if last != nil {
+			return nil, fmt.Errorf("teomq: connect to %s: %w (last dial: %w)", broker, err, last)
+		}
+		return nil, fmt.Errorf("teomq: connect to %s: %w", broker, err)
+	}
+	return c, nil
+}
+
+// Address returns the client's Teonet address.
+func (c *Client) Address() string { return c.node.Address() }
+
+// Close closes the client at once: it cancels handler contexts, fails
+// waiting Send and Request calls with ErrClosed and drops the connection
+// (the broker requeues unanswered deliveries). It does not wait for
+// handlers that are still running. Safe to call twice.
+func (c *Client) Close() error {
+	c.closeOnce.Do(func() {
+		c.mu.Lock()
+		c.closed = true
+		calls := c.calls
+		c.calls = make(map[wire.ID]*call)
+		subs := c.subs
+		c.subs = make(map[uint32]*Subscription)
+		c.mu.Unlock()
+
+		c.cancel()
+		if c.redial != nil {
+			c.redial.Close()
+		}
+		for _, cl := range calls {
+			cl.fail(ErrClosed)
+		}
+		for _, s := range subs {
+			s.stop()
+		}
+		if c.orphans != nil {
+			close(c.orphans)
+		}
+		c.wg.Wait()
+		c.node.Close()
+	})
+	return nil
+}
+
+// serve runs on the redialer's goroutine for each new channel: it
+// re-subscribes, resends unconfirmed publishes and reads frames until the
+// channel is done.
+func (c *Client) serve(ctx context.Context, ch *teonet.Channel) {
+	c.mu.Lock()
+	if c.closed {
+		c.mu.Unlock()
+		return
+	}
+	c.ch = ch
+	subs := make([]*Subscription, 0, len(c.subs))
+	for _, s := range c.subs {
+		subs = append(subs, s)
+	}
+	var resend []*call
+	for _, cl := range c.calls {
+		if !cl.confirmed() {
+			resend = append(resend, cl)
+		}
+	}
+	c.mu.Unlock()
+
+	for _, s := range subs {
+		if err := ch.SendAppend(s.subscribeFrame().AppendTo); err != nil {
+			break
+		}
+	}
+	for _, cl := range resend {
+		if err := ch.Send(cl.frame); err != nil {
+			break
+		}
+	}
+	c.readLoop(ch)
+
+	c.mu.Lock()
+	if c.ch == ch {
+		c.ch = nil
+	}
+	c.mu.Unlock()
+}
+
+// readLoop reads frames from ch until it fails.
+func (c *Client) readLoop(ch *teonet.Channel) {
+	var (
+		confirm wire.Confirm
+		result  wire.Result
+		deliver wire.Deliver
+	)
+	for {
+		b, err := ch.Recv()
+		if err != nil {
+			return
+		}
+		t, err := wire.PeekType(b)
+		if err != nil {
+			c.log.Warn("teomq: bad frame from broker", "err", err)
+			continue
+		}
+		switch t {
+		case wire.TypeConfirm:
+			if err := wire.DecodeConfirm(b, &confirm); err == nil {
+				c.onConfirm(&confirm)
+			}
+		case wire.TypeResult:
+			if err := wire.DecodeResult(b, &result); err == nil {
+				c.onResult(&result)
+			}
+		case wire.TypeDeliver:
+			if err := wire.DecodeDeliver(b, &deliver); err == nil {
+				c.onDeliver(&deliver)
+			}
+		default:
+			f, err := wire.Decode(b)
+			if err != nil {
+				c.log.Warn("teomq: bad frame from broker", "err", err)
+				continue
+			}
+			c.onFrame(ch, f)
+		}
+	}
+}
+
+// onFrame handles the less frequent frames.
+func (c *Client) onFrame(ch *teonet.Channel, f wire.Frame) {
+	switch f := f.(type) {
+	case *wire.SubAck:
+		c.mu.Lock()
+		s := c.subs[f.SubID]
+		c.mu.Unlock()
+		if s != nil {
+			s.acked(f.Code, f.Message)
+		}
+	case *wire.Error:
+		c.log.Warn("teomq: broker reported an error", "code", f.Code, "fatal", f.Fatal, "message", f.Message)
+		if f.Ref != (wire.ID{}) {
+			c.mu.Lock()
+			cl := c.calls[f.Ref]
+			c.mu.Unlock()
+			if cl != nil && !cl.confirmed() {
+				c.finish(cl, nil, &BrokerError{Code: f.Code, Message: f.Message})
+			}
+		}
+	case *wire.Ping:
+		ch.SendAppend((&wire.Pong{Nonce: f.Nonce}).AppendTo)
+	case *wire.Pong:
+	default:
+		c.log.Warn("teomq: unexpected frame from broker", "type", f.Type())
+	}
+}

@@ -1,0 +1,73 @@
+package main
+
+import (
+	"context"
+	"fmt"
+	"time"
+
+	"github.com/teonet-go/teomq"
+)
+
+// runBroker runs a broker until ctx ends (SIGINT or SIGTERM).
+func runBroker(ctx context.Context, e *env, args []string) error {
+	fs := newFlagSet(e, "broker", "[flags]",
+		"Runs a broker on the embedded store. It prints its Teonet address; consumers\nand producers connect with -broker=ADDRESS. SIGINT or SIGTERM stop it cleanly.")
+	var (
+		id         identityFlags
+		listen     string
+		data       string
+		durability string
+		maxQueue   int
+		maxSize    int
+		lease      time.Duration
+		maxDeliver int
+		logMsgs    bool
+	)
+	id.register(fs, teomq.DefaultBrokerName)
+	fs.StringVar(&listen, "listen", teomq.DefaultListen, "Teonet `host:port` to listen on")
+	fs.StringVar(&data, "data", "", "data `dir` of the message store (default <config>/teonet/<name>/data)")
+	fs.StringVar(&durability, "durability", string(teomq.DurabilitySync), "when a message is confirmed: sync (on disk), interval (written, synced every 10ms) or memory (lost on restart)")
+	fs.IntVar(&maxQueue, "max-queue", 0, "most messages a command may hold (0: 1,000,000)")
+	fs.IntVar(&maxSize, "max-size", teomq.DefaultMaxMessageSize, "largest message payload in bytes")
+	fs.DurationVar(&lease, "lease", 0, "time a consumer has to answer before redelivery (0: 30s)")
+	fs.IntVar(&maxDeliver, "max-deliveries", 0, "deliveries before a message is dead-lettered (0: 20)")
+	fs.BoolVar(&logMsgs, "log-messages", false, "log every stored message with its command's queue length")
+	if err := parse(fs, e, args); err != nil {
+		return err
+	}
+	if fs.NArg() > 0 {
+		fs.Usage()
+		return fmt.Errorf("%w: unexpected argument %q", errUsage, fs.Arg(0))
+	}
+	d, err := teomq.ParseDurability(durability)
+	if err != nil {
+		return fmt.Errorf("-durability: %w", err)
+	}
+	log := id.logger(e.stderr)
+	cfg := teomq.BrokerConfig{
+		Name:           id.name,
+		ConfigDir:      id.config,
+		Listen:         listen,
+		DataDir:        data,
+		Durability:     d,
+		MaxQueueLen:    maxQueue,
+		MaxMessageSize: maxSize,
+		Lease:          lease,
+		MaxDeliveries:  maxDeliver,
+		Logger:         log,
+	}
+	if logMsgs {
+		cfg.OnPublish = func(p teomq.PublishInfo) {
+			log.Info("message", "command", p.Command, "id", p.ID, "from", p.From, "data", string(p.Data), "queue", p.QueueLen)
+		}
+	}
+	b, err := teomq.NewBroker(cfg)
+	if err != nil {
+		return err
+	}
+	fmt.Fprintf(e.stdout, "Connected to Teonet, this app address: %s\n", b.Address())
+	fmt.Fprintf(e.stdout, "Endpoint: %s\n", b.Endpoint())
+	<-ctx.Done()
+	log.Info("teomq: stopping broker")
+	return b.Close()
+}

@@ -1,0 +1,61 @@
+package main
+
+import (
+	"context"
+	"fmt"
+	"io"
+	"time"
+)
+
+// runSend stores one message and prints its ID once the broker confirmed it.
+func runSend(ctx context.Context, e *env, args []string) error {
+	fs := newFlagSet(e, "send", "-broker ADDRESS [flags] COMMAND [DATA|-]",
+		"Stores one message in COMMAND's queue and prints its ID after the broker's\nconfirm. DATA is the payload; - reads it from standard input.")
+	var (
+		cf      clientFlags
+		timeout time.Duration
+	)
+	cf.register(fs, "teomq-send")
+	fs.DurationVar(&timeout, "timeout", 10*time.Second, "how long to wait for the broker's confirm")
+	if err := parse(fs, e, args); err != nil {
+		return err
+	}
+	command, data, err := commandAndData(fs.Args(), e.stdin)
+	if err != nil {
+		fs.Usage()
+		return err
+	}
+	c, err := cf.dial(ctx, e)
+	if err != nil {
+		return err
+	}
+	defer c.Close()
+	ctx, cancel := context.WithTimeout(ctx, timeout)
+	defer cancel()
+	id, err := c.Send(ctx, command, data)
+	if err != nil {
+		return fmt.Errorf("send %s: %w", command, err)
+	}
+	fmt.Fprintln(e.stdout, id)
+	return nil
+}
+
+// commandAndData takes COMMAND [DATA|-] from the arguments.
+func commandAndData(args []string, stdin io.Reader) (string, []byte, error) {
+	switch len(args) {
+	case 0:
+		return "", nil, fmt.Errorf("%w: missing COMMAND", errUsage)
+	case 1:
+		return args[0], nil, nil
+	case 2:
+		if args[1] == "-" {
+			data, err := io.ReadAll(stdin)
+			if err != nil {
+				return "", nil, fmt.Errorf("read data from stdin: %w", err)
+			}
+			return args[0], data, nil
+		}
+		return args[0], []byte(args[1]), nil
+	}
+	return "", nil, fmt.Errorf("%w: too many arguments: want COMMAND [DATA|-] (quote DATA with spaces)", errUsage)
+}

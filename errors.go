@@ -1,0 +1,110 @@
+package teomq
+
+import (
+	"errors"
+	"fmt"
+
+	"github.com/teonet-go/teomq/wire"
+)
+
+// Errors returned by Client and Broker methods. Errors the broker reports
+// are *BrokerError values that match these with errors.Is.
+var (
+	// ErrClosed is returned by the methods of a closed Client or Broker.
+	ErrClosed = errors.New("teomq: closed")
+	// ErrQueueFull is returned when the command's queue is at its length
+	// limit; the message was not stored.
+	ErrQueueFull = errors.New("teomq: queue full")
+	// ErrTooLarge is returned when a message exceeds the broker's size
+	// limit; the message was not stored.
+	ErrTooLarge = errors.New("teomq: message too large")
+	// ErrBadName is returned for an empty, too long or non-printable command
+	// or group name.
+	ErrBadName = errors.New("teomq: bad command or group name")
+	// ErrStoreFailed is returned when the broker could not store the
+	// message durably; it was not stored.
+	ErrStoreFailed = errors.New("teomq: broker store failed")
+	// ErrTimeout is returned when a request's deadline passed before a
+	// consumer answered it.
+	ErrTimeout = errors.New("teomq: request timed out")
+	// ErrDeadLetter is returned to a requester when its message exceeded the
+	// broker's max deliveries and moved to the dead-letter queue.
+	ErrDeadLetter = errors.New("teomq: message dead-lettered")
+	// ErrShutdown is returned when the broker is shutting down.
+	ErrShutdown = errors.New("teomq: broker shutting down")
+	// ErrProtocol is returned when a peer breaks the protocol.
+	ErrProtocol = errors.New("teomq: protocol error")
+	// ErrBadConfig is returned by NewBroker for an invalid BrokerConfig.
+	ErrBadConfig = errors.New("teomq: invalid configuration")
+)
+
+// BrokerError is an error the broker reported for an operation, with its
+// wire code. It matches the package's sentinel of the same meaning with
+// errors.Is.
+type BrokerError struct {
+	Code    wire.Code
+	Message string
+}
+
+// Error implements error.
+func (e *BrokerError) Error() string {
+	if e.Message == "" {
+		return fmt.Sprintf("teomq: broker: %v", e.Code)
+	}
+	return fmt.Sprintf("teomq: broker: %v: %s", e.Code, e.Message)
+}
+
+// Unwrap returns the sentinel matching e's code, if any.
+func (e *BrokerError) Unwrap() error { return codeSentinel(e.Code) }
+
+// RemoteError is a consumer handler's error, delivered to the requester.
+type RemoteError struct {
+	ID      MessageID // the request's ID
+	From    string    // the answering consumer's address
+	Message string    // the handler's error text
+}
+
+// Error implements error.
+func (e *RemoteError) Error() string {
+	return fmt.Sprintf("teomq: remote error from %s: %s", e.From, e.Message)
+}
+
+// codeSentinel maps a wire code to the package's sentinel error.
+func codeSentinel(c wire.Code) error {
+	switch c {
+	case wire.CodeQueueFull:
+		return ErrQueueFull
+	case wire.CodeTooLarge:
+		return ErrTooLarge
+	case wire.CodeBadCommand:
+		return ErrBadName
+	case wire.CodeStoreFailed:
+		return ErrStoreFailed
+	case wire.CodeTimeout:
+		return ErrTimeout
+	case wire.CodeDeadLetter:
+		return ErrDeadLetter
+	case wire.CodeShutdown:
+		return ErrShutdown
+	case wire.CodeMalformed, wire.CodeUnknownType, wire.CodeBadVersion,
+		wire.CodeUnknownID, wire.CodeStaleAttempt, wire.CodeForbidden:
+		return ErrProtocol
+	}
+	return nil
+}
+
+// retryError marks a handler error that asks for redelivery.
+type retryError struct{ err error }
+
+func (e *retryError) Error() string { return "retry: " + e.err.Error() }
+func (e *retryError) Unwrap() error { return e.err }
+
+// Retry wraps err so that a Handler returning it asks the broker to
+// redeliver the message later (with growing delays) instead of answering.
+// After the broker's max deliveries the message is dead-lettered.
+func Retry(err error) error {
+	if err == nil {
+		err = errors.New("retry requested")
+	}
+	return &retryError{err: err}
+}

@@ -1,0 +1,7 @@
+// Command broker is the command example's broker. It prints its Teonet
+// address; start the consumer and producer with -broker=ADDRESS.
+package main
+
+import "github.com/teonet-go/teomq/examples/internal/example"
+
+func main() { example.RunBroker("teomq-command-broker") }

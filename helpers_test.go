@@ -1,0 +1,108 @@
+package teomq_test
+
+import (
+	"context"
+	"fmt"
+	"io"
+	"log/slog"
+	"os"
+	"sync/atomic"
+	"testing"
+	"time"
+
+	"github.com/google/uuid"
+	"github.com/teonet-go/teomq"
+)
+
+// testLogger discards logs unless TEOMQ_TEST_LOG is set.
+func testLogger() *slog.Logger {
+	if os.Getenv("TEOMQ_TEST_LOG") != "" {
+		return slog.New(slog.NewTextHandler(os.Stderr, &slog.HandlerOptions{Level: slog.LevelDebug}))
+	}
+	return slog.New(slog.NewTextHandler(io.Discard, nil))
+}
+
+// mustStartBroker starts a broker on 127.0.0.1:0 with its identity and data
+// in a temp dir, closed when the test ends.
+func mustStartBroker(t testing.TB, cfg teomq.BrokerConfig) *teomq.Broker {
+	t.Helper()
+	if cfg.ConfigDir == "" {
+		cfg.ConfigDir = t.TempDir()
+	}
+	if cfg.Listen == "" {
+		cfg.Listen = "127.0.0.1:0"
+	}
+	if cfg.Durability == "" && cfg.Store == nil {
+		cfg.Durability = teomq.DurabilityMemory
+	}
+	if cfg.Logger == nil {
+		cfg.Logger = testLogger()
+	}
+	b, err := teomq.NewBroker(cfg)
+	if err != nil {
+		t.Fatalf("NewBroker: %v", err)
+	}
+	t.Cleanup(func() { b.Close() })
+	return b
+}
+
+var clientSeq atomic.Int64
+
+// mustConnect connects a client with a fresh identity to b.
+func mustConnect(t testing.TB, b *teomq.Broker, opts ...teomq.Option) *teomq.Client {
+	t.Helper()
+	name := fmt.Sprintf("client-%d", clientSeq.Add(1))
+	all := append([]teomq.Option{teomq.WithName(name), teomq.WithConfigDir(t.TempDir()), teomq.WithLogger(testLogger())}, opts...)
+	ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
+	defer cancel()
+	c, err := teomq.Connect(ctx, b.Endpoint(), all...)
+	if err != nil {
+		t.Fatalf("Connect: %v", err)
+	}
+	t.Cleanup(func() { c.Close() })
+	return c
+}
+
+// testCtx is a context bounded for one test step.
+func testCtx(t testing.TB) context.Context {
+	t.Helper()
+	ctx, cancel := context.WithTimeout(context.Background(), 15*time.Second)
+	t.Cleanup(cancel)
+	return ctx
+}
+
+// echo answers with the message's data.
+func echo(_ context.Context, m *teomq.Message) ([]byte, error) { return m.Data, nil }
+
+// recv waits for one value from ch.
+func recv[T any](t testing.TB, ch <-chan T, what string) T {
+	t.Helper()
+	select {
+	case v := <-ch:
+		return v
+	case <-time.After(10 * time.Second):
+		t.Fatalf("timed out waiting for %s", what)
+	}
+	var zero T
+	return zero
+}
+
+// noRecv checks that nothing arrives on ch for d.
+func noRecv[T any](t testing.TB, ch <-chan T, d time.Duration, what string) {
+	t.Helper()
+	select {
+	case v := <-ch:
+		t.Fatalf("unexpected %s: %v", what, v)
+	case <-time.After(d):
+	}
+}
+
+// mustUUID makes a fresh message ID.
+func mustUUID(t testing.TB) uuid.UUID {
+	t.Helper()
+	id, err := uuid.NewV7()
+	if err != nil {
+		t.Fatal(err)
+	}
+	return id
+}

@@ -1,0 +1,79 @@
+package router
+
+import "time"
+
+// Answer records conn's answer to its delivery (id, attempt) of a message.
+// Reply and Fail finish the message for the delivery's group; for a request
+// answered first in this group, the result goes to the producer (Reply:
+// ResultOK with data; Fail: ResultRemoteError with the error text in data).
+// Retry requeues the message not before now + RetryDelay*2^(attempt-1),
+// capped at MaxRetryDelay. The Router keeps data.
+//
+// A connection subscribed to two groups of a command may hold one message
+// in both with the same attempt; the answer then goes to the first group.
+//
+// Errors: ErrUnknownID when conn holds no such delivery; ErrStaleAttempt
+// when the attempt is no longer current (fencing); ErrBadKind.
+func (r *Router) Answer(now time.Time, conn ConnID, id ID, attempt int, kind AnswerKind, data []byte) ([]Action, error) {
+	r.begin()
+	if kind > Retry {
+		return r.acts, ErrBadKind
+	}
+	it, err := r.inFlight(conn, id, attempt)
+	if err != nil {
+		return r.acts, err
+	}
+	t := now.UnixNano()
+	g, from := it.group, it.holder.conn.addr
+	r.take(it)
+	switch kind {
+	case Reply:
+		r.result(t, it.ms, ResultOK, from, data)
+		r.finish(t, it)
+	case Fail:
+		r.result(t, it.ms, ResultRemoteError, from, data)
+		r.finish(t, it)
+	case Retry:
+		r.requeue(t, it, r.retryDelay(it.attempt))
+	}
+	r.markDirty(g)
+	return r.flush(now), nil
+}
+
+// finish marks the loose item it done: its group needs the message no
+// more. When no group needs it, the message is deleted (Last) and its ID
+// moves to the dedup window.
+func (r *Router) finish(now int64, it *item) {
+	ms := it.ms
+	it.state = stDone
+	ms.decActive()
+	ms.left--
+	a := Action{
+		Kind:    ActAck,
+		Msg:     ms.msg,
+		Group:   it.group.name,
+		Last:    ms.left == 0,
+		Expires: time.Unix(0, now+int64(r.cfg.DedupWindow)),
+	}
+	if e := ms.res; e != nil {
+		a.Answered, a.Code, a.From, a.Data = true, e.code, e.from, e.data
+	}
+	r.emit(a)
+	if a.Last {
+		r.retire(now, ms)
+	}
+}
+
+// retire forgets a finished message, keeping its ID (and result) in the
+// dedup window.
+func (r *Router) retire(now int64, ms *msgState) {
+	delete(r.live, ms.msg.ID)
+	if ms.dlIdx >= 0 {
+		r.deadlines.remove(int(ms.dlIdx))
+	}
+	e := ms.res
+	if e == nil {
+		e = &dedupEntry{id: ms.msg.ID, idx: -1}
+	}
+	r.remember(e, now+int64(r.cfg.DedupWindow))
+}

@@ -1,0 +1,123 @@
+package router
+
+import "time"
+
+// ConnID names a peer connection. The broker assigns them; the router only
+// compares them.
+type ConnID uint64
+
+// ID is a message ID (a UUIDv7 in 16 bytes).
+type ID [16]byte
+
+// DefaultGroup is the group of subscriptions that name none: its members
+// share a command's messages point to point.
+const DefaultGroup = ""
+
+// Message is a message the router queues. The router keeps the pointer and
+// its Data; callers hand over ownership and do not change it afterwards.
+type Message struct {
+	ID       ID
+	Command  string
+	Seq      uint64    // assigned by Admit (or given to Restore)
+	From     string    // producer address
+	Deadline time.Time // zero: none
+	Request  bool      // the producer awaits the answer
+	Data     []byte
+}
+
+// AnswerKind says what a consumer's answer carries.
+type AnswerKind uint8
+
+// Answer kinds.
+const (
+	Reply AnswerKind = iota // Data is the reply
+	Fail                    // Data is the handler's error text; not retried
+	Retry                   // redeliver later
+)
+
+// ResultCode says what a Result action carries to a producer. Values equal
+// the wire package's codes of the same meaning.
+type ResultCode uint16
+
+// Result codes.
+const (
+	ResultOK          ResultCode = 0 // Data is the consumer's reply
+	ResultRemoteError ResultCode = 5 // Data is the handler's error text
+	ResultTimeout     ResultCode = 6 // the deadline passed unanswered
+	ResultDeadLetter  ResultCode = 7 // max deliveries exceeded
+)
+
+// ActionKind says what the broker must do for an Action.
+type ActionKind uint8
+
+// Action kinds.
+const (
+	// ActDeliver: send Msg to Conn's subscription SubID as attempt Attempt.
+	ActDeliver ActionKind = iota + 1
+	// ActResult: send the result (Code, From, Data) for Msg.ID to Conn.
+	ActResult
+	// ActMailbox: persist the result (Code, From, Data) for Msg.ID, waiting
+	// for producer Msg.From until Expires.
+	ActMailbox
+	// ActMailboxDelete: forget the persisted mailbox result for Msg.ID.
+	ActMailboxDelete
+	// ActAck: persist that Group is done with Msg; Last: no group needs it
+	// any more (delete it). When Answered, Code/From/Data is the result the
+	// producer got, kept for dedup until Expires (every ack after the
+	// result carries it, so a restart keeps it; RestoreDedup gives it back).
+	ActAck
+	// ActAttempt: persist that Msg was handed to Group Attempt times.
+	ActAttempt
+	// ActDeadLetter: persist that Msg moved to Group's dead-letter queue
+	// after Attempt deliveries. The message stays stored: Group is not done
+	// with it until it is replayed and answered (or its group is dropped).
+	ActDeadLetter
+	// ActGroup: persist that durable Group of Msg.Command exists
+	// (Msg carries only Command).
+	ActGroup
+	// ActDeadLetterDelete: persist that Msg left Group's dead-letter queue:
+	// replayed (an ActAttempt with Attempt 0 follows and the message waits in
+	// the queue again) or dropped with its ephemeral group (an ActAck
+	// follows).
+	ActDeadLetterDelete
+)
+
+// Action is one effect the broker carries out after an event.
+type Action struct {
+	Kind    ActionKind
+	Conn    ConnID
+	SubID   uint32
+	Msg     *Message
+	Group   string
+	Attempt int
+	Last    bool
+	// Answered (ActAck): Code, From and Data hold the result the producer
+	// got; a duplicate publish within the dedup window gets it again.
+	Answered bool
+	Code     ResultCode
+	From     string
+	Data     []byte
+	Expires  time.Time
+}
+
+// Config sets the router's limits. Zero values take the defaults below.
+type Config struct {
+	MaxQueueLen   int           // pending messages per command; default 1,000,000
+	Lease         time.Duration // time a consumer has to answer; default 30s
+	MaxDeliveries int           // attempts before dead-lettering; default 20
+	DedupWindow   time.Duration // how long a message ID is remembered; default 2m
+	MailboxTTL    time.Duration // how long an answer waits for its producer; default 10m
+	RetryDelay    time.Duration // first delay of a Retry answer, doubled per attempt; default 100ms
+	MaxRetryDelay time.Duration // cap of the retry delay; default 10s
+}
+
+// Defaults.
+const (
+	DefaultMaxQueueLen   = 1_000_000
+	DefaultLease         = 30 * time.Second
+	DefaultMaxDeliveries = 20
+	DefaultDedupWindow   = 2 * time.Minute
+	DefaultMailboxTTL    = 10 * time.Minute
+	DefaultRetryDelay    = 100 * time.Millisecond
+	DefaultMaxRetryDelay = 10 * time.Second
+)

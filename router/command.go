@@ -1,0 +1,99 @@
+package router
+
+import "slices"
+
+// command is one command's queue: its groups and sequence counter.
+type command struct {
+	name     string
+	ref      *Message // carries only Command: the Msg of ActGroup
+	groups   []*group // in creation order
+	nextSeq  uint64   // the last Seq assigned
+	active   int      // committed messages with an item pending or in flight
+	reserved int      // admitted messages not yet committed or aborted
+}
+
+// command returns the command named name, creating it if needed. The name
+// must have been validated.
+func (r *Router) command(name string) *command {
+	cmd := r.commands[name]
+	if cmd == nil {
+		cmd = &command{name: name, ref: &Message{Command: name}}
+		r.commands[name] = cmd
+	}
+	return cmd
+}
+
+// group returns the command's group named name, nil if it has none.
+func (cmd *command) group(name string) *group {
+	for _, g := range cmd.groups {
+		if g.name == name {
+			return g
+		}
+	}
+	return nil
+}
+
+// newGroup adds a group to cmd; a durable one is announced with ActGroup.
+func (r *Router) newGroup(cmd *command, name string, ephemeral bool) *group {
+	g := cmd.addGroup(name, ephemeral)
+	if !ephemeral {
+		r.emit(Action{Kind: ActGroup, Msg: cmd.ref, Group: name})
+	}
+	return g
+}
+
+// addGroup adds a group to cmd.
+func (cmd *command) addGroup(name string, ephemeral bool) *group {
+	g := &group{cmd: cmd, name: name, ephemeral: ephemeral}
+	g.ready = heap[*item]{less: bySeq, setIndex: setItemIndex}
+	cmd.groups = append(cmd.groups, g)
+	return g
+}
+
+func bySeq(a, b *item) bool                { return a.ms.msg.Seq < b.ms.msg.Seq }
+func byWhen(a, b *item) bool               { return a.when < b.when }
+func setItemIndex(it *item, i int)         { it.idx = int32(i) }
+func byDeadline(a, b *msgState) bool       { return a.deadline() < b.deadline() }
+func setDeadlineIndex(ms *msgState, i int) { ms.dlIdx = int32(i) }
+
+// removeGroup removes the ephemeral group g, which has no subscribers, and
+// drops every copy it holds: loose ones (taken from its last subscriber),
+// queued, delayed and dead ones. A message no other group needs is
+// deleted.
+func (r *Router) removeGroup(now int64, g *group, loose []*item) {
+	g.removed = true
+	cmd := g.cmd
+	cmd.groups = slices.DeleteFunc(cmd.groups, func(x *group) bool { return x == g })
+	for _, it := range loose {
+		r.finish(now, it)
+	}
+	for g.ready.len() > 0 {
+		it := g.ready.top()
+		r.take(it)
+		r.finish(now, it)
+	}
+	for it := g.fresh.pop(); it != nil; it = g.fresh.pop() {
+		if it.state == stQueued {
+			it.state = stLoose
+			g.queued--
+			r.finish(now, it)
+		}
+	}
+	g.stale = 0
+	var delayed []*item
+	for _, it := range r.delayed.items {
+		if it.group == g {
+			delayed = append(delayed, it)
+		}
+	}
+	for _, it := range delayed {
+		r.take(it)
+		r.finish(now, it)
+	}
+	for len(g.dead) > 0 {
+		it := g.dead[0]
+		r.take(it)
+		r.emit(Action{Kind: ActDeadLetterDelete, Msg: it.ms.msg, Group: g.name})
+		r.finish(now, it)
+	}
+}

@@ -1,0 +1,40 @@
+package router
+
+// dispatch hands g's waiting messages to its subscribers while any has
+// free credit. An expired message met on the way is dropped instead, and
+// one already delivered MaxDeliveries times is dead-lettered.
+func (r *Router) dispatch(now int64, g *group) {
+	for g.free > 0 {
+		it := g.next()
+		if it == nil {
+			break
+		}
+		if it.ms.expiredAt(now) {
+			r.expire(now, it.ms)
+			continue
+		}
+		if int(it.attempt) >= r.cfg.MaxDeliveries {
+			r.deadLetter(now, it) // restored after its last delivery
+			continue
+		}
+		r.deliver(now, g.pick(), it)
+	}
+	g.dropStale()
+}
+
+// deliver hands the loose item it to s, which has free credit.
+func (r *Router) deliver(now int64, s *subscriber, it *item) {
+	g := it.group
+	it.attempt++
+	it.state = stFlight
+	it.holder = s
+	it.when = now + int64(r.cfg.Lease)
+	r.leases.push(it)
+	it.slot = int32(len(s.inflight))
+	s.inflight = append(s.inflight, it)
+	g.free--
+	g.flight++
+	m := it.ms.msg
+	r.emit(Action{Kind: ActAttempt, Msg: m, Group: g.name, Attempt: int(it.attempt)})
+	r.emit(Action{Kind: ActDeliver, Msg: m, Conn: s.conn.id, SubID: s.id, Group: g.name, Attempt: int(it.attempt)})
+}

@@ -1,0 +1,25 @@
+// Package router is teomq's routing core: per-command queues, consumer
+// groups, subscriber credit, in-flight deliveries with leases, answers
+// routed back to producers, dead letters, deadlines and deduplication.
+//
+// A Router is a deterministic state machine. It does no I/O, starts no
+// goroutines and reads no clock: the broker feeds it events (Admit/Commit,
+// Subscribe, Answer, Disconnect, Tick, ...) with the current time and
+// carries out the Actions it returns (send a delivery, send or park a
+// result, persist an ack). Restore* calls rebuild the state from the store
+// before the first event.
+//
+// Each command has groups; every group gets its own copy of each message
+// published after the group was created, and the members of a group share
+// those copies, each copy going to one member at a time (NSQ's channel
+// model). Within a group, fresh messages go out in Seq order from a FIFO
+// ring; redeliveries go first, ordered by Seq, from a heap. Leases,
+// retry delays, deadlines, mailbox and dedup expiries each live in a heap,
+// so publishing, delivering, answering and ticking cost O(log n) per
+// message involved, never a walk over the queue. Picking a consumer scans
+// the group's subscribers; Replay and the removal of an ephemeral group
+// walk that group's messages.
+//
+// A Router is not safe for concurrent use: the broker calls it with one
+// mutex held. The Action slices it returns are reused by the next call.
+package router

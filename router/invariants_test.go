@@ -1,0 +1,250 @@
+package router
+
+import (
+	"fmt"
+	"slices"
+)
+
+// CheckInvariants walks the router's whole state and reports the first
+// inconsistency: counters that disagree with the items, items missing
+// from the container their state names, heaps out of order, credit
+// overrun by a delivery, a delivery with two holders. Tests call it after
+// every event.
+func (r *Router) CheckInvariants() error {
+	if r.restore != nil {
+		return nil
+	}
+	if len(r.dirty) != 0 {
+		return fmt.Errorf("%d dirty groups after an event", len(r.dirty))
+	}
+	if err := r.checkHeaps(); err != nil {
+		return err
+	}
+	type counts struct{ queued, flight, dead, ready, fresh, inRing int }
+	per := make(map[*group]*counts)
+	groupOK := make(map[*group]bool)
+	for _, cmd := range r.commands {
+		for _, g := range cmd.groups {
+			if g.cmd != cmd || g.removed {
+				return fmt.Errorf("group %q of %q: bad owner or removed", g.name, cmd.name)
+			}
+			groupOK[g] = true
+			per[g] = &counts{}
+			for i := 0; i < g.fresh.len(); i++ {
+				if g.fresh.at(i).state == stQueued {
+					per[g].inRing++
+				}
+			}
+			if g.fresh.len()-per[g].inRing != g.stale {
+				return fmt.Errorf("group %q: stale %d, ring has %d", g.name, g.stale, g.fresh.len()-per[g].inRing)
+			}
+		}
+	}
+	active := make(map[*command]int)
+	flights, delayed := 0, 0
+	for id, ms := range r.live {
+		if ms.msg.ID != id {
+			return fmt.Errorf("live map key differs from message id")
+		}
+		if !ms.committed {
+			if len(ms.items) != 0 {
+				return fmt.Errorf("uncommitted message with items")
+			}
+			continue
+		}
+		if _, ok := r.dedup[id]; ok {
+			return fmt.Errorf("live message also in dedup map")
+		}
+		left, act := 0, 0
+		for i := range ms.items {
+			it := &ms.items[i]
+			if it.ms != ms {
+				return fmt.Errorf("item of wrong message")
+			}
+			if it.state != stDone && !groupOK[it.group] {
+				return fmt.Errorf("seq %d: item %d in a removed group", ms.msg.Seq, it.state)
+			}
+			c := per[it.group]
+			switch it.state {
+			case stQueued:
+				c.queued++
+				c.fresh++
+			case stReady:
+				c.queued++
+				c.ready++
+				if it.group.ready.items[it.idx] != it {
+					return fmt.Errorf("seq %d: ready item not at its heap index", ms.msg.Seq)
+				}
+			case stDelayed:
+				c.queued++
+				delayed++
+				if r.delayed.items[it.idx] != it {
+					return fmt.Errorf("seq %d: delayed item not at its heap index", ms.msg.Seq)
+				}
+			case stFlight:
+				c.flight++
+				flights++
+				s := it.holder
+				if r.leases.items[it.idx] != it || s == nil || s.inflight[it.slot] != it || s.group != it.group {
+					return fmt.Errorf("seq %d: in-flight item not held consistently", ms.msg.Seq)
+				}
+			case stDead:
+				c.dead++
+				if it.group.dead[it.idx] != it {
+					return fmt.Errorf("seq %d: dead item not at its index", ms.msg.Seq)
+				}
+			case stLoose:
+				return fmt.Errorf("seq %d: loose item after an event", ms.msg.Seq)
+			}
+			if it.state != stDone {
+				left++
+			}
+			if it.state != stDone && it.state != stDead {
+				act++
+			}
+		}
+		if int(ms.left) != left || int(ms.active) != act {
+			return fmt.Errorf("seq %d: left %d/%d active %d/%d", ms.msg.Seq, ms.left, left, ms.active, act)
+		}
+		if left == 0 {
+			return fmt.Errorf("seq %d: finished message still live", ms.msg.Seq)
+		}
+		if act > 0 {
+			active[ms.items[0].group.cmd]++
+		}
+		if (ms.dlIdx >= 0) != (ms.hasDeadline() && !ms.expired) {
+			return fmt.Errorf("seq %d: deadline heap membership wrong", ms.msg.Seq)
+		}
+	}
+	for g, c := range per {
+		if c.queued != g.queued || c.flight != g.flight || c.dead != len(g.dead) || c.ready != g.ready.len() {
+			return fmt.Errorf("group %q: counts %+v, group says queued %d flight %d dead %d ready %d",
+				g.name, *c, g.queued, g.flight, len(g.dead), g.ready.len())
+		}
+		if c.fresh != c.inRing {
+			return fmt.Errorf("group %q: %d fresh items, %d in the ring", g.name, c.fresh, c.inRing)
+		}
+		free := 0
+		for _, s := range g.subs {
+			free += s.free()
+			if s.group != g || !slices.Contains(s.conn.subs, s) || r.conns[s.conn.id] != s.conn {
+				return fmt.Errorf("group %q: subscriber not registered", g.name)
+			}
+		}
+		if free != g.free {
+			return fmt.Errorf("group %q: free %d, subscribers have %d", g.name, g.free, free)
+		}
+	}
+	for _, cmd := range r.commands {
+		if cmd.active != active[cmd] {
+			return fmt.Errorf("command %q: active %d, counted %d", cmd.name, cmd.active, active[cmd])
+		}
+	}
+	if flights != r.leases.len() || delayed != r.delayed.len() {
+		return fmt.Errorf("heaps: %d leases for %d in flight, %d delayed for %d", r.leases.len(), flights, r.delayed.len(), delayed)
+	}
+	return r.checkSideTables()
+}
+
+func (r *Router) checkSideTables() error {
+	seen := make(map[*item]bool)
+	for _, c := range r.conns {
+		for _, s := range c.subs {
+			for _, it := range s.inflight {
+				if seen[it] || it.holder != s {
+					return fmt.Errorf("in-flight item held twice or by another")
+				}
+				seen[it] = true
+			}
+		}
+	}
+	for addr, c := range r.producers {
+		if c.addr != addr || r.conns[c.id] != c {
+			return fmt.Errorf("producer %q: stale connection", addr)
+		}
+	}
+	mail := 0
+	for addr, box := range r.mailbox {
+		if len(box) == 0 {
+			return fmt.Errorf("empty mailbox kept for %q", addr)
+		}
+		for _, e := range box {
+			if e.ref.From != addr || r.mailExp.items[e.idx] != e {
+				return fmt.Errorf("mailbox %q: entry misplaced", addr)
+			}
+		}
+		mail += len(box)
+	}
+	if mail != r.mailExp.len() || len(r.dedup) != r.dedupExp.len() {
+		return fmt.Errorf("mailbox %d/%d or dedup %d/%d sizes differ", mail, r.mailExp.len(), len(r.dedup), r.dedupExp.len())
+	}
+	for id, e := range r.dedup {
+		if e.id != id || r.dedupExp.items[e.idx] != e {
+			return fmt.Errorf("dedup entry misplaced")
+		}
+	}
+	return nil
+}
+
+func (r *Router) checkHeaps() error {
+	if err := checkHeap(&r.leases, "leases"); err != nil {
+		return err
+	}
+	if err := checkHeap(&r.delayed, "delayed"); err != nil {
+		return err
+	}
+	if err := checkHeap(&r.deadlines, "deadlines"); err != nil {
+		return err
+	}
+	for _, cmd := range r.commands {
+		for _, g := range cmd.groups {
+			if err := checkHeap(&g.ready, "ready"); err != nil {
+				return err
+			}
+		}
+	}
+	if err := checkHeap(&r.mailExp, "mailbox"); err != nil {
+		return err
+	}
+	return checkHeap(&r.dedupExp, "dedup")
+}
+
+func checkHeap[T any](h *heap[T], name string) error {
+	for i := 1; i < len(h.items); i++ {
+		if h.less(h.items[i], h.items[(i-1)/2]) {
+			return fmt.Errorf("%s heap out of order at %d", name, i)
+		}
+	}
+	return nil
+}
+
+// SubLoad reports how many messages conn's subscription subID holds and
+// its credit.
+func (r *Router) SubLoad(conn ConnID, subID uint32) (inflight, credit int, ok bool) {
+	c := r.conns[conn]
+	if c == nil {
+		return 0, 0, false
+	}
+	s := c.sub(subID)
+	if s == nil {
+		return 0, 0, false
+	}
+	return len(s.inflight), s.credit, true
+}
+
+// IsLive reports whether message id is admitted and not finished.
+func (r *Router) IsLive(id ID) bool { return r.live[id] != nil }
+
+// Groups lists the names of command's groups in creation order.
+func (r *Router) Groups(command string) []string {
+	r.settle()
+	cmd := r.commands[command]
+	if cmd == nil {
+		return nil
+	}
+	var out []string
+	for _, g := range cmd.groups {
+		out = append(out, g.name)
+	}
+	return out
+}

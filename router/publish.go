@@ -1,0 +1,108 @@
+package router
+
+import "time"
+
+// Admit checks a publish of m by conn and reserves its place in the queue.
+// On success it sets m.Seq; the broker then stores m and calls Commit(m),
+// or Abort(m) if storing failed. m must not be nil, and is owned by the
+// Router from here on.
+//
+// Errors: ErrBadName for a bad command name; ErrDuplicate when m.ID is
+// known: the message is still queued (or dead-lettered), or it finished
+// less than Config.DedupWindow ago (the actions then re-send the result to
+// conn, if the message was a request that has one); ErrQueueFull when the
+// command has Config.MaxQueueLen messages admitted and not finished (dead
+// letters do not count).
+func (r *Router) Admit(now time.Time, conn ConnID, m *Message) ([]Action, error) {
+	r.begin()
+	cmd := r.commands[m.Command]
+	if cmd == nil {
+		if err := ValidName(m.Command); err != nil {
+			return r.acts, err
+		}
+	}
+	if r.seen(now, conn, m) {
+		return r.acts, ErrDuplicate
+	}
+	if cmd == nil {
+		cmd = r.command(m.Command)
+	}
+	if cmd.active+cmd.reserved >= r.cfg.MaxQueueLen {
+		return r.acts, ErrQueueFull
+	}
+	cmd.nextSeq++
+	m.Seq = cmd.nextSeq
+	cmd.reserved++
+	r.live[m.ID] = newMsgState(cmd, m)
+	return r.acts, nil
+}
+
+// Commit queues m, which Admit accepted and the broker stored, in every
+// group of its command (creating the default group if the command has
+// none) and dispatches it. A message that was not admitted, or was already
+// committed or aborted, is ignored.
+func (r *Router) Commit(now time.Time, m *Message) []Action {
+	r.begin()
+	ms := r.live[m.ID]
+	if ms == nil || ms.msg != m || ms.committed {
+		return r.acts
+	}
+	cmd := ms.cmd
+	cmd.reserved--
+	ms.committed = true
+	if len(cmd.groups) == 0 {
+		r.newGroup(cmd, DefaultGroup, false)
+	}
+	r.place(ms, cmd.groups, nil, nil)
+	if t := now.UnixNano(); ms.expiredAt(t) {
+		r.expire(t, ms)
+	}
+	return r.flush(now)
+}
+
+// Abort releases the reservation Admit made for m and forgets its ID. A
+// message that is not reserved is ignored.
+func (r *Router) Abort(m *Message) {
+	r.settle()
+	ms := r.live[m.ID]
+	if ms == nil || ms.msg != m || ms.committed {
+		return
+	}
+	delete(r.live, m.ID)
+	ms.cmd.reserved--
+}
+
+// place gives the message an item in each of groups: queued fresh; or as
+// a redelivery when attempts (by group name) says it was delivered before;
+// or dead-lettered when dead names the group.
+func (r *Router) place(ms *msgState, groups []*group, attempts map[string]int, dead map[string]bool) {
+	if n := len(groups); n == 1 && cap(ms.items) == 1 {
+		ms.items = ms.items[:1]
+	} else {
+		ms.items = make([]item, n)
+	}
+	for i, g := range groups {
+		it := &ms.items[i]
+		*it = item{ms: ms, group: g, idx: -1, slot: -1, state: stLoose}
+		it.attempt = int32(min(max(attempts[g.name], 0), 1<<30))
+		ms.left++
+		ms.incActive()
+		switch {
+		case dead[g.name]:
+			it.state = stDead
+			it.idx = int32(len(g.dead))
+			g.dead = append(g.dead, it)
+			ms.decActive()
+		case it.attempt > 0:
+			r.toReady(it)
+		default:
+			it.state = stQueued
+			g.fresh.push(it)
+			g.queued++
+			r.markDirty(g)
+		}
+	}
+	if ms.hasDeadline() {
+		r.deadlines.push(ms)
+	}
+}

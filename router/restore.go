@@ -1,0 +1,144 @@
+package router
+
+import (
+	"cmp"
+	"slices"
+)
+
+// restoreState holds what the Restore methods were given until the first
+// event places it.
+type restoreState struct {
+	msgs []restoredMsg
+	dead []restoredDead
+}
+
+type restoredMsg struct {
+	m        *Message
+	ackedBy  []string
+	attempts map[string]int
+}
+
+type restoredDead struct {
+	m     *Message
+	group string
+}
+
+func (r *Router) restoring() *restoreState {
+	if r.restore == nil {
+		r.restore = &restoreState{}
+	}
+	return r.restore
+}
+
+// Restore rebuilds a stored message m (m.Seq set) at start, before any
+// event. The groups in ackedBy are done with it; attempts counts its
+// deliveries per group. It goes to every durable group of its command not
+// in ackedBy (to the default group if the command has none); a copy
+// delivered before (in flight when the broker stopped) is queued as a
+// redelivery. The command's Seq continues after the largest restored.
+func (r *Router) Restore(m *Message, ackedBy []string, attempts map[string]int) {
+	rs := r.restoring()
+	rs.msgs = append(rs.msgs, restoredMsg{m: m, ackedBy: ackedBy, attempts: attempts})
+}
+
+// RestoreGroup rebuilds durable group of command at start, before any
+// event.
+func (r *Router) RestoreGroup(command, group string) {
+	cmd := r.command(command)
+	if cmd.group(group) == nil {
+		cmd.addGroup(group, false)
+	}
+}
+
+// RestoreDeadLetter rebuilds message m in group's dead-letter queue at
+// start, before any event. A dead letter of a group that was not restored
+// (an ephemeral one) is dropped with ActDeadLetterDelete.
+func (r *Router) RestoreDeadLetter(m *Message, group string) {
+	rs := r.restoring()
+	rs.dead = append(rs.dead, restoredDead{m: m, group: group})
+}
+
+// finishRestore places the restored messages and dead letters. Its actions
+// are returned by the first event.
+func (r *Router) finishRestore() {
+	rs := r.restore
+	r.restore = nil
+	saved := r.acts
+	r.acts = nil
+	deadBy := make(map[ID][]restoredDead)
+	for _, d := range rs.dead {
+		deadBy[d.m.ID] = append(deadBy[d.m.ID], d)
+	}
+	slices.SortStableFunc(rs.msgs, func(a, b restoredMsg) int {
+		return cmp.Or(cmp.Compare(a.m.Command, b.m.Command), cmp.Compare(a.m.Seq, b.m.Seq))
+	})
+	for _, rm := range rs.msgs {
+		r.restoreMsg(rm.m, rm.ackedBy, rm.attempts, deadBy[rm.m.ID], true)
+		delete(deadBy, rm.m.ID)
+	}
+	for _, d := range rs.dead { // dead letters whose message was not restored
+		if ds, ok := deadBy[d.m.ID]; ok {
+			delete(deadBy, d.m.ID)
+			var acked []string // every group but those it is dead in
+			for _, g := range r.command(d.m.Command).groups {
+				acked = append(acked, g.name)
+			}
+			attempts := make(map[string]int, len(ds))
+			for _, x := range ds {
+				attempts[x.group] = r.cfg.MaxDeliveries
+				acked = slices.DeleteFunc(acked, func(s string) bool { return s == x.group })
+			}
+			r.restoreMsg(d.m, acked, attempts, ds, false)
+		}
+	}
+	for id, e := range r.dedup { // results of messages still queued
+		if ms := r.live[id]; ms != nil {
+			r.forget(e)
+			if e.answered {
+				ms.res = e
+			}
+		}
+	}
+	r.carry = append(r.carry, r.acts...)
+	r.acts = saved
+}
+
+// restoreMsg places one restored message, dead-lettered in the groups of
+// dead. A stored message no group needs is deleted with a Last ack.
+func (r *Router) restoreMsg(m *Message, ackedBy []string, attempts map[string]int, dead []restoredDead, stored bool) {
+	if r.live[m.ID] != nil {
+		return
+	}
+	cmd := r.command(m.Command)
+	cmd.nextSeq = max(cmd.nextSeq, m.Seq)
+	if len(cmd.groups) == 0 {
+		r.newGroup(cmd, DefaultGroup, false)
+	}
+	var deadIn map[string]bool
+	for _, d := range dead {
+		if cmd.group(d.group) == nil {
+			r.emit(Action{Kind: ActDeadLetterDelete, Msg: m, Group: d.group})
+			continue
+		}
+		if deadIn == nil {
+			deadIn = make(map[string]bool)
+		}
+		deadIn[d.group] = true
+	}
+	var groups []*group
+	for _, g := range cmd.groups {
+		if deadIn[g.name] || !slices.Contains(ackedBy, g.name) {
+			groups = append(groups, g)
+		}
+	}
+	if len(groups) == 0 {
+		if stored {
+			r.emit(Action{Kind: ActAck, Msg: m, Last: true})
+		}
+		return
+	}
+	ms := newMsgState(cmd, m)
+	ms.committed = true
+	r.live[m.ID] = ms
+	r.place(ms, groups, attempts, deadIn)
+}

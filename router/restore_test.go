@@ -1,0 +1,159 @@
+package router_test
+
+import (
+	"errors"
+	"slices"
+	"testing"
+	"time"
+
+	"github.com/teonet-go/teomq/router"
+)
+
+// stored returns a message as the store would give it back.
+func stored(h *harness, command string, seq uint64) *router.Message {
+	m := h.msg(command, "producer", true)
+	m.Seq = seq
+	return m
+}
+
+func TestRestoreRebuildsQueues(t *testing.T) {
+	h := newHarness(t, router.Config{MaxDeliveries: 5})
+	r := h.r
+	m := make(map[uint64]*router.Message)
+	for seq := uint64(1); seq <= 6; seq++ {
+		m[seq] = stored(h, "cmd", seq)
+	}
+	// given out of order; seq 4 and 6 were in flight in "a"; seq 2 was
+	// finished by "a"; seq 5 is a dead letter of "a".
+	r.Restore(m[6], nil, map[string]int{"a": 1})
+	r.Restore(m[3], nil, nil)
+	r.RestoreGroup("cmd", "a")
+	r.Restore(m[1], nil, nil)
+	r.Restore(m[2], []string{"a"}, nil)
+	r.Restore(m[4], nil, map[string]int{"a": 2, "gone": 7})
+	r.Restore(m[5], nil, map[string]int{"a": 5})
+	r.RestoreDeadLetter(m[5], "a")
+	r.RestoreGroup("cmd", "b")
+
+	if n := r.QueueLen("cmd"); n != 6 { // 5 is dead in a, waits in b
+		t.Fatalf("QueueLen %d, want 6", n)
+	}
+	if dl := r.DeadLetters("cmd"); len(dl) != 1 || dl[0].Msg != m[5] || dl[0].Group != "a" || dl[0].Attempts != 5 {
+		t.Fatalf("DeadLetters %+v", dl)
+	}
+	acts := h.subscribe(10, 1, "cmd", "a", 10)
+	if len(acts) != len(deliveries(acts))*2 {
+		t.Fatalf("restore produced actions: %s", describe(acts))
+	}
+	var got []uint64
+	var attempts []int
+	for _, d := range deliveries(acts) {
+		got = append(got, d.Msg.Seq)
+		attempts = append(attempts, d.Attempt)
+	}
+	if !slices.Equal(got, []uint64{4, 6, 1, 3}) || !slices.Equal(attempts, []int{3, 2, 1, 1}) {
+		t.Fatalf("group a got seqs %v attempts %v, want [4 6 1 3] [3 2 1 1]", got, attempts)
+	}
+	got = seqs(deliveries(h.subscribe(11, 1, "cmd", "b", 10)))
+	if !slices.Equal(got, []uint64{1, 2, 3, 4, 5, 6}) {
+		t.Fatalf("group b got %v", got)
+	}
+	next := h.msg("cmd", "producer", false)
+	if _, err := r.Admit(h.now, 1, next); err != nil || next.Seq != 7 {
+		t.Fatalf("Admit after restore: seq %d, %v", next.Seq, err)
+	}
+	if _, err := r.Admit(h.now, 1, again(m[3])); !errors.Is(err, router.ErrDuplicate) {
+		t.Fatalf("restored id admitted again: %v", err)
+	}
+}
+
+func TestRestoreWithoutGroupsUsesDefaultGroup(t *testing.T) {
+	h := newHarness(t, router.Config{})
+	h.r.Restore(stored(h, "cmd", 9), nil, nil)
+	h.r.Restore(stored(h, "cmd", 3), nil, nil)
+	acts := h.subscribe(10, 1, "cmd", router.DefaultGroup, 10)
+	if g := one(t, acts, router.ActGroup); g.Group != router.DefaultGroup {
+		t.Fatalf("group %q", g.Group)
+	}
+	if got := seqs(deliveries(acts)); !slices.Equal(got, []uint64{3, 9}) {
+		t.Fatalf("delivered %v", got)
+	}
+}
+
+func TestRestoreAtMaxDeliveriesDeadLetters(t *testing.T) {
+	h := newHarness(t, router.Config{MaxDeliveries: 3})
+	m := stored(h, "cmd", 1)
+	h.r.RestoreGroup("cmd", router.DefaultGroup)
+	h.r.Restore(m, nil, map[string]int{router.DefaultGroup: 3}) // in flight a 3rd time
+	acts := h.subscribe(10, 1, "cmd", router.DefaultGroup, 1)
+	none(t, acts, router.ActDeliver)
+	if dl := one(t, acts, router.ActDeadLetter); dl.Msg != m || dl.Attempt != 3 {
+		t.Fatalf("dead letter %+v", dl)
+	}
+	one(t, acts, router.ActMailbox) // the producer is not connected yet
+}
+
+func TestRestoreEdgeCases(t *testing.T) {
+	h := newHarness(t, router.Config{})
+	done := stored(h, "cmd", 1)
+	orphan := stored(h, "cmd", 2)
+	onlyDead := stored(h, "cmd", 3)
+	h.r.RestoreGroup("cmd", "a")
+	h.r.Restore(done, []string{"a", "old-ephemeral"}, nil)
+	h.r.RestoreDeadLetter(orphan, "old-ephemeral") // its group did not survive
+	h.r.RestoreDeadLetter(onlyDead, "a")           // message record already moved
+	acts := h.tick()
+	if ack := one(t, acts, router.ActAck); ack.Msg != done || !ack.Last {
+		t.Fatalf("finished message not deleted: %s", describe(acts))
+	}
+	if del := one(t, acts, router.ActDeadLetterDelete); del.Msg != orphan || del.Group != "old-ephemeral" {
+		t.Fatalf("dead letter of a lost group kept: %+v", del)
+	}
+	if dl := h.r.DeadLetters("cmd"); len(dl) != 1 || dl[0].Msg != onlyDead {
+		t.Fatalf("DeadLetters %+v", dl)
+	}
+	next := h.msg("cmd", "p", false)
+	h.publish(1, next)
+	if next.Seq != 4 {
+		t.Fatalf("next seq %d, want 4", next.Seq)
+	}
+}
+
+func TestRestoreMailboxAndDedup(t *testing.T) {
+	h := newHarness(t, router.Config{})
+	answered, pending, live := h.id(), h.id(), stored(h, "cmd", 1)
+	exp := h.now.Add(time.Minute)
+	h.r.RestoreMailbox(answered, "producer", router.ResultOK, "consumer", []byte("parked"), exp)
+	h.r.RestoreDedup(answered, router.ResultOK, "consumer", []byte("parked"), true, exp)
+	h.r.RestoreDedup(pending, 0, "", nil, false, exp)
+	h.r.RestoreDedup(live.ID, router.ResultRemoteError, "c", []byte("first group failed"), true, exp)
+	h.r.RestoreGroup("cmd", "a")
+	h.r.RestoreGroup("cmd", "b")
+	h.r.Restore(live, []string{"a"}, nil)
+
+	acts := h.connect(1, "producer")
+	if res := one(t, acts, router.ActResult); res.Msg.ID != answered || string(res.Data) != "parked" || res.Conn != 1 {
+		t.Fatalf("mailbox flush %+v", res)
+	}
+	one(t, acts, router.ActMailboxDelete)
+
+	acts, err := h.r.Admit(h.now, 2, &router.Message{ID: answered, Command: "cmd", Request: true})
+	if !errors.Is(err, router.ErrDuplicate) || one(t, acts, router.ActResult).Conn != 2 {
+		t.Fatalf("dedup of an answered id: %v %s", err, describe(acts))
+	}
+	if acts, err = h.r.Admit(h.now, 2, &router.Message{ID: pending, Command: "cmd", Request: true}); !errors.Is(err, router.ErrDuplicate) || len(acts) != 0 {
+		t.Fatalf("dedup of an unanswered id: %v %s", err, describe(acts))
+	}
+	// the restored result of a message still queued is its one result
+	d := one(t, h.subscribe(10, 1, "cmd", "b", 1), router.ActDeliver)
+	acts = h.answer(d, router.Reply, "")
+	none(t, acts, router.ActResult)
+	if ack := one(t, acts, router.ActAck); !ack.Last || ack.Code != router.ResultRemoteError {
+		t.Fatalf("ack %+v", ack)
+	}
+	h.advance(time.Minute)
+	h.tick()
+	if st := h.r.Stats(); st.Dedup != 1 { // only the one finished just now
+		t.Fatalf("dedup after expiry: %+v", st)
+	}
+}

@@ -1,0 +1,168 @@
+package router
+
+import "time"
+
+// Router routes messages of all commands. Create one with New, rebuild it
+// with the Restore methods, then drive it with events.
+//
+// A Router is not safe for concurrent use: the caller serializes all calls
+// (the broker holds one mutex). The []Action a method returns is valid
+// until the next call on the Router.
+type Router struct {
+	cfg Config
+
+	commands  map[string]*command
+	conns     map[ConnID]*conn
+	producers map[string]*conn // address -> its most recently connected conn
+	live      map[ID]*msgState // admitted messages not yet finished
+	dedup     map[ID]*dedupEntry
+	mailbox   map[string][]*mailEntry // producer address -> results waiting
+
+	leases    heap[*item]     // in-flight items by lease end
+	delayed   heap[*item]     // retried items by ready time
+	deadlines heap[*msgState] // messages with a deadline, by deadline
+	dedupExp  heap[*dedupEntry]
+	mailExp   heap[*mailEntry]
+
+	acts    []Action
+	dirty   []*group      // groups to dispatch before the event returns
+	restore *restoreState // state given to Restore*, placed at the first event
+	carry   []Action      // actions of the restore, returned by the first event
+}
+
+// New returns an empty Router with cfg's limits; zero or negative fields
+// take their defaults.
+func New(cfg Config) *Router {
+	r := &Router{
+		cfg:       withDefaults(cfg),
+		commands:  make(map[string]*command),
+		conns:     make(map[ConnID]*conn),
+		producers: make(map[string]*conn),
+		live:      make(map[ID]*msgState),
+		dedup:     make(map[ID]*dedupEntry),
+		mailbox:   make(map[string][]*mailEntry),
+	}
+	r.leases = heap[*item]{less: byWhen, setIndex: setItemIndex}
+	r.delayed = heap[*item]{less: byWhen, setIndex: setItemIndex}
+	r.deadlines = heap[*msgState]{less: byDeadline, setIndex: setDeadlineIndex}
+	r.dedupExp = heap[*dedupEntry]{less: dedupBefore, setIndex: setDedupIndex}
+	r.mailExp = heap[*mailEntry]{less: mailBefore, setIndex: setMailIndex}
+	return r
+}
+
+func withDefaults(c Config) Config {
+	def := func(v *time.Duration, d time.Duration) {
+		if *v <= 0 {
+			*v = d
+		}
+	}
+	if c.MaxQueueLen <= 0 {
+		c.MaxQueueLen = DefaultMaxQueueLen
+	}
+	if c.MaxDeliveries <= 0 {
+		c.MaxDeliveries = DefaultMaxDeliveries
+	}
+	def(&c.Lease, DefaultLease)
+	def(&c.DedupWindow, DefaultDedupWindow)
+	def(&c.MailboxTTL, DefaultMailboxTTL)
+	def(&c.RetryDelay, DefaultRetryDelay)
+	def(&c.MaxRetryDelay, DefaultMaxRetryDelay)
+	return c
+}
+
+// begin starts an event: it resets the action list, placing restored state
+// first if this is the first event.
+func (r *Router) begin() {
+	// Entries past the length keep pointers alive: a big event's are
+	// dropped or cleared, a small event's (at most 64) stay until reused.
+	switch {
+	case cap(r.acts) > 4096:
+		r.acts = nil
+	case len(r.acts) > 64:
+		clear(r.acts)
+		fallthrough
+	default:
+		r.acts = r.acts[:0]
+	}
+	r.settle()
+	if r.carry != nil {
+		r.acts = append(r.acts, r.carry...)
+		r.carry = nil
+	}
+}
+
+// settle places restored state, if any is waiting.
+func (r *Router) settle() {
+	if r.restore != nil {
+		r.finishRestore()
+	}
+}
+
+func (r *Router) emit(a Action) { r.acts = append(r.acts, a) }
+
+// markDirty queues g for dispatch at the end of the event.
+func (r *Router) markDirty(g *group) {
+	if !g.dirty && !g.removed {
+		g.dirty = true
+		r.dirty = append(r.dirty, g)
+	}
+}
+
+// flush dispatches the dirty groups and returns the event's actions.
+func (r *Router) flush(now time.Time) []Action {
+	t := now.UnixNano()
+	for i := 0; i < len(r.dirty); i++ {
+		g := r.dirty[i]
+		g.dirty = false
+		if !g.removed {
+			r.dispatch(t, g)
+		}
+		r.dirty[i] = nil
+	}
+	r.dirty = r.dirty[:0]
+	return r.acts
+}
+
+// QueueLen returns how many messages of command are not yet finished by
+// every group that got them: pending or in flight in some group. Dead
+// letters are not counted.
+func (r *Router) QueueLen(command string) int {
+	r.settle()
+	if cmd := r.commands[command]; cmd != nil {
+		return cmd.active
+	}
+	return 0
+}
+
+// NextDeadline returns the earliest time at which Tick has work: a lease
+// end, a retry delay, a message deadline, a mailbox or dedup expiry. It is
+// the zero Time when there is none.
+func (r *Router) NextDeadline() time.Time {
+	r.settle()
+	var next int64
+	found := false
+	consider := func(t int64) {
+		if !found || t < next {
+			next, found = t, true
+		}
+	}
+	if r.leases.len() > 0 {
+		consider(r.leases.top().when)
+	}
+	if r.delayed.len() > 0 {
+		consider(r.delayed.top().when)
+	}
+	if r.deadlines.len() > 0 {
+		consider(r.deadlines.top().deadline())
+	}
+	if r.mailExp.len() > 0 {
+		consider(r.mailExp.top().expires)
+	}
+	if r.dedupExp.len() > 0 {
+		consider(r.dedupExp.top().expires)
+	}
+	if !found {
+		return time.Time{}
+	}
+	return time.Unix(0, next)
+}

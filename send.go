@@ -1,0 +1,238 @@
+package teomq
+
+import (
+	"context"
+	"fmt"
+	"sync/atomic"
+	"time"
+
+	"github.com/google/uuid"
+	"github.com/teonet-go/teomq/wire"
+)
+
+// call is one Send or Request in progress: its publish frame (kept for
+// resending after a reconnect) and where its outcome goes.
+type call struct {
+	id      wire.ID
+	frame   []byte
+	request bool
+	done    chan struct{} // closed by finish
+	state   atomic.Uint32 // callPending, callConfirmed, callFinished
+
+	// set before done is closed
+	ans *Answer
+	err error
+}
+
+const (
+	callPending uint32 = iota
+	callConfirmed
+	callFinished
+)
+
+func (cl *call) confirmed() bool { return cl.state.Load() != callPending }
+
+// fail finishes cl with err unless it is finished already.
+func (cl *call) fail(err error) {
+	if cl.state.Swap(callFinished) == callFinished {
+		return
+	}
+	cl.err = err
+	close(cl.done)
+}
+
+// Send stores a message for command at the broker and returns its ID once
+// the broker confirmed it (in sync durability: on disk). No answer is
+// awaited; the consumer's answer is discarded. An empty command is sent to
+// DefaultCommand. ctx bounds the wait for the confirm: when it ends first,
+// the outcome is unknown, and a retry WithID(id) is stored at most once.
+func (c *Client) Send(ctx context.Context, command string, data []byte, opts ...SendOption) (MessageID, error) {
+	cl, err := c.publish(ctx, command, data, false, opts)
+	if err != nil {
+		return cl.messageID(), err
+	}
+	select {
+	case <-cl.done:
+		return cl.messageID(), cl.err
+	case <-ctx.Done():
+		c.forget(cl)
+		return cl.messageID(), fmt.Errorf("teomq: send %s: %w", cl.messageID(), ctx.Err())
+	}
+}
+
+// Request stores a message for command at the broker and returns the
+// consumer's answer. ctx's deadline travels with the message: a consumer
+// never gets it after that, and Request returns ErrTimeout (or ctx's
+// error). A handler's error returns as a *RemoteError.
+func (c *Client) Request(ctx context.Context, command string, data []byte, opts ...SendOption) (*Answer, error) {
+	cl, err := c.publish(ctx, command, data, true, opts)
+	if err != nil {
+		return nil, err
+	}
+	select {
+	case <-cl.done:
+		return cl.ans, cl.err
+	case <-ctx.Done():
+		c.forget(cl)
+		if ctx.Err() == context.DeadlineExceeded {
+			return nil, fmt.Errorf("teomq: request %s: %w: %w", cl.messageID(), ErrTimeout, ctx.Err())
+		}
+		return nil, fmt.Errorf("teomq: request %s: %w", cl.messageID(), ctx.Err())
+	}
+}
+
+func (cl *call) messageID() MessageID {
+	if cl == nil {
+		return MessageID{}
+	}
+	return MessageID(cl.id)
+}
+
+// publish registers a call and sends its frame on the current channel.
+// Without a channel, the frame goes out when the client reconnects.
+func (c *Client) publish(ctx context.Context, command string, data []byte, request bool, opts []SendOption) (*call, error) {
+	var o sendOptions
+	for _, opt := range opts {
+		opt(&o)
+	}
+	if command == "" {
+		command = DefaultCommand
+	}
+	if len(command) > wire.MaxCommandLen {
+		return nil, fmt.Errorf("teomq: command of %d bytes: %w", len(command), ErrBadName)
+	}
+	id := o.id
+	if !o.hasID {
+		var err error
+		if id, err = uuid.NewV7(); err != nil {
+			return nil, fmt.Errorf("teomq: new message id: %w", err)
+		}
+	}
+	p := wire.Publish{ID: wire.ID(id), Command: command, Data: data}
+	if request {
+		p.Flags |= wire.FlagRequest
+	}
+	p.Deadline = deadlineMillis(ctx, request, o.ttl)
+	cl := &call{id: p.ID, request: request, done: make(chan struct{})}
+	cl.frame = p.AppendTo(make([]byte, 0, 32+len(command)+len(data)))
+
+	c.mu.Lock()
+	if c.closed {
+		c.mu.Unlock()
+		return cl, ErrClosed
+	}
+	if _, dup := c.calls[p.ID]; dup {
+		c.mu.Unlock()
+		return cl, fmt.Errorf("teomq: message %s is already in progress on this client", MessageID(p.ID))
+	}
+	c.calls[p.ID] = cl
+	ch := c.ch
+	c.mu.Unlock()
+	if ch != nil {
+		// A failed send is not an error: the frame is resent on reconnect.
+		_ = ch.Send(cl.frame)
+	}
+	return cl, nil
+}
+
+// deadlineMillis is the message's deadline in unix milliseconds: the ttl's,
+// or a request's ctx deadline when earlier; 0 for none.
+func deadlineMillis(ctx context.Context, request bool, ttl time.Duration) int64 {
+	var dl time.Time
+	if ttl > 0 {
+		dl = time.Now().Add(ttl)
+	}
+	if request {
+		if d, ok := ctx.Deadline(); ok && (dl.IsZero() || d.Before(dl)) {
+			dl = d
+		}
+	}
+	if dl.IsZero() {
+		return 0
+	}
+	return dl.UnixMilli()
+}
+
+// forget drops a call whose caller stopped waiting.
+func (c *Client) forget(cl *call) {
+	c.mu.Lock()
+	if c.calls[cl.id] == cl {
+		delete(c.calls, cl.id)
+	}
+	c.mu.Unlock()
+	cl.fail(context.Canceled)
+}
+
+// finish completes cl with an answer or error and forgets it.
+func (c *Client) finish(cl *call, ans *Answer, err error) {
+	c.mu.Lock()
+	if c.calls[cl.id] == cl {
+		delete(c.calls, cl.id)
+	}
+	c.mu.Unlock()
+	if cl.state.Swap(callFinished) == callFinished {
+		return
+	}
+	cl.ans, cl.err = ans, err
+	close(cl.done)
+}
+
+// onConfirm handles the broker's confirm of a publish.
+func (c *Client) onConfirm(f *wire.Confirm) {
+	c.mu.Lock()
+	cl := c.calls[f.ID]
+	c.mu.Unlock()
+	if cl == nil {
+		return
+	}
+	if f.Code != wire.CodeOK {
+		c.finish(cl, nil, &BrokerError{Code: f.Code, Message: f.Message})
+		return
+	}
+	if !cl.request {
+		c.finish(cl, nil, nil)
+		return
+	}
+	cl.state.CompareAndSwap(callPending, callConfirmed)
+}
+
+// onResult handles the answer routed back for a request.
+func (c *Client) onResult(f *wire.Result) {
+	ans, err := resultOutcome(f)
+	c.mu.Lock()
+	cl := c.calls[f.ID]
+	c.mu.Unlock()
+	if cl == nil {
+		if c.orphans != nil {
+			select {
+			case c.orphans <- orphan{ans: ans, err: err}:
+			default:
+				c.log.Warn("teomq: orphan answer dropped: handler too slow", "id", MessageID(f.ID))
+			}
+		}
+		return
+	}
+	c.finish(cl, ans, err)
+}
+
+// resultOutcome turns a Result frame into Request's return values. The
+// frame's slices are copied: they alias the read buffer.
+func resultOutcome(f *wire.Result) (*Answer, error) {
+	switch f.Code {
+	case wire.CodeOK:
+		return &Answer{ID: MessageID(f.ID), Data: append([]byte(nil), f.Data...), From: f.From}, nil
+	case wire.CodeRemoteError:
+		return nil, &RemoteError{ID: MessageID(f.ID), From: f.From, Message: string(f.Data)}
+	default:
+		return nil, &BrokerError{Code: f.Code, Message: string(f.Data)}
+	}
+}
+
+// runOrphans hands answers no call awaits to the WithOrphanAnswers
+// function. Owned by the Client: started by Connect, stopped by Close.
+func (c *Client) runOrphans() {
+	defer c.wg.Done()
+	for o := range c.orphans {
+		c.opts.onAnswer(o.ans, o.err)
+	}
+}

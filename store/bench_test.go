@@ -1,0 +1,239 @@
+package store_test
+
+import (
+	"bufio"
+	"bytes"
+	"fmt"
+	"os"
+	"path/filepath"
+	"runtime"
+	"strconv"
+	"sync"
+	"sync/atomic"
+	"testing"
+	"time"
+
+	"github.com/teonet-go/teomq/store"
+)
+
+var benchWriters = []int{1, 16, 64}
+
+// BenchmarkAppendSync appends 128-byte messages to one command with
+// sync=true from concurrent writers, as a broker confirming publishes
+// does. Seqs come from a shared counter, so they reach the store slightly
+// out of order, as they do from the router.
+func BenchmarkAppendSync(b *testing.B) {
+	for _, writers := range benchWriters {
+		b.Run(fmt.Sprintf("writers=%d", writers), func(b *testing.B) {
+			s := openPebble(b, b.TempDir(), store.PebbleOptions{})
+			load(b, s)
+			var seq atomic.Uint64
+			data := bytes.Repeat([]byte{'x'}, 128)
+			runWriters(b, writers, func() error {
+				n := seq.Add(1)
+				m := &store.Message{Command: "bench", Seq: n, ID: msgID("bench", n), From: "producer", Data: data}
+				return s.Write([]store.Op{{Kind: store.KindMessage, Msg: m}}, true)
+			})
+		})
+	}
+}
+
+// BenchmarkFileAppendFdatasync is the floor BenchmarkAppendSync is measured
+// against: writers hand 128-byte records to one committer goroutine, which
+// appends all pending records to a file with one write, fdatasyncs once,
+// and releases their writers.
+func BenchmarkFileAppendFdatasync(b *testing.B) {
+	for _, writers := range benchWriters {
+		b.Run(fmt.Sprintf("writers=%d", writers), func(b *testing.B) {
+			f, err := os.Create(filepath.Join(b.TempDir(), "log"))
+			if err != nil {
+				b.Fatal(err)
+			}
+			defer f.Close()
+			c := startFileCommitter(f)
+			defer c.stop()
+			data := bytes.Repeat([]byte{'x'}, 128)
+			runWriters(b, writers, func() error { return c.append(data) })
+		})
+	}
+}
+
+// runWriters calls write b.N times in total from n goroutines and reports
+// the rate.
+func runWriters(b *testing.B, n int, write func() error) {
+	var left atomic.Int64
+	left.Store(int64(b.N))
+	var wg sync.WaitGroup
+	b.ResetTimer()
+	for range n {
+		wg.Go(func() {
+			for left.Add(-1) >= 0 {
+				if err := write(); err != nil {
+					b.Error(err)
+					return
+				}
+			}
+		})
+	}
+	wg.Wait()
+	b.StopTimer()
+	b.ReportMetric(float64(b.N)/b.Elapsed().Seconds(), "msgs/s")
+}
+
+// fileCommitter is the group commit of the baseline. Its loop goroutine is
+// started by startFileCommitter and ended by stop.
+type fileCommitter struct {
+	f    *os.File
+	reqs chan commitReq
+	wg   sync.WaitGroup
+}
+
+type commitReq struct {
+	data []byte
+	done chan error
+}
+
+func startFileCommitter(f *os.File) *fileCommitter {
+	c := &fileCommitter{f: f, reqs: make(chan commitReq, 1024)}
+	c.wg.Add(1)
+	go c.loop()
+	return c
+}
+
+func (c *fileCommitter) append(data []byte) error {
+	done := make(chan error, 1)
+	c.reqs <- commitReq{data, done}
+	return <-done
+}
+
+func (c *fileCommitter) stop() {
+	close(c.reqs)
+	c.wg.Wait()
+}
+
+func (c *fileCommitter) loop() {
+	defer c.wg.Done()
+	var buf []byte
+	var batch []commitReq
+	for req := range c.reqs {
+		batch = append(batch[:0], req)
+	drain:
+		for {
+			select {
+			case r, ok := <-c.reqs:
+				if !ok {
+					break drain
+				}
+				batch = append(batch, r)
+			default:
+				break drain
+			}
+		}
+		buf = buf[:0]
+		for _, r := range batch {
+			buf = strconv.AppendInt(buf, int64(len(r.data)), 10)
+			buf = append(buf, r.data...)
+		}
+		_, err := c.f.Write(buf)
+		if err == nil {
+			err = fdatasync(c.f)
+		}
+		for _, r := range batch {
+			r.done <- err
+		}
+	}
+}
+
+// BenchmarkRecover1M measures OpenPebble + Load of 1,000,000 pending
+// 128-byte messages, written after another 1,000,000 were appended and
+// drained (the tombstones a drained backlog leaves). It reports the time
+// and the growth of the heap and of the resident set. Run it with
+// -benchtime=1x: the setup writes 3 million ops.
+func BenchmarkRecover1M(b *testing.B) {
+	const n, batch = 1_000_000, 1_000
+	dir := b.TempDir()
+	s := openPebble(b, dir, store.PebbleOptions{})
+	load(b, s)
+	data := bytes.Repeat([]byte{'x'}, 128)
+	ops := make([]store.Op, batch)
+	write := func(from uint64, ack bool) {
+		for i := range ops {
+			seq := from + uint64(i)
+			if ack {
+				ops[i] = store.Op{Kind: store.KindAck, Command: "bench", Seq: seq, Last: true}
+			} else {
+				ops[i] = store.Op{Kind: store.KindMessage, Msg: &store.Message{
+					Command: "bench", Seq: seq, ID: msgID("bench", seq), From: "producer", Data: data}}
+			}
+		}
+		mustWrite(b, s, false, ops...)
+	}
+	for from := uint64(1); from <= n; from += batch {
+		write(from, false)
+	}
+	for from := uint64(1); from <= n; from += batch {
+		write(from, true)
+	}
+	for from := uint64(n + 1); from <= 2*n; from += batch {
+		write(from, false)
+	}
+	if err := s.Close(); err != nil {
+		b.Fatal(err)
+	}
+	b.ResetTimer()
+	for range b.N {
+		runtime.GC()
+		heap0, rss0 := heapInUse(), rss()
+		start := time.Now()
+		s, err := store.OpenPebble(dir, store.PebbleOptions{Logger: quietLogger()})
+		if err != nil {
+			b.Fatal(err)
+		}
+		count, next := 0, uint64(n+1)
+		err = s.Load(func(r *store.Record) error {
+			if r.Kind == store.KindMessage {
+				if r.Msg.Seq != next {
+					return fmt.Errorf("seq %d, want %d", r.Msg.Seq, next)
+				}
+				next++
+				count++
+			}
+			return nil
+		})
+		elapsed := time.Since(start)
+		if err != nil || count != n {
+			b.Fatalf("Load: %v; %d messages, want %d", err, count, n)
+		}
+		runtime.GC()
+		b.ReportMetric(float64(elapsed.Milliseconds()), "ms/recover")
+		b.ReportMetric(float64(n)/elapsed.Seconds(), "msgs/s")
+		b.ReportMetric(float64(heapInUse()-heap0)/(1<<20), "heap-MB")
+		b.ReportMetric(float64(rss()-rss0)/(1<<20), "rss-MB")
+		if err := s.Close(); err != nil {
+			b.Fatal(err)
+		}
+	}
+}
+
+func heapInUse() int64 {
+	var m runtime.MemStats
+	runtime.ReadMemStats(&m)
+	return int64(m.HeapInuse)
+}
+
+// rss returns the resident set size in bytes, or 0 where /proc is absent.
+func rss() int64 {
+	f, err := os.Open("/proc/self/status")
+	if err != nil {
+		return 0
+	}
+	defer f.Close()
+	sc := bufio.NewScanner(f)
+	for sc.Scan() {
+		var kb int64
+		if _, err := fmt.Sscanf(sc.Text(), "VmRSS: %d kB", &kb); err == nil {
+			return kb << 10
+		}
+	}
+	return 0
+}

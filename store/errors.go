@@ -1,0 +1,34 @@
+package store
+
+import "errors"
+
+// Errors returned by the stores. Callers test for them with errors.Is; the
+// returned errors wrap them with context.
+var (
+	// ErrStoreFailed is returned by Write, and reported by Health, once the
+	// medium failed a write or a sync. The failure is sticky: every later
+	// Write returns it at once, without touching the medium. The outcome of
+	// the write that failed is unknown.
+	ErrStoreFailed = errors.New("store: medium failed")
+
+	// ErrClosed is returned by Write and Load after Close.
+	ErrClosed = errors.New("store: closed")
+
+	// ErrCorrupt is returned when stored data cannot be decoded, or when the
+	// storage engine reports a checksum mismatch. The error names the key
+	// or file where known.
+	ErrCorrupt = errors.New("store: corrupt data")
+
+	// ErrInvalidOp is returned by Write when an op lacks a field its Kind
+	// needs (a KindMessage without Msg, an empty Command, ...). Nothing of
+	// that Write is applied.
+	ErrInvalidOp = errors.New("store: invalid op")
+
+	// ErrFormat is returned by OpenPebble when the directory holds a store
+	// written in a format this version does not know.
+	ErrFormat = errors.New("store: unknown format version")
+)
+
+// ErrInvalidOptions is returned by OpenPebble when PebbleOptions hold a
+// value out of range.
+var ErrInvalidOptions = errors.New("store: invalid options")

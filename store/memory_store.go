@@ -1,0 +1,239 @@
+package store
+
+import (
+	"bytes"
+	"cmp"
+	"maps"
+	"slices"
+	"strings"
+	"sync"
+	"time"
+)
+
+// MemoryStore is a Store that keeps its state in maps. It has the same
+// semantics as PebbleStore except durability: its state ends with the
+// process. It serves tests and the broker's memory durability mode.
+//
+// MemoryStore is safe for concurrent use. It copies what it is given and
+// what it returns, so callers may reuse their buffers.
+type MemoryStore struct {
+	mu      sync.Mutex // guards the fields below
+	closed  bool
+	order   []*memCommand // in order of first use, as Load reports them
+	cmds    map[string]*memCommand
+	mailbox map[[16]byte]memAnswer
+	dedup   map[[16]byte]memAnswer
+}
+
+var _ Store = (*MemoryStore)(nil)
+
+type memCommand struct {
+	name   string
+	groups map[string]struct{}
+	msgs   map[uint64]*memMessage
+	dead   map[deadAddr]*Message
+}
+
+type memMessage struct {
+	msg      *Message
+	ackedBy  map[string]struct{}
+	attempts map[string]uint32
+}
+
+type deadAddr struct {
+	seq   uint64
+	group string
+}
+
+type memAnswer struct {
+	answer  *Answer // nil: a dedup record without answer
+	expires int64
+}
+
+// NewMemory returns an empty MemoryStore.
+func NewMemory() *MemoryStore {
+	return &MemoryStore{
+		cmds:    make(map[string]*memCommand),
+		mailbox: make(map[[16]byte]memAnswer),
+		dedup:   make(map[[16]byte]memAnswer),
+	}
+}
+
+// Write applies ops atomically. The sync flag is accepted and ignored: a
+// MemoryStore has nothing to sync. It returns ErrInvalidOp (applying
+// nothing) when an op lacks what its Kind needs, and ErrClosed after Close.
+func (s *MemoryStore) Write(ops []Op, sync bool) error {
+	if err := validate(ops); err != nil {
+		return err
+	}
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	if s.closed {
+		return ErrClosed
+	}
+	for i := range ops {
+		t, _ := resolve(i, &ops[i])
+		s.apply(&ops[i], t)
+	}
+	return nil
+}
+
+func (s *MemoryStore) apply(op *Op, t target) {
+	switch op.Kind {
+	case KindMailbox:
+		a := cloneAnswer(op.Answer, t.id)
+		s.mailbox[t.id] = memAnswer{answer: a, expires: op.Expires}
+		return
+	case KindMailboxDelete:
+		delete(s.mailbox, t.id)
+		return
+	}
+	c := s.command(t.command)
+	switch op.Kind {
+	case KindMessage:
+		c.msgs[t.seq] = &memMessage{msg: cloneMessage(op.Msg, t.command, t.seq)}
+	case KindAck:
+		m := c.msgs[t.seq]
+		if op.Last {
+			delete(c.msgs, t.seq)
+			if id, ok := dedupID(op); ok {
+				s.dedup[id] = memAnswer{answer: cloneAnswer(op.Answer, id), expires: op.Expires}
+			}
+		} else if m != nil {
+			if m.ackedBy == nil {
+				m.ackedBy = make(map[string]struct{})
+			}
+			m.ackedBy[op.Group] = struct{}{}
+		}
+	case KindAttempt:
+		if m := c.msgs[t.seq]; m != nil {
+			if m.attempts == nil {
+				m.attempts = make(map[string]uint32)
+			}
+			m.attempts[op.Group] = op.Attempt
+		}
+	case KindDeadLetter:
+		c.dead[deadAddr{t.seq, op.Group}] = cloneMessage(op.Msg, t.command, t.seq)
+	case KindDeadLetterDelete:
+		delete(c.dead, deadAddr{t.seq, op.Group})
+	case KindGroup:
+		c.groups[op.Group] = struct{}{}
+	}
+}
+
+func (s *MemoryStore) command(name string) *memCommand {
+	c := s.cmds[name]
+	if c == nil {
+		c = &memCommand{
+			name:   name,
+			groups: make(map[string]struct{}),
+			msgs:   make(map[uint64]*memMessage),
+			dead:   make(map[deadAddr]*Message),
+		}
+		s.cmds[name] = c
+		s.order = append(s.order, c)
+	}
+	return c
+}
+
+// Load calls fn for every record: per command (in order of first use) its
+// groups, its messages in Seq order and its dead letters; then the mailbox
+// and the dedup window. Expired mailbox and dedup records are skipped and
+// forgotten. fn must not call Write. Load returns ErrClosed after Close.
+func (s *MemoryStore) Load(fn func(*Record) error) error {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	if s.closed {
+		return ErrClosed
+	}
+	for _, c := range s.order {
+		if err := c.load(fn); err != nil {
+			return err
+		}
+	}
+	now := time.Now().UnixMilli()
+	if err := loadAnswers(s.mailbox, now, KindMailbox, cmpMailbox, fn); err != nil {
+		return err
+	}
+	return loadAnswers(s.dedup, now, KindDedup, cmpDedup, fn)
+}
+
+func (c *memCommand) load(fn func(*Record) error) error {
+	for _, g := range slices.Sorted(maps.Keys(c.groups)) {
+		if err := fn(&Record{Kind: KindGroup, Command: c.name, Group: g}); err != nil {
+			return err
+		}
+	}
+	for _, seq := range slices.Sorted(maps.Keys(c.msgs)) {
+		m := c.msgs[seq]
+		r := &Record{Kind: KindMessage, Command: c.name, Msg: cloneMessage(m.msg, c.name, seq)}
+		r.Msg.Attempt = 0
+		if len(m.ackedBy) > 0 {
+			r.AckedBy = slices.Sorted(maps.Keys(m.ackedBy))
+		}
+		if len(m.attempts) > 0 {
+			r.Attempts = make(map[string]uint32, len(m.attempts))
+			for g, a := range m.attempts {
+				r.Attempts[g] = a
+				r.Msg.Attempt = max(r.Msg.Attempt, a)
+			}
+		}
+		if err := fn(r); err != nil {
+			return err
+		}
+	}
+	dead := slices.SortedFunc(maps.Keys(c.dead), func(a, b deadAddr) int {
+		return cmp.Or(cmp.Compare(a.seq, b.seq), strings.Compare(a.group, b.group))
+	})
+	for _, d := range dead {
+		r := &Record{Kind: KindDeadLetter, Command: c.name, Group: d.group,
+			Msg: cloneMessage(c.dead[d], c.name, d.seq)}
+		if err := fn(r); err != nil {
+			return err
+		}
+	}
+	return nil
+}
+
+type answerEntry struct {
+	id [16]byte
+	memAnswer
+}
+
+func cmpMailbox(a, b answerEntry) int { return bytes.Compare(a.id[:], b.id[:]) }
+
+func cmpDedup(a, b answerEntry) int {
+	return cmp.Or(cmp.Compare(a.expires, b.expires), bytes.Compare(a.id[:], b.id[:]))
+}
+
+// loadAnswers reports the unexpired entries of m in the order cmpFn gives
+// and deletes the expired ones.
+func loadAnswers(m map[[16]byte]memAnswer, now int64, kind Kind,
+	cmpFn func(a, b answerEntry) int, fn func(*Record) error) error {
+	entries := make([]answerEntry, 0, len(m))
+	for id, a := range m {
+		if a.expires <= now {
+			delete(m, id)
+			continue
+		}
+		entries = append(entries, answerEntry{id, a})
+	}
+	slices.SortFunc(entries, cmpFn)
+	for _, e := range entries {
+		r := &Record{Kind: kind, ID: e.id, Expires: e.expires, Answer: cloneAnswer(e.answer, e.id)}
+		if err := fn(r); err != nil {
+			return err
+		}
+	}
+	return nil
+}
+
+// Close makes later Writes and Loads return ErrClosed and drops the state.
+// It is safe to call twice.
+func (s *MemoryStore) Close() error {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	s.closed = true
+	s.order, s.cmds, s.mailbox, s.dedup = nil, nil, nil, nil
+	return nil
+}

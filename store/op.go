@@ -1,0 +1,85 @@
+package store
+
+import (
+	"fmt"
+	"math"
+)
+
+// target is what an op addresses, after reconciling the Op's own fields
+// with those of its Msg or Answer.
+type target struct {
+	command string
+	seq     uint64
+	id      [16]byte // mailbox and dedup ID
+}
+
+// resolve checks that op carries what its Kind needs and returns what it
+// addresses. For KindMessage and KindDeadLetter, Command and Seq may be
+// given in the Op, in its Msg, or in both when they agree. For KindMailbox
+// the ID may be given in the Op or in its Answer. Seq math.MaxUint64 is
+// refused: the store reserves it as a bound.
+func resolve(i int, op *Op) (target, error) {
+	t := target{command: op.Command, seq: op.Seq, id: op.ID}
+	switch op.Kind {
+	case KindMessage, KindDeadLetter:
+		if op.Msg == nil {
+			return t, invalidOp(i, op, "no Msg")
+		}
+		if t.command == "" {
+			t.command = op.Msg.Command
+		} else if op.Msg.Command != "" && op.Msg.Command != t.command {
+			return t, invalidOp(i, op, "Command differs from Msg.Command")
+		}
+		if t.seq == 0 {
+			t.seq = op.Msg.Seq
+		} else if op.Msg.Seq != 0 && op.Msg.Seq != t.seq {
+			return t, invalidOp(i, op, "Seq differs from Msg.Seq")
+		}
+	case KindAck, KindAttempt, KindDeadLetterDelete, KindGroup:
+	case KindMailbox:
+		if op.Answer == nil {
+			return t, invalidOp(i, op, "no Answer")
+		}
+		if t.id == ([16]byte{}) {
+			t.id = op.Answer.ID
+		} else if op.Answer.ID != ([16]byte{}) && op.Answer.ID != t.id {
+			return t, invalidOp(i, op, "ID differs from Answer.ID")
+		}
+		return t, nil
+	case KindMailboxDelete:
+		return t, nil
+	default:
+		return t, invalidOp(i, op, "kind not writable")
+	}
+	if t.command == "" {
+		return t, invalidOp(i, op, "empty Command")
+	}
+	if t.seq == math.MaxUint64 {
+		return t, invalidOp(i, op, "Seq out of range")
+	}
+	return t, nil
+}
+
+// validate resolves every op, returning the first problem.
+func validate(ops []Op) error {
+	for i := range ops {
+		if _, err := resolve(i, &ops[i]); err != nil {
+			return err
+		}
+	}
+	return nil
+}
+
+func invalidOp(i int, op *Op, why string) error {
+	return fmt.Errorf("%w: op %d (%v): %s", ErrInvalidOp, i, op.Kind, why)
+}
+
+// dedupID returns the ID a Last ack keeps in the dedup window, and whether
+// it has one.
+func dedupID(op *Op) ([16]byte, bool) {
+	id := op.ID
+	if id == ([16]byte{}) && op.Answer != nil {
+		id = op.Answer.ID
+	}
+	return id, id != [16]byte{}
+}

@@ -1,0 +1,172 @@
+package store
+
+import (
+	"encoding/binary"
+	"errors"
+)
+
+// Values of the pebble store. Each starts with a version byte; integers
+// are big-endian or uvarint; strings are uvarint-length-prefixed; Data is
+// the rest of the value.
+//
+//	message:  1 | id[16] | deadline int64 | flags u8 | attempt uvarint | from | data
+//	mailbox:  1 | expires int64 | answer
+//	dedup:    1 | has answer u8 | [answer]
+//	answer:   code u16 | producer | from | data
+const valueVersion = 1
+
+var errShortValue = errors.New("truncated value")
+
+func appendMessage(b []byte, m *Message) []byte {
+	b = append(b, valueVersion)
+	b = append(b, m.ID[:]...)
+	b = binary.BigEndian.AppendUint64(b, uint64(m.Deadline))
+	b = append(b, m.Flags)
+	b = binary.AppendUvarint(b, uint64(m.Attempt))
+	b = appendString(b, m.From)
+	return append(b, m.Data...)
+}
+
+func decodeMessage(v []byte, command string, seq uint64) (*Message, error) {
+	d := decoder{b: v}
+	d.version()
+	m := &Message{Command: command, Seq: seq}
+	copy(m.ID[:], d.bytes(16))
+	m.Deadline = int64(d.uint64())
+	m.Flags = d.byte()
+	m.Attempt = uint32(d.uvarint())
+	m.From = d.string()
+	m.Data = d.rest()
+	return m, d.err
+}
+
+func appendMailbox(b []byte, expires int64, a *Answer) []byte {
+	b = append(b, valueVersion)
+	b = binary.BigEndian.AppendUint64(b, uint64(expires))
+	return appendAnswer(b, a)
+}
+
+func decodeMailbox(v []byte, id [16]byte) (expires int64, a *Answer, err error) {
+	d := decoder{b: v}
+	d.version()
+	expires = int64(d.uint64())
+	a = d.answer(id)
+	return expires, a, d.err
+}
+
+func appendDedup(b []byte, a *Answer) []byte {
+	b = append(b, valueVersion)
+	if a == nil {
+		return append(b, 0)
+	}
+	return appendAnswer(append(b, 1), a)
+}
+
+func decodeDedup(v []byte, id [16]byte) (*Answer, error) {
+	d := decoder{b: v}
+	d.version()
+	if d.byte() == 0 {
+		return nil, d.err
+	}
+	a := d.answer(id)
+	return a, d.err
+}
+
+func appendAnswer(b []byte, a *Answer) []byte {
+	b = binary.BigEndian.AppendUint16(b, a.Code)
+	b = appendString(b, a.Producer)
+	b = appendString(b, a.From)
+	return append(b, a.Data...)
+}
+
+func appendString(b []byte, s string) []byte {
+	b = binary.AppendUvarint(b, uint64(len(s)))
+	return append(b, s...)
+}
+
+// decoder reads a value, remembering the first error; reads after an error
+// return zero values.
+type decoder struct {
+	b   []byte
+	err error
+}
+
+func (d *decoder) fail(err error) {
+	if d.err == nil {
+		d.err = err
+	}
+	d.b = nil
+}
+
+func (d *decoder) version() {
+	if v := d.byte(); d.err == nil && v != valueVersion {
+		d.fail(errors.New("unknown value version"))
+	}
+}
+
+func (d *decoder) bytes(n int) []byte {
+	if len(d.b) < n {
+		d.fail(errShortValue)
+		return nil
+	}
+	v := d.b[:n]
+	d.b = d.b[n:]
+	return v
+}
+
+func (d *decoder) byte() byte {
+	if v := d.bytes(1); v != nil {
+		return v[0]
+	}
+	return 0
+}
+
+func (d *decoder) uint64() uint64 {
+	if v := d.bytes(8); v != nil {
+		return binary.BigEndian.Uint64(v)
+	}
+	return 0
+}
+
+func (d *decoder) uint16() uint16 {
+	if v := d.bytes(2); v != nil {
+		return binary.BigEndian.Uint16(v)
+	}
+	return 0
+}
+
+func (d *decoder) uvarint() uint64 {
+	v, n := binary.Uvarint(d.b)
+	if n <= 0 {
+		d.fail(errShortValue)
+		return 0
+	}
+	d.b = d.b[n:]
+	return v
+}
+
+func (d *decoder) string() string {
+	n := d.uvarint()
+	if n > uint64(len(d.b)) {
+		d.fail(errShortValue)
+		return ""
+	}
+	return string(d.bytes(int(n)))
+}
+
+// rest returns a copy of what is left: values read from pebble are only
+// valid until the iterator moves.
+func (d *decoder) rest() []byte {
+	v := cloneBytes(d.b)
+	d.b = nil
+	return v
+}
+
+func (d *decoder) answer(id [16]byte) *Answer {
+	a := &Answer{ID: id}
+	a.Code = d.uint16()
+	a.Producer = d.string()
+	a.From = d.string()
+	a.Data = d.rest()
+	return a
+}

@@ -1,0 +1,280 @@
+package store
+
+import (
+	"context"
+	"encoding/binary"
+	"errors"
+	"fmt"
+	"io"
+	"log/slog"
+	"os"
+	"path/filepath"
+	"strings"
+	"sync"
+	"sync/atomic"
+	"testing"
+	"time"
+
+	"github.com/cockroachdb/pebble/v2"
+	"github.com/cockroachdb/pebble/v2/vfs"
+	"github.com/cockroachdb/pebble/v2/vfs/errorfs"
+)
+
+func quiet() *slog.Logger { return slog.New(slog.NewTextHandler(io.Discard, nil)) }
+
+func testMessage(seq uint64) Op {
+	return Op{Kind: KindMessage, Command: "q", Seq: seq,
+		Msg: &Message{Data: fmt.Appendf(nil, "message %d", seq)}}
+}
+
+func mustOpen(t *testing.T, dir string) *PebbleStore {
+	t.Helper()
+	s, err := OpenPebble(dir, PebbleOptions{Logger: quiet()})
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { _ = s.Close() })
+	return s
+}
+
+// openRaw opens a store's directory with pebble directly.
+func openRaw(t *testing.T, dir string) *pebble.DB {
+	t.Helper()
+	db, err := pebble.Open(dir, &pebble.Options{Merger: floorMerger, Logger: engineLogger{log: quiet(), fatal: func(error) {}}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	return db
+}
+
+func TestOpenPebbleUnknownFormat(t *testing.T) {
+	dir := t.TempDir()
+	if err := mustOpen(t, dir).Close(); err != nil {
+		t.Fatal(err)
+	}
+	db := openRaw(t, dir)
+	if err := db.Set(versionKey, []byte{formatVersion + 1}, pebble.Sync); err != nil {
+		t.Fatal(err)
+	}
+	db.Close()
+	if _, err := OpenPebble(dir, PebbleOptions{Logger: quiet()}); !errors.Is(err, ErrFormat) {
+		t.Fatalf("OpenPebble: got %v, want ErrFormat", err)
+	}
+}
+
+// TestWatermarkKeys checks the on-disk effect of in-order acks: the
+// watermark key moves, keys below it are range-deleted in steps of
+// sweepEvery (not one by one), and Load starts at the watermark.
+func TestWatermarkKeys(t *testing.T) {
+	const n = 5000
+	dir := t.TempDir()
+	s := mustOpen(t, dir)
+	for seq := uint64(1); seq <= n; seq++ {
+		if err := s.Write([]Op{testMessage(seq)}, false); err != nil {
+			t.Fatal(err)
+		}
+	}
+	for seq := uint64(1); seq <= n; seq++ {
+		if err := s.Write([]Op{{Kind: KindAck, Command: "q", Seq: seq, Last: true}}, false); err != nil {
+			t.Fatal(err)
+		}
+	}
+	if err := s.Close(); err != nil {
+		t.Fatal(err)
+	}
+	db := openRaw(t, dir)
+	defer db.Close()
+	c := s.idx.cmds["q"]
+	v, closer, err := db.Get(floorKey(c.id))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if floor := binary.BigEndian.Uint64(v); floor != n+1 {
+		t.Fatalf("watermark %d, want %d", floor, n+1)
+	}
+	closer.Close()
+	lower, upper := laneBounds(c.id, laneMain)
+	it, _ := db.NewIter(&pebble.IterOptions{LowerBound: lower, UpperBound: upper})
+	defer it.Close()
+	var first uint64
+	left := 0
+	for it.First(); it.Valid(); it.Next() {
+		p, _ := parseQueueKey(it.Key())
+		if left == 0 {
+			first = p.seq
+		}
+		left++
+	}
+	// Sweeps ran when the watermark reached 1024, 2048, 3072 and 4096.
+	if left != n-4095 || first != 4096 {
+		t.Fatalf("%d keys left below the watermark from %d; want %d from 4096", left, first, n-4095)
+	}
+}
+
+// TestPebbleCorruptTable flips bytes inside a table file, at its start
+// (where the format key is, read at open) or in its middle (messages, read
+// by Load). Open or Load fails with an error wrapping ErrCorrupt that
+// names the file, and nothing panics.
+func TestPebbleCorruptTable(t *testing.T) {
+	cases := []struct {
+		name string
+		at   func(size int) int
+	}{
+		{"start", func(int) int { return 100 }},
+		{"middle", func(size int) int { return size / 2 }},
+	}
+	for _, tc := range cases {
+		t.Run(tc.name, func(t *testing.T) {
+			dir, table := storeWithTable(t)
+			b, err := os.ReadFile(table)
+			if err != nil {
+				t.Fatal(err)
+			}
+			at := tc.at(len(b))
+			for i := at; i < at+100; i++ {
+				b[i] ^= 0x5a
+			}
+			if err := os.WriteFile(table, b, 0o644); err != nil {
+				t.Fatal(err)
+			}
+			name := strings.TrimSuffix(filepath.Base(table), ".sst")
+			s, err := OpenPebble(dir, PebbleOptions{Logger: quiet()})
+			if err == nil {
+				defer s.Close()
+				err = s.Load(func(*Record) error { return nil })
+			}
+			if !errors.Is(err, ErrCorrupt) || !strings.Contains(err.Error(), name) {
+				t.Fatalf("got %v, want ErrCorrupt naming %s", err, name)
+			}
+		})
+	}
+}
+
+// storeWithTable makes a store whose messages are in a table file, closed,
+// and returns its directory and the table's path.
+func storeWithTable(t *testing.T) (dir, table string) {
+	dir = t.TempDir()
+	s := mustOpen(t, dir)
+	for seq := uint64(1); seq <= 2000; seq++ {
+		if err := s.Write([]Op{testMessage(seq)}, false); err != nil {
+			t.Fatal(err)
+		}
+	}
+	if err := s.db.Flush(); err != nil {
+		t.Fatal(err)
+	}
+	if err := s.Close(); err != nil {
+		t.Fatal(err)
+	}
+	tables, _ := filepath.Glob(filepath.Join(dir, "*.sst"))
+	var size int64
+	for _, p := range tables {
+		if fi, err := os.Stat(p); err == nil && fi.Size() > size {
+			table, size = p, fi.Size()
+		}
+	}
+	if table == "" {
+		t.Fatal("no table file after flush")
+	}
+	return dir, table
+}
+
+// countHandler counts log records by message.
+type countHandler struct {
+	mu   sync.Mutex
+	msgs map[string]int
+}
+
+func (h *countHandler) Enabled(context.Context, slog.Level) bool { return true }
+func (h *countHandler) WithAttrs([]slog.Attr) slog.Handler       { return h }
+func (h *countHandler) WithGroup(string) slog.Handler            { return h }
+
+func (h *countHandler) Handle(_ context.Context, r slog.Record) error {
+	h.mu.Lock()
+	defer h.mu.Unlock()
+	h.msgs[r.Message]++
+	return nil
+}
+
+func (h *countHandler) count(msg string) int {
+	h.mu.Lock()
+	defer h.mu.Unlock()
+	return h.msgs[msg]
+}
+
+// TestLoadLogsProgress checks that Load reports its progress while it
+// runs (here after every progressCheck records) and its end.
+func TestLoadLogsProgress(t *testing.T) {
+	defer func(d time.Duration) { progressEvery = d }(progressEvery)
+	progressEvery = 0
+	h := &countHandler{msgs: map[string]int{}}
+	s, err := OpenPebble(t.TempDir(), PebbleOptions{Logger: slog.New(h)})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer s.Close()
+	ops := make([]Op, 3*progressCheck)
+	for i := range ops {
+		ops[i] = testMessage(uint64(i + 1))
+	}
+	if err := s.Write(ops, true); err != nil {
+		t.Fatal(err)
+	}
+	if err := s.Load(func(*Record) error { return nil }); err != nil {
+		t.Fatal(err)
+	}
+	if n := h.count("store: loading"); n != 3 {
+		t.Fatalf("%d progress logs for %d records, want 3", n, len(ops))
+	}
+	if n := h.count("store: loaded"); n < 1 {
+		t.Fatal("no log at the end of Load")
+	}
+}
+
+// TestTableWriteFailure makes the engine's flush fail to create its table:
+// the store reports the failure and refuses writes (instead of stalling
+// when the memtables fill), nothing panics, and once the medium heals the
+// flush completes and the store closes.
+func TestTableWriteFailure(t *testing.T) {
+	var broken atomic.Bool
+	fs := errorfs.Wrap(vfs.Default, errorfs.InjectorFunc(func(op errorfs.Op) error {
+		if broken.Load() && strings.HasSuffix(op.Path, ".sst") && op.Kind.ReadOrWrite() == errorfs.OpIsWrite {
+			return errorfs.ErrInjected
+		}
+		return nil
+	}))
+	s, err := OpenPebble(t.TempDir(), PebbleOptions{Logger: quiet(), FS: fs})
+	if err != nil {
+		t.Fatal(err)
+	}
+	for seq := uint64(1); seq <= 100; seq++ {
+		if err := s.Write([]Op{testMessage(seq)}, false); err != nil {
+			t.Fatal(err)
+		}
+	}
+	broken.Store(true)
+	flushed := make(chan error, 1)
+	go func() { flushed <- s.db.Flush() }() // ends when the flush succeeds
+	deadline := time.Now().Add(5 * time.Second)
+	for s.Health() == nil {
+		if time.Now().After(deadline) {
+			t.Fatal("Health did not report the failed flush")
+		}
+		time.Sleep(time.Millisecond)
+	}
+	if err := s.Write([]Op{testMessage(101)}, true); !errors.Is(err, ErrStoreFailed) {
+		t.Fatalf("Write: got %v, want ErrStoreFailed", err)
+	}
+	broken.Store(false)
+	select {
+	case err := <-flushed:
+		if err != nil {
+			t.Fatalf("Flush after healing: %v", err)
+		}
+	case <-time.After(5 * time.Second):
+		t.Fatal("Flush did not complete after healing")
+	}
+	if err := s.Close(); !errors.Is(err, ErrStoreFailed) {
+		t.Fatalf("Close: got %v, want the sticky failure", err)
+	}
+}

@@ -1,0 +1,374 @@
+package store
+
+import (
+	"cmp"
+	"encoding/binary"
+	"fmt"
+	"slices"
+	"time"
+
+	"github.com/cockroachdb/pebble/v2"
+)
+
+// progressEvery is how often a long Load logs its progress. It is
+// checked every progressCheck records.
+var progressEvery = time.Second
+
+const progressCheck = 4096
+
+// Load calls fn for every record: per command (in order of creation) its
+// groups, its messages in Seq order (with AckedBy and Attempts filled) and
+// its dead letters; then the unexpired mailbox answers and dedup records.
+// Expired mailbox and dedup records are deleted. Load also rebuilds the
+// store's index of undone messages, so call it once before the first
+// Write; fn must not call Write. An error from fn stops Load and is
+// returned. It logs its progress every second.
+func (s *PebbleStore) Load(fn func(*Record) error) error {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	if s.closed {
+		return ErrClosed
+	}
+	s.writers.Wait()
+	return s.load(fn)
+}
+
+// load reads the store, reporting to fn when it is not nil, and installs
+// the index it rebuilt. Called with mu held and no writer in flight.
+func (s *PebbleStore) load(fn func(*Record) error) error {
+	l := &loader{s: s, fn: fn, now: time.Now().UnixMilli(), start: time.Now()}
+	l.lastLog = l.start
+	idx, err := l.run()
+	if err != nil {
+		return err
+	}
+	s.idx = idx
+	s.log.Info("store: loaded", "dir", s.dir, "commands", len(idx.cmds),
+		"messages", l.undone, "records", l.records, "duration", time.Since(l.start))
+	return nil
+}
+
+// loader is one pass of Load over the store.
+type loader struct {
+	s       *PebbleStore
+	fn      func(*Record) error // nil: rebuild the index only
+	now     int64               // unix ms; records expiring at or before it are dropped
+	cleanup *pebble.Batch       // deletions of expired records
+	start   time.Time
+	lastLog time.Time
+	records int
+	undone  int
+}
+
+func (l *loader) run() (idx index, err error) {
+	defer func() {
+		if l.cleanup != nil {
+			_ = l.cleanup.Close()
+		}
+	}()
+	idx = index{cmds: make(map[string]*command), nextID: 1}
+	cmds, err := l.commands(&idx)
+	if err != nil {
+		return idx, err
+	}
+	for _, c := range cmds {
+		if err := l.command(c); err != nil {
+			return idx, err
+		}
+	}
+	if err := l.mailbox(); err != nil {
+		return idx, err
+	}
+	if err := l.dedup(); err != nil {
+		return idx, err
+	}
+	if err := l.cleanup.Commit(pebble.NoSync); err != nil {
+		return idx, l.s.fail(err)
+	}
+	if f := l.s.failed.Load(); f != nil {
+		return idx, f.err
+	}
+	idx.built = true
+	return idx, nil
+}
+
+// commands reads the command table and the watermarks, and returns the
+// commands in ID order.
+func (l *loader) commands(idx *index) ([]*command, error) {
+	byID := make(map[uint32]*command)
+	err := l.scan([]byte{pfxCommand}, func(k, v []byte) error {
+		if len(v) != cmdIDLen {
+			return l.corrupt(k, errShortValue)
+		}
+		c := &command{id: binary.BigEndian.Uint32(v), name: string(k[1:])}
+		idx.cmds[c.name] = c
+		byID[c.id] = c
+		idx.nextID = max(idx.nextID, c.id+1)
+		return nil
+	})
+	if err != nil {
+		return nil, err
+	}
+	err = l.scan([]byte{pfxFloor}, func(k, v []byte) error {
+		if len(k) != 1+cmdIDLen || len(v) != 8 {
+			return l.corrupt(k, errShortValue)
+		}
+		if c := byID[binary.BigEndian.Uint32(k[1:])]; c != nil {
+			c.floor = binary.BigEndian.Uint64(v)
+		}
+		return nil
+	})
+	if err != nil {
+		return nil, err
+	}
+	cmds := make([]*command, 0, len(byID))
+	for _, c := range byID {
+		c.reset(c.floor)
+		c.floorWritten = c.floor
+		cmds = append(cmds, c)
+	}
+	slices.SortFunc(cmds, func(a, b *command) int { return cmp.Compare(a.id, b.id) })
+	return cmds, nil
+}
+
+// command reads one command's groups, messages and dead letters.
+func (l *loader) command(c *command) error {
+	err := l.scan(cmdPrefix(pfxGroup, c.id), func(k, v []byte) error {
+		return l.emit(&Record{Kind: KindGroup, Command: c.name, Group: string(k[1+cmdIDLen:])})
+	})
+	if err != nil {
+		return err
+	}
+	if err := l.messages(c); err != nil {
+		return err
+	}
+	return l.scan(cmdPrefix(pfxDead, c.id), func(k, v []byte) error {
+		if len(k) < deadSeqLen {
+			return l.corrupt(k, errShortValue)
+		}
+		if l.fn == nil {
+			return nil
+		}
+		m, err := decodeMessage(v, c.name, binary.BigEndian.Uint64(k[1+cmdIDLen:]))
+		if err != nil {
+			return l.corrupt(k, err)
+		}
+		return l.emit(&Record{Kind: KindDeadLetter, Command: c.name, Group: string(k[deadSeqLen:]), Msg: m})
+	})
+}
+
+// messages reads a command's undone messages: the low lane (rare, kept in
+// memory) merged by Seq with the main lane from the watermark up.
+func (l *loader) messages(c *command) error {
+	var low []*Record
+	lower, upper := laneBounds(c.id, laneLow)
+	err := l.lane(c, laneLow, lower, upper, func(r *Record) error {
+		low = append(low, r)
+		return nil
+	})
+	if err != nil {
+		return err
+	}
+	_, upper = laneBounds(c.id, laneMain)
+	err = l.lane(c, laneMain, appendQueueSeq(nil, c.id, laneMain, c.floor), upper, func(r *Record) error {
+		for len(low) > 0 && low[0].Msg.Seq < r.Msg.Seq {
+			if err := l.emit(low[0]); err != nil {
+				return err
+			}
+			low = low[1:]
+		}
+		return l.emit(r)
+	})
+	if err != nil {
+		return err
+	}
+	for _, r := range low {
+		if err := l.emit(r); err != nil {
+			return err
+		}
+	}
+	return nil
+}
+
+// lane reads one lane's messages in [lower, upper), adds each to the
+// command's live state, and hands each (with its acks and attempts) to
+// emit. A main-lane message that the low lane also holds is stale and
+// skipped; so are sub-keys whose message is gone.
+func (l *loader) lane(c *command, ln lane, lower, upper []byte, emit func(*Record) error) error {
+	var cur *Record
+	var curSeq uint64
+	have := false
+	flush := func() error {
+		if !have {
+			return nil
+		}
+		have = false
+		l.undone++
+		if cur == nil {
+			return nil
+		}
+		return emit(cur)
+	}
+	err := l.scanRange(lower, upper, func(k, v []byte) error {
+		p, ok := parseQueueKey(k)
+		if !ok {
+			return l.corrupt(k, errShortValue)
+		}
+		if ln == laneMain {
+			// Sub-keys may outlive their message; an append at or
+			// above next must find no keys.
+			c.next = max(c.next, p.seq+1)
+		}
+		if p.sub == subMsg {
+			if err := flush(); err != nil {
+				return err
+			}
+			if ln == laneMain && c.inLow(p.seq) {
+				return nil
+			}
+			if ln == laneLow {
+				c.addLow(p.seq)
+			} else {
+				c.add(p.seq)
+			}
+			have, curSeq, cur = true, p.seq, nil
+			if l.fn == nil {
+				return nil
+			}
+			m, err := decodeMessage(v, c.name, p.seq)
+			if err != nil {
+				return l.corrupt(k, err)
+			}
+			m.Attempt = 0
+			cur = &Record{Kind: KindMessage, Command: c.name, Msg: m}
+			return nil
+		}
+		if !have || p.seq != curSeq {
+			if ln == laneMain {
+				c.hole(p.seq)
+			}
+			return nil
+		}
+		if cur == nil {
+			return nil
+		}
+		switch p.sub {
+		case subAck:
+			cur.AckedBy = append(cur.AckedBy, p.group)
+		case subAttempt:
+			a, n := binary.Uvarint(v)
+			if n <= 0 || a > uint64(^uint32(0)) {
+				return l.corrupt(k, errShortValue)
+			}
+			if cur.Attempts == nil {
+				cur.Attempts = make(map[string]uint32)
+			}
+			cur.Attempts[p.group] = uint32(a)
+			cur.Msg.Attempt = max(cur.Msg.Attempt, uint32(a))
+		}
+		return nil
+	})
+	if err != nil {
+		return err
+	}
+	return flush()
+}
+
+// mailbox reads the mailbox, deleting expired answers.
+func (l *loader) mailbox() error {
+	return l.scan([]byte{pfxMailbox}, func(k, v []byte) error {
+		if len(k) != 1+16 {
+			return l.corrupt(k, errShortValue)
+		}
+		id := [16]byte(k[1:])
+		expires, a, err := decodeMailbox(v, id)
+		if err != nil {
+			return l.corrupt(k, err)
+		}
+		if expires <= l.now {
+			l.batch().Delete(k, nil)
+			return nil
+		}
+		return l.emit(&Record{Kind: KindMailbox, ID: id, Expires: expires, Answer: a})
+	})
+}
+
+// dedup reads the unexpired dedup records and range-deletes the expired.
+func (l *loader) dedup() error {
+	first := dedupKey(l.now+1, [16]byte{})
+	l.batch().DeleteRange([]byte{pfxDedup}, first, nil)
+	return l.scanRange(first, []byte{pfxDedup + 1}, func(k, v []byte) error {
+		if len(k) != dedupKeyLen {
+			return l.corrupt(k, errShortValue)
+		}
+		id := [16]byte(k[1+8:])
+		a, err := decodeDedup(v, id)
+		if err != nil {
+			return l.corrupt(k, err)
+		}
+		expires := int64(binary.BigEndian.Uint64(k[1:]))
+		return l.emit(&Record{Kind: KindDedup, ID: id, Expires: expires, Answer: a})
+	})
+}
+
+func (l *loader) batch() *pebble.Batch {
+	if l.cleanup == nil {
+		l.cleanup = l.s.db.NewBatch()
+	}
+	return l.cleanup
+}
+
+// emit hands r to fn and logs progress now and then.
+func (l *loader) emit(r *Record) error {
+	l.records++
+	if l.records%progressCheck == 0 {
+		if now := time.Now(); now.Sub(l.lastLog) >= progressEvery {
+			l.lastLog = now
+			l.s.log.Info("store: loading", "dir", l.s.dir, "records", l.records,
+				"messages", l.undone, "elapsed", now.Sub(l.start).Round(time.Millisecond))
+		}
+	}
+	if l.fn == nil {
+		return nil
+	}
+	return l.fn(r)
+}
+
+// scan calls fn for every key with prefix p.
+func (l *loader) scan(p []byte, fn func(k, v []byte) error) error {
+	return l.scanRange(p, prefixEnd(p), fn)
+}
+
+// scanRange calls fn for every key in [lower, upper).
+func (l *loader) scanRange(lower, upper []byte, fn func(k, v []byte) error) (err error) {
+	it, err := l.s.db.NewIter(&pebble.IterOptions{LowerBound: lower, UpperBound: upper})
+	if err != nil {
+		return l.readErr(err)
+	}
+	defer func() {
+		if cerr := it.Close(); err == nil && cerr != nil {
+			err = l.readErr(cerr)
+		}
+	}()
+	for it.First(); it.Valid(); it.Next() {
+		v, err := it.ValueAndErr()
+		if err != nil {
+			return l.readErr(err)
+		}
+		if err := fn(it.Key(), v); err != nil {
+			return err
+		}
+	}
+	if err := it.Error(); err != nil {
+		return l.readErr(err)
+	}
+	return nil
+}
+
+func (l *loader) readErr(err error) error {
+	return engineError("load", l.s.dir, err)
+}
+
+func (l *loader) corrupt(k []byte, err error) error {
+	return fmt.Errorf("%w: %s: key %x: %w", ErrCorrupt, l.s.dir, k, err)
+}

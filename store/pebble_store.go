@@ -1,0 +1,188 @@
+package store
+
+import (
+	"errors"
+	"fmt"
+	"log/slog"
+	"sync"
+	"sync/atomic"
+	"time"
+
+	"github.com/cockroachdb/pebble/v2"
+)
+
+// PebbleStore is the durable Store, kept in a pebble LSM tree under one
+// directory. See the key layout in pebble_keys.go.
+//
+// Writes build a pebble batch under the store's index lock (which tracks
+// each command's undone messages and ack watermark in memory) and commit it
+// outside the lock, so that concurrent synced writes share one fsync of the
+// write-ahead log.
+//
+// Medium failures are sticky: once a write or sync of the log fails, Write
+// returns ErrStoreFailed at once and Health reports it. A torn or corrupted
+// tail of the newest log file is cut off at open: the store opens with the
+// whole records before it and the engine logs where it stopped reading.
+//
+// PebbleStore is safe for concurrent use.
+type PebbleStore struct {
+	db     *pebble.DB
+	dir    string
+	opts   PebbleOptions
+	log    *slog.Logger
+	failed atomic.Pointer[failure]
+	done   atomic.Bool     // Close was called
+	syncer *intervalSyncer // nil in DurabilitySync
+
+	mu      sync.Mutex // guards the fields below and the index
+	idx     index
+	closed  bool
+	writers sync.WaitGroup // writes committing outside mu; Close and Load wait for them
+	touched []*command     // commands whose watermark the current batch moved
+	scratch batchWriter    // the batch being built
+	sweptAt time.Time      // last range deletion of expired dedup records
+}
+
+var _ Store = (*PebbleStore)(nil)
+
+type failure struct{ err error }
+
+// index is what the store knows of its keys without reading them.
+type index struct {
+	built  bool
+	cmds   map[string]*command
+	nextID uint32
+}
+
+// command is one command's ID and live state.
+type command struct {
+	id   uint32
+	name string
+	liveMap
+	floorWritten uint64 // the watermark as last put in a batch
+	touched      bool   // in PebbleStore.touched
+}
+
+// OpenPebble opens (creating if needed) the store in dir. It returns
+// ErrInvalidOptions for bad options, ErrFormat for a store of an unknown
+// format, and an error wrapping ErrCorrupt when the engine finds damaged
+// files it cannot open around; such errors name the file.
+//
+// Call Load once before the first Write. The store builds its in-memory
+// index of undone messages during Load (or during the first Write, if Load
+// was skipped).
+func OpenPebble(dir string, opts PebbleOptions) (*PebbleStore, error) {
+	opts, err := opts.withDefaults()
+	if err != nil {
+		return nil, err
+	}
+	s := &PebbleStore{dir: dir, opts: opts, log: opts.Logger}
+	s.log.Info("store: opening", "dir", dir, "durability", opts.Durability.String())
+	eo := opts.engineOptions(engineLogger{log: s.log, fatal: s.setFailed},
+		engineListener(s.log, s.setFailed))
+	s.db, err = pebble.Open(dir, eo)
+	if err != nil {
+		return nil, engineError("open", dir, err)
+	}
+	if err := s.checkFormat(); err != nil {
+		_ = s.db.Close()
+		return nil, err
+	}
+	if opts.Durability == DurabilityInterval {
+		s.syncer = startIntervalSyncer(s, opts.SyncInterval)
+	}
+	return s, nil
+}
+
+// checkFormat refuses a store of another format and marks a new one.
+func (s *PebbleStore) checkFormat() error {
+	v, closer, err := s.db.Get(versionKey)
+	switch {
+	case errors.Is(err, pebble.ErrNotFound):
+		if err := s.db.Set(versionKey, []byte{formatVersion}, pebble.Sync); err != nil {
+			return engineError("open", s.dir, err)
+		}
+		return s.Health()
+	case err != nil:
+		return engineError("open", s.dir, err)
+	}
+	defer closer.Close()
+	if len(v) != 1 || v[0] != formatVersion {
+		return fmt.Errorf("%w: %s has format %x, want %d", ErrFormat, s.dir, v, formatVersion)
+	}
+	return nil
+}
+
+// engineError wraps an error of the storage engine met during op, marking
+// checksum mismatches and undecodable files with ErrCorrupt. Pebble's
+// messages name the file.
+func engineError(op, dir string, err error) error {
+	if pebble.IsCorruptionError(err) {
+		return fmt.Errorf("store: %s %s: %w: %w", op, dir, ErrCorrupt, err)
+	}
+	return fmt.Errorf("store: %s %s: %w", op, dir, err)
+}
+
+// Health returns nil while the store works, the sticky error wrapping
+// ErrStoreFailed once the medium failed, or ErrClosed after Close. It is
+// safe for concurrent use and cheap enough for every request.
+func (s *PebbleStore) Health() error {
+	if f := s.failed.Load(); f != nil {
+		return f.err
+	}
+	if s.done.Load() {
+		return ErrClosed
+	}
+	return nil
+}
+
+// setFailed makes err the sticky failure, unless there is one already.
+func (s *PebbleStore) setFailed(err error) {
+	if s.failed.CompareAndSwap(nil, &failure{err: err}) {
+		s.log.Error("store: failed; refusing writes", "dir", s.dir, "err", err.Error())
+	}
+}
+
+// fail records a failed commit as the sticky failure and returns it.
+func (s *PebbleStore) fail(err error) error {
+	if !errors.Is(err, ErrStoreFailed) {
+		err = fmt.Errorf("%w: %w", ErrStoreFailed, err)
+	}
+	s.setFailed(err)
+	return s.Health()
+}
+
+// Close waits for writes in progress, syncs the write-ahead log and closes
+// the store. Later Writes and Loads return ErrClosed. It is safe to call
+// twice; the second call returns nil.
+func (s *PebbleStore) Close() error {
+	s.mu.Lock()
+	if s.closed {
+		s.mu.Unlock()
+		return nil
+	}
+	s.closed = true
+	s.done.Store(true)
+	s.mu.Unlock()
+	s.writers.Wait()
+	if s.syncer != nil {
+		s.syncer.stop()
+	}
+	var syncErr error
+	if f := s.failed.Load(); f != nil {
+		syncErr = f.err
+	} else if err := s.db.LogData(nil, pebble.Sync); err != nil {
+		syncErr = s.fail(err)
+	} else if f := s.failed.Load(); f != nil {
+		syncErr = f.err
+	}
+	closeErr := s.db.Close()
+	if syncErr != nil {
+		return fmt.Errorf("store: close %s: %w", s.dir, syncErr)
+	}
+	if closeErr != nil {
+		return fmt.Errorf("store: close %s: %w", s.dir, closeErr)
+	}
+	s.log.Info("store: closed", "dir", s.dir)
+	return nil
+}

@@ -1,0 +1,118 @@
+// Package store keeps teomq's durable state: queued messages, dead letters,
+// durable consumer groups, the answer mailbox and the dedup window.
+//
+// The broker's router holds the live state in memory; the store is written
+// as the router changes it and read once, at start, to rebuild the router.
+// Delivery never reads the store.
+package store
+
+// Kind says what an Op changes or a Record holds.
+type Kind uint8
+
+// Kinds of ops and records.
+const (
+	// KindMessage: Msg is appended to its command's queue. Writing a Seq
+	// again (a replayed dead letter) replaces the message and forgets its
+	// acks and attempts.
+	KindMessage Kind = iota + 1
+	// KindAck: Group is done with message (Command, Seq). With Last set, no
+	// group still needs it and the message is deleted; ID and Answer, when
+	// set, are kept in the dedup window until Expires. A non-Last ack of a
+	// message that is not queued is ignored.
+	KindAck
+	// KindDeadLetter: message (Command, Seq) moved to the command's
+	// dead-letter queue for Group; Msg carries its last state. It does not
+	// take the message out of the queue: write a KindAck for Group (Last
+	// as appropriate) in the same Write.
+	KindDeadLetter
+	// KindDeadLetterDelete: the dead letter (Command, Seq) of Group was
+	// replayed or purged.
+	KindDeadLetterDelete
+	// KindGroup: durable Group of Command exists (created by a subscribe).
+	KindGroup
+	// KindAttempt: message (Command, Seq) was handed out Attempt times in
+	// Group. Ignored for a message that is not queued.
+	KindAttempt
+	// KindMailbox: Answer waits for producer Producer until Expires.
+	KindMailbox
+	// KindMailboxDelete: the mailbox answer for ID was delivered or expired.
+	KindMailboxDelete
+	// KindDedup: restore-only record of an ID seen within the dedup window,
+	// with its Answer when it had one (written through KindAck).
+	KindDedup
+)
+
+// Message is one stored message.
+type Message struct {
+	Command  string
+	Seq      uint64   // per-command sequence, assigned by the router; FIFO order
+	ID       [16]byte // producer-made UUIDv7
+	From     string   // producer address
+	Deadline int64    // unix milliseconds; 0: none
+	Flags    uint8    // wire publish flags
+	Attempt  uint32   // deliveries so far (restored records only)
+	Data     []byte
+}
+
+// Answer is a routed answer kept for a producer (mailbox) or for the dedup
+// window.
+type Answer struct {
+	ID       [16]byte
+	Producer string // the producer's address
+	Code     uint16 // wire result code
+	From     string // the answering consumer's address
+	Data     []byte
+}
+
+// Op is one change to the store. Which fields matter depends on Kind.
+type Op struct {
+	Kind    Kind
+	Command string
+	Group   string
+	Seq     uint64
+	ID      [16]byte
+	Attempt uint32
+	Last    bool
+	Expires int64 // unix milliseconds
+	Msg     *Message
+	Answer  *Answer
+}
+
+// Record is one piece of state returned by Load. Which fields matter depends
+// on Kind: KindMessage (Msg, with the groups that already acked it in
+// AckedBy and per-group attempts in Attempts), KindDeadLetter (Msg, Group),
+// KindGroup (Command, Group), KindMailbox (Answer, Expires), KindDedup (ID,
+// Answer or nil, Expires). For KindMessage, Msg.Attempt is the highest of
+// Attempts.
+type Record struct {
+	Kind     Kind
+	Command  string
+	Group    string
+	ID       [16]byte
+	Expires  int64
+	Msg      *Message
+	Answer   *Answer
+	AckedBy  []string
+	Attempts map[string]uint32
+}
+
+// Store persists teomq's state.
+//
+// Implementations are safe for concurrent use. Write calls with sync set
+// that overlap in time share one sync of the medium (group commit).
+type Store interface {
+	// Write applies ops atomically: all or none. With sync set it returns
+	// only once the ops are durable as the store's mode promises; without
+	// it the ops become durable with the next synced write or Close. An
+	// error means none of the ops were applied, and the store may refuse
+	// further writes after a medium failure.
+	Write(ops []Op, sync bool) error
+	// Load calls fn for every record: for each command its groups, its
+	// messages in Seq order and its dead letters; then the mailbox answers
+	// and the dedup records. Expired mailbox and dedup records are skipped
+	// and dropped. It is called once, before any Write; fn must not call
+	// Write. An error from fn stops Load and is returned.
+	Load(fn func(*Record) error) error
+	// Close flushes and releases the store. Safe to call twice.
+	Close() error
+}

@@ -1,0 +1,23 @@
+// Package teonet is teomq's peer layer: node identities, key-derived
+// addresses, and authenticated, framed channels between nodes.
+//
+// A [Node] owns an Ed25519 identity kept under ConfigDir/teonet/<Name>/ and
+// locked against a second user; its [Node.Address] is 35 characters derived
+// from the SHA-256 of its public key ([AddressOf]). [Node.Listen] accepts
+// channels and records its endpoint in a local address book, so peers on the
+// same machine can [Node.Dial] a bare ADDRESS; elsewhere they dial
+// ADDRESS@host:port. A [Redialer] keeps one channel to a peer up, redialing
+// with capped, jittered backoff.
+//
+// A [Channel] is a mutually authenticated TLS 1.3 connection: each side
+// proves its key, and the dialer refuses a peer whose key does not hash to
+// the address it dialed ([ErrAddressMismatch]). It carries frames of a
+// 4-byte big-endian length and a payload; length 0 is the keepalive. Sends
+// are queued and written in batches by one writer goroutine per channel, so
+// frames that pile up under load share a write while an idle channel writes
+// at once. A peer silent for three keepalive intervals is dropped
+// ([ErrPeerTimeout]).
+//
+// All exported methods are safe for concurrent use unless their doc says
+// otherwise ([Channel.Recv] is called from one goroutine).
+package teonet

@@ -1,0 +1,155 @@
+package wire_test
+
+import (
+	"bytes"
+	"reflect"
+	"strings"
+	"testing"
+
+	"github.com/teonet-go/teomq/wire"
+)
+
+var (
+	id1     = wire.ID{0x01, 0x93, 0x6b, 0x2a, 0x7f, 0x00, 0x70, 0x00, 0x80, 0x00, 0, 0, 0, 0, 0, 1}
+	id2     = wire.ID{0xff, 0xfe, 0xfd, 0xfc, 0xfb, 0xfa, 0xf9, 0xf8, 0xf7, 0xf6, 0xf5, 0xf4, 0xf3, 0xf2, 0xf1, 0xf0}
+	maxName = strings.Repeat("n", wire.MaxCommandLen)
+	maxAddr = strings.Repeat("A", wire.MaxAddrLen)
+	addr    = "og71X6Y8TU1Y2W4G9GkUsKmxnvvd9r2vXp2"
+	unicode = []byte("данные/数据/🙂 with\x00nul")
+)
+
+// sampleFrames returns valid frames of every type, edge cases included.
+func sampleFrames() []struct {
+	name  string
+	frame wire.Frame
+} {
+	return []struct {
+		name  string
+		frame wire.Frame
+	}{
+		{"publish", &wire.Publish{ID: id1, Flags: wire.FlagRequest, Deadline: 1732760000123, Command: "version", Data: []byte("some_data")}},
+		{"publish empty data", &wire.Publish{ID: id1, Command: "num_servers"}},
+		{"publish empty command", &wire.Publish{ID: id2, Data: []byte{0}}},
+		{"publish max name", &wire.Publish{ID: id2, Command: maxName, Data: []byte("x")}},
+		{"publish unicode", &wire.Publish{ID: id1, Command: "команда", Data: unicode}},
+		{"publish negative deadline", &wire.Publish{ID: id1, Deadline: -1, Command: "c"}},
+		{"publish 1 MiB data", &wire.Publish{ID: id1, Command: "big", Data: bytes.Repeat([]byte{0xab}, 1<<20)}},
+		{"confirm ok", &wire.Confirm{ID: id1}},
+		{"confirm refused", &wire.Confirm{ID: id2, Code: wire.CodeQueueFull, Message: "queue version has 1000000 messages"}},
+		{"confirm long message", &wire.Confirm{ID: id2, Code: wire.CodeStoreFailed, Message: strings.Repeat("é", 300)}},
+		{"subscribe", &wire.Subscribe{SubID: 7, Credit: 64, Command: "version", Group: "workers"}},
+		{"subscribe default group", &wire.Subscribe{SubID: 1, Credit: 1, Command: "version"}},
+		{"subscribe ephemeral max names", &wire.Subscribe{SubID: 1<<32 - 1, Credit: 1<<32 - 1, Ephemeral: true, Command: maxName, Group: maxName}},
+		{"unsubscribe", &wire.Unsubscribe{SubID: 42}},
+		{"suback ok", &wire.SubAck{SubID: 42}},
+		{"suback refused", &wire.SubAck{SubID: 42, Code: wire.CodeBadCommand, Message: "empty command"}},
+		{"deliver", &wire.Deliver{SubID: 3, ID: id1, Attempt: 1, Deadline: 99, From: addr, Command: "version", Data: []byte("some_data")}},
+		{"deliver empty strings and data", &wire.Deliver{SubID: 3, ID: id1, Attempt: 2}},
+		{"deliver empty from", &wire.Deliver{ID: id2, Command: "c", Data: []byte("d")}},
+		{"deliver max names", &wire.Deliver{ID: id2, Attempt: 20, From: maxAddr, Command: maxName, Data: unicode}},
+		{"answer reply", &wire.Answer{ID: id1, Attempt: 1, Kind: wire.AnswerReply, Data: []byte("version: 0.1.0")}},
+		{"answer error", &wire.Answer{ID: id1, Attempt: 3, Kind: wire.AnswerError, Data: []byte("no such user")}},
+		{"answer retry empty", &wire.Answer{ID: id2, Attempt: 1<<32 - 1, Kind: wire.AnswerRetry}},
+		{"result", &wire.Result{ID: id1, From: addr, Data: []byte("version: 0.1.0, data: some_data")}},
+		{"result timeout", &wire.Result{ID: id2, Code: wire.CodeTimeout}},
+		{"result unicode", &wire.Result{ID: id2, Code: wire.CodeRemoteError, From: "адрес", Data: unicode}},
+		{"credit", &wire.Credit{SubID: 9, N: 1000}},
+		{"touch", &wire.Touch{ID: id1, Attempt: 2, Millis: 30000}},
+		{"error", &wire.Error{Code: wire.CodeMalformed, Fatal: true, Ref: id1, Message: "publish command: length 300 over limit 255"}},
+		{"error unknown code", &wire.Error{Code: 999}},
+		{"ping", &wire.Ping{Nonce: 1<<64 - 1}},
+		{"pong", &wire.Pong{Nonce: 12345}},
+	}
+}
+
+// normalize returns f with empty Data as nil, the form Decode gives.
+func normalize(f wire.Frame) wire.Frame {
+	nilIfEmpty := func(b []byte) []byte {
+		if len(b) == 0 {
+			return nil
+		}
+		return b
+	}
+	switch v := f.(type) {
+	case *wire.Publish:
+		c := *v
+		c.Data = nilIfEmpty(c.Data)
+		return &c
+	case *wire.Deliver:
+		c := *v
+		c.Data = nilIfEmpty(c.Data)
+		return &c
+	case *wire.Answer:
+		c := *v
+		c.Data = nilIfEmpty(c.Data)
+		return &c
+	case *wire.Result:
+		c := *v
+		c.Data = nilIfEmpty(c.Data)
+		return &c
+	}
+	return f
+}
+
+func TestRoundTrip(t *testing.T) {
+	for _, tc := range sampleFrames() {
+		t.Run(tc.name, func(t *testing.T) {
+			b := tc.frame.AppendTo(nil)
+			if b[0] != wire.Version || wire.Type(b[1]) != tc.frame.Type() {
+				t.Fatalf("header = %d %d, want %d %d", b[0], b[1], wire.Version, tc.frame.Type())
+			}
+			got, err := wire.Decode(b)
+			if err != nil {
+				t.Fatalf("Decode: %v", err)
+			}
+			if want := normalize(tc.frame); !reflect.DeepEqual(got, want) {
+				t.Fatalf("Decode = %+v, want %+v", got, want)
+			}
+		})
+	}
+}
+
+func TestAppendToAppends(t *testing.T) {
+	for _, tc := range sampleFrames() {
+		t.Run(tc.name, func(t *testing.T) {
+			alone := tc.frame.AppendTo(nil)
+			prefix := []byte("prefix")
+			b := tc.frame.AppendTo(prefix)
+			if !bytes.Equal(b[:len(prefix)], []byte("prefix")) || !bytes.Equal(b[len(prefix):], alone) {
+				t.Fatalf("AppendTo(prefix) did not append the frame after the prefix")
+			}
+		})
+	}
+}
+
+func TestConfirmLongMessageIsCut(t *testing.T) {
+	// 'é' is two bytes: a cut at MaxMessageLen (odd) would split one.
+	long := strings.Repeat("é", wire.MaxMessageLen)
+	b := (&wire.Confirm{ID: id1, Code: wire.CodeStoreFailed, Message: long}).AppendTo(nil)
+	f, err := wire.Decode(b)
+	if err != nil {
+		t.Fatalf("Decode: %v", err)
+	}
+	msg := f.(*wire.Confirm).Message
+	if len(msg) != wire.MaxMessageLen-1 || !strings.HasPrefix(long, msg) {
+		t.Fatalf("message cut to %d bytes, want %d bytes of the original", len(msg), wire.MaxMessageLen-1)
+	}
+}
+
+func TestTypeString(t *testing.T) {
+	tests := []struct {
+		typ  wire.Type
+		want string
+	}{
+		{wire.TypePublish, "publish"},
+		{wire.TypeSubAck, "suback"},
+		{wire.TypePong, "pong"},
+		{0, "Type(0)"},
+		{200, "Type(200)"},
+	}
+	for _, tc := range tests {
+		if got := tc.typ.String(); got != tc.want {
+			t.Errorf("Type(%d).String() = %q, want %q", uint8(tc.typ), got, tc.want)
+		}
+	}
+}
