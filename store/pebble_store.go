@@ -19,10 +19,18 @@ import (
 // outside the lock, so that concurrent synced writes share one fsync of the
 // write-ahead log.
 //
-// Medium failures are sticky: once a write or sync of the log fails, Write
-// returns ErrStoreFailed at once and Health reports it. A torn or corrupted
-// tail of the newest log file is cut off at open: the store opens with the
-// whole records before it and the engine logs where it stopped reading.
+// Medium failures are sticky: once a write or sync of the log, or the
+// write of a table by a background flush or compaction, fails, Write
+// returns ErrStoreFailed at once and Health reports it; the broker reports
+// the failure and an operator restarts it once the medium is sound.
+//
+// Damaged files: the newest write-ahead log is replayed up to its first
+// damaged record and the store opens with everything before it; the engine
+// logs the file and the offset where it stopped ("WAL 000123 stopped
+// reading at offset ..."). For a torn tail (a crash mid-write) that loses
+// only unconfirmed writes; bytes flipped in the middle of the log lose the
+// records after them as well. A damaged table file makes OpenPebble or
+// Load fail with an error wrapping ErrCorrupt that names the file.
 //
 // PebbleStore is safe for concurrent use.
 type PebbleStore struct {

@@ -467,3 +467,23 @@ func TestOpenPebbleLockedDir(t *testing.T) {
 		t.Fatal("a second OpenPebble of an open directory succeeded")
 	}
 }
+
+// TestPebbleWriteWithoutLoad checks that a store written to without a Load
+// first still knows its undone messages: acks then move the watermark
+// correctly.
+func TestPebbleWriteWithoutLoad(t *testing.T) {
+	dir := t.TempDir()
+	s := openPebble(t, dir, store.PebbleOptions{})
+	mustWrite(t, s, true, appends("q", seqRange(1, 10)...)...)
+	if err := s.Close(); err != nil {
+		t.Fatal(err)
+	}
+	s = openPebble(t, dir, store.PebbleOptions{})
+	mustWrite(t, s, false, lastAcks("q", 2, 1, 4)...)
+	mustWrite(t, s, true, appendOp("q", 11))
+	if err := s.Close(); err != nil {
+		t.Fatal(err)
+	}
+	s = openPebble(t, dir, store.PebbleOptions{})
+	wantSeqs(t, load(t, s), "q", 3, 5, 6, 7, 8, 9, 10, 11)
+}

@@ -21,7 +21,7 @@ func main() {
 	defer stop()
 
 	cmds := command.NewSet()
-	if err := cmds.Add("version", "Get consumer version.", "{data}/{description}",
+	if err := cmds.Add("version", "Get consumer version.", "{data}",
 		func(_ context.Context, r *command.Request) ([]byte, error) {
 			return fmt.Appendf(nil, "version: %s, data: %s", appVersion, r.Vars["data"]), nil
 		}); err != nil {

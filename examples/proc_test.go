@@ -1,0 +1,189 @@
+package examples_test
+
+import (
+	"bufio"
+	"io"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"regexp"
+	"strings"
+	"sync"
+	"syscall"
+	"testing"
+	"time"
+)
+
+// buildAll builds the example programs and the teomq CLI once per test
+// binary run, into a temp dir; it returns the dir.
+var buildAll = sync.OnceValues(func() (string, error) {
+	dir, err := os.MkdirTemp("", "teomq-examples")
+	if err != nil {
+		return "", err
+	}
+	pkgs := map[string]string{
+		"basic-broker":     "./basic/broker",
+		"basic-consumer":   "./basic/consumer",
+		"basic-producer":   "./basic/producer",
+		"command-broker":   "./command/broker",
+		"command-consumer": "./command/consumer",
+		"command-producer": "./command/producer",
+		"us-broker":        "./users_servers/broker",
+		"us-consumer":      "./users_servers/consumer",
+		"us-producer":      "./users_servers/producer",
+		"teomq":            "../cmd/teomq",
+	}
+	for name, pkg := range pkgs {
+		cmd := exec.Command("go", "build", "-o", filepath.Join(dir, name), pkg)
+		if out, err := cmd.CombinedOutput(); err != nil {
+			return "", &buildError{pkg: pkg, out: string(out), err: err}
+		}
+	}
+	return dir, nil
+})
+
+type buildError struct {
+	pkg, out string
+	err      error
+}
+
+func (e *buildError) Error() string { return "build " + e.pkg + ": " + e.err.Error() + "\n" + e.out }
+
+// bin is the path of a built program.
+func bin(t *testing.T, name string) string {
+	t.Helper()
+	dir, err := buildAll()
+	if err != nil {
+		t.Fatal(err)
+	}
+	return filepath.Join(dir, name)
+}
+
+// proc is a running program whose output lines the test reads.
+type proc struct {
+	t     *testing.T
+	name  string
+	cmd   *exec.Cmd
+	lines chan string
+	done  chan struct{} // closed when the process exited
+	err   error         // its exit status, set before done closes
+
+	mu  sync.Mutex // guards all
+	all []string
+}
+
+// start runs a built program with args; stdout and stderr are read as
+// lines. The process is killed when the test ends.
+func start(t *testing.T, name string, args ...string) *proc {
+	t.Helper()
+	cmd := exec.Command(bin(t, name), args...)
+	r, w := io.Pipe()
+	cmd.Stdout, cmd.Stderr = w, w
+	p := &proc{t: t, name: name, cmd: cmd, lines: make(chan string, 10000), done: make(chan struct{})}
+	if err := cmd.Start(); err != nil {
+		t.Fatalf("start %s: %v", name, err)
+	}
+	go func() { // owned by the proc: ends when the process's output closes
+		sc := bufio.NewScanner(r)
+		for sc.Scan() {
+			line := sc.Text()
+			p.mu.Lock()
+			p.all = append(p.all, line)
+			p.mu.Unlock()
+			select {
+			case p.lines <- line:
+			default:
+			}
+		}
+	}()
+	go func() { // owned by the proc: ends when the process does
+		p.err = cmd.Wait()
+		w.Close()
+		close(p.done)
+	}()
+	t.Cleanup(func() {
+		p.kill()
+		if t.Failed() {
+			p.mu.Lock()
+			t.Logf("output of %s %v:\n  %s", name, args, strings.Join(p.all, "\n  "))
+			p.mu.Unlock()
+		}
+	})
+	return p
+}
+
+// waitFor returns the submatches of the first new line matching re.
+func (p *proc) waitFor(re string) []string {
+	p.t.Helper()
+	rx := regexp.MustCompile(re)
+	deadline := time.After(30 * time.Second)
+	for {
+		select {
+		case line := <-p.lines:
+			if m := rx.FindStringSubmatch(line); m != nil {
+				return m
+			}
+		case <-p.done:
+			// Drain what is left before giving up.
+			for {
+				select {
+				case line := <-p.lines:
+					if m := rx.FindStringSubmatch(line); m != nil {
+						return m
+					}
+				default:
+					p.t.Fatalf("%s exited (%v) before printing a line matching %q", p.name, p.err, re)
+				}
+			}
+		case <-deadline:
+			p.t.Fatalf("%s printed no line matching %q in 30s", p.name, re)
+		}
+	}
+}
+
+// address waits for the "Connected to Teonet" line and returns the address.
+func (p *proc) address() string {
+	p.t.Helper()
+	return p.waitFor(`Connected to Teonet, this app address: ([A-Za-z0-9]{35})$`)[1]
+}
+
+// interrupt sends SIGINT and waits for the process to exit.
+func (p *proc) interrupt() error {
+	p.t.Helper()
+	p.cmd.Process.Signal(syscall.SIGINT)
+	select {
+	case <-p.done:
+		return p.err
+	case <-time.After(20 * time.Second):
+		p.t.Fatalf("%s did not stop on SIGINT", p.name)
+		return nil
+	}
+}
+
+// wait waits for the process to exit by itself.
+func (p *proc) wait() error {
+	p.t.Helper()
+	select {
+	case <-p.done:
+		return p.err
+	case <-time.After(30 * time.Second):
+		p.t.Fatalf("%s did not exit", p.name)
+		return nil
+	}
+}
+
+func (p *proc) kill() {
+	select {
+	case <-p.done:
+	default:
+		p.cmd.Process.Kill()
+		<-p.done
+	}
+}
+
+// output is everything the process printed so far.
+func (p *proc) output() string {
+	p.mu.Lock()
+	defer p.mu.Unlock()
+	return strings.Join(p.all, "\n")
+}
