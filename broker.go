@@ -25,6 +25,7 @@ type Broker struct {
 	log   *slog.Logger
 	node  *teonet.Node
 	ln    *teonet.Listener
+	web   *webServer // HTTP listener; nil without BrokerConfig.HTTP
 	store store.Store
 
 	// inline is set for stores with nothing to sync: publishes are stored on
@@ -85,6 +86,12 @@ func NewBroker(cfg BrokerConfig) (*Broker, error) {
 		return nil, fmt.Errorf("teomq: broker listen on %s: %w", cfg.Listen, err)
 	}
 	b.ln = ln
+	if err := b.startHTTP(); err != nil {
+		ln.Close()
+		b.store.Close()
+		node.Close()
+		return nil, err
+	}
 	b.wg.Add(3)
 	go b.acceptLoop() // owned by the Broker; stopped by Close
 	go b.commitLoop() // owned by the Broker; stopped by Close
@@ -144,6 +151,7 @@ func (b *Broker) Close() error {
 	b.closeOnce.Do(func() {
 		close(b.exit)
 		b.ln.Close()
+		b.stopHTTP()
 		b.mu.Lock()
 		conns := make([]*brokerConn, 0, len(b.conns))
 		for _, c := range b.conns {
@@ -177,22 +185,28 @@ func (b *Broker) acceptLoop() {
 			b.log.Warn("teomq: accept", "err", err)
 			continue
 		}
-		b.mu.Lock()
-		select {
-		case <-b.exit: // Close took its snapshot of conns already
-			b.mu.Unlock()
-			ch.Close()
-			return
-		default:
-		}
-		b.nextConn++
-		c := &brokerConn{b: b, id: b.nextConn, ch: ch, addr: ch.PeerAddress()}
-		b.conns[c.id] = c
-		b.exec(b.router.Connect(time.Now(), c.id, c.addr))
-		b.mu.Unlock()
-		b.wg.Add(1)
-		go c.serve() // owned by the Broker; stopped by closing ch (Close)
+		b.startConn(ch)
 	}
+}
+
+// startConn registers an authenticated peer connection and starts serving
+// it. A connection that arrives while the broker closes is closed.
+func (b *Broker) startConn(pc peerConn) {
+	b.mu.Lock()
+	select {
+	case <-b.exit: // Close took its snapshot of conns already
+		b.mu.Unlock()
+		pc.Close()
+		return
+	default:
+	}
+	b.nextConn++
+	c := &brokerConn{b: b, id: b.nextConn, ch: pc, addr: pc.PeerAddress()}
+	b.conns[c.id] = c
+	b.exec(b.router.Connect(time.Now(), c.id, c.addr))
+	b.wg.Add(1)
+	b.mu.Unlock()
+	go c.serve() // owned by the Broker; stopped by closing the connection (Close)
 }
 
 // tickLoop drives the router's timers: leases, retry delays, deadlines and
@@ -217,3 +231,11 @@ func (b *Broker) tickLoop() {
 
 // tickInterval is the resolution of leases, retry delays and deadlines.
 const tickInterval = 20 * time.Millisecond
+
+// QueueLen returns how many messages of command are not finished yet:
+// waiting, or handed to a consumer and not answered.
+func (b *Broker) QueueLen(command string) int {
+	b.mu.Lock()
+	defer b.mu.Unlock()
+	return b.router.QueueLen(command)
+}

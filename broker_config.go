@@ -17,6 +17,9 @@ const (
 	DefaultBrokerName = "teomq-broker"
 	// DefaultListen is the broker's Teonet listening address.
 	DefaultListen = ":7050"
+	// DefaultHTTP is the CLI broker's HTTP address (WebSocket, teomq.js,
+	// health); a BrokerConfig without HTTP serves none.
+	DefaultHTTP = ":8093"
 	// DefaultMaxMessageSize is the largest payload a broker accepts.
 	DefaultMaxMessageSize = 1 << 20
 	// DefaultSyncInterval is how often DurabilityInterval syncs the disk.
@@ -63,6 +66,16 @@ type BrokerConfig struct {
 	// Listen is the Teonet "host:port" to listen on; "127.0.0.1:0" picks a
 	// free port. Default DefaultListen.
 	Listen string
+	// HTTP is the "host:port" of the broker's HTTP listener, which serves
+	// browser peers (WebSocket at /teomq), the browser client (/teomq.js)
+	// and /healthz; "127.0.0.1:0" picks a free port. Empty: no HTTP
+	// listener.
+	HTTP string
+	// AllowedOrigins lists the web origins ("http://localhost:8094") whose
+	// pages may connect to the WebSocket; "*" allows any. Empty: same
+	// origin only (the Origin's host must equal the request's Host).
+	// Clients that send no Origin (not browsers) are always allowed.
+	AllowedOrigins []string
 	// DataDir holds the message store. Default ConfigDir/teonet/Name/data.
 	DataDir string
 	// Durability says when a publish is confirmed. Default DurabilitySync.
@@ -141,6 +154,9 @@ func (cfg BrokerConfig) withDefaults() (BrokerConfig, error) {
 	}
 	if cfg.Logger == nil {
 		cfg.Logger = slog.Default()
+	}
+	if _, err := parseOrigins(cfg.AllowedOrigins); err != nil {
+		return cfg, err
 	}
 	for _, v := range []struct {
 		name string

@@ -3,6 +3,7 @@ package teomq
 import (
 	"errors"
 	"fmt"
+	"net"
 	"time"
 
 	"github.com/teonet-go/teomq/router"
@@ -10,11 +11,30 @@ import (
 	"github.com/teonet-go/teomq/wire"
 )
 
+// peerConn is a broker's authenticated connection to one peer: a Teonet
+// channel, or a browser's WebSocket. Recv is called from one goroutine;
+// SendAppend and Close from any.
+type peerConn interface {
+	// PeerAddress is the peer's authenticated Teonet address.
+	PeerAddress() string
+	// RemoteAddr is the peer's network address, for logs.
+	RemoteAddr() net.Addr
+	// SendAppend queues the frame fn appends to dst, without waiting for
+	// the write.
+	SendAppend(fn func(dst []byte) []byte) error
+	// Recv returns the next frame, valid until the next Recv.
+	Recv() ([]byte, error)
+	// Close closes the connection; safe to call twice.
+	Close() error
+}
+
+var _ peerConn = (*teonet.Channel)(nil)
+
 // brokerConn is one authenticated peer connection of a broker.
 type brokerConn struct {
 	b    *Broker
 	id   router.ConnID
-	ch   *teonet.Channel
+	ch   peerConn
 	addr string // the peer's Teonet address
 }
 

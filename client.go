@@ -164,9 +164,13 @@ func (c *Client) serve(ctx context.Context, ch *teonet.Channel) {
 	for _, s := range c.subs {
 		subs = append(subs, s)
 	}
+	// Unconfirmed publishes are resent with their IDs; so are confirmed
+	// requests still waiting for their answer, which may have been lost with
+	// the old connection: the broker stores an ID once and answers a
+	// repeated request with the answer it already has.
 	var resend []*call
 	for _, cl := range c.calls {
-		if !cl.confirmed() {
+		if !cl.confirmed() || cl.request {
 			resend = append(resend, cl)
 		}
 	}

@@ -422,11 +422,12 @@ func TestAnswerMailboxAfterProducerReconnects(t *testing.T) {
 	ctx, cancel := context.WithCancel(context.Background())
 	go p1.Request(ctx, "slow", nil) //nolint:errcheck // abandoned on purpose
 	recv(t, started, "delivery")
+	conns := b.Stats().Connections
 	cancel()
 	p1.Close()
-
+	waitFor(t, "the broker to notice the producer left", func() bool { return b.Stats().Connections == conns-1 })
 	close(release) // answered while the producer is away
-	time.Sleep(50 * time.Millisecond)
+	waitFor(t, "the answer to reach the broker", func() bool { return b.QueueLen("slow") == 0 })
 	orphans := make(chan string, 1)
 	p2, err := teomq.Connect(testCtx(t), b.Endpoint(), teomq.WithName("producer"), teomq.WithConfigDir(dir), teomq.WithLogger(testLogger()),
 		teomq.WithOrphanAnswers(func(a *teomq.Answer, err error) {

@@ -106,3 +106,15 @@ func mustUUID(t testing.TB) uuid.UUID {
 	}
 	return id
 }
+
+// waitFor polls cond until it holds, for at most 10 s.
+func waitFor(t testing.TB, what string, cond func() bool) {
+	t.Helper()
+	deadline := time.Now().Add(10 * time.Second)
+	for !cond() {
+		if time.Now().After(deadline) {
+			t.Fatalf("timed out waiting for %s", what)
+		}
+		time.Sleep(5 * time.Millisecond)
+	}
+}

@@ -76,7 +76,14 @@ type proc struct {
 // lines. The process is killed when the test ends.
 func start(t *testing.T, name string, args ...string) *proc {
 	t.Helper()
-	cmd := exec.Command(bin(t, name), args...)
+	return startBin(t, bin(t, name), args...)
+}
+
+// startBin is start for a binary given by its path.
+func startBin(t *testing.T, path string, args ...string) *proc {
+	t.Helper()
+	name := filepath.Base(path)
+	cmd := exec.Command(path, args...)
 	r, w := io.Pipe()
 	cmd.Stdout, cmd.Stderr = w, w
 	p := &proc{t: t, name: name, cmd: cmd, lines: make(chan string, 10000), done: make(chan struct{})}

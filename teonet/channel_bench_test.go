@@ -6,7 +6,6 @@ import (
 	"encoding/binary"
 	"fmt"
 	"io"
-	"net"
 	"testing"
 )
 
@@ -172,26 +171,27 @@ func rawTLSPair(b *testing.B) (client, server *tls.Conn) {
 		b.Fatal(err)
 	}
 	defer ln.Close()
-	accepted := make(chan net.Conn, 1)
+	accepted := make(chan *tls.Conn, 1)
 	go func() {
 		c, err := ln.Accept()
 		if err != nil {
 			close(accepted)
 			return
 		}
-		accepted <- c
+		if c.(*tls.Conn).Handshake() != nil {
+			c.Close()
+			close(accepted)
+			return
+		}
+		accepted <- c.(*tls.Conn)
 	}()
 	client, err = tls.Dial("tcp", ln.Addr().String(), rawTLSConfig(clientID.cert))
 	if err != nil {
 		b.Fatal(err)
 	}
-	c, ok := <-accepted
+	server, ok := <-accepted
 	if !ok {
 		b.Fatal("raw TLS accept failed")
-	}
-	server = c.(*tls.Conn)
-	if err := server.Handshake(); err != nil {
-		b.Fatal(err)
 	}
 	b.Cleanup(func() {
 		client.Close()

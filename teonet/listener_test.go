@@ -28,7 +28,7 @@ func TestListenerSurvivesBadClients(t *testing.T) {
 			conn.Write(garbage)
 			return conn
 		}, nil},
-		{"TLS record header then garbage", func(t *testing.T, hostport string) net.Conn {
+		{"partial TLS record, then silence", func(t *testing.T, hostport string) net.Conn {
 			conn := dialTCP(t, hostport)
 			conn.Write([]byte{0x16, 0x03, 0x01, 0x40, 0x00, 0xde, 0xad, 0xbe, 0xef})
 			return conn

@@ -190,7 +190,8 @@ func (r *Redialer) Close() error {
 	return nil
 }
 
-// run is the redialer's goroutine.
+// run is the redialer's goroutine, started by Node.Redial and ended by
+// Close (or a target that cannot be dialed ever).
 func (r *Redialer) run() {
 	defer close(r.done)
 	defer r.stop(ErrRedialerClosed)

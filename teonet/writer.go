@@ -8,9 +8,10 @@ import (
 )
 
 const (
-	// retainWriteBuffer is the largest write buffer the writer keeps after
-	// a batch that used under a quarter of it.
+	// retainWriteBuffer is the largest write buffer the writer keeps once
+	// shrinkAfter batches in a row have used under a quarter of it.
 	retainWriteBuffer = 1 << 20
+	shrinkAfter       = 64
 
 	// minTimerWait keeps the writer's timer from spinning on deadlines
 	// that are already due.
@@ -25,6 +26,7 @@ var keepAliveFrame = make([]byte, frameHeaderLen)
 type chanWriter struct {
 	c             *Channel
 	spare         []byte    // the buffer swapped in for the next batch
+	underused     int       // batches in a row that used under a quarter of theirs
 	lastWrite     time.Time // start of the last write
 	writeDeadline time.Time // the connection's write deadline
 }
@@ -72,11 +74,22 @@ func (w *chanWriter) flush() error {
 		return nil
 	}
 	err := w.write(batch)
-	if cap(batch) > retainWriteBuffer && len(batch) < cap(batch)/4 {
-		batch = nil
-	}
-	w.spare = batch[:0]
+	w.spare = w.retain(batch)
 	return err
+}
+
+// retain returns the written batch's buffer for reuse, or nil to let a
+// large buffer go once traffic has stayed well below its size.
+func (w *chanWriter) retain(batch []byte) []byte {
+	if cap(batch) <= retainWriteBuffer || len(batch) >= cap(batch)/4 {
+		w.underused = 0
+		return batch[:0]
+	}
+	if w.underused++; w.underused < shrinkAfter {
+		return batch[:0]
+	}
+	w.underused = 0
+	return nil
 }
 
 // write writes b to the connection. The write deadline is moved only when

@@ -67,6 +67,7 @@ func runConsume(ctx context.Context, e *env, args []string) error {
 		if _, err := c.Subscribe(command, handler, teomq.Group(group), teomq.Concurrency(conc)); err != nil {
 			return err
 		}
+		fmt.Fprintf(e.stderr, "Subscribed to %s as %s\n", command, c.Address())
 	}
 	select {
 	case <-done:

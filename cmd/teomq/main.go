@@ -39,6 +39,7 @@ func commands() []command {
 		{"send", "store one message in a command's queue and print its ID", runSend},
 		{"request", "send a request and print the consumer's answer", runRequest},
 		{"consume", "print messages of commands and answer them", runConsume},
+		{"bench", "measure throughput and latency of a broker under load", runBench},
 	}
 }
 

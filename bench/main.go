@@ -1,0 +1,194 @@
+// Command bench compares teomq with NATS, the system its users would pick
+// instead, in one process and one run: the same load generator
+// (github.com/teonet-go/teomq/loadgen), payloads, client, consumer and
+// message counts, and latency histogram, against
+//
+//   - an in-process teomq broker on loopback (TLS 1.3), in memory or sync
+//     durability;
+//   - an embedded nats-server on loopback (no TLS, its default) with
+//     nats.go micro responders in a queue group, and JetStream work-queue
+//     streams on file storage with sync_interval "always" and the default.
+//
+// It prints one table with both systems and the ratios teomq/NATS per row:
+//
+//	go run . [-scale 0.01] [-only request-64-memory] [-md FILE]
+//
+// See BENCHMARKS.md in the main module for the rows and what each side
+// guarantees in them.
+package main
+
+import (
+	"context"
+	"errors"
+	"flag"
+	"fmt"
+	"io"
+	"os"
+	"os/signal"
+	"runtime"
+	"runtime/pprof"
+	"syscall"
+	"time"
+
+	"github.com/teonet-go/teomq/loadgen"
+)
+
+func main() {
+	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
+	err := run(ctx, os.Args[1:], os.Stdout, os.Stderr)
+	stop()
+	switch {
+	case err == nil, errors.Is(err, flag.ErrHelp):
+	default:
+		fmt.Fprintln(os.Stderr, "bench:", err)
+		os.Exit(1)
+	}
+}
+
+// options are the command line's settings.
+type options struct {
+	settings
+	scale      float64
+	only       string
+	md         string
+	cpuprofile string
+	memprofile string
+}
+
+func parseOptions(args []string, stderr io.Writer) (options, error) {
+	var o options
+	fs := flag.NewFlagSet("bench", flag.ContinueOnError)
+	fs.SetOutput(stderr)
+	fs.Float64Var(&o.scale, "scale", 1, "multiply every row's message count by `factor` (0.01 for a smoke run)")
+	fs.StringVar(&o.only, "only", "", "run only these `rows` (comma-separated ids)")
+	fs.StringVar(&o.side, "side", sideBoth, "run only one side: teomq, nats or both")
+	fs.IntVar(&o.size, "size", loadgen.DefaultSize, "payload size in bytes")
+	fs.DurationVar(&o.duration, "duration", loadgen.DefaultDuration, "longest time one side of a row may run")
+	fs.StringVar(&o.md, "md", "", "also write the table as Markdown to `file`")
+	fs.StringVar(&o.cpuprofile, "cpuprofile", "", "write a CPU profile of the whole run to `file`")
+	fs.StringVar(&o.memprofile, "memprofile", "", "write an allocation profile of the whole run to `file`")
+	fs.Usage = func() {
+		fmt.Fprintf(fs.Output(), "Usage: bench [flags]\n\nRuns teomq and NATS side by side. Rows:\n")
+		for _, r := range rows() {
+			fmt.Fprintf(fs.Output(), "  %-18s %s: %s vs %s\n", r.id, r.describe(), r.teomq.name, r.nats.name)
+		}
+		fmt.Fprintf(fs.Output(), "\nFlags:\n")
+		fs.PrintDefaults()
+	}
+	if err := fs.Parse(args); err != nil {
+		return o, err
+	}
+	switch {
+	case fs.NArg() > 0:
+		return o, fmt.Errorf("unexpected argument %q", fs.Arg(0))
+	case o.scale <= 0:
+		return o, fmt.Errorf("-scale %v: must be positive", o.scale)
+	case o.side != sideBoth && o.side != sideTeomq && o.side != sideNATS:
+		return o, fmt.Errorf("-side %q: want teomq, nats or both", o.side)
+	case o.size < 0 || o.duration <= 0:
+		return o, fmt.Errorf("-size must not be negative and -duration must be positive")
+	}
+	if o.size == 0 {
+		o.size = -1 // loadgen's empty payload
+	}
+	return o, nil
+}
+
+// run runs the selected rows and prints the comparison on stdout; progress
+// goes to stderr.
+func run(ctx context.Context, args []string, stdout, stderr io.Writer) (err error) {
+	o, err := parseOptions(args, stderr)
+	if err != nil {
+		return err
+	}
+	selected, err := selectRows(rows(), o.only)
+	if err != nil {
+		return err
+	}
+	o.log = stderr
+	if isTerminal(stderr) {
+		o.progress = stderr
+	}
+	if o.cpuprofile != "" {
+		stopProfile, err := startCPUProfile(o.cpuprofile)
+		if err != nil {
+			return err
+		}
+		defer func() { err = errors.Join(err, stopProfile()) }()
+	}
+
+	comps := make([]comparison, 0, len(selected))
+	for _, r := range selected {
+		c, err := runRow(ctx, r.scaled(o.scale), o.settings)
+		if err != nil {
+			return err
+		}
+		comps = append(comps, c)
+	}
+	env := describeEnv(o)
+	fmt.Fprintf(stdout, "%s\n\n", env)
+	if err := writeText(stdout, comps); err != nil {
+		return err
+	}
+	fmt.Fprintln(stdout)
+	if err := writeDetails(stdout, comps); err != nil {
+		return err
+	}
+	if o.md != "" {
+		if err := writeFile(o.md, func(w io.Writer) error { return writeMarkdown(w, comps, env) }); err != nil {
+			return err
+		}
+	}
+	if o.memprofile != "" {
+		return writeFile(o.memprofile, func(w io.Writer) error { return pprof.Lookup("allocs").WriteTo(w, 0) })
+	}
+	return nil
+}
+
+// describeEnv says where and how the comparison ran.
+func describeEnv(o options) string {
+	size := max(o.size, 0)
+	return fmt.Sprintf("%s, %s/%s, GOMAXPROCS %d, %d B payloads, loopback, one process; run %s (scale %g, at most %s per side)",
+		runtime.Version(), runtime.GOOS, runtime.GOARCH, runtime.GOMAXPROCS(0), size,
+		time.Now().UTC().Format("2006-01-02"), o.scale, o.duration)
+}
+
+// startCPUProfile starts profiling into path; the returned function stops
+// it and closes the file.
+func startCPUProfile(path string) (func() error, error) {
+	f, err := os.Create(path)
+	if err != nil {
+		return nil, fmt.Errorf("-cpuprofile: %w", err)
+	}
+	if err := pprof.StartCPUProfile(f); err != nil {
+		f.Close()
+		return nil, fmt.Errorf("-cpuprofile: %w", err)
+	}
+	return func() error {
+		pprof.StopCPUProfile()
+		return f.Close()
+	}, nil
+}
+
+// writeFile creates path and fills it with write.
+func writeFile(path string, write func(io.Writer) error) error {
+	f, err := os.Create(path)
+	if err != nil {
+		return err
+	}
+	if err := write(f); err != nil {
+		f.Close()
+		return fmt.Errorf("%s: %w", path, err)
+	}
+	return f.Close()
+}
+
+// isTerminal reports whether w is a character device, such as a terminal.
+func isTerminal(w io.Writer) bool {
+	f, ok := w.(*os.File)
+	if !ok {
+		return false
+	}
+	st, err := f.Stat()
+	return err == nil && st.Mode()&os.ModeCharDevice != 0
+}

@@ -1,0 +1,88 @@
+package main
+
+import (
+	"fmt"
+	"math"
+	"strings"
+
+	"github.com/teonet-go/teomq"
+	"github.com/teonet-go/teomq/loadgen"
+)
+
+// row is one line of the comparison: one load, run against teomq and
+// against NATS with the same counts and sizes.
+type row struct {
+	id    string // what -only selects
+	cfg   loadgen.Config
+	teomq system
+	nats  system
+}
+
+// rows returns the comparison in the order it runs.
+func rows() []row {
+	var (
+		memory = teomqSystem(teomq.DurabilityMemory)
+		sync   = teomqSystem(teomq.DurabilitySync)
+		always = jetStreamSystem(true)
+		lazy   = jetStreamSystem(false)
+	)
+	request := func(clients, consumers, msgs int) loadgen.Config {
+		return loadgen.Config{Mode: loadgen.ModeRequest, Clients: clients, Consumers: consumers, Msgs: msgs}
+	}
+	send := loadgen.Config{Mode: loadgen.ModeSend, Clients: 64, Msgs: 100_000}
+	consume := loadgen.Config{Mode: loadgen.ModeConsume, Consumers: 2, Msgs: 100_000}
+	return []row{
+		{"request-1", request(1, 1, 20_000), memory, natsCore},
+		{"request-16-memory", request(16, 2, 100_000), memory, natsCore},
+		{"request-16-sync", request(16, 2, 100_000), sync, natsCore},
+		{"request-64-memory", request(64, 2, 100_000), memory, natsCore},
+		{"request-64-sync", request(64, 2, 100_000), sync, natsCore},
+		{"send-64-always", send, sync, always},
+		{"send-64-default", send, sync, lazy},
+		{"consume-2", consume, sync, lazy},
+	}
+}
+
+// describe says what a row's load is.
+func (r row) describe() string {
+	switch r.cfg.Mode {
+	case loadgen.ModeRequest:
+		return fmt.Sprintf("request/reply, %d clients, %d responders", r.cfg.Clients, r.cfg.Consumers)
+	case loadgen.ModeSend:
+		return fmt.Sprintf("durable send, %d producers", r.cfg.Clients)
+	}
+	return fmt.Sprintf("consume+ack, %d consumers, %d pending", r.cfg.Consumers, r.cfg.Msgs)
+}
+
+// scaled returns r with its message count multiplied by scale (at least 1).
+func (r row) scaled(scale float64) row {
+	r.cfg.Msgs = max(1, int(math.Round(float64(r.cfg.Msgs)*scale)))
+	return r
+}
+
+// selectRows returns the rows whose ids only lists (comma-separated), or
+// all rows when only is empty.
+func selectRows(all []row, only string) ([]row, error) {
+	if only == "" {
+		return all, nil
+	}
+	var out []row
+	for _, id := range strings.Split(only, ",") {
+		id = strings.TrimSpace(id)
+		i := -1
+		for j, r := range all {
+			if r.id == id {
+				i = j
+			}
+		}
+		if i < 0 {
+			ids := make([]string, len(all))
+			for j, r := range all {
+				ids[j] = r.id
+			}
+			return nil, fmt.Errorf("%w %q: want one of %s", errUnknownRow, id, strings.Join(ids, ", "))
+		}
+		out = append(out, all[i])
+	}
+	return out, nil
+}

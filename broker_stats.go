@@ -1,0 +1,30 @@
+package teomq
+
+// Stats is a snapshot of a broker's state.
+type Stats struct {
+	Connections int // peers connected
+	Commands    int // commands with a queue
+	Groups      int // consumer groups over all commands
+	Subscribers int // subscriptions over all commands
+	Pending     int // messages waiting for a consumer
+	InFlight    int // messages handed to a consumer and not answered
+	DeadLetters int // messages in dead-letter queues
+	Mailbox     int // answers waiting for their disconnected producer
+}
+
+// Stats returns a snapshot of the broker's state.
+func (b *Broker) Stats() Stats {
+	b.mu.Lock()
+	s := b.router.Stats()
+	b.mu.Unlock()
+	return Stats{
+		Connections: s.Conns,
+		Commands:    s.Commands,
+		Groups:      s.Groups,
+		Subscribers: s.Subscribers,
+		Pending:     s.Pending,
+		InFlight:    s.InFlight,
+		DeadLetters: s.DeadLetters,
+		Mailbox:     s.Mailbox,
+	}
+}

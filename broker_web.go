@@ -1,0 +1,100 @@
+package teomq
+
+import (
+	"context"
+	"net/http"
+	"time"
+
+	"github.com/coder/websocket"
+	"github.com/teonet-go/teomq/teonet"
+)
+
+// webProtocol is the WebSocket subprotocol of teomq browser peers.
+const webProtocol = "teomq.v1"
+
+// serveWebSocket serves /teomq: it checks the page's origin, upgrades to a
+// WebSocket, runs the web handshake (web_handshake.go) and hands the
+// authenticated connection to the broker as a peer, which then speaks the
+// same frames as a Go peer. It runs on the HTTP server's goroutine for the
+// request and returns once the peer is started; the peer's goroutines
+// belong to the Broker.
+func (b *Broker) serveWebSocket(w http.ResponseWriter, r *http.Request) {
+	if origin, ok := b.web.origins.allows(r); !ok {
+		b.log.Warn("teomq: web peer refused: origin not allowed", "origin", origin, "host", r.Host, "remote", r.RemoteAddr)
+		http.Error(w, "teomq: origin "+origin+" is not allowed (broker -allow-origin)", http.StatusForbidden)
+		return
+	}
+	if !b.trackHandshake() {
+		http.Error(w, "teomq: broker shutting down", http.StatusServiceUnavailable)
+		return
+	}
+	defer b.wg.Done()
+	conn, err := websocket.Accept(w, r, &websocket.AcceptOptions{
+		InsecureSkipVerify: true, // the origin is checked above
+		Subprotocols:       []string{webProtocol},
+	})
+	if err != nil {
+		b.log.Debug("teomq: web peer: upgrade failed", "remote", r.RemoteAddr, "err", err)
+		return
+	}
+	if conn.Subprotocol() != webProtocol {
+		b.log.Warn("teomq: web peer refused: no subprotocol "+webProtocol, "remote", r.RemoteAddr)
+		conn.Close(websocket.StatusPolicyViolation, "teomq: subprotocol "+webProtocol+" required")
+		return
+	}
+
+	params := webHandshakeParams{maxMessage: b.cfg.maxFrame() + webFrameHeaderLen, keepAlive: b.webKeepAlive()}
+	conn.SetReadLimit(webAuthLen)
+	ctx, cancel := context.WithTimeout(b.web.ctx, webHandshakeTimeout)
+	defer cancel()
+	peer, err := b.webHandshake(ctx, conn, params)
+	if err != nil {
+		b.log.Warn("teomq: web peer refused", "remote", r.RemoteAddr, "err", err)
+		conn.Close(websocket.StatusPolicyViolation, clipReason(err.Error()))
+		return
+	}
+	// Our reader enforces maxMessage with a clearer close reason than the
+	// library's limit, which is one byte further.
+	conn.SetReadLimit(int64(params.maxMessage) + 1)
+	b.log.Debug("teomq: web peer authenticated", "peer", peer, "remote", r.RemoteAddr)
+	b.startConn(newWebConn(conn, webConnConfig{
+		peer:       peer,
+		remote:     webAddr(r.RemoteAddr),
+		log:        b.log,
+		maxFrame:   b.cfg.maxFrame(),
+		maxMessage: params.maxMessage,
+		keepAlive:  params.keepAlive,
+	}))
+}
+
+// trackHandshake counts a handshake in b.wg, so that Close waits for it,
+// unless the broker is closing.
+func (b *Broker) trackHandshake() bool {
+	b.mu.Lock()
+	defer b.mu.Unlock()
+	select {
+	case <-b.exit:
+		return false
+	default:
+		b.wg.Add(1)
+		return true
+	}
+}
+
+// webKeepAlive is the idle interval after which a web peer is pinged.
+func (b *Broker) webKeepAlive() time.Duration {
+	if b.cfg.KeepAlive > 0 {
+		return b.cfg.KeepAlive
+	}
+	return teonet.DefaultKeepAlive
+}
+
+// webAddr is a browser's network address, "host:port" as the HTTP server
+// saw it.
+type webAddr string
+
+// Network returns "websocket".
+func (webAddr) Network() string { return "websocket" }
+
+// String returns "host:port".
+func (a webAddr) String() string { return string(a) }

@@ -1,0 +1,76 @@
+package main
+
+import (
+	"bytes"
+	"context"
+	"regexp"
+	"strings"
+	"sync"
+	"testing"
+	"time"
+)
+
+// syncBuffer is a bytes.Buffer safe for one writer and concurrent readers.
+type syncBuffer struct {
+	mu sync.Mutex // guards b
+	b  bytes.Buffer
+}
+
+func (s *syncBuffer) Write(p []byte) (int, error) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return s.b.Write(p)
+}
+
+func (s *syncBuffer) String() string {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return s.b.String()
+}
+
+// cliBroker runs `teomq broker` in-process on loopback until the test ends
+// and returns its address and config dir.
+func cliBroker(t *testing.T, extra ...string) (addr, config string) {
+	t.Helper()
+	config = t.TempDir()
+	ctx, cancel := context.WithCancel(context.Background())
+	out := &syncBuffer{}
+	done := make(chan error, 1)
+	args := append([]string{"broker", "-config", config, "-listen", "127.0.0.1:0", "-durability", "memory"}, extra...)
+	go func() { done <- run(ctx, &env{stdin: strings.NewReader(""), stdout: out, stderr: &syncBuffer{}}, args) }()
+	t.Cleanup(func() {
+		cancel()
+		select {
+		case err := <-done:
+			if err != nil {
+				t.Errorf("broker: %v", err)
+			}
+		case <-time.After(10 * time.Second):
+			t.Error("broker did not stop")
+		}
+	})
+	re := regexp.MustCompile(`Connected to Teonet, this app address: ([A-Za-z0-9]{35})`)
+	deadline := time.Now().Add(10 * time.Second)
+	for time.Now().Before(deadline) {
+		if m := re.FindStringSubmatch(out.String()); m != nil {
+			return m[1], config
+		}
+		select {
+		case err := <-done:
+			t.Fatalf("broker exited: %v", err)
+		case <-time.After(10 * time.Millisecond):
+		}
+	}
+	t.Fatal("broker printed no address")
+	return "", ""
+}
+
+// cli runs one subcommand and returns its stdout, stderr and error.
+func cli(t *testing.T, stdin string, args ...string) (string, string, error) {
+	t.Helper()
+	var out, errOut syncBuffer
+	ctx, cancel := context.WithTimeout(context.Background(), 20*time.Second)
+	defer cancel()
+	err := run(ctx, &env{stdin: strings.NewReader(stdin), stdout: &out, stderr: &errOut}, args)
+	return out.String(), errOut.String(), err
+}
