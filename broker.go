@@ -31,6 +31,9 @@ type Broker struct {
 	// inline is set for stores with nothing to sync: publishes are stored on
 	// the connection's goroutine instead of going through the committer.
 	inline  bool
+	// persist is unset for a store that keeps nothing (DurabilityMemory):
+	// the broker then builds no store ops at all.
+	persist bool
 	commitQ chan *pendingPublish
 
 	mu       sync.Mutex // guards router, conns, nextConn, storeErr
@@ -104,9 +107,14 @@ func (b *Broker) openStore() error {
 	switch {
 	case b.cfg.Store != nil:
 		b.store = b.cfg.Store
-		_, b.inline = b.cfg.Store.(*store.MemoryStore)
+		switch b.cfg.Store.(type) {
+		case *store.MemoryStore, discardStore:
+			b.inline = true
+		}
 	case b.cfg.Durability == DurabilityMemory:
-		b.store, b.inline = store.NewMemory(), true
+		// The router already holds every message in memory, and nothing
+		// outlives the process: there is nothing to store.
+		b.store, b.inline = discardStore{}, true
 	default:
 		d := store.DurabilitySync
 		if b.cfg.Durability == DurabilityInterval {
@@ -122,6 +130,8 @@ func (b *Broker) openStore() error {
 		}
 		b.store = s
 	}
+	_, discard := b.store.(discardStore)
+	b.persist = !discard
 	return nil
 }
 

@@ -64,13 +64,16 @@ func (b *Broker) abortQueued() {
 // queues them in the router and confirms them; if the write fails, none is
 // confirmed and every producer gets the error.
 func (b *Broker) commit(batch []*pendingPublish) {
-	ops := make([]store.Op, len(batch))
-	msgs := make([]store.Message, len(batch))
-	for i, p := range batch {
-		msgs[i] = storeMessage(p.msg)
-		ops[i] = store.Op{Kind: store.KindMessage, Command: p.msg.Command, Seq: p.msg.Seq, ID: p.msg.ID, Msg: &msgs[i]}
+	var err error
+	if b.persist {
+		ops := make([]store.Op, len(batch))
+		msgs := make([]store.Message, len(batch))
+		for i, p := range batch {
+			msgs[i] = storeMessage(p.msg)
+			ops[i] = store.Op{Kind: store.KindMessage, Command: p.msg.Command, Seq: p.msg.Seq, ID: p.msg.ID, Msg: &msgs[i]}
+		}
+		err = b.store.Write(ops, true)
 	}
-	err := b.store.Write(ops, true)
 
 	b.mu.Lock()
 	now := time.Now()

@@ -31,6 +31,9 @@ func (b *Broker) exec(acts []router.Action) {
 				c.send(&wire.Result{ID: wire.ID(a.Msg.ID), Code: wire.Code(a.Code), From: a.From, Data: a.Data})
 			}
 		default:
+			if !b.persist {
+				continue
+			}
 			if op, ok := storeOp(a); ok {
 				ops = append(ops, op)
 			}

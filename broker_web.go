@@ -48,6 +48,10 @@ func (b *Broker) serveWebSocket(w http.ResponseWriter, r *http.Request) {
 	ctx, cancel := context.WithTimeout(b.web.ctx, webHandshakeTimeout)
 	defer cancel()
 	peer, err := b.webHandshake(ctx, conn, params)
+	if err != nil && b.web.ctx.Err() != nil {
+		conn.CloseNow() // the broker is closing
+		return
+	}
 	if err != nil {
 		b.log.Warn("teomq: web peer refused", "remote", r.RemoteAddr, "err", err)
 		conn.Close(websocket.StatusPolicyViolation, clipReason(err.Error()))

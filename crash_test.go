@@ -96,7 +96,7 @@ func TestBrokerCrashLosesNoConfirmedMessage(t *testing.T) {
 	dir := t.TempDir()
 	hostport := freePort(t)
 	bp := &brokerProcess{t: t, bin: buildCLI(t), args: []string{
-		"broker", "-config", dir, "-listen", hostport, "-durability", "sync",
+		"broker", "-config", dir, "-listen", hostport, "-http", "127.0.0.1:0", "-durability", "sync",
 	}}
 	bp.start()
 	defer bp.kill()

@@ -308,7 +308,7 @@ func (c *webConn) closeLocked(cause error) {
 // browser why the broker closed: the cause's text, cut to the 123 bytes a
 // close frame allows.
 func webCloseStatus(cause error) (websocket.StatusCode, string) {
-	status := websocket.StatusPolicyViolation
+	status := websocket.StatusInternalError
 	switch {
 	case errors.Is(cause, errWebClosed):
 		status = websocket.StatusGoingAway

@@ -135,7 +135,7 @@ func parseWebAuth(typ websocket.MessageType, msg []byte) (key ed25519.PublicKey,
 }
 
 // webSignedMessage is what a handshake signature signs: the context string,
-// the other side's nonce and the signer's peer's address.
+// the verifier's nonce and the verifier's address.
 func webSignedMessage(context string, nonce []byte, addr string) []byte {
 	m := make([]byte, 0, len(context)+len(nonce)+len(addr))
 	m = append(m, context...)

@@ -141,4 +141,3 @@ func get(t *testing.T, url string) (*http.Response, string) {
 	}
 	return resp, string(body)
 }
-

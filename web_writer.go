@@ -142,6 +142,9 @@ func (w *webWriter) shutdown() {
 		}
 	}
 	status, reason := webCloseStatus(cause)
+	if status != websocket.StatusGoingAway && !errors.Is(cause, errWebPeerClosed) {
+		c.log.Warn("teomq: web peer dropped", "peer", c.peer, "remote", c.remote, "status", status, "err", cause)
+	}
 	c.conn.Close(status, reason)
 	c.abort()
 	close(c.done)

@@ -47,11 +47,19 @@ func rows() []row {
 func (r row) describe() string {
 	switch r.cfg.Mode {
 	case loadgen.ModeRequest:
-		return fmt.Sprintf("request/reply, %d clients, %d responders", r.cfg.Clients, r.cfg.Consumers)
+		return fmt.Sprintf("request/reply, %s, %s", count(r.cfg.Clients, "client"), count(r.cfg.Consumers, "responder"))
 	case loadgen.ModeSend:
-		return fmt.Sprintf("durable send, %d producers", r.cfg.Clients)
+		return "durable send, " + count(r.cfg.Clients, "producer")
 	}
-	return fmt.Sprintf("consume+ack, %d consumers, %d pending", r.cfg.Consumers, r.cfg.Msgs)
+	return fmt.Sprintf("consume+ack, %s, %d pending", count(r.cfg.Consumers, "consumer"), r.cfg.Msgs)
+}
+
+// count says "1 client" or "2 clients".
+func count(n int, noun string) string {
+	if n == 1 {
+		return "1 " + noun
+	}
+	return fmt.Sprintf("%d %ss", n, noun)
 }
 
 // scaled returns r with its message count multiplied by scale (at least 1).

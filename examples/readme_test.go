@@ -103,7 +103,7 @@ var sampleAddress = regexp.MustCompile(`\b[A-Za-z0-9]{35}\b`)
 // one-shot commands must exit 0.
 func TestReadmeCommandsRun(t *testing.T) {
 	config := t.TempDir()
-	broker := start(t, "teomq", "broker", "-config", config, "-listen", "127.0.0.1:0")
+	broker := start(t, "teomq", "broker", "-config", config, "-listen", "127.0.0.1:0", "-http", "127.0.0.1:0")
 	addr := broker.address()
 	for i, rc := range readmeCommands(t) {
 		name := rc.pkg + " " + strings.Join(rc.args, " ")
@@ -119,6 +119,9 @@ func TestReadmeCommandsRun(t *testing.T) {
 			isBroker := strings.HasSuffix(rc.pkg, "/broker") || sub == "broker"
 			if isBroker {
 				args = append(args, "-listen", "127.0.0.1:0", "-name", "readme-broker-"+string(rune('a'+i)))
+				if sub == "broker" {
+					args = append(args, "-http", "127.0.0.1:0")
+				}
 			}
 			for _, a := range rc.args {
 				args = append(args, sampleAddress.ReplaceAllString(a, addr))

@@ -74,6 +74,7 @@ func runClients(ctx context.Context, t Target, cfg Config, op func(context.Conte
 	var (
 		claimed  atomic.Int64 // operations started
 		done     atomic.Int64 // operations finished, for the progress bar
+		failed   atomic.Bool  // set at the first error: the others stop
 		errOnce  sync.Once
 		firstErr error
 		wg       sync.WaitGroup
@@ -89,13 +90,14 @@ func runClients(ctx context.Context, t Target, cfg Config, op func(context.Conte
 		go func() { // owned by runClients: ends at the count, the deadline or the first error
 			defer wg.Done()
 			h := &hists[i]
-			for claimed.Add(1) <= int64(cfg.Msgs) && runCtx.Err() == nil {
+			for claimed.Add(1) <= int64(cfg.Msgs) && !failed.Load() {
 				t0 := time.Now()
 				if !t0.Before(deadline) {
 					return
 				}
 				if err := op(runCtx, c); err != nil {
 					errOnce.Do(func() { firstErr = fmt.Errorf("client %d: %w", i, err) })
+					failed.Store(true)
 					cancel()
 					return
 				}

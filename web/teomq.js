@@ -420,7 +420,7 @@ export async function connect(url, brokerAddress, { name, logger = console } = {
     ({ name, release } = await tabName());
   } else {
     release = await lockName(name);
-    if (!release) throw new TeomqError(Code.Closed, `teomq: identity ${name} is in use by another tab`);
+    if (!release) throw new Error(`teomq: identity ${name} is in use by another tab`);
   }
   const identity = await loadIdentity(name);
   const client = new Client(u.href, broker, identity, release, logger);

@@ -3,6 +3,7 @@ package main
 import (
 	"context"
 	"fmt"
+	"strings"
 	"time"
 
 	"github.com/teonet-go/teomq"
@@ -15,6 +16,8 @@ func runBroker(ctx context.Context, e *env, args []string) error {
 	var (
 		id         identityFlags
 		listen     string
+		httpAddr   string
+		origins    string
 		data       string
 		durability string
 		maxQueue   int
@@ -25,6 +28,8 @@ func runBroker(ctx context.Context, e *env, args []string) error {
 	)
 	id.register(fs, teomq.DefaultBrokerName)
 	fs.StringVar(&listen, "listen", teomq.DefaultListen, "Teonet `host:port` to listen on")
+	fs.StringVar(&httpAddr, "http", teomq.DefaultHTTP, "HTTP `host:port` for browser peers (WebSocket /teomq, client /teomq.js) and /healthz; empty: none")
+	fs.StringVar(&origins, "allow-origin", "", "comma-separated web `origins` whose pages may connect, such as http://localhost:8094; * allows any (default: same origin only)")
 	fs.StringVar(&data, "data", "", "data `dir` of the message store (default <config>/teonet/<name>/data)")
 	fs.StringVar(&durability, "durability", string(teomq.DurabilitySync), "when a message is confirmed: sync (on disk), interval (written, synced every 10ms) or memory (lost on restart)")
 	fs.IntVar(&maxQueue, "max-queue", 0, "most messages a command may hold (0: 1,000,000)")
@@ -48,6 +53,8 @@ func runBroker(ctx context.Context, e *env, args []string) error {
 		Name:           id.name,
 		ConfigDir:      id.config,
 		Listen:         listen,
+		HTTP:           httpAddr,
+		AllowedOrigins: splitList(origins),
 		DataDir:        data,
 		Durability:     d,
 		MaxQueueLen:    maxQueue,
@@ -67,7 +74,21 @@ func runBroker(ctx context.Context, e *env, args []string) error {
 	}
 	fmt.Fprintf(e.stdout, "Connected to Teonet, this app address: %s\n", b.Address())
 	fmt.Fprintf(e.stdout, "Endpoint: %s\n", b.Endpoint())
+	if a := b.HTTPAddr(); a != nil {
+		fmt.Fprintf(e.stdout, "HTTP: %s (browser peers: ws://%s/teomq)\n", a, a)
+	}
 	<-ctx.Done()
 	log.Info("teomq: stopping broker")
 	return b.Close()
+}
+
+// splitList splits a comma-separated flag value, dropping empty items.
+func splitList(s string) []string {
+	var out []string
+	for _, item := range strings.Split(s, ",") {
+		if item = strings.TrimSpace(item); item != "" {
+			out = append(out, item)
+		}
+	}
+	return out
 }

@@ -36,7 +36,7 @@ func cliBroker(t *testing.T, extra ...string) (addr, config string) {
 	ctx, cancel := context.WithCancel(context.Background())
 	out := &syncBuffer{}
 	done := make(chan error, 1)
-	args := append([]string{"broker", "-config", config, "-listen", "127.0.0.1:0", "-durability", "memory"}, extra...)
+	args := append([]string{"broker", "-config", config, "-listen", "127.0.0.1:0", "-http", "127.0.0.1:0", "-durability", "memory"}, extra...)
 	go func() { done <- run(ctx, &env{stdin: strings.NewReader(""), stdout: out, stderr: &syncBuffer{}}, args) }()
 	t.Cleanup(func() {
 		cancel()

@@ -1,0 +1,131 @@
+package main
+
+import (
+	"bytes"
+	"context"
+	"errors"
+	"os"
+	"path/filepath"
+	"regexp"
+	"strconv"
+	"strings"
+	"testing"
+	"time"
+)
+
+// cellSep splits a text table line: tabwriter pads cells with 2+ spaces.
+var cellSep = regexp.MustCompile(`\s{2,}`)
+
+// tableRows returns the comparison table's lines by row id.
+func tableRows(t *testing.T, out string) map[string][]string {
+	t.Helper()
+	got := make(map[string][]string)
+	inTable := false
+	for _, line := range strings.Split(out, "\n") {
+		cells := cellSep.Split(strings.TrimSpace(line), -1)
+		switch {
+		case len(cells) == len(tableHeader) && cells[0] == "row":
+			inTable = true
+		case inTable && len(cells) == len(tableHeader):
+			got[cells[0]] = cells
+		case inTable:
+			return got
+		}
+	}
+	return got
+}
+
+func positiveNumber(s string) bool {
+	v, err := strconv.ParseFloat(strings.TrimSuffix(s, "x"), 64)
+	return err == nil && v > 0
+}
+
+func positiveDuration(s string) bool {
+	d, err := time.ParseDuration(s)
+	return err == nil && d > 0
+}
+
+// TestSmokeEveryRow runs every row with tiny counts: each must appear in
+// the table with positive figures for both systems and their ratios.
+func TestSmokeEveryRow(t *testing.T) {
+	ctx, cancel := context.WithTimeout(context.Background(), 2*time.Minute)
+	defer cancel()
+	md := filepath.Join(t.TempDir(), "bench.md")
+	var stdout, stderr bytes.Buffer
+	if err := run(ctx, []string{"-scale", "0.002", "-duration", "20s", "-md", md}, &stdout, &stderr); err != nil {
+		t.Fatalf("run: %v\nstderr:\n%s", err, stderr.String())
+	}
+	table := tableRows(t, stdout.String())
+	mdText, err := os.ReadFile(md)
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, r := range rows() {
+		cells, ok := table[r.id]
+		if !ok {
+			t.Errorf("row %s missing from the table:\n%s", r.id, stdout.String())
+			continue
+		}
+		for _, i := range []int{3, 7, 10, 11, 12} { // msgs/s and the ratios
+			if !positiveNumber(cells[i]) {
+				t.Errorf("row %s: %s = %q, want a positive number", r.id, tableHeader[i], cells[i])
+			}
+		}
+		for _, i := range []int{4, 5, 8, 9} { // p50 and p99
+			if !positiveDuration(cells[i]) {
+				t.Errorf("row %s: %s = %q, want a positive duration", r.id, tableHeader[i], cells[i])
+			}
+		}
+		if !strings.HasPrefix(cells[2], r.teomq.name+" (") || !strings.HasPrefix(cells[6], r.nats.name+" (") {
+			t.Errorf("row %s: systems %q and %q, want %s and %s with their guarantees", r.id, cells[2], cells[6], r.teomq.name, r.nats.name)
+		}
+		if !strings.Contains(string(mdText), "| "+r.id+" | ") {
+			t.Errorf("row %s missing from the Markdown table", r.id)
+		}
+	}
+}
+
+func TestOnlyAndSideSelect(t *testing.T) {
+	ctx, cancel := context.WithTimeout(context.Background(), time.Minute)
+	defer cancel()
+	var stdout, stderr bytes.Buffer
+	err := run(ctx, []string{"-scale", "0.001", "-only", "request-1, send-64-default", "-side", "teomq"}, &stdout, &stderr)
+	if err != nil {
+		t.Fatalf("run: %v\nstderr:\n%s", err, stderr.String())
+	}
+	table := tableRows(t, stdout.String())
+	if len(table) != 2 || table["request-1"] == nil || table["send-64-default"] == nil {
+		t.Fatalf("table rows %v, want request-1 and send-64-default:\n%s", table, stdout.String())
+	}
+	for id, cells := range table {
+		if !positiveNumber(cells[3]) || cells[7] != "-" || cells[10] != "-" {
+			t.Errorf("row %s: teomq msgs/s %q, NATS msgs/s %q, ratio %q: want a teomq figure and no NATS run",
+				id, cells[3], cells[7], cells[10])
+		}
+	}
+}
+
+func TestBadFlags(t *testing.T) {
+	tests := []struct {
+		name string
+		args []string
+		is   error
+	}{
+		{"unknown row", []string{"-only", "request-2"}, errUnknownRow},
+		{"zero scale", []string{"-scale", "0"}, nil},
+		{"unknown side", []string{"-side", "kafka"}, nil},
+		{"stray argument", []string{"now"}, nil},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			var stdout, stderr bytes.Buffer
+			err := run(context.Background(), tt.args, &stdout, &stderr)
+			if err == nil || (tt.is != nil && !errors.Is(err, tt.is)) {
+				t.Fatalf("run(%q) = %v, want an error (%v)", tt.args, err, tt.is)
+			}
+			if stdout.Len() != 0 {
+				t.Errorf("run(%q) printed %q before failing", tt.args, stdout.String())
+			}
+		})
+	}
+}

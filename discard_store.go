@@ -1,0 +1,13 @@
+package teomq
+
+import "github.com/teonet-go/teomq/store"
+
+// discardStore is the store of DurabilityMemory: the router keeps the
+// state, and a restart forgets it, so writes have nowhere to go.
+type discardStore struct{}
+
+var _ store.Store = discardStore{}
+
+func (discardStore) Write([]store.Op, bool) error         { return nil }
+func (discardStore) Load(func(*store.Record) error) error { return nil }
+func (discardStore) Close() error                         { return nil }
