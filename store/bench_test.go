@@ -7,12 +7,12 @@ import (
 	"os"
 	"path/filepath"
 	"runtime"
-	"strconv"
 	"sync"
 	"sync/atomic"
 	"testing"
 	"time"
 
+	"github.com/teonet-go/teomq/internal/fsfloor"
 	"github.com/teonet-go/teomq/store"
 )
 
@@ -50,10 +50,10 @@ func BenchmarkFileAppendFdatasync(b *testing.B) {
 				b.Fatal(err)
 			}
 			defer f.Close()
-			c := startFileCommitter(f)
-			defer c.stop()
+			c := fsfloor.Start(f)
+			defer c.Stop()
 			data := bytes.Repeat([]byte{'x'}, 128)
-			runWriters(b, writers, func() error { return c.append(data) })
+			runWriters(b, writers, func() error { return c.Append(data) })
 		})
 	}
 }
@@ -78,70 +78,6 @@ func runWriters(b *testing.B, n int, write func() error) {
 	wg.Wait()
 	b.StopTimer()
 	b.ReportMetric(float64(b.N)/b.Elapsed().Seconds(), "msgs/s")
-}
-
-// fileCommitter is the group commit of the baseline. Its loop goroutine is
-// started by startFileCommitter and ended by stop.
-type fileCommitter struct {
-	f    *os.File
-	reqs chan commitReq
-	wg   sync.WaitGroup
-}
-
-type commitReq struct {
-	data []byte
-	done chan error
-}
-
-func startFileCommitter(f *os.File) *fileCommitter {
-	c := &fileCommitter{f: f, reqs: make(chan commitReq, 1024)}
-	c.wg.Add(1)
-	go c.loop()
-	return c
-}
-
-func (c *fileCommitter) append(data []byte) error {
-	done := make(chan error, 1)
-	c.reqs <- commitReq{data, done}
-	return <-done
-}
-
-func (c *fileCommitter) stop() {
-	close(c.reqs)
-	c.wg.Wait()
-}
-
-func (c *fileCommitter) loop() {
-	defer c.wg.Done()
-	var buf []byte
-	var batch []commitReq
-	for req := range c.reqs {
-		batch = append(batch[:0], req)
-	drain:
-		for {
-			select {
-			case r, ok := <-c.reqs:
-				if !ok {
-					break drain
-				}
-				batch = append(batch, r)
-			default:
-				break drain
-			}
-		}
-		buf = buf[:0]
-		for _, r := range batch {
-			buf = strconv.AppendInt(buf, int64(len(r.data)), 10)
-			buf = append(buf, r.data...)
-		}
-		_, err := c.f.Write(buf)
-		if err == nil {
-			err = fdatasync(c.f)
-		}
-		for _, r := range batch {
-			r.done <- err
-		}
-	}
 }
 
 // BenchmarkRecover1M measures OpenPebble + Load of 1,000,000 pending
