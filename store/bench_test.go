@@ -1,7 +1,6 @@
 package store_test
 
 import (
-	"bufio"
 	"bytes"
 	"fmt"
 	"os"
@@ -13,6 +12,7 @@ import (
 	"time"
 
 	"github.com/teonet-go/teomq/internal/fsfloor"
+	"github.com/teonet-go/teomq/internal/memstat"
 	"github.com/teonet-go/teomq/store"
 )
 
@@ -119,7 +119,7 @@ func BenchmarkRecover1M(b *testing.B) {
 	b.ResetTimer()
 	for range b.N {
 		runtime.GC()
-		heap0, rss0 := heapInUse(), rss()
+		heap0, rss0 := memstat.HeapInUse(), memstat.RSS()
 		start := time.Now()
 		s, err := store.OpenPebble(dir, store.PebbleOptions{Logger: quietLogger()})
 		if err != nil {
@@ -143,33 +143,10 @@ func BenchmarkRecover1M(b *testing.B) {
 		runtime.GC()
 		b.ReportMetric(float64(elapsed.Milliseconds()), "ms/recover")
 		b.ReportMetric(float64(n)/elapsed.Seconds(), "msgs/s")
-		b.ReportMetric(float64(heapInUse()-heap0)/(1<<20), "heap-MB")
-		b.ReportMetric(float64(rss()-rss0)/(1<<20), "rss-MB")
+		b.ReportMetric(float64(memstat.HeapInUse()-heap0)/(1<<20), "heap-MB")
+		b.ReportMetric(float64(memstat.RSS()-rss0)/(1<<20), "rss-MB")
 		if err := s.Close(); err != nil {
 			b.Fatal(err)
 		}
 	}
-}
-
-func heapInUse() int64 {
-	var m runtime.MemStats
-	runtime.ReadMemStats(&m)
-	return int64(m.HeapInuse)
-}
-
-// rss returns the resident set size in bytes, or 0 where /proc is absent.
-func rss() int64 {
-	f, err := os.Open("/proc/self/status")
-	if err != nil {
-		return 0
-	}
-	defer f.Close()
-	sc := bufio.NewScanner(f)
-	for sc.Scan() {
-		var kb int64
-		if _, err := fmt.Sscanf(sc.Text(), "VmRSS: %d kB", &kb); err == nil {
-			return kb << 10
-		}
-	}
-	return 0
 }
