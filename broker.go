@@ -30,7 +30,7 @@ type Broker struct {
 
 	// inline is set for stores with nothing to sync: publishes are stored on
 	// the connection's goroutine instead of going through the committer.
-	inline  bool
+	inline bool
 	// persist is unset for a store that keeps nothing (DurabilityMemory):
 	// the broker then builds no store ops at all.
 	persist bool

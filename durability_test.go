@@ -172,4 +172,3 @@ func TestRestartKeepsDedupAndMailbox(t *testing.T) {
 		t.Fatalf("message with one ID handled %d times across a restart, want 1", n)
 	}
 }
-
