@@ -10,7 +10,10 @@ import (
 )
 
 // BenchmarkRequest measures request/reply round trips through a broker on
-// loopback with 128 B payloads.
+// loopback with 128 B payloads. Its baseline-echo rows are one round trip
+// over the same Teonet channels to an echo server, without a broker: a
+// request through teomq crosses two such round trips (producer to broker to
+// consumer and back), so a ratio near 0.5 means the broker adds little.
 func BenchmarkRequest(b *testing.B) {
 	for _, bc := range []struct {
 		clients, consumers int
@@ -20,6 +23,11 @@ func BenchmarkRequest(b *testing.B) {
 		{64, 2, teomq.DurabilityMemory},
 		{64, 2, teomq.DurabilitySync},
 	} {
+		if bc.durability == teomq.DurabilityMemory {
+			b.Run(fmt.Sprintf("clients=%d/baseline-echo", bc.clients), func(b *testing.B) {
+				runEchoBaseline(b, bc.clients, make([]byte, 128))
+			})
+		}
 		b.Run(fmt.Sprintf("clients=%d/consumers=%d/%s", bc.clients, bc.consumers, bc.durability), func(b *testing.B) {
 			br := mustStartBroker(b, teomq.BrokerConfig{Durability: bc.durability})
 			for range bc.consumers {

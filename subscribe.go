@@ -210,16 +210,15 @@ func (s *Subscription) work() {
 // handle runs the handler for one delivery and sends its answer.
 func (s *Subscription) handle(d *delivery) {
 	defer s.inFlight.Done()
-	ctx := s.c.ctx
-	var cancel context.CancelFunc
+	// The client's context ends handlers at Close; a deadline of the
+	// message's own ends this one earlier.
+	ctx := context.Context(&handlerCtx{Context: s.c.ctx, lease: leaseRef{c: s.c, id: wire.ID(d.msg.ID), attempt: uint32(d.msg.Attempt)}})
 	if d.deadline > 0 {
+		var cancel context.CancelFunc
 		ctx, cancel = context.WithDeadline(ctx, time.UnixMilli(d.deadline))
-	} else {
-		ctx, cancel = context.WithCancel(ctx)
+		defer cancel()
 	}
-	ctx = context.WithValue(ctx, leaseKey{}, &leaseRef{c: s.c, id: wire.ID(d.msg.ID), attempt: uint32(d.msg.Attempt)})
 	reply, err := s.handler(ctx, &d.msg)
-	cancel()
 
 	a := wire.Answer{ID: wire.ID(d.msg.ID), Attempt: uint32(d.msg.Attempt), Data: reply}
 	var re *retryError
@@ -240,6 +239,21 @@ func (s *Subscription) handle(d *delivery) {
 
 // leaseKey is the context key of a handler's leaseRef.
 type leaseKey struct{}
+
+// handlerCtx is a handler's context: the client's, carrying the delivery
+// that ExtendLease extends. One allocation instead of a WithValue chain.
+type handlerCtx struct {
+	context.Context
+	lease leaseRef
+}
+
+// Value implements context.Context.
+func (c *handlerCtx) Value(key any) any {
+	if key == (leaseKey{}) {
+		return &c.lease
+	}
+	return c.Context.Value(key)
+}
 
 type leaseRef struct {
 	c       *Client
