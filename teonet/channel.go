@@ -25,11 +25,13 @@ const (
 
 // Channel is an authenticated, framed connection to one peer node.
 //
-// Send and SendAppend queue frames for the channel's writer goroutine and
-// are safe for concurrent use; Recv is called from one goroutine. Close,
-// Done and Err are safe for concurrent use. A channel closes when either
-// side closes it, on an I/O error, on a frame over the limit, or when the
-// peer goes silent (ErrPeerTimeout); Err then tells why.
+// Send and SendAppend are safe for concurrent use: on an idle channel the
+// sender writes its frame itself; otherwise frames are queued and the
+// channel's writer goroutine writes them in batches. Recv is called from
+// one goroutine. Close, Done and Err are safe for concurrent use. A
+// channel closes when either side closes it, on an I/O error, on a frame
+// over the limit, or when the peer goes silent (ErrPeerTimeout); Err then
+// tells why.
 type Channel struct {
 	conn      *tls.Conn
 	raw       net.Conn // conn's TCP connection, closed directly to abort
@@ -48,11 +50,29 @@ type Channel struct {
 	// The writer closes the channel when it exceeds 3*keepAlive.
 	readWaitSince atomic.Int64
 
-	mu      sync.Mutex // guards pending and cause
-	space   sync.Cond  // on mu; broadcast when the writer takes pending, or on close
-	pending []byte     // frames queued for the writer
+	mu      sync.Mutex // guards pending, cause, writing, busyUntil and writerHook
+	space   sync.Cond  // on mu; broadcast when a batch is taken from pending, or on close
+	idle    sync.Cond  // on mu; broadcast when the write token is released
+	pending []byte     // frames queued for the next write
 	cause   error      // why the channel closed; nil while open
 	closing atomic.Bool
+
+	// writing is the write token: while it is set, one goroutine (the
+	// writer goroutine or a sender writing inline) owns w and is the only
+	// one writing to conn. Senders then only queue; the owner hands the
+	// queue to the writer goroutine when it releases the token.
+	writing bool
+	// busyUntil is when (as sinceEpoch) the last write ended plus its
+	// duration. A Send before then finds the channel busy with
+	// back-to-back writes and leaves its frame to the writer goroutine, so
+	// that frames from a fast sender share writes.
+	busyUntil int64
+	// writerHook, if set, runs in the writer goroutine before it takes a
+	// batch; tests use it to hold the writer goroutine.
+	writerHook func()
+	w          connWriter // owned by the holder of the write token
+	// lastWrite is when (as sinceEpoch) the last write started.
+	lastWrite atomic.Int64
 
 	wake chan struct{} // capacity 1; signals the writer that pending is non-empty
 	quit chan struct{} // closed when closing starts
@@ -77,6 +97,8 @@ func newChannel(n *Node, conn *tls.Conn, raw net.Conn, peer string) *Channel {
 		done:      make(chan struct{}),
 	}
 	c.space.L = &c.mu
+	c.idle.L = &c.mu
+	c.lastWrite.Store(c.sinceEpoch())
 	c.fr = newFrameReader(waitTrackingReader{c}, readBufferSize, c.maxFrame)
 	go c.writeLoop()
 	return c
@@ -91,11 +113,24 @@ func (c *Channel) LocalAddress() string { return c.local }
 // RemoteAddr returns the peer's network address.
 func (c *Channel) RemoteAddr() net.Addr { return c.raw.RemoteAddr() }
 
-// Send queues a copy of frame and returns without waiting for the write.
-// It blocks while more than a high-water mark (8 MiB) is queued, until the
-// writer takes it or the channel closes. It returns ErrEmptyFrame for an
-// empty frame, a *FrameTooLargeError past Config.MaxFrame, and after close
-// an error matching ErrClosed and the cause.
+// Send queues a copy of frame for the peer. Send may write the frame to
+// the connection in the calling goroutine when the channel is idle (no
+// write in progress by any goroutine and nothing queued); it never waits
+// for a write in progress by another goroutine, and it returns an error
+// only if the channel is closed (a failed inline write closes it) or the
+// frame is refused. Writing inline, Send blocks for the duration of one
+// write syscall, bounded by the write deadline (a peer that accepts no
+// bytes for three keepalive intervals is timed out); frames that other
+// goroutines queue meanwhile are left to the writer goroutine. When the
+// channel is not idle, or its last write ended so recently that frames are
+// coming back to back, Send only queues the frame for the writer
+// goroutine and returns without waiting for the write; it then blocks only
+// while more than a high-water mark (8 MiB) is queued, until the writer
+// takes it or the channel closes.
+//
+// Send refuses an empty frame with ErrEmptyFrame and one past
+// Config.MaxFrame with a *FrameTooLargeError, queueing nothing. Once the
+// channel is closed it returns an error matching ErrClosed and the cause.
 func (c *Channel) Send(frame []byte) error {
 	if len(frame) == 0 {
 		return ErrEmptyFrame
@@ -103,44 +138,90 @@ func (c *Channel) Send(frame []byte) error {
 	if len(frame) > c.maxFrame {
 		return &FrameTooLargeError{Size: int64(len(frame)), Limit: c.maxFrame}
 	}
-	c.mu.Lock()
-	defer c.mu.Unlock()
-	if err := c.waitSpaceLocked(); err != nil {
+	batch, err := c.queue(frame)
+	if err != nil || batch == nil {
 		return err
 	}
-	wasIdle := len(c.pending) == 0
-	c.pending = appendFrame(c.pending, frame)
-	if wasIdle {
-		c.signalWriter()
-	}
-	return nil
+	return c.writeInline(batch)
 }
 
 // SendAppend queues one frame whose payload fn appends to dst, encoding
-// straight into the send queue without a copy; otherwise it is Send. fn
-// runs with the channel's queue locked: it must be quick, must not retain
-// dst, and must not call the channel's methods. If fn appends nothing the
-// result is ErrEmptyFrame, if it appends more than Config.MaxFrame a
+// straight into the send queue without a copy; otherwise it is Send,
+// including its inline write on an idle channel. fn runs with the
+// channel's queue locked: it must be quick, must not retain dst, and must
+// not call the channel's methods. If fn appends nothing the result is
+// ErrEmptyFrame, if it appends more than Config.MaxFrame a
 // *FrameTooLargeError, and either way nothing is queued.
 func (c *Channel) SendAppend(fn func(dst []byte) []byte) error {
+	batch, err := c.queueAppend(fn)
+	if err != nil || batch == nil {
+		return err
+	}
+	return c.writeInline(batch)
+}
+
+// queue queues frame and returns the batch the caller is to write inline,
+// if any (see queuedLocked).
+func (c *Channel) queue(frame []byte) ([]byte, error) {
 	c.mu.Lock()
 	defer c.mu.Unlock()
 	if err := c.waitSpaceLocked(); err != nil {
-		return err
+		return nil, err
+	}
+	wasEmpty := len(c.pending) == 0
+	c.pending = appendFrame(c.pending, frame)
+	return c.queuedLocked(wasEmpty), nil
+}
+
+// queueAppend queues the frame fn appends and returns the batch the caller
+// is to write inline, if any (see queuedLocked).
+func (c *Channel) queueAppend(fn func(dst []byte) []byte) ([]byte, error) {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	if err := c.waitSpaceLocked(); err != nil {
+		return nil, err
 	}
 	start := len(c.pending)
 	buf := fn(append(c.pending, 0, 0, 0, 0))
 	n := len(buf) - start - frameHeaderLen
 	switch {
 	case n <= 0:
-		return ErrEmptyFrame
+		return nil, ErrEmptyFrame
 	case n > c.maxFrame:
-		return &FrameTooLargeError{Size: int64(n), Limit: c.maxFrame}
+		return nil, &FrameTooLargeError{Size: int64(n), Limit: c.maxFrame}
 	}
 	binary.BigEndian.PutUint32(buf[start:], uint32(n))
 	c.pending = buf
-	if start == 0 {
+	return c.queuedLocked(start == 0), nil
+}
+
+// queuedLocked runs, with c.mu held, once a send has queued its frame. If
+// the frame is the only one queued and nobody is writing, the channel is
+// idle: it gives the caller the write token and returns the queue as the
+// batch the caller writes itself. Only if the last write ended so recently
+// that frames are coming back to back does it wake the writer goroutine
+// instead, so that they share its batches. A frame queued behind others
+// needs nothing: whoever queued the first woke the writer, or the write in
+// progress hands the queue on when it ends.
+func (c *Channel) queuedLocked(wasEmpty bool) []byte {
+	if !wasEmpty || c.writing {
+		return nil
+	}
+	if c.sinceEpoch() < c.busyUntil {
 		c.signalWriter()
+		return nil
+	}
+	c.writing = true
+	return c.takeBatchLocked()
+}
+
+// writeInline writes a batch that queuedLocked gave the calling sender,
+// with the write token, and reports the channel closed if the write
+// failed.
+func (c *Channel) writeInline(batch []byte) error {
+	c.space.Broadcast()
+	if c.writeBatch(batch) != nil {
+		return c.closedErr()
 	}
 	return nil
 }

@@ -12,10 +12,11 @@
 // A [Channel] is a mutually authenticated TLS 1.3 connection: each side
 // proves its key, and the dialer refuses a peer whose key does not hash to
 // the address it dialed ([ErrAddressMismatch]). It carries frames of a
-// 4-byte big-endian length and a payload; length 0 is the keepalive. Sends
-// are queued and written in batches by one writer goroutine per channel, so
-// frames that pile up under load share a write while an idle channel writes
-// at once. A peer silent for three keepalive intervals is dropped
+// 4-byte big-endian length and a payload; length 0 is the keepalive. On an
+// idle channel Send writes the frame itself; otherwise sends are queued and
+// written in batches by the channel's writer goroutine, so frames that pile
+// up under load share a write. A peer silent for three keepalive intervals
+// is dropped
 // ([ErrPeerTimeout]).
 //
 // All exported methods are safe for concurrent use unless their doc says

@@ -8,8 +8,8 @@ import (
 )
 
 const (
-	// retainWriteBuffer is the largest write buffer the writer keeps once
-	// shrinkAfter batches in a row have used under a quarter of it.
+	// retainWriteBuffer is the largest write buffer kept once shrinkAfter
+	// batches in a row have used under a quarter of it.
 	retainWriteBuffer = 1 << 20
 	shrinkAfter       = 64
 
@@ -21,66 +21,108 @@ const (
 // keepAliveFrame is a frame header of length 0.
 var keepAliveFrame = make([]byte, frameHeaderLen)
 
-// chanWriter is the state of a channel's writer goroutine, the only
-// goroutine that writes to the connection.
-type chanWriter struct {
-	c             *Channel
+// connWriter is the state of writing to a channel's connection. It is used
+// only by the goroutine holding the channel's write token
+// (Channel.writing), which is the writer goroutine or a sender writing
+// inline; taking and releasing the token under Channel.mu orders their
+// uses.
+type connWriter struct {
 	spare         []byte    // the buffer swapped in for the next batch
 	underused     int       // batches in a row that used under a quarter of theirs
-	lastWrite     time.Time // start of the last write
 	writeDeadline time.Time // the connection's write deadline
 }
 
 // writeLoop is the channel's writer goroutine, started by newChannel and
-// ended by closeWith. Each time Send signals, it takes the whole queue and
-// writes it in one call, so frames queued during a write share the next
-// one. A timer makes it send keepalives on an idle channel and close a
-// channel whose pending read has waited for 3*keepAlive.
+// ended by closeWith. Each time it is signalled it takes the whole queue,
+// unless a sender is writing inline, and writes it in one call, so frames
+// queued during a write share the next one. A timer makes it send
+// keepalives on an idle channel and close a channel whose pending read has
+// waited for 3*keepAlive.
 func (c *Channel) writeLoop() {
-	w := &chanWriter{c: c, lastWrite: time.Now()}
 	timer := time.NewTimer(c.keepAlive)
 	defer timer.Stop()
 	for {
 		var err error
 		select {
 		case <-c.wake:
-			err = w.flush()
+			err = c.flush()
 		case <-timer.C:
 			var wait time.Duration
-			wait, err = w.tick()
+			wait, err = c.tick()
 			timer.Reset(wait)
 		case <-c.quit:
-			w.shutdown()
+			c.shutdown()
 			return
 		}
 		if err != nil {
 			c.closeWith(err)
-			w.shutdown()
+			c.shutdown()
 			return
 		}
 	}
 }
 
-// flush swaps the queue for the spare buffer and writes the batch.
-func (w *chanWriter) flush() error {
-	c := w.c
+// flush writes what is queued, unless the write token is taken: its
+// holder signals again when it releases the token with frames queued.
+func (c *Channel) flush() error {
 	c.mu.Lock()
-	batch := c.pending
-	c.pending = w.spare[:0]
-	c.mu.Unlock()
-	c.space.Broadcast()
-	if len(batch) == 0 {
-		w.spare = batch
+	if hook := c.writerHook; hook != nil {
+		c.mu.Unlock()
+		hook()
+		c.mu.Lock()
+	}
+	if c.writing || len(c.pending) == 0 {
+		c.mu.Unlock()
 		return nil
 	}
-	err := w.write(batch)
-	w.spare = w.retain(batch)
+	c.writing = true
+	batch := c.takeBatchLocked()
+	c.mu.Unlock()
+	c.space.Broadcast()
+	return c.writeBatch(batch)
+}
+
+// takeBatchLocked swaps the queue for the spare buffer and returns the
+// queue. It is called with c.mu and the write token held.
+func (c *Channel) takeBatchLocked() []byte {
+	batch := c.pending
+	c.pending = c.w.spare[:0]
+	c.w.spare = nil
+	return batch
+}
+
+// writeBatch writes a batch taken by the holder of the write token, keeps
+// its buffer for reuse and releases the token. A failed write closes the
+// channel and is returned.
+func (c *Channel) writeBatch(batch []byte) error {
+	err := c.w.write(c, batch)
+	c.w.spare = c.w.retain(batch)
+	c.endWrite(err)
 	return err
+}
+
+// endWrite releases the write token after a write that returned err. A
+// failure closes the channel first, so that no sender starts a write on
+// the broken connection. Frames queued during the write are handed to the
+// writer goroutine.
+func (c *Channel) endWrite(err error) {
+	if err != nil {
+		c.closeWith(err)
+	}
+	now := c.sinceEpoch()
+	c.mu.Lock()
+	c.writing = false
+	c.busyUntil = 2*now - c.lastWrite.Load()
+	if len(c.pending) > 0 {
+		c.signalWriter()
+	}
+	c.mu.Unlock()
+	c.idle.Broadcast()
 }
 
 // retain returns the written batch's buffer for reuse, or nil to let a
 // large buffer go once traffic has stayed well below its size.
-func (w *chanWriter) retain(batch []byte) []byte {
+func (w *connWriter) retain(batch []byte) []byte {
 	if cap(batch) <= retainWriteBuffer || len(batch) >= cap(batch)/4 {
 		w.underused = 0
 		return batch[:0]
@@ -92,21 +134,21 @@ func (w *chanWriter) retain(batch []byte) []byte {
 	return nil
 }
 
-// write writes b to the connection. The write deadline is moved only when
+// write writes b to c's connection. The write deadline is moved only when
 // less than 2*keepAlive of it is left, so that a write always has at least
 // that long and setting deadlines costs nothing per batch; a peer that
 // accepts no bytes for that long is timed out.
-func (w *chanWriter) write(b []byte) error {
+func (w *connWriter) write(c *Channel, b []byte) error {
 	now := time.Now()
-	ka := w.c.keepAlive
+	ka := c.keepAlive
 	if w.writeDeadline.Sub(now) < 2*ka {
 		w.writeDeadline = now.Add(3 * ka)
-		if err := w.c.conn.SetWriteDeadline(w.writeDeadline); err != nil {
+		if err := c.conn.SetWriteDeadline(w.writeDeadline); err != nil {
 			return fmt.Errorf("teonet: write: %w", err)
 		}
 	}
-	w.lastWrite = now
-	if _, err := w.c.conn.Write(b); err != nil {
+	c.lastWrite.Store(int64(now.Sub(c.epoch)) + 1)
+	if _, err := c.conn.Write(b); err != nil {
 		if errors.Is(err, os.ErrDeadlineExceeded) {
 			return fmt.Errorf("%w: no data accepted for %v", ErrPeerTimeout, time.Since(now).Round(time.Millisecond))
 		}
@@ -117,9 +159,9 @@ func (w *chanWriter) write(b []byte) error {
 
 // tick runs when the writer's timer fires: it times out a read that has
 // waited 3*keepAlive, sends a keepalive after keepAlive without writes, and
-// returns when the timer should fire next.
-func (w *chanWriter) tick() (time.Duration, error) {
-	c := w.c
+// returns when the timer should fire next. A channel with a write in
+// progress or frames queued needs no keepalive.
+func (c *Channel) tick() (time.Duration, error) {
 	ka := c.keepAlive
 	readWait := time.Duration(0)
 	if since := c.readWaitSince.Load(); since != 0 {
@@ -128,28 +170,49 @@ func (w *chanWriter) tick() (time.Duration, error) {
 			return 0, fmt.Errorf("%w: nothing received for %v", ErrPeerTimeout, readWait.Round(time.Millisecond))
 		}
 	}
-	if time.Since(w.lastWrite) >= ka {
-		if err := w.write(keepAliveFrame); err != nil {
-			return 0, err
+	if c.sinceLastWrite() >= ka {
+		c.mu.Lock()
+		idle := !c.writing && len(c.pending) == 0
+		if idle {
+			c.writing = true
+		}
+		c.mu.Unlock()
+		if idle {
+			err := c.w.write(c, keepAliveFrame)
+			c.endWrite(err)
+			if err != nil {
+				return 0, err
+			}
 		}
 	}
-	wait := ka - time.Since(w.lastWrite)
+	wait := ka - c.sinceLastWrite()
 	if readWait > 0 {
 		wait = min(wait, 3*ka-readWait)
 	}
 	return max(wait, minTimerWait), nil
 }
 
+// sinceLastWrite returns the time since the last write started.
+func (c *Channel) sinceLastWrite() time.Duration {
+	return time.Duration(c.sinceEpoch() - c.lastWrite.Load())
+}
+
 // shutdown finishes the channel once closing has started. After a local
-// Close it writes what is queued and closes the TLS session with a
-// close_notify; otherwise it only closes the connection. Then it marks the
-// channel done.
-func (w *chanWriter) shutdown() {
-	c := w.c
+// Close it waits for a write in progress, writes what is queued and closes
+// the TLS session with a close_notify; otherwise it only closes the
+// connection, which ends a write in progress. Then it marks the channel
+// done.
+func (c *Channel) shutdown() {
 	c.mu.Lock()
 	graceful := c.cause == ErrClosed
+	if graceful {
+		for c.writing {
+			c.idle.Wait()
+		}
+		c.writing = true
+	}
 	c.mu.Unlock()
-	if graceful && w.flush() == nil {
+	if graceful && c.flushHeld() == nil {
 		c.conn.Close()
 	} else {
 		c.raw.Close()
@@ -157,4 +220,19 @@ func (w *chanWriter) shutdown() {
 	c.node.forgetChannel(c)
 	c.log.Debug("teonet: channel closed", "cause", c.Err())
 	close(c.done)
+}
+
+// flushHeld writes what is queued, with the write token held, and
+// releases the token.
+func (c *Channel) flushHeld() error {
+	c.mu.Lock()
+	batch := c.takeBatchLocked()
+	c.mu.Unlock()
+	c.space.Broadcast()
+	if len(batch) == 0 {
+		c.w.spare = batch
+		c.endWrite(nil)
+		return nil
+	}
+	return c.writeBatch(batch)
 }

@@ -1,0 +1,27 @@
+package teonet
+
+import "sync"
+
+// HoldWriter makes c's writer goroutine wait, each time it is woken,
+// until the returned release is called; release is safe to call twice.
+func HoldWriter(c *Channel) (release func()) {
+	held := make(chan struct{})
+	c.mu.Lock()
+	c.writerHook = func() { <-held }
+	c.mu.Unlock()
+	return sync.OnceFunc(func() {
+		c.mu.Lock()
+		c.writerHook = nil
+		c.mu.Unlock()
+		close(held)
+	})
+}
+
+// WriteIdle reports whether a Send on c now would write inline: nobody is
+// writing, nothing is queued and the last write is not so recent that
+// frames count as back to back.
+func WriteIdle(c *Channel) bool {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	return !c.writing && len(c.pending) == 0 && c.sinceEpoch() >= c.busyUntil
+}
