@@ -60,24 +60,12 @@ func runEchoBaseline(b *testing.B, clients int, payload []byte) {
 			b.Fatal(err)
 		}
 	}
-	per := (b.N + clients - 1) / clients
 	b.ReportAllocs()
-	b.ResetTimer()
-	var wg sync.WaitGroup
-	for _, ch := range chans {
-		wg.Go(func() {
-			for range per {
-				if err := ch.Send(payload); err != nil {
-					b.Error(err)
-					return
-				}
-				if _, err := ch.Recv(); err != nil {
-					b.Error(err)
-					return
-				}
-			}
-		})
-	}
-	wg.Wait()
-	b.ReportMetric(float64(per*clients)/b.Elapsed().Seconds(), "req/s")
+	runProducers(b, clients, func(_ context.Context, i int) error {
+		if err := chans[i].Send(payload); err != nil {
+			return err
+		}
+		_, err := chans[i].Recv()
+		return err
+	})
 }

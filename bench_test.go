@@ -3,7 +3,6 @@ package teomq_test
 import (
 	"context"
 	"fmt"
-	"sync"
 	"testing"
 
 	"github.com/teonet-go/teomq"
@@ -38,30 +37,17 @@ func BenchmarkRequest(b *testing.B) {
 			}
 			p := mustConnect(b, br)
 			payload := make([]byte, 128)
-			ctx := context.Background()
 			b.ReportAllocs()
-			b.ResetTimer()
-			var wg sync.WaitGroup
-			per := (b.N + bc.clients - 1) / bc.clients
-			for range bc.clients {
-				wg.Add(1)
-				go func() {
-					defer wg.Done()
-					for range per {
-						if _, err := p.Request(ctx, "bench", payload); err != nil {
-							b.Error(err)
-							return
-						}
-					}
-				}()
-			}
-			wg.Wait()
-			b.ReportMetric(float64(per*bc.clients)/b.Elapsed().Seconds(), "req/s")
+			runProducers(b, bc.clients, func(ctx context.Context, _ int) error {
+				_, err := p.Request(ctx, "bench", payload)
+				return err
+			})
 		})
 	}
 }
 
-// BenchmarkSend measures confirmed publishes from concurrent producers.
+// BenchmarkSend measures confirmed publishes from concurrent producers in
+// memory durability; BenchmarkDurableSend has the sync ones.
 func BenchmarkSend(b *testing.B) {
 	for _, bc := range []struct {
 		producers  int
@@ -69,32 +55,16 @@ func BenchmarkSend(b *testing.B) {
 	}{
 		{1, teomq.DurabilityMemory},
 		{64, teomq.DurabilityMemory},
-		{1, teomq.DurabilitySync},
-		{64, teomq.DurabilitySync},
 	} {
 		b.Run(fmt.Sprintf("producers=%d/%s", bc.producers, bc.durability), func(b *testing.B) {
 			br := mustStartBroker(b, teomq.BrokerConfig{Durability: bc.durability, MaxQueueLen: 1 << 30})
 			p := mustConnect(b, br)
 			payload := make([]byte, 128)
-			ctx := context.Background()
 			b.ReportAllocs()
-			b.ResetTimer()
-			var wg sync.WaitGroup
-			per := (b.N + bc.producers - 1) / bc.producers
-			for range bc.producers {
-				wg.Add(1)
-				go func() {
-					defer wg.Done()
-					for range per {
-						if _, err := p.Send(ctx, "bench", payload); err != nil {
-							b.Error(err)
-							return
-						}
-					}
-				}()
-			}
-			wg.Wait()
-			b.ReportMetric(float64(per*bc.producers)/b.Elapsed().Seconds(), "msg/s")
+			runProducers(b, bc.producers, func(ctx context.Context, _ int) error {
+				_, err := p.Send(ctx, "bench", payload)
+				return err
+			})
 		})
 	}
 }

@@ -30,9 +30,9 @@ const httpReadHeaderTimeout = 10 * time.Second
 
 // webServer is the broker's HTTP listener and what it serves:
 //
-//	/teomq                  WebSocket endpoint of browser peers (broker_web.go)
-//	/teomq.js, /web/teomq.js the browser client, an ES module
-//	/healthz                200 "ok", or 503 and the store error
+//	/teomq                    WebSocket endpoint of browser peers (broker_web.go)
+//	/teomq.js, /web/teomq.js  the browser client, an ES module
+//	/healthz                  200 "ok", or 503 and the store error
 //
 // It is owned by the Broker: started by NewBroker, stopped by Close.
 type webServer struct {

@@ -31,7 +31,7 @@ func BenchmarkDurableSend(b *testing.B) {
 			defer f.Close()
 			c := fsfloor.Start(f)
 			defer c.Stop()
-			runProducers(b, producers, func(context.Context) error { return c.Append(payload) })
+			runProducers(b, producers, func(context.Context, int) error { return c.Append(payload) })
 		})
 		b.Run(fmt.Sprintf("producers=%d/teomq", producers), func(b *testing.B) {
 			br := mustStartBroker(b, teomq.BrokerConfig{Durability: teomq.DurabilitySync, MaxQueueLen: 1 << 30})
@@ -40,7 +40,7 @@ func BenchmarkDurableSend(b *testing.B) {
 				clients[i] = mustConnect(b, br)
 			}
 			var next atomic.Int64
-			runProducers(b, producers, func(ctx context.Context) error {
+			runProducers(b, producers, func(ctx context.Context, _ int) error {
 				c := clients[int(next.Add(1))%len(clients)]
 				_, err := c.Send(ctx, "bench", payload)
 				return err
@@ -49,9 +49,9 @@ func BenchmarkDurableSend(b *testing.B) {
 	}
 }
 
-// runProducers calls send b.N times in total from n goroutines and reports
-// the rate and the p50/p99 latency of one call.
-func runProducers(b *testing.B, n int, send func(context.Context) error) {
+// runProducers calls send b.N times in total from n goroutines (passing
+// each its index) and reports the rate and the p50/p99 latency of one call.
+func runProducers(b *testing.B, n int, send func(ctx context.Context, i int) error) {
 	ctx := context.Background()
 	var left atomic.Int64
 	left.Store(int64(b.N))
@@ -62,7 +62,7 @@ func runProducers(b *testing.B, n int, send func(context.Context) error) {
 		wg.Go(func() {
 			for left.Add(-1) >= 0 {
 				start := time.Now()
-				if err := send(ctx); err != nil {
+				if err := send(ctx, i); err != nil {
 					b.Error(err)
 					return
 				}
@@ -74,7 +74,7 @@ func runProducers(b *testing.B, n int, send func(context.Context) error) {
 	b.StopTimer()
 	all := slices.Concat(lat...)
 	slices.Sort(all)
-	b.ReportMetric(float64(b.N)/b.Elapsed().Seconds(), "msg/s")
+	b.ReportMetric(float64(b.N)/b.Elapsed().Seconds(), "ops/s")
 	if len(all) > 0 {
 		b.ReportMetric(float64(all[len(all)/2].Microseconds()), "p50-µs")
 		b.ReportMetric(float64(all[len(all)*99/100].Microseconds()), "p99-µs")

@@ -5,7 +5,6 @@ import (
 	"crypto/ed25519"
 	"crypto/rand"
 	"encoding/binary"
-	"errors"
 	"fmt"
 	"time"
 
@@ -67,9 +66,6 @@ const (
 	webPageAuthContext   = "teomq/web/v1 page-auth\x00"
 	webBrokerAuthContext = "teomq/web/v1 broker-auth\x00"
 )
-
-// errWebHandshake is the cause of a browser refused during the handshake.
-var errWebHandshake = errors.New("teomq: web handshake failed")
 
 // webHandshakeParams are what the hello announces besides the key.
 type webHandshakeParams struct {

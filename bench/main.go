@@ -27,6 +27,7 @@ import (
 	"os/signal"
 	"runtime"
 	"runtime/pprof"
+	"strings"
 	"syscall"
 	"time"
 
@@ -117,6 +118,7 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer) (err erro
 		defer func() { err = errors.Join(err, stopProfile()) }()
 	}
 
+	loadStart := loadAverage()
 	comps := make([]comparison, 0, len(selected))
 	for _, r := range selected {
 		c, err := runRow(ctx, r.scaled(o.scale), o.settings)
@@ -125,7 +127,7 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer) (err erro
 		}
 		comps = append(comps, c)
 	}
-	env := describeEnv(o)
+	env := describeEnv(o, loadStart)
 	fmt.Fprintf(stdout, "%s\n\n", env)
 	if err := writeText(stdout, comps); err != nil {
 		return err
@@ -145,12 +147,30 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer) (err erro
 	return nil
 }
 
-// describeEnv says where and how the comparison ran.
-func describeEnv(o options) string {
+// describeEnv says where and how the comparison ran; loadStart is the
+// machine's load average when it started.
+func describeEnv(o options, loadStart string) string {
 	size := max(o.size, 0)
-	return fmt.Sprintf("%s, %s/%s, GOMAXPROCS %d, %d B payloads, loopback, one process; run %s (scale %g, at most %s per side)",
+	s := fmt.Sprintf("%s, %s/%s, GOMAXPROCS %d, %d B payloads, loopback, one process; run %s (scale %g, at most %s per side)",
 		runtime.Version(), runtime.GOOS, runtime.GOARCH, runtime.GOMAXPROCS(0), size,
 		time.Now().UTC().Format("2006-01-02"), o.scale, o.duration)
+	if end := loadAverage(); loadStart != "" && end != "" {
+		s += fmt.Sprintf("; 1-minute load average %s at the start, %s at the end", loadStart, end)
+	}
+	return s
+}
+
+// loadAverage returns the 1-minute load average where /proc tells it: a
+// busy machine makes every figure noisier.
+func loadAverage() string {
+	b, err := os.ReadFile("/proc/loadavg")
+	if err != nil {
+		return ""
+	}
+	if f := strings.Fields(string(b)); len(f) > 0 {
+		return f[0]
+	}
+	return ""
 }
 
 // startCPUProfile starts profiling into path; the returned function stops

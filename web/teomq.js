@@ -198,7 +198,7 @@ class FrameReader {
     do {
       if (shift > 28) throw new Error("string length overflows");
       byte = this.u8();
-      n |= (byte & 0x7f) << shift;
+      n += (byte & 0x7f) * 2 ** shift;
       shift += 7;
     } while (byte & 0x80);
     const off = this.need(n);

@@ -6,6 +6,8 @@ import (
 	"strings"
 	"testing"
 	"time"
+
+	"github.com/teonet-go/teomq"
 )
 
 func TestRequestPrintsTheAnswer(t *testing.T) {
@@ -36,7 +38,7 @@ func TestRequestPrintsTheAnswer(t *testing.T) {
 func TestRequestTimesOut(t *testing.T) {
 	addr, config := cliBroker(t)
 	_, _, err := cli(t, "", "request", "-config", config, "-broker", addr, "-timeout", "200ms", "nobody_home")
-	if err == nil || !strings.Contains(err.Error(), "timed out") {
+	if !errors.Is(err, teomq.ErrTimeout) {
 		t.Fatalf("request without consumer: %v, want a timeout", err)
 	}
 	if errors.Is(err, errUsage) {

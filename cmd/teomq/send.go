@@ -5,39 +5,28 @@ import (
 	"fmt"
 	"io"
 	"time"
+
+	"github.com/teonet-go/teomq"
 )
 
 // runSend stores one message and prints its ID once the broker confirmed it.
 func runSend(ctx context.Context, e *env, args []string) error {
-	fs := newFlagSet(e, "send", "-broker ADDRESS [flags] COMMAND [DATA|-]",
-		"Stores one message in COMMAND's queue and prints its ID after the broker's\nconfirm. DATA is the payload; - reads it from standard input.")
-	var (
-		cf      clientFlags
-		timeout time.Duration
-	)
-	cf.register(fs, "teomq-send")
-	fs.DurationVar(&timeout, "timeout", 10*time.Second, "how long to wait for the broker's confirm")
-	if err := parse(fs, e, args); err != nil {
-		return err
-	}
-	command, data, err := commandAndData(fs.Args(), e.stdin)
-	if err != nil {
-		fs.Usage()
-		return err
-	}
-	c, err := cf.dial(ctx, e)
-	if err != nil {
-		return err
-	}
-	defer c.Close()
-	ctx, cancel := context.WithTimeout(ctx, timeout)
-	defer cancel()
-	id, err := c.Send(ctx, command, data)
-	if err != nil {
-		return fmt.Errorf("send %s: %w", command, err)
-	}
-	fmt.Fprintln(e.stdout, id)
-	return nil
+	return publishCommand{
+		name:     "send",
+		synopsis: "-broker ADDRESS [flags] COMMAND [DATA|-]",
+		about: "Stores one message in COMMAND's queue and prints its ID after the broker's\n" +
+			"confirm. DATA is the payload; - reads it from standard input.",
+		timeout:      10 * time.Second,
+		timeoutUsage: "how long to wait for the broker's confirm",
+		do: func(ctx context.Context, e *env, c *teomq.Client, command string, data []byte) error {
+			id, err := c.Send(ctx, command, data)
+			if err != nil {
+				return fmt.Errorf("send %s: %w", command, err)
+			}
+			fmt.Fprintln(e.stdout, id)
+			return nil
+		},
+	}.run(ctx, e, args)
 }
 
 // commandAndData takes COMMAND [DATA|-] from the arguments.

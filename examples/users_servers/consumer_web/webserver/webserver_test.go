@@ -8,6 +8,7 @@ import (
 	"net/http/httptest"
 	"strings"
 	"testing"
+	"time"
 
 	"github.com/teonet-go/teomq/examples/users_servers/consumer_web/webserver"
 )
@@ -105,7 +106,7 @@ func start(t *testing.T, cfg webserver.Config) *httptest.Server {
 
 func get(t *testing.T, url string) (*http.Response, string) {
 	t.Helper()
-	resp, err := http.Get(url)
+	resp, err := (&http.Client{Timeout: 10 * time.Second}).Get(url)
 	if err != nil {
 		t.Fatal(err)
 	}
