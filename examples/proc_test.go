@@ -14,6 +14,21 @@ import (
 	"time"
 )
 
+// builtPrograms names the programs the tests run, by their package path
+// from the repository root.
+var builtPrograms = map[string]string{
+	"basic-broker":     "./examples/basic/broker",
+	"basic-consumer":   "./examples/basic/consumer",
+	"basic-producer":   "./examples/basic/producer",
+	"command-broker":   "./examples/command/broker",
+	"command-consumer": "./examples/command/consumer",
+	"command-producer": "./examples/command/producer",
+	"us-broker":        "./examples/users_servers/broker",
+	"us-consumer":      "./examples/users_servers/consumer",
+	"us-producer":      "./examples/users_servers/producer",
+	"teomq":            "./cmd/teomq",
+}
+
 // buildAll builds the example programs and the teomq CLI once per test
 // binary run, into a temp dir; it returns the dir.
 var buildAll = sync.OnceValues(func() (string, error) {
@@ -21,20 +36,9 @@ var buildAll = sync.OnceValues(func() (string, error) {
 	if err != nil {
 		return "", err
 	}
-	pkgs := map[string]string{
-		"basic-broker":     "./basic/broker",
-		"basic-consumer":   "./basic/consumer",
-		"basic-producer":   "./basic/producer",
-		"command-broker":   "./command/broker",
-		"command-consumer": "./command/consumer",
-		"command-producer": "./command/producer",
-		"us-broker":        "./users_servers/broker",
-		"us-consumer":      "./users_servers/consumer",
-		"us-producer":      "./users_servers/producer",
-		"teomq":            "../cmd/teomq",
-	}
-	for name, pkg := range pkgs {
+	for name, pkg := range builtPrograms {
 		cmd := exec.Command("go", "build", "-o", filepath.Join(dir, name), pkg)
+		cmd.Dir = ".."
 		if out, err := cmd.CombinedOutput(); err != nil {
 			return "", &buildError{pkg: pkg, out: string(out), err: err}
 		}

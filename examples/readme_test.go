@@ -2,6 +2,7 @@ package examples_test
 
 import (
 	"bufio"
+	"net/http"
 	"os"
 	"os/exec"
 	"path/filepath"
@@ -84,6 +85,11 @@ func readmeBinary(t *testing.T, pkg string) string {
 	if err != nil {
 		t.Fatal(err)
 	}
+	for name, built := range builtPrograms {
+		if built == pkg {
+			return filepath.Join(dir, name)
+		}
+	}
 	out := filepath.Join(dir, "readme-"+strings.NewReplacer("/", "_", ".", "").Replace(pkg))
 	cmd := exec.Command("go", "build", "-o", out, pkg)
 	cmd.Dir = ".."
@@ -105,6 +111,7 @@ func TestReadmeCommandsRun(t *testing.T) {
 	config := t.TempDir()
 	broker := start(t, "teomq", "broker", "-config", config, "-listen", "127.0.0.1:0", "-http", "127.0.0.1:0")
 	addr := broker.address()
+	brokerHTTP := broker.waitFor(`HTTP: (\S+) `)[1]
 	for i, rc := range readmeCommands(t) {
 		name := rc.pkg + " " + strings.Join(rc.args, " ")
 		t.Run(name, func(t *testing.T) {
@@ -114,6 +121,25 @@ func TestReadmeCommandsRun(t *testing.T) {
 			if rc.pkg == "./cmd/teomq" && len(rc.args) > 0 {
 				sub, args = rc.args[0], append(args, rc.args[0])
 				rc.args = rc.args[1:]
+			}
+			if strings.HasSuffix(rc.pkg, "/consumer_web") {
+				// A page server: no identity of its own; it must serve the
+				// page it advertises.
+				args = append(args, "-listen", "127.0.0.1:0", "-ws", "ws://"+brokerHTTP+"/teomq")
+				for _, a := range rc.args {
+					args = append(args, sampleAddress.ReplaceAllString(a, addr))
+				}
+				p := startBin(t, bin, args...)
+				url := p.waitFor(`Run web consumer in your browser: (http://\S+)`)[1]
+				resp, err := http.Get(url)
+				if err != nil {
+					t.Fatal(err)
+				}
+				resp.Body.Close()
+				if resp.StatusCode != http.StatusOK {
+					t.Fatalf("GET %s: %s", url, resp.Status)
+				}
+				return
 			}
 			args = append(args, "-config", config)
 			isBroker := strings.HasSuffix(rc.pkg, "/broker") || sub == "broker"

@@ -6,6 +6,10 @@ import (
 	"time"
 )
 
+// MaxValue is the largest latency a Histogram tells apart; larger ones
+// count in its last bucket (Max still reports them exactly).
+const MaxValue = 60 * time.Second
+
 // Histogram layout: values are nanoseconds. Values below subBuckets land in
 // one bucket per nanosecond; above, each power of two [2^k, 2^(k+1)) is cut
 // into subBuckets/2 equal buckets, so a bucket is at most 1/128 of its
@@ -15,10 +19,6 @@ const (
 	subBits    = 8
 	subBuckets = 1 << subBits // 256
 	subHalf    = subBuckets / 2
-
-	// MaxValue is the largest latency a Histogram tells apart; larger ones
-	// count in its last bucket (Max still reports them exactly).
-	MaxValue = 60 * time.Second
 
 	// maxExp is the exponent of MaxValue's highest set bit: 2^35 ns ≈ 34 s.
 	maxExp = 35

@@ -144,3 +144,17 @@ func TestHistogramEdgeCases(t *testing.T) {
 		t.Errorf("Quantile(NaN) = %v, want the min", got)
 	}
 }
+
+// BenchmarkHistogramRecord measures the cost the load generator adds to
+// each operation.
+func BenchmarkHistogramRecord(b *testing.B) {
+	var h loadgen.Histogram
+	d := 37 * time.Microsecond
+	for b.Loop() {
+		h.Record(d)
+		d = d*33/32 + 1
+		if d > time.Second {
+			d = time.Microsecond
+		}
+	}
+}
