@@ -229,10 +229,13 @@ func (s *Subscription) handle(d *delivery) {
 		a.Kind, a.Data = wire.AnswerError, []byte(err.Error())
 	}
 	s.c.mu.Lock()
-	ch := s.c.ch
+	ch, closed := s.c.ch, s.c.closed
 	s.c.mu.Unlock()
-	if ch != nil {
-		// Lost with a lost connection: the broker requeues it.
+	// After Close the answer is not sent, although the connection may still
+	// be up: a handler cut short by Close would answer with its context's
+	// error, and the broker gives the message to another consumer instead.
+	// An answer lost with a lost connection is requeued by the broker too.
+	if ch != nil && !closed {
 		_ = ch.SendAppend(a.AppendTo)
 	}
 }
