@@ -98,7 +98,9 @@ func (b *Broker) commit(batch []*pendingPublish) {
 	for _, p := range batch {
 		if err != nil {
 			p.conn.confirm(wire.ID(p.msg.ID), wire.CodeStoreFailed, err.Error())
-		} else {
+		} else if !p.msg.Request {
+			// A request's result is its confirm: it saves a frame per
+			// request, and its producer resends it after a reconnect anyway.
 			p.conn.confirm(wire.ID(p.msg.ID), wire.CodeOK, "")
 		}
 	}

@@ -164,7 +164,9 @@ func (c *brokerConn) onPublish(f *wire.Publish) {
 		b.exec(acts)
 		b.mu.Unlock()
 		if errors.Is(err, router.ErrDuplicate) {
-			c.confirm(f.ID, wire.CodeOK, "")
+			if !m.Request { // a request gets its result instead
+				c.confirm(f.ID, wire.CodeOK, "")
+			}
 			return
 		}
 		c.confirm(f.ID, routerCode(err), err.Error())

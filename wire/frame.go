@@ -54,7 +54,8 @@ const (
 // Publish flags.
 const (
 	// FlagRequest marks a publish whose producer awaits the answer (Request);
-	// without it the consumer's answer is discarded (Send).
+	// without it the consumer's answer is discarded (Send). A request is
+	// confirmed only when refused: its Result stands for the OK confirm.
 	FlagRequest uint8 = 1 << 0
 )
 
@@ -87,7 +88,7 @@ type Publish struct {
 }
 
 // Confirm tells a producer that the message ID is stored (Code == CodeOK) or
-// why it was refused.
+// why it was refused. Requests (FlagRequest) get a Confirm only when refused.
 type Confirm struct {
 	ID      ID
 	Code    Code
