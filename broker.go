@@ -36,7 +36,8 @@ type Broker struct {
 	persist bool
 	commitQ chan *pendingPublish
 
-	mu       sync.Mutex // guards router, conns, nextConn, storeErr
+	mu       sync.Mutex    // guards router, conns, nextConn, storeErr, dirty
+	dirty    []*brokerConn // connections with frames queued under mu
 	router   *router.Router
 	conns    map[router.ConnID]*brokerConn
 	nextConn router.ConnID
@@ -167,7 +168,7 @@ func (b *Broker) Close() error {
 		for _, c := range b.conns {
 			conns = append(conns, c)
 		}
-		b.mu.Unlock()
+		b.unlock()
 		for _, c := range conns {
 			c.ch.Close()
 		}
@@ -205,7 +206,7 @@ func (b *Broker) startConn(pc peerConn) {
 	b.mu.Lock()
 	select {
 	case <-b.exit: // Close took its snapshot of conns already
-		b.mu.Unlock()
+		b.unlock()
 		pc.Close()
 		return
 	default:
@@ -215,7 +216,7 @@ func (b *Broker) startConn(pc peerConn) {
 	b.conns[c.id] = c
 	b.exec(b.router.Connect(time.Now(), c.id, c.addr))
 	b.wg.Add(1)
-	b.mu.Unlock()
+	b.unlock()
 	go c.serve() // owned by the Broker; stopped by closing the connection (Close)
 }
 
@@ -234,7 +235,7 @@ func (b *Broker) tickLoop() {
 			if next := b.router.NextDeadline(); !next.IsZero() && !next.After(now) {
 				b.exec(b.router.Tick(now))
 			}
-			b.mu.Unlock()
+			b.unlock()
 		}
 	}
 }
@@ -249,3 +250,26 @@ func (b *Broker) QueueLen(command string) int {
 	defer b.mu.Unlock()
 	return b.router.QueueLen(command)
 }
+
+// unlock releases b.mu, then writes the frames queued under it: each
+// connection's frames go out together, outside the lock.
+func (b *Broker) unlock() {
+	if len(b.dirty) == 0 {
+		b.mu.Unlock()
+		return
+	}
+	conns := b.dirty
+	b.dirty = dirtyPool.Get().([]*brokerConn)[:0]
+	for _, c := range conns {
+		c.queued = false
+	}
+	b.mu.Unlock()
+	for _, c := range conns {
+		_ = c.ch.Flush()
+	}
+	clear(conns)
+	dirtyPool.Put(conns[:0]) //nolint:staticcheck // a slice header is small
+}
+
+// dirtyPool recycles the lists of connections to flush.
+var dirtyPool = sync.Pool{New: func() any { return make([]*brokerConn, 0, 8) }}

@@ -52,7 +52,7 @@ func (b *Broker) abortQueued() {
 		case p := <-b.commitQ:
 			b.mu.Lock()
 			b.router.Abort(p.msg)
-			b.mu.Unlock()
+			b.unlock()
 			p.conn.confirm(wire.ID(p.msg.ID), wire.CodeShutdown, "")
 		default:
 			return
@@ -79,31 +79,27 @@ func (b *Broker) commit(batch []*pendingPublish) {
 	now := time.Now()
 	if err != nil {
 		b.setStoreErr(err)
-		for _, p := range batch {
-			b.router.Abort(p.msg)
-		}
-	} else {
-		for _, p := range batch {
-			b.exec(b.router.Commit(now, p.msg))
-			if b.cfg.OnPublish != nil {
-				b.cfg.OnPublish(PublishInfo{
-					ID: MessageID(p.msg.ID), Command: p.msg.Command, From: p.msg.From,
-					Data: p.msg.Data, QueueLen: b.router.QueueLen(p.msg.Command),
-				})
-			}
-		}
 	}
-	b.mu.Unlock()
-
 	for _, p := range batch {
-		if err != nil {
-			p.conn.confirm(wire.ID(p.msg.ID), wire.CodeStoreFailed, err.Error())
-		} else if !p.msg.Request {
+		switch {
+		case err != nil:
+			b.router.Abort(p.msg)
+			p.conn.queue(&wire.Confirm{ID: wire.ID(p.msg.ID), Code: wire.CodeStoreFailed, Message: err.Error()})
+			continue
+		case !p.msg.Request:
 			// A request's result is its confirm: it saves a frame per
 			// request, and its producer resends it after a reconnect anyway.
-			p.conn.confirm(wire.ID(p.msg.ID), wire.CodeOK, "")
+			p.conn.queue(&wire.Confirm{ID: wire.ID(p.msg.ID), Code: wire.CodeOK})
+		}
+		b.exec(b.router.Commit(now, p.msg))
+		if b.cfg.OnPublish != nil {
+			b.cfg.OnPublish(PublishInfo{
+				ID: MessageID(p.msg.ID), Command: p.msg.Command, From: p.msg.From,
+				Data: p.msg.Data, QueueLen: b.router.QueueLen(p.msg.Command),
+			})
 		}
 	}
+	b.unlock()
 }
 
 // storeMessage is m's stored form.

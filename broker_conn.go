@@ -19,9 +19,12 @@ type peerConn interface {
 	PeerAddress() string
 	// RemoteAddr is the peer's network address, for logs.
 	RemoteAddr() net.Addr
-	// SendAppend queues the frame fn appends to dst, without waiting for
-	// the write.
+	// SendAppend queues the frame fn appends to dst and starts its write.
 	SendAppend(fn func(dst []byte) []byte) error
+	// QueueAppend queues the frame fn appends to dst; Flush writes it.
+	QueueAppend(fn func(dst []byte) []byte) error
+	// Flush starts writing the frames QueueAppend queued.
+	Flush() error
 	// Recv returns the next frame, valid until the next Recv.
 	Recv() ([]byte, error)
 	// Close closes the connection; safe to call twice.
@@ -32,10 +35,24 @@ var _ peerConn = (*teonet.Channel)(nil)
 
 // brokerConn is one authenticated peer connection of a broker.
 type brokerConn struct {
-	b    *Broker
-	id   router.ConnID
-	ch   peerConn
-	addr string // the peer's Teonet address
+	b      *Broker
+	id     router.ConnID
+	ch     peerConn
+	addr   string // the peer's Teonet address
+	queued bool   // frames queued to flush at b.unlock; guarded by b.mu
+}
+
+// queue queues a frame to the peer while b.mu is held; b.unlock writes it.
+// Frames queued for one peer during one locked section share a write, and
+// no write happens with the broker's state locked.
+func (c *brokerConn) queue(f wire.Frame) {
+	if c.ch.QueueAppend(f.AppendTo) != nil {
+		return // the connection is gone; its read loop cleans up
+	}
+	if !c.queued {
+		c.queued = true
+		c.b.dirty = append(c.b.dirty, c)
+	}
 }
 
 // serve reads and handles frames until the channel fails, then tells the
@@ -85,7 +102,7 @@ func (c *brokerConn) serve() {
 	b.mu.Lock()
 	delete(b.conns, c.id)
 	b.exec(b.router.Disconnect(time.Now(), c.id))
-	b.mu.Unlock()
+	b.unlock()
 }
 
 // onFrame handles the less frequent frames.
@@ -96,9 +113,9 @@ func (c *brokerConn) onFrame(f wire.Frame) {
 	case *wire.Subscribe:
 		b.mu.Lock()
 		acts, err := b.router.Subscribe(now, c.id, f.SubID, f.Command, f.Group, int(f.Credit), f.Ephemeral)
-		c.send(&wire.SubAck{SubID: f.SubID, Code: routerCode(err), Message: errText(err)})
+		c.queue(&wire.SubAck{SubID: f.SubID, Code: routerCode(err), Message: errText(err)})
 		b.exec(acts)
-		b.mu.Unlock()
+		b.unlock()
 		if err != nil {
 			b.log.Warn("teomq: subscribe refused", "peer", c.addr, "command", f.Command, "group", f.Group, "err", err)
 		} else {
@@ -107,21 +124,21 @@ func (c *brokerConn) onFrame(f wire.Frame) {
 	case *wire.Unsubscribe:
 		b.mu.Lock()
 		acts, err := b.router.Unsubscribe(now, c.id, f.SubID)
-		c.send(&wire.SubAck{SubID: f.SubID, Code: routerCode(err), Message: errText(err)})
+		c.queue(&wire.SubAck{SubID: f.SubID, Code: routerCode(err), Message: errText(err)})
 		b.exec(acts)
-		b.mu.Unlock()
+		b.unlock()
 	case *wire.Credit:
 		b.mu.Lock()
 		acts, err := b.router.SetCredit(now, c.id, f.SubID, int(f.N))
 		b.exec(acts)
-		b.mu.Unlock()
+		b.unlock()
 		if err != nil {
 			c.protocolError(err, wire.ID{})
 		}
 	case *wire.Touch:
 		b.mu.Lock()
 		err := b.router.Touch(now, c.id, router.ID(f.ID), int(f.Attempt), time.Duration(f.Millis)*time.Millisecond)
-		b.mu.Unlock()
+		b.unlock()
 		if err != nil {
 			c.protocolError(err, f.ID)
 		}
@@ -155,14 +172,14 @@ func (c *brokerConn) onPublish(f *wire.Publish) {
 	}
 	b.mu.Lock()
 	if err := b.storeErr; err != nil {
-		b.mu.Unlock()
+		b.unlock()
 		c.confirm(f.ID, wire.CodeStoreFailed, err.Error())
 		return
 	}
 	acts, err := b.router.Admit(time.Now(), c.id, m)
 	if err != nil {
 		b.exec(acts)
-		b.mu.Unlock()
+		b.unlock()
 		if errors.Is(err, router.ErrDuplicate) {
 			if !m.Request { // a request gets its result instead
 				c.confirm(f.ID, wire.CodeOK, "")
@@ -172,7 +189,7 @@ func (c *brokerConn) onPublish(f *wire.Publish) {
 		c.confirm(f.ID, routerCode(err), err.Error())
 		return
 	}
-	b.mu.Unlock()
+	b.unlock()
 	p := &pendingPublish{conn: c, msg: m}
 	if b.inline {
 		b.commit([]*pendingPublish{p})
@@ -183,7 +200,7 @@ func (c *brokerConn) onPublish(f *wire.Publish) {
 	case <-b.exit:
 		b.mu.Lock()
 		b.router.Abort(m)
-		b.mu.Unlock()
+		b.unlock()
 		c.confirm(f.ID, wire.CodeShutdown, "")
 	}
 }
@@ -206,7 +223,7 @@ func (c *brokerConn) onAnswer(f *wire.Answer) {
 	b.mu.Lock()
 	acts, err := b.router.Answer(time.Now(), c.id, router.ID(f.ID), int(f.Attempt), kind, data)
 	b.exec(acts)
-	b.mu.Unlock()
+	b.unlock()
 	if err != nil {
 		c.protocolError(err, f.ID)
 	}

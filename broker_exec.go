@@ -6,9 +6,9 @@ import (
 	"github.com/teonet-go/teomq/wire"
 )
 
-// exec carries out the router's actions: frames to peers and changes to the
-// store (written without sync: they ride on the next synced write). Called
-// with b.mu held.
+// exec carries out the router's actions: frames to peers (queued, and
+// written by b.unlock) and changes to the store (written without sync: they
+// ride on the next synced write). Called with b.mu held.
 func (b *Broker) exec(acts []router.Action) {
 	var ops []store.Op
 	for i := range acts {
@@ -16,7 +16,7 @@ func (b *Broker) exec(acts []router.Action) {
 		switch a.Kind {
 		case router.ActDeliver:
 			if c := b.conns[a.Conn]; c != nil {
-				c.send(&wire.Deliver{
+				c.queue(&wire.Deliver{
 					SubID:    a.SubID,
 					ID:       wire.ID(a.Msg.ID),
 					Attempt:  uint32(a.Attempt),
@@ -28,7 +28,7 @@ func (b *Broker) exec(acts []router.Action) {
 			}
 		case router.ActResult:
 			if c := b.conns[a.Conn]; c != nil {
-				c.send(&wire.Result{ID: wire.ID(a.Msg.ID), Code: wire.Code(a.Code), From: a.From, Data: a.Data})
+				c.queue(&wire.Result{ID: wire.ID(a.Msg.ID), Code: wire.Code(a.Code), From: a.From, Data: a.Data})
 			}
 		default:
 			if !b.persist {

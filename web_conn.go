@@ -281,3 +281,10 @@ func (c *webConn) closeLocked(cause error) {
 	c.cause = cause
 	close(c.quit)
 }
+
+// QueueAppend queues a frame as SendAppend does: a browser connection's
+// frames are always written by its writer goroutine, which batches them.
+func (c *webConn) QueueAppend(fn func(dst []byte) []byte) error { return c.SendAppend(fn) }
+
+// Flush does nothing: the writer goroutine was woken by QueueAppend.
+func (c *webConn) Flush() error { return nil }

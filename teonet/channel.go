@@ -178,21 +178,65 @@ func (c *Channel) queue(frame []byte) ([]byte, error) {
 func (c *Channel) queueAppend(fn func(dst []byte) []byte) ([]byte, error) {
 	c.mu.Lock()
 	defer c.mu.Unlock()
-	if err := c.waitSpaceLocked(); err != nil {
+	start := len(c.pending)
+	if err := c.appendLocked(fn); err != nil {
 		return nil, err
+	}
+	return c.queuedLocked(start == 0), nil
+}
+
+// appendLocked appends the frame fn makes to the queue, with c.mu held.
+func (c *Channel) appendLocked(fn func(dst []byte) []byte) error {
+	if err := c.waitSpaceLocked(); err != nil {
+		return err
 	}
 	start := len(c.pending)
 	buf := fn(append(c.pending, 0, 0, 0, 0))
 	n := len(buf) - start - frameHeaderLen
 	switch {
 	case n <= 0:
-		return nil, ErrEmptyFrame
+		return ErrEmptyFrame
 	case n > c.maxFrame:
-		return nil, &FrameTooLargeError{Size: int64(n), Limit: c.maxFrame}
+		return &FrameTooLargeError{Size: int64(n), Limit: c.maxFrame}
 	}
 	binary.BigEndian.PutUint32(buf[start:], uint32(n))
 	c.pending = buf
-	return c.queuedLocked(start == 0), nil
+	return nil
+}
+
+// QueueAppend queues one frame as SendAppend does but never writes or wakes
+// the writer: the frame goes out with the next Flush, or with a write that
+// is already in progress. It lets a caller queue several frames while it
+// holds a lock of its own and write them together after releasing it.
+func (c *Channel) QueueAppend(fn func(dst []byte) []byte) error {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	return c.appendLocked(fn)
+}
+
+// Flush starts the write of what QueueAppend queued: in the calling
+// goroutine when the channel is idle (as Send does), otherwise by the write
+// in progress or the writer goroutine. It returns an error only if the
+// channel is closed.
+func (c *Channel) Flush() error {
+	c.mu.Lock()
+	if c.cause != nil {
+		c.mu.Unlock()
+		return c.closedErr()
+	}
+	if len(c.pending) == 0 || c.writing {
+		c.mu.Unlock()
+		return nil
+	}
+	if c.sinceEpoch() < c.busyUntil {
+		c.signalWriter()
+		c.mu.Unlock()
+		return nil
+	}
+	c.writing = true
+	batch := c.takeBatchLocked()
+	c.mu.Unlock()
+	return c.writeInline(batch)
 }
 
 // queuedLocked runs, with c.mu held, once a send has queued its frame. If
