@@ -40,7 +40,7 @@ func (b *Broker) commitLoop() {
 				break fill
 			}
 		}
-		b.commit(batch)
+		b.commit(batch, b.unlock)
 		clear(batch)
 	}
 }
@@ -62,8 +62,9 @@ func (b *Broker) abortQueued() {
 
 // commit stores a batch of admitted publishes with one synced write, then
 // queues them in the router and confirms them; if the write fails, none is
-// confirmed and every producer gets the error.
-func (b *Broker) commit(batch []*pendingPublish) {
+// confirmed and every producer gets the error. It releases b.mu with
+// unlock.
+func (b *Broker) commit(batch []*pendingPublish, unlock func()) {
 	var err error
 	if b.persist {
 		ops := make([]store.Op, len(batch))
@@ -99,7 +100,7 @@ func (b *Broker) commit(batch []*pendingPublish) {
 			})
 		}
 	}
-	b.unlock()
+	unlock()
 }
 
 // storeMessage is m's stored form.

@@ -27,6 +27,8 @@ type peerConn interface {
 	Flush() error
 	// Recv returns the next frame, valid until the next Recv.
 	Recv() ([]byte, error)
+	// RecvReady reports whether Recv would return without waiting.
+	RecvReady() bool
 	// Close closes the connection; safe to call twice.
 	Close() error
 }
@@ -40,6 +42,33 @@ type brokerConn struct {
 	ch     peerConn
 	addr   string // the peer's Teonet address
 	queued bool   // frames queued to flush at b.unlock; guarded by b.mu
+
+	// more is set while the frame being handled has another one buffered
+	// behind it; deferred is set once a handler left queued frames for
+	// later. Both belong to the serve goroutine.
+	more, deferred bool
+}
+
+// unlock releases b.mu after handling a frame. While more frames of this
+// peer are already buffered, the frames queued for other peers wait: the
+// burst's frames are written together once it is handled, as a NATS server
+// flushes once per read.
+func (c *brokerConn) unlock() {
+	if c.more {
+		c.deferred = true
+		c.b.mu.Unlock()
+		return
+	}
+	c.deferred = false
+	c.b.unlock()
+}
+
+// flushDeferred writes what handlers left queued once the burst ends.
+func (c *brokerConn) flushDeferred() {
+	if c.deferred && !c.more {
+		c.b.mu.Lock()
+		c.unlock()
+	}
 }
 
 // queue queues a frame to the peer while b.mu is held; b.unlock writes it.
@@ -66,11 +95,13 @@ func (c *brokerConn) serve() {
 		ans wire.Answer
 	)
 	for {
+		c.flushDeferred()
 		frame, err := c.ch.Recv()
 		if err != nil {
 			b.log.Debug("teomq: peer gone", "peer", c.addr, "err", err)
 			break
 		}
+		c.more = c.ch.RecvReady()
 		t, err := wire.PeekType(frame)
 		if err != nil {
 			c.protocolError(err, wire.ID{})
@@ -99,10 +130,11 @@ func (c *brokerConn) serve() {
 		}
 	}
 	c.ch.Close()
+	c.more = false
 	b.mu.Lock()
 	delete(b.conns, c.id)
 	b.exec(b.router.Disconnect(time.Now(), c.id))
-	b.unlock()
+	c.unlock()
 }
 
 // onFrame handles the less frequent frames.
@@ -115,7 +147,7 @@ func (c *brokerConn) onFrame(f wire.Frame) {
 		acts, err := b.router.Subscribe(now, c.id, f.SubID, f.Command, f.Group, int(f.Credit), f.Ephemeral)
 		c.queue(&wire.SubAck{SubID: f.SubID, Code: routerCode(err), Message: errText(err)})
 		b.exec(acts)
-		b.unlock()
+		c.unlock()
 		if err != nil {
 			b.log.Warn("teomq: subscribe refused", "peer", c.addr, "command", f.Command, "group", f.Group, "err", err)
 		} else {
@@ -126,19 +158,19 @@ func (c *brokerConn) onFrame(f wire.Frame) {
 		acts, err := b.router.Unsubscribe(now, c.id, f.SubID)
 		c.queue(&wire.SubAck{SubID: f.SubID, Code: routerCode(err), Message: errText(err)})
 		b.exec(acts)
-		b.unlock()
+		c.unlock()
 	case *wire.Credit:
 		b.mu.Lock()
 		acts, err := b.router.SetCredit(now, c.id, f.SubID, int(f.N))
 		b.exec(acts)
-		b.unlock()
+		c.unlock()
 		if err != nil {
 			c.protocolError(err, wire.ID{})
 		}
 	case *wire.Touch:
 		b.mu.Lock()
 		err := b.router.Touch(now, c.id, router.ID(f.ID), int(f.Attempt), time.Duration(f.Millis)*time.Millisecond)
-		b.unlock()
+		c.unlock()
 		if err != nil {
 			c.protocolError(err, f.ID)
 		}
@@ -172,14 +204,14 @@ func (c *brokerConn) onPublish(f *wire.Publish) {
 	}
 	b.mu.Lock()
 	if err := b.storeErr; err != nil {
-		b.unlock()
+		c.unlock()
 		c.confirm(f.ID, wire.CodeStoreFailed, err.Error())
 		return
 	}
 	acts, err := b.router.Admit(time.Now(), c.id, m)
 	if err != nil {
 		b.exec(acts)
-		b.unlock()
+		c.unlock()
 		if errors.Is(err, router.ErrDuplicate) {
 			if !m.Request { // a request gets its result instead
 				c.confirm(f.ID, wire.CodeOK, "")
@@ -189,10 +221,10 @@ func (c *brokerConn) onPublish(f *wire.Publish) {
 		c.confirm(f.ID, routerCode(err), err.Error())
 		return
 	}
-	b.unlock()
+	c.unlock()
 	p := &pendingPublish{conn: c, msg: m}
 	if b.inline {
-		b.commit([]*pendingPublish{p})
+		b.commit([]*pendingPublish{p}, c.unlock)
 		return
 	}
 	select {
@@ -200,7 +232,7 @@ func (c *brokerConn) onPublish(f *wire.Publish) {
 	case <-b.exit:
 		b.mu.Lock()
 		b.router.Abort(m)
-		b.unlock()
+		c.unlock()
 		c.confirm(f.ID, wire.CodeShutdown, "")
 	}
 }
@@ -223,7 +255,7 @@ func (c *brokerConn) onAnswer(f *wire.Answer) {
 	b.mu.Lock()
 	acts, err := b.router.Answer(time.Now(), c.id, router.ID(f.ID), int(f.Attempt), kind, data)
 	b.exec(acts)
-	b.unlock()
+	c.unlock()
 	if err != nil {
 		c.protocolError(err, f.ID)
 	}

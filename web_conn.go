@@ -288,3 +288,7 @@ func (c *webConn) QueueAppend(fn func(dst []byte) []byte) error { return c.SendA
 
 // Flush does nothing: the writer goroutine was woken by QueueAppend.
 func (c *webConn) Flush() error { return nil }
+
+// RecvReady reports whether the current WebSocket message holds another
+// frame, so that Recv returns without waiting.
+func (c *webConn) RecvReady() bool { return c.off < len(c.msg) }

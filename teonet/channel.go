@@ -308,6 +308,12 @@ func (c *Channel) Recv() ([]byte, error) {
 	return p, nil
 }
 
+// RecvReady reports whether a whole frame is already buffered, so that the
+// next Recv returns without waiting for the network. Call it from the
+// goroutine that calls Recv. A reader can use it to put off work that is
+// better done once per burst of frames, such as flushing what it queued.
+func (c *Channel) RecvReady() bool { return c.fr.ready() }
+
 // readCause turns a read error into the cause of the channel's close.
 func readCause(err error) error {
 	switch {

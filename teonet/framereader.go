@@ -107,3 +107,17 @@ func appendFrame(dst, payload []byte) []byte {
 	dst = binary.BigEndian.AppendUint32(dst, uint32(len(payload)))
 	return append(dst, payload...)
 }
+
+// ready reports whether a whole frame is buffered, so that next returns
+// without reading from the connection.
+func (r *frameReader) ready() bool {
+	n := r.br.Buffered()
+	if n < frameHeaderLen {
+		return false
+	}
+	h, err := r.br.Peek(frameHeaderLen)
+	if err != nil {
+		return false
+	}
+	return int64(binary.BigEndian.Uint32(h))+frameHeaderLen <= int64(n)
+}
