@@ -96,10 +96,12 @@ func NewBroker(cfg BrokerConfig) (*Broker, error) {
 		node.Close()
 		return nil, err
 	}
-	b.wg.Add(3)
+	b.wg.Add(2 + committers)
 	go b.acceptLoop() // owned by the Broker; stopped by Close
-	go b.commitLoop() // owned by the Broker; stopped by Close
 	go b.tickLoop()   // owned by the Broker; stopped by Close
+	for range committers {
+		go b.commitLoop() // owned by the Broker; stopped by Close
+	}
 	return b, nil
 }
 

@@ -17,6 +17,11 @@ type pendingPublish struct {
 // maxCommitBatch bounds how many publishes share one store write.
 const maxCommitBatch = 1024
 
+// committers is how many commit loops run. With two, one loop's batch is
+// being synced while the other confirms the batch it synced and gathers
+// the next: the disk does not wait for the broker between syncs.
+const committers = 2
+
 // commitLoop group-commits admitted publishes: it takes every publish that
 // queued up while the previous write was syncing and stores them with one
 // synced write. Owned by the Broker: started by NewBroker, stopped by Close.
