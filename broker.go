@@ -261,7 +261,8 @@ func (b *Broker) unlock() {
 		return
 	}
 	conns := b.dirty
-	b.dirty = dirtyPool.Get().([]*brokerConn)[:0]
+	next := dirtyPool.Get().(*[]*brokerConn)
+	b.dirty = (*next)[:0]
 	for _, c := range conns {
 		c.queued = false
 	}
@@ -270,8 +271,9 @@ func (b *Broker) unlock() {
 		_ = c.ch.Flush()
 	}
 	clear(conns)
-	dirtyPool.Put(conns[:0]) //nolint:staticcheck // a slice header is small
+	*next = conns[:0]
+	dirtyPool.Put(next)
 }
 
 // dirtyPool recycles the lists of connections to flush.
-var dirtyPool = sync.Pool{New: func() any { return make([]*brokerConn, 0, 8) }}
+var dirtyPool = sync.Pool{New: func() any { s := make([]*brokerConn, 0, 8); return &s }}
