@@ -3,6 +3,7 @@ package loadgen
 import (
 	"fmt"
 	"io"
+	"os"
 	"strings"
 	"sync"
 	"sync/atomic"
@@ -90,4 +91,15 @@ func (p *progress) draw() {
 	fill := int(frac * progressWidth)
 	bar := strings.Repeat("=", fill) + strings.Repeat(" ", progressWidth-fill)
 	fmt.Fprintf(p.w, "\r%s [%s] %3.0f%% %d/%d %s", p.label, bar, frac*100, n, p.total, elapsed.Round(100*time.Millisecond))
+}
+
+// IsTerminal reports whether w is a character device, such as a terminal:
+// where a progress bar belongs (Config.Progress).
+func IsTerminal(w io.Writer) bool {
+	f, ok := w.(*os.File)
+	if !ok {
+		return false
+	}
+	st, err := f.Stat()
+	return err == nil && st.Mode()&os.ModeCharDevice != 0
 }

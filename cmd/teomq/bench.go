@@ -65,7 +65,7 @@ func runBench(ctx context.Context, e *env, args []string) error {
 	if err != nil {
 		return err
 	}
-	if isTerminal(e.stderr) {
+	if loadgen.IsTerminal(e.stderr) {
 		cfg.Progress = e.stderr
 	}
 	target, err := loadgen.NewTeomq(tcfg)
@@ -213,14 +213,4 @@ func writeCSVFile(path string, res loadgen.Result) error {
 		return fmt.Errorf("-csv %s: %w", path, err)
 	}
 	return nil
-}
-
-// isTerminal reports whether w is a character device, such as a terminal.
-func isTerminal(w io.Writer) bool {
-	f, ok := w.(*os.File)
-	if !ok {
-		return false
-	}
-	st, err := f.Stat()
-	return err == nil && st.Mode()&os.ModeCharDevice != 0
 }
