@@ -17,6 +17,9 @@ const (
 	// sendHighWater is how many queued bytes make Send block until the
 	// writer takes them.
 	sendHighWater = 8 << 20
+	// queueLimit is how many queued bytes make QueueAppend, which never
+	// waits, close the channel with ErrSlowPeer.
+	queueLimit = 16 * sendHighWater
 
 	// closeFlushTimeout bounds how long Close waits for queued frames to be
 	// written before it drops them and closes the connection.
@@ -185,11 +188,17 @@ func (c *Channel) queueAppend(fn func(dst []byte) []byte) ([]byte, error) {
 	return c.queuedLocked(start == 0), nil
 }
 
-// appendLocked appends the frame fn makes to the queue, with c.mu held.
+// appendLocked waits for room in the queue, then appends the frame fn
+// makes, with c.mu held.
 func (c *Channel) appendLocked(fn func(dst []byte) []byte) error {
 	if err := c.waitSpaceLocked(); err != nil {
 		return err
 	}
+	return c.appendFrameLocked(fn)
+}
+
+// appendFrameLocked appends the frame fn makes to the queue, with c.mu held.
+func (c *Channel) appendFrameLocked(fn func(dst []byte) []byte) error {
 	start := len(c.pending)
 	buf := fn(append(c.pending, 0, 0, 0, 0))
 	n := len(buf) - start - frameHeaderLen
@@ -204,14 +213,25 @@ func (c *Channel) appendLocked(fn func(dst []byte) []byte) error {
 	return nil
 }
 
-// QueueAppend queues one frame as SendAppend does but never writes or wakes
-// the writer: the frame goes out with the next Flush, or with a write that
-// is already in progress. It lets a caller queue several frames while it
-// holds a lock of its own and write them together after releasing it.
+// QueueAppend queues one frame as SendAppend does but never writes, wakes
+// the writer or waits: the frame goes out with the next Flush, or with a
+// write that is already in progress. It lets a caller queue several frames
+// while it holds a lock of its own and write them together after releasing
+// it. It does not wait for the queue to drain below the high-water mark,
+// as Send does: a caller holding a lock must not wait for one peer. A queue
+// 16 times over that mark (128 MiB) closes the channel with ErrSlowPeer.
 func (c *Channel) QueueAppend(fn func(dst []byte) []byte) error {
 	c.mu.Lock()
+	if c.cause == nil && len(c.pending) > queueLimit {
+		c.mu.Unlock()
+		c.closeWith(fmt.Errorf("%w: over %d bytes queued", ErrSlowPeer, queueLimit))
+		return c.closedErr()
+	}
 	defer c.mu.Unlock()
-	return c.appendLocked(fn)
+	if c.cause != nil {
+		return &closedError{cause: c.cause}
+	}
+	return c.appendFrameLocked(fn)
 }
 
 // Flush starts the write of what QueueAppend queued: in the calling

@@ -70,6 +70,10 @@ var (
 	// nothing, not even a keepalive, for three keepalive intervals while a
 	// Recv waited, or accepted no bytes written to it for as long.
 	ErrPeerTimeout = errors.New("teonet: peer timed out")
+	// ErrSlowPeer is the cause of a channel closed by QueueAppend because
+	// more than the high-water mark of frames waited to be written to a
+	// peer that does not read them.
+	ErrSlowPeer = errors.New("teonet: peer too slow: send queue over its limit")
 
 	// ErrFrameTooLarge is returned by Send and SendAppend for a payload
 	// larger than Config.MaxFrame, and by Recv (closing the channel) for a

@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"errors"
 	"testing"
+	"time"
 
 	"github.com/teonet-go/teomq/teonet"
 )
@@ -43,5 +44,26 @@ func TestQueueAppendWaitsForFlush(t *testing.T) {
 	}
 	if err := a.Flush(); !errors.Is(err, teonet.ErrClosed) {
 		t.Fatalf("Flush after Close: %v, want ErrClosed", err)
+	}
+}
+
+// TestQueueAppendDropsASlowPeer fills the queue past its high-water mark
+// without flushing: QueueAppend closes the channel instead of waiting.
+func TestQueueAppendDropsASlowPeer(t *testing.T) {
+	a, _ := pair(t)
+	frame := make([]byte, 4<<20-64)
+	var err error
+	for range 40 {
+		if err = a.QueueAppend(func(dst []byte) []byte { return append(dst, frame...) }); err != nil {
+			break
+		}
+	}
+	if !errors.Is(err, teonet.ErrSlowPeer) || !errors.Is(err, teonet.ErrClosed) {
+		t.Fatalf("QueueAppend past the limit: %v, want ErrSlowPeer and ErrClosed", err)
+	}
+	select {
+	case <-a.Done():
+	case <-time.After(testTimeout):
+		t.Fatal("channel still open after ErrSlowPeer")
 	}
 }
