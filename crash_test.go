@@ -200,7 +200,7 @@ func TestBrokerCrashLosesNoConfirmedMessage(t *testing.T) {
 	}
 	mu.Lock()
 	defer mu.Unlock()
-	waitFor(t, "every confirmed message to be delivered", func() bool {
+	waitForWithin(t, time.Minute, "every confirmed message to be delivered", func() bool {
 		dmu.Lock()
 		defer dmu.Unlock()
 		for id := range confirmed {

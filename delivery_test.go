@@ -273,16 +273,17 @@ func TestLeaseExpiryRedelivers(t *testing.T) {
 }
 
 func TestExtendLeaseKeepsTheMessage(t *testing.T) {
-	b := mustStartBroker(t, teomq.BrokerConfig{Lease: 100 * time.Millisecond})
+	b := mustStartBroker(t, teomq.BrokerConfig{Lease: 150 * time.Millisecond})
 	var calls atomic.Int64
 	c := mustConnect(t, b)
 	if _, err := c.Subscribe("long", func(ctx context.Context, m *teomq.Message) ([]byte, error) {
 		calls.Add(1)
+		// Runs 400 ms, well past the 150 ms lease, extending it as it goes.
 		for range 4 {
-			if !teomq.ExtendLease(ctx, 200*time.Millisecond) {
+			if !teomq.ExtendLease(ctx, 5*time.Second) {
 				return nil, errors.New("ExtendLease failed")
 			}
-			time.Sleep(60 * time.Millisecond)
+			time.Sleep(100 * time.Millisecond)
 		}
 		return []byte("done"), nil
 	}, teomq.Concurrency(2)); err != nil {

@@ -129,6 +129,10 @@ func TestStaleAnswerIsFenced(t *testing.T) {
 	if d2.ID != d1.ID || d2.Attempt != d1.Attempt+1 {
 		t.Fatalf("redelivery %x attempt %d after %x attempt %d", d2.ID, d2.Attempt, d1.ID, d1.Attempt)
 	}
+	// Keep attempt 2 from expiring too while the test goes on.
+	if err := ch.Send((&wire.Touch{ID: d2.ID, Attempt: d2.Attempt, Millis: 60_000}).AppendTo(nil)); err != nil {
+		t.Fatal(err)
+	}
 	if err := ch.Send((&wire.Answer{ID: d1.ID, Attempt: d1.Attempt, Data: []byte("stale")}).AppendTo(nil)); err != nil {
 		t.Fatal(err)
 	}
