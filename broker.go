@@ -34,9 +34,20 @@ type Broker struct {
 	// persist is unset for a store that keeps nothing (DurabilityMemory):
 	// the broker then builds no store ops at all.
 	persist bool
+	// pipe is the store when its synced writes can overlap; nil otherwise.
+	pipe    store.Pipeliner
 	commitQ chan *pendingPublish
+	syncing chan syncingBatch // from commitLoop to confirmLoop
 
-	mu       sync.Mutex    // guards router, conns, nextConn, storeErr, dirty
+	mu sync.Mutex // guards router, conns, nextConn, storeErr, dirty, unsynced, lazy
+	// lazy holds the store changes that follow from routing (acks,
+	// attempts, dead letters...), in order, until commitLoop writes them;
+	// lazyWake tells it there are some.
+	lazy     []store.Op
+	lazyWake chan struct{}
+	// unsynced holds the publishes whose store write is applied but not
+	// synced, by message ID: their requests' results wait for the sync.
+	unsynced map[router.ID]*pendingPublish
 	dirty    []*brokerConn // connections with frames queued under mu
 	router   *router.Router
 	conns    map[router.ConnID]*brokerConn
@@ -66,13 +77,16 @@ func NewBroker(cfg BrokerConfig) (*Broker, error) {
 		return nil, fmt.Errorf("teomq: broker identity: %w", err)
 	}
 	b := &Broker{
-		cfg:     cfg,
-		log:     cfg.Logger.With("broker", node.Address()),
-		node:    node,
-		router:  router.New(cfg.routerConfig()),
-		conns:   make(map[router.ConnID]*brokerConn),
-		commitQ: make(chan *pendingPublish, 4096),
-		exit:    make(chan struct{}),
+		cfg:      cfg,
+		log:      cfg.Logger.With("broker", node.Address()),
+		node:     node,
+		router:   router.New(cfg.routerConfig()),
+		conns:    make(map[router.ConnID]*brokerConn),
+		commitQ:  make(chan *pendingPublish, 4096),
+		syncing:  make(chan syncingBatch, maxSyncing),
+		unsynced: make(map[router.ID]*pendingPublish),
+		lazyWake: make(chan struct{}, 1),
+		exit:     make(chan struct{}),
 	}
 	if err := b.openStore(); err != nil {
 		node.Close()
@@ -96,12 +110,11 @@ func NewBroker(cfg BrokerConfig) (*Broker, error) {
 		node.Close()
 		return nil, err
 	}
-	b.wg.Add(2 + committers)
-	go b.acceptLoop() // owned by the Broker; stopped by Close
-	go b.tickLoop()   // owned by the Broker; stopped by Close
-	for range committers {
-		go b.commitLoop() // owned by the Broker; stopped by Close
-	}
+	b.wg.Add(4)
+	go b.acceptLoop()  // owned by the Broker; stopped by Close
+	go b.tickLoop()    // owned by the Broker; stopped by Close
+	go b.commitLoop()  // owned by the Broker; stopped by Close
+	go b.confirmLoop() // owned by the Broker; ends after commitLoop
 	return b, nil
 }
 
@@ -135,6 +148,7 @@ func (b *Broker) openStore() error {
 	}
 	_, discard := b.store.(discardStore)
 	b.persist = !discard
+	b.pipe, _ = b.store.(store.Pipeliner)
 	return nil
 }
 
@@ -175,6 +189,7 @@ func (b *Broker) Close() error {
 			c.ch.Close()
 		}
 		b.wg.Wait()
+		b.writeLazy(b.takeLazy(nil))
 		err = b.store.Close()
 		b.node.Close()
 	})

@@ -1,6 +1,7 @@
 package teomq
 
 import (
+	"slices"
 	"time"
 
 	"github.com/teonet-go/teomq/router"
@@ -12,41 +13,103 @@ import (
 type pendingPublish struct {
 	conn *brokerConn
 	msg  *router.Message
+
+	// Set while the message's store write is applied but not yet synced
+	// (guarded by b.mu): the message is already queued for consumers, and
+	// the results of a request wait in results until the sync.
+	unsynced bool
+	results  []heldResult
+}
+
+// heldResult is a request's result that waits for the request's sync.
+type heldResult struct {
+	conn  router.ConnID
+	frame wire.Result
 }
 
 // maxCommitBatch bounds how many publishes share one store write.
 const maxCommitBatch = 1024
 
-// committers is how many commit loops run. With two, one loop's batch is
-// being synced while the other confirms the batch it synced and gathers
-// the next: the disk does not wait for the broker between syncs.
-const committers = 2
+// maxSyncing bounds how many store writes may wait for their sync at once;
+// while that many do, publishes queue in commitQ.
+const maxSyncing = 256
 
-// commitLoop group-commits admitted publishes: it takes every publish that
-// queued up while the previous write was syncing and stores them with one
-// synced write. Owned by the Broker: started by NewBroker, stopped by Close.
+// syncingBatch is a batch of publishes whose store write has been applied.
+type syncingBatch struct {
+	batch []*pendingPublish
+	write store.SyncedWrite // nil once durable or failed
+	err   error
+}
+
+// commitLoop stores admitted publishes: it takes every publish queued
+// since its last write and applies them with one store write. With a store
+// that pipelines (store.Pipeliner) it does not wait for the write's sync:
+// the messages go to consumers at once, the next write starts, and one
+// sync covers every write applied while the previous sync ran. confirmLoop
+// confirms each batch, in order, once it is durable; a request's result
+// waits for that too. Owned by the Broker: started by NewBroker, stopped by
+// Close.
 func (b *Broker) commitLoop() {
 	defer b.wg.Done()
-	batch := make([]*pendingPublish, 0, maxCommitBatch)
+	defer close(b.syncing)
+	scratch := make([]*pendingPublish, 0, maxCommitBatch)
+	var lazy []store.Op
 	for {
 		select {
 		case <-b.exit:
 			b.abortQueued()
 			return
 		case p := <-b.commitQ:
-			batch = append(batch[:0], p)
+			scratch = append(scratch, p)
+		case <-b.lazyWake:
 		}
 	fill:
-		for len(batch) < maxCommitBatch {
+		for len(scratch) < maxCommitBatch {
 			select {
 			case p := <-b.commitQ:
-				batch = append(batch, p)
+				scratch = append(scratch, p)
 			default:
 				break fill
 			}
 		}
-		b.commit(batch, b.unlock)
-		clear(batch)
+		lazy = b.takeLazy(lazy)
+		if len(scratch) == 0 {
+			b.writeLazy(lazy)
+			clear(lazy)
+			continue
+		}
+		batch := slices.Clone(scratch)
+		clear(scratch)
+		scratch = scratch[:0]
+		s := b.apply(batch, lazy)
+		clear(lazy)
+		if s.write == nil {
+			b.settle(batch, s.err, b.unlock)
+			continue
+		}
+		b.syncing <- s
+	}
+}
+
+// writeLazy writes store changes that exec queued, without a sync.
+func (b *Broker) writeLazy(ops []store.Op) {
+	if len(ops) == 0 {
+		return
+	}
+	if err := b.store.Write(ops, false); err != nil {
+		b.mu.Lock()
+		b.setStoreErr(err)
+		b.mu.Unlock()
+	}
+}
+
+// confirmLoop settles the batches commitLoop applied, in the order it
+// applied them, once each is durable. Owned by the Broker: started by
+// NewBroker; it ends when commitLoop, stopped by Close, closes b.syncing.
+func (b *Broker) confirmLoop() {
+	defer b.wg.Done()
+	for s := range b.syncing {
+		b.settle(s.batch, s.write.Wait(), b.unlock)
 	}
 }
 
@@ -65,39 +128,101 @@ func (b *Broker) abortQueued() {
 	}
 }
 
-// commit stores a batch of admitted publishes with one synced write, then
-// queues them in the router and confirms them; if the write fails, none is
-// confirmed and every producer gets the error. It releases b.mu with
-// unlock.
+// commit stores a batch of admitted publishes with one synced write and
+// settles it, on the calling goroutine. It releases b.mu with unlock.
 func (b *Broker) commit(batch []*pendingPublish, unlock func()) {
-	var err error
-	if b.persist {
-		ops := make([]store.Op, len(batch))
-		msgs := make([]store.Message, len(batch))
-		for i, p := range batch {
-			msgs[i] = storeMessage(p.msg)
-			ops[i] = store.Op{Kind: store.KindMessage, Command: p.msg.Command, Seq: p.msg.Seq, ID: p.msg.ID, Msg: &msgs[i]}
-		}
-		err = b.store.Write(ops, true)
+	s := b.apply(batch, nil)
+	err := s.err
+	if s.write != nil {
+		err = s.write.Wait()
 	}
+	b.settle(batch, err, unlock)
+}
 
+// apply writes a batch to the store, after the store changes lazy that
+// exec queued before it. A store that pipelines returns once
+// the write is applied, before its sync: the batch's messages are then
+// queued for consumers at once, with the results of requests held back
+// until settle. Otherwise the write is complete on return, and settle
+// queues the messages.
+func (b *Broker) apply(batch []*pendingPublish, lazy []store.Op) syncingBatch {
+	s := syncingBatch{batch: batch}
+	if !b.persist {
+		return s
+	}
+	ops := make([]store.Op, len(lazy), len(lazy)+len(batch))
+	copy(ops, lazy)
+	msgs := make([]store.Message, len(batch))
+	for i, p := range batch {
+		msgs[i] = storeMessage(p.msg)
+		ops = append(ops, store.Op{Kind: store.KindMessage, Command: p.msg.Command, Seq: p.msg.Seq, ID: p.msg.ID, Msg: &msgs[i]})
+	}
+	if b.pipe == nil {
+		s.err = b.store.Write(ops, true)
+		return s
+	}
+	s.write, s.err = b.pipe.WriteNoWait(ops)
+	if s.err != nil || s.write == nil {
+		return s
+	}
+	// Applied: a later store write (an ack, say) follows it in the log, so
+	// consumers may see the messages while the sync runs.
+	b.mu.Lock()
+	now := time.Now()
+	for _, p := range batch {
+		p.unsynced = true
+		b.unsynced[p.msg.ID] = p
+		b.exec(b.router.Commit(now, p.msg))
+	}
+	b.unlock()
+	return s
+}
+
+// holdResult keeps a request's result while the request is not yet
+// durable, and reports whether it did. Called with b.mu held.
+func (b *Broker) holdResult(conn router.ConnID, f *wire.Result) bool {
+	p := b.unsynced[router.ID(f.ID)]
+	if p == nil {
+		return false
+	}
+	p.results = append(p.results, heldResult{conn: conn, frame: *f})
+	return true
+}
+
+// settle finishes a batch whose store write returned err: it confirms the
+// publishes, releases the results held for them and queues the messages
+// that apply did not queue yet. If the write failed, none is confirmed and
+// every producer gets the error. It releases b.mu with unlock.
+func (b *Broker) settle(batch []*pendingPublish, err error, unlock func()) {
 	b.mu.Lock()
 	now := time.Now()
 	if err != nil {
 		b.setStoreErr(err)
 	}
 	for _, p := range batch {
-		switch {
-		case err != nil:
+		if p.unsynced {
+			delete(b.unsynced, p.msg.ID)
+		}
+		if err != nil {
+			// A message already handed to consumers stays with them until the
+			// broker restarts; its producer is told it was not stored.
 			b.router.Abort(p.msg)
 			p.conn.queue(&wire.Confirm{ID: wire.ID(p.msg.ID), Code: wire.CodeStoreFailed, Message: err.Error()})
 			continue
-		case !p.msg.Request:
-			// A request's result is its confirm: it saves a frame per
-			// request, and its producer resends it after a reconnect anyway.
+		}
+		if !p.unsynced {
+			b.exec(b.router.Commit(now, p.msg))
+		}
+		// A request's result is its confirm: it saves a frame per request,
+		// and its producer resends it after a reconnect anyway.
+		if !p.msg.Request {
 			p.conn.queue(&wire.Confirm{ID: wire.ID(p.msg.ID), Code: wire.CodeOK})
 		}
-		b.exec(b.router.Commit(now, p.msg))
+		for i := range p.results {
+			if c := b.conns[p.results[i].conn]; c != nil {
+				c.queue(&p.results[i].frame)
+			}
+		}
 		if b.cfg.OnPublish != nil {
 			b.cfg.OnPublish(PublishInfo{
 				ID: MessageID(p.msg.ID), Command: p.msg.Command, From: p.msg.From,

@@ -7,10 +7,11 @@ import (
 )
 
 // exec carries out the router's actions: frames to peers (queued, and
-// written by b.unlock) and changes to the store (written without sync: they
-// ride on the next synced write). Called with b.mu held.
+// written by b.unlock) and changes to the store (queued in b.lazy for
+// commitLoop, which writes them ahead of its next write, without a sync of
+// their own). Called with b.mu held.
 func (b *Broker) exec(acts []router.Action) {
-	var ops []store.Op
+	queued := len(b.lazy)
 	for i := range acts {
 		a := &acts[i]
 		switch a.Kind {
@@ -27,24 +28,39 @@ func (b *Broker) exec(acts []router.Action) {
 				})
 			}
 		case router.ActResult:
+			f := wire.Result{ID: wire.ID(a.Msg.ID), Code: wire.Code(a.Code), From: a.From, Data: a.Data}
+			if b.holdResult(a.Conn, &f) {
+				continue
+			}
 			if c := b.conns[a.Conn]; c != nil {
-				c.queue(&wire.Result{ID: wire.ID(a.Msg.ID), Code: wire.Code(a.Code), From: a.From, Data: a.Data})
+				c.queue(&f)
 			}
 		default:
 			if !b.persist {
 				continue
 			}
 			if op, ok := storeOp(a); ok {
-				ops = append(ops, op)
+				b.lazy = append(b.lazy, op)
 			}
 		}
 	}
-	if len(ops) == 0 {
-		return
+	if queued == 0 && len(b.lazy) > 0 {
+		select {
+		case b.lazyWake <- struct{}{}:
+		default:
+		}
 	}
-	if err := b.store.Write(ops, false); err != nil {
-		b.setStoreErr(err)
-	}
+}
+
+// takeLazy returns the store changes that exec queued, in order, and
+// empties the queue into spare, a slice takeLazy returned before and its
+// caller has written.
+func (b *Broker) takeLazy(spare []store.Op) []store.Op {
+	b.mu.Lock()
+	ops := b.lazy
+	b.lazy = spare[:0]
+	b.mu.Unlock()
+	return ops
 }
 
 // storeOp is the store change an action asks for.

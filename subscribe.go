@@ -212,13 +212,12 @@ func (s *Subscription) handle(d *delivery) {
 	defer s.inFlight.Done()
 	// The client's context ends handlers at Close; a deadline of the
 	// message's own ends this one earlier.
-	ctx := context.Context(&handlerCtx{Context: s.c.ctx, lease: leaseRef{c: s.c, id: wire.ID(d.msg.ID), attempt: uint32(d.msg.Attempt)}})
+	ctx := &handlerCtx{parent: s.c.ctx, lease: leaseRef{c: s.c, id: wire.ID(d.msg.ID), attempt: uint32(d.msg.Attempt)}}
 	if d.deadline > 0 {
-		var cancel context.CancelFunc
-		ctx, cancel = context.WithDeadline(ctx, time.UnixMilli(d.deadline))
-		defer cancel()
+		ctx.deadline = time.UnixMilli(d.deadline)
 	}
 	reply, err := s.handler(ctx, &d.msg)
+	ctx.release()
 
 	a := wire.Answer{ID: wire.ID(d.msg.ID), Attempt: uint32(d.msg.Attempt), Data: reply}
 	var re *retryError
@@ -243,11 +242,61 @@ func (s *Subscription) handle(d *delivery) {
 // leaseKey is the context key of a handler's leaseRef.
 type leaseKey struct{}
 
-// handlerCtx is a handler's context: the client's, carrying the delivery
-// that ExtendLease extends. One allocation instead of a WithValue chain.
+// handlerCtx is a handler's context: the client's, ended earlier by the
+// message's deadline if it has one, and carrying the delivery that
+// ExtendLease extends. Most handlers never wait on Done, so the timer that
+// a deadline needs is made only when Done is first called.
 type handlerCtx struct {
-	context.Context
-	lease leaseRef
+	parent   context.Context
+	deadline time.Time // zero: none
+	lease    leaseRef
+
+	mu     sync.Mutex
+	timed  context.Context // parent with the deadline; made by Done
+	cancel context.CancelFunc
+	done   bool // release was called
+}
+
+// Deadline implements context.Context.
+func (c *handlerCtx) Deadline() (time.Time, bool) {
+	d, ok := c.parent.Deadline()
+	if !c.deadline.IsZero() && (!ok || c.deadline.Before(d)) {
+		return c.deadline, true
+	}
+	return d, ok
+}
+
+// Done implements context.Context.
+func (c *handlerCtx) Done() <-chan struct{} {
+	if c.deadline.IsZero() {
+		return c.parent.Done()
+	}
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	if c.timed == nil {
+		c.timed, c.cancel = context.WithDeadline(c.parent, c.deadline)
+		if c.done {
+			c.cancel()
+		}
+	}
+	return c.timed.Done()
+}
+
+// Err implements context.Context.
+func (c *handlerCtx) Err() error {
+	c.mu.Lock()
+	timed := c.timed
+	c.mu.Unlock()
+	if timed != nil {
+		return timed.Err()
+	}
+	if err := c.parent.Err(); err != nil {
+		return err
+	}
+	if !c.deadline.IsZero() && !time.Now().Before(c.deadline) {
+		return context.DeadlineExceeded
+	}
+	return nil
 }
 
 // Value implements context.Context.
@@ -255,7 +304,18 @@ func (c *handlerCtx) Value(key any) any {
 	if key == (leaseKey{}) {
 		return &c.lease
 	}
-	return c.Context.Value(key)
+	return c.parent.Value(key)
+}
+
+// release stops the deadline's timer, if Done made one, once the handler
+// has returned.
+func (c *handlerCtx) release() {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	c.done = true
+	if c.cancel != nil {
+		c.cancel()
+	}
 }
 
 type leaseRef struct {

@@ -278,3 +278,35 @@ func TestTableWriteFailure(t *testing.T) {
 		t.Fatalf("Close: got %v, want the sticky failure", err)
 	}
 }
+
+// TestSyncDelay checks when the log pauses after a sync: only when more
+// than one op was written with sync since the sync before, and never when
+// SyncDelay is negative.
+func TestSyncDelay(t *testing.T) {
+	cases := []struct {
+		delay  time.Duration
+		synced int64
+		want   time.Duration
+	}{
+		{0, 0, 0},
+		{0, 1, 0},
+		{0, 2, DefaultSyncDelay},
+		{0, 100, DefaultSyncDelay},
+		{2 * time.Millisecond, 5, 2 * time.Millisecond},
+		{-1, 100, 0},
+	}
+	for _, c := range cases {
+		o, err := PebbleOptions{SyncDelay: c.delay}.withDefaults()
+		if err != nil {
+			t.Fatal(err)
+		}
+		s := &PebbleStore{opts: o}
+		s.syncing.Store(c.synced)
+		if got := s.syncDelay(); got != c.want {
+			t.Errorf("SyncDelay %v, %d ops synced: delay %v, want %v", c.delay, c.synced, got, c.want)
+		}
+		if s.syncing.Load() != 0 {
+			t.Errorf("SyncDelay %v: the count was not reset after a sync", c.delay)
+		}
+	}
+}

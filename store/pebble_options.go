@@ -40,6 +40,12 @@ func (d Durability) String() string {
 // broker syncs a few hundred writes at a time.
 const DefaultSyncInterval = 10 * time.Millisecond
 
+// DefaultSyncDelay is the SyncDelay when none is set. Measured with 64
+// concurrent requesters on 2 vCPUs: 0 gave 7.5 writes per sync and 12.7k
+// requests/s; 500µs gave 21 writes per sync and 17k requests/s, at the
+// cost of about 5% with 16 requesters.
+const DefaultSyncDelay = 500 * time.Microsecond
+
 // PebbleOptions configures OpenPebble. The zero value is valid: synced
 // writes on the operating system's file system, logging to slog.Default.
 type PebbleOptions struct {
@@ -48,6 +54,13 @@ type PebbleOptions struct {
 	// SyncInterval is the period of background syncs in DurabilityInterval;
 	// default DefaultSyncInterval. It must not be negative.
 	SyncInterval time.Duration
+	// SyncDelay is how long, in DurabilitySync, the log waits after a sync
+	// before it starts the next one, when more than one op was written with
+	// sync since the sync before (concurrent writers): the writes that arrive
+	// meanwhile share the next sync, which saves the processor and the disk
+	// work of syncs under concurrent load (PostgreSQL's commit_delay). A
+	// lone writer never waits. Default DefaultSyncDelay; negative: never.
+	SyncDelay time.Duration
 	// Logger receives the store's and the storage engine's logs; default
 	// slog.Default().
 	Logger *slog.Logger
@@ -84,6 +97,9 @@ func (o PebbleOptions) withDefaults() (PebbleOptions, error) {
 	if o.SyncInterval < 0 {
 		return o, fmt.Errorf("%w: negative SyncInterval %v", ErrInvalidOptions, o.SyncInterval)
 	}
+	if o.SyncDelay == 0 {
+		o.SyncDelay = DefaultSyncDelay
+	}
 	if o.SyncInterval == 0 {
 		o.SyncInterval = DefaultSyncInterval
 	}
@@ -97,8 +113,9 @@ func (o PebbleOptions) withDefaults() (PebbleOptions, error) {
 }
 
 // engineOptions returns the pebble options of a store. The logger and
-// listener turn the engine's fatal errors into the store's sticky failure.
-func (o PebbleOptions) engineOptions(logger pebble.Logger, listener *pebble.EventListener) *pebble.Options {
+// listener turn the engine's fatal errors into the store's sticky failure;
+// syncDelay spaces the log's syncs.
+func (o PebbleOptions) engineOptions(logger pebble.Logger, listener *pebble.EventListener, syncDelay func() time.Duration) *pebble.Options {
 	return &pebble.Options{
 		FS:                          o.FS,
 		Logger:                      logger,
@@ -107,5 +124,6 @@ func (o PebbleOptions) engineOptions(logger pebble.Logger, listener *pebble.Even
 		FormatMajorVersion:          pebble.FormatNewest,
 		MemTableSize:                memTableSize,
 		MemTableStopWritesThreshold: memTableStopWrites,
+		WALMinSyncInterval:          syncDelay,
 	}
 }

@@ -41,6 +41,9 @@ type PebbleStore struct {
 	failed atomic.Pointer[failure]
 	done   atomic.Bool     // Close was called
 	syncer *intervalSyncer // nil in DurabilitySync
+	// syncing counts the ops of synced writes started since the log's
+	// last sync.
+	syncing atomic.Int64
 
 	mu      sync.Mutex // guards the fields below and the index
 	idx     index
@@ -87,7 +90,7 @@ func OpenPebble(dir string, opts PebbleOptions) (*PebbleStore, error) {
 	s := &PebbleStore{dir: dir, opts: opts, log: opts.Logger}
 	s.log.Info("store: opening", "dir", dir, "durability", opts.Durability.String())
 	eo := opts.engineOptions(engineLogger{log: s.log, fatal: s.setFailed},
-		engineListener(s.log, s.setFailed))
+		engineListener(s.log, s.setFailed), s.syncDelay)
 	s.db, err = pebble.Open(dir, eo)
 	if err != nil {
 		return nil, engineError("open", dir, err)

@@ -18,19 +18,75 @@ import (
 // its Kind needs, ErrClosed after Close, and an error wrapping
 // ErrStoreFailed once the medium failed; that failure is sticky.
 func (s *PebbleStore) Write(ops []Op, sync bool) error {
-	if err := validate(ops); err != nil {
-		return err
-	}
-	b, err := s.prepare(ops)
+	b, err := s.begin(ops)
 	if err != nil {
 		return err
 	}
-	defer s.writers.Done()
 	wo := pebble.NoSync
 	if sync && s.opts.Durability == DurabilitySync {
 		wo = pebble.Sync
+		s.syncing.Add(int64(len(ops)))
 	}
-	err = b.Commit(wo)
+	return s.end(b, b.Commit(wo))
+}
+
+var _ Pipeliner = (*PebbleStore)(nil)
+
+// WriteNoWait applies ops as Write(ops, true) does but returns before the
+// write-ahead log is fsync'd; Wait on the result returns once it is. The
+// log's writer syncs everything queued while its previous sync ran in one
+// fsync, so writes started back to back share syncs without waiting for
+// each other. Outside DurabilitySync the write is complete on return.
+func (s *PebbleStore) WriteNoWait(ops []Op) (SyncedWrite, error) {
+	b, err := s.begin(ops)
+	if err != nil {
+		return nil, err
+	}
+	if s.opts.Durability != DurabilitySync {
+		return doneWrite{err: s.end(b, b.Commit(pebble.NoSync))}, nil
+	}
+	s.syncing.Add(int64(len(ops)))
+	if err := s.db.ApplyNoSyncWait(b, pebble.Sync); err != nil {
+		return nil, s.end(b, err)
+	}
+	return &pebbleWrite{s: s, b: b}, nil
+}
+
+// syncDelay is the log's pause after a sync (pebble's WALMinSyncInterval,
+// asked after each sync): SyncDelay when synced writes of more than one op
+// were started since the sync before, none for a lone writer.
+func (s *PebbleStore) syncDelay() time.Duration {
+	if s.syncing.Swap(0) > 1 && s.opts.SyncDelay > 0 {
+		return s.opts.SyncDelay
+	}
+	return 0
+}
+
+// pebbleWrite is a batch applied by WriteNoWait whose sync is pending.
+type pebbleWrite struct {
+	s *PebbleStore
+	b *pebble.Batch
+}
+
+func (w *pebbleWrite) Wait() error { return w.s.end(w.b, w.b.SyncWait()) }
+
+// doneWrite is a write that was complete when it was started.
+type doneWrite struct{ err error }
+
+func (w doneWrite) Wait() error { return w.err }
+
+// begin validates ops and builds their batch; end finishes it.
+func (s *PebbleStore) begin(ops []Op) (*pebble.Batch, error) {
+	if err := validate(ops); err != nil {
+		return nil, err
+	}
+	return s.prepare(ops)
+}
+
+// end releases a batch that prepare built, once its commit returned err,
+// and reports the write's outcome.
+func (s *PebbleStore) end(b *pebble.Batch, err error) error {
+	defer s.writers.Done()
 	_ = b.Close()
 	if err != nil {
 		return s.fail(err)
