@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"context"
 	"errors"
+	"github.com/teonet-go/teomq/loadgen"
 	"os"
 	"path/filepath"
 	"regexp"
@@ -89,9 +90,14 @@ func TestOnlyAndSideSelect(t *testing.T) {
 	ctx, cancel := context.WithTimeout(context.Background(), time.Minute)
 	defer cancel()
 	var stdout, stderr bytes.Buffer
-	err := run(ctx, []string{"-scale", "0.001", "-only", "request-1, send-64-default", "-side", "teomq"}, &stdout, &stderr)
+	err := run(ctx, []string{"-scale", "0.001", "-only", "request-1, send-64-default", "-side", "teomq", "-rounds", "3"}, &stdout, &stderr)
 	if err != nil {
 		t.Fatalf("run: %v\nstderr:\n%s", err, stderr.String())
+	}
+	for _, id := range []string{"request-1", "send-64-default"} {
+		if n := strings.Count(stderr.String(), id+" "); n != 3 {
+			t.Errorf("row %s ran %d times, want 3 (-rounds 3):\n%s", id, n, stderr.String())
+		}
 	}
 	table := tableRows(t, stdout.String())
 	if len(table) != 2 || table["request-1"] == nil || table["send-64-default"] == nil {
@@ -113,6 +119,7 @@ func TestBadFlags(t *testing.T) {
 	}{
 		{"unknown row", []string{"-only", "request-2"}, errUnknownRow},
 		{"zero scale", []string{"-scale", "0"}, nil},
+		{"zero rounds", []string{"-rounds", "0"}, nil},
 		{"unknown side", []string{"-side", "kafka"}, nil},
 		{"stray argument", []string{"now"}, nil},
 	}
@@ -127,5 +134,18 @@ func TestBadFlags(t *testing.T) {
 				t.Errorf("run(%q) printed %q before failing", tt.args, stdout.String())
 			}
 		})
+	}
+}
+
+func TestMedianRun(t *testing.T) {
+	runs := []*loadgen.Result{{Throughput: 30}, {Throughput: 10}, {Throughput: 20}, {Throughput: 40}}
+	if got := medianRun(runs[:3]); got != runs[2] {
+		t.Errorf("median of 30, 10, 20 msgs/s: got the run of %v", got.Throughput)
+	}
+	if got := medianRun(runs); got != runs[2] {
+		t.Errorf("median of 30, 10, 20, 40 msgs/s: got the run of %v, want the lower middle (20)", got.Throughput)
+	}
+	if got := medianRun(nil); got != nil {
+		t.Errorf("median of no runs: %v, want nil", got)
 	}
 }

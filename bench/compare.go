@@ -1,10 +1,12 @@
 package main
 
 import (
+	"cmp"
 	"context"
 	"fmt"
 	"io"
 	"runtime"
+	"slices"
 	"time"
 
 	"github.com/teonet-go/teomq/loadgen"
@@ -22,6 +24,7 @@ type settings struct {
 	size     int
 	duration time.Duration
 	side     string
+	rounds   int       // runs of each side per row
 	progress io.Writer // a terminal for progress bars, or nil
 	log      io.Writer // one line per finished run
 }
@@ -33,21 +36,41 @@ type comparison struct {
 	nats  *loadgen.Result
 }
 
-// runRow runs r against teomq, then NATS, each on a fresh instance.
+// runRow runs r against teomq, then NATS, each on a fresh instance, rounds
+// times; each side's result is its run of median throughput. Alternating
+// the sides round by round spreads a noisy neighbour's bursts over both.
 func runRow(ctx context.Context, r row, s settings) (comparison, error) {
 	c := comparison{row: r}
-	var err error
-	if s.side != sideNATS {
-		if c.teomq, err = runSide(ctx, r, r.teomq, s); err != nil {
-			return c, err
+	var ours, theirs []*loadgen.Result
+	for range max(s.rounds, 1) {
+		if s.side != sideNATS {
+			res, err := runSide(ctx, r, r.teomq, s)
+			if err != nil {
+				return c, err
+			}
+			ours = append(ours, res)
+		}
+		if s.side != sideTeomq {
+			res, err := runSide(ctx, r, r.nats, s)
+			if err != nil {
+				return c, err
+			}
+			theirs = append(theirs, res)
 		}
 	}
-	if s.side != sideTeomq {
-		if c.nats, err = runSide(ctx, r, r.nats, s); err != nil {
-			return c, err
-		}
-	}
+	c.teomq, c.nats = medianRun(ours), medianRun(theirs)
 	return c, nil
+}
+
+// medianRun returns the run of median throughput (the lower middle one of
+// an even count), or nil for no runs.
+func medianRun(runs []*loadgen.Result) *loadgen.Result {
+	if len(runs) == 0 {
+		return nil
+	}
+	sorted := slices.Clone(runs)
+	slices.SortFunc(sorted, func(a, b *loadgen.Result) int { return cmp.Compare(a.Throughput, b.Throughput) })
+	return sorted[(len(sorted)-1)/2]
 }
 
 // runSide runs r's load against a fresh instance of sys.

@@ -63,6 +63,7 @@ func parseOptions(args []string, stderr io.Writer) (options, error) {
 	fs.Float64Var(&o.scale, "scale", 1, "multiply every row's message count by `factor` (0.01 for a smoke run)")
 	fs.StringVar(&o.only, "only", "", "run only these `rows` (comma-separated ids)")
 	fs.StringVar(&o.side, "side", sideBoth, "run only one side: teomq, nats or both")
+	fs.IntVar(&o.rounds, "rounds", 1, "run each side of a row `n` times, alternating, and report each side's median-throughput run")
 	fs.IntVar(&o.size, "size", loadgen.DefaultSize, "payload size in bytes")
 	fs.DurationVar(&o.duration, "duration", loadgen.DefaultDuration, "longest time one side of a row may run")
 	fs.StringVar(&o.md, "md", "", "also write the table as Markdown to `file`")
@@ -84,6 +85,8 @@ func parseOptions(args []string, stderr io.Writer) (options, error) {
 		return o, fmt.Errorf("unexpected argument %q", fs.Arg(0))
 	case o.scale <= 0:
 		return o, fmt.Errorf("-scale %v: must be positive", o.scale)
+	case o.rounds < 1:
+		return o, fmt.Errorf("-rounds %d: must be at least 1", o.rounds)
 	case o.side != sideBoth && o.side != sideTeomq && o.side != sideNATS:
 		return o, fmt.Errorf("-side %q: want teomq, nats or both", o.side)
 	case o.size < 0 || o.duration <= 0:
@@ -151,9 +154,9 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer) (err erro
 // machine's load average when it started.
 func describeEnv(o options, loadStart string) string {
 	size := max(o.size, 0)
-	s := fmt.Sprintf("%s, %s/%s, GOMAXPROCS %d, %d B payloads, loopback, one process; run %s (scale %g, at most %s per side)",
+	s := fmt.Sprintf("%s, %s/%s, GOMAXPROCS %d, %d B payloads, loopback, one process; run %s (scale %g, at most %s per side, median of %d alternating runs per side)",
 		runtime.Version(), runtime.GOOS, runtime.GOARCH, runtime.GOMAXPROCS(0), size,
-		time.Now().UTC().Format("2006-01-02"), o.scale, o.duration)
+		time.Now().UTC().Format("2006-01-02"), o.scale, o.duration, o.rounds)
 	if end := loadAverage(); loadStart != "" && end != "" {
 		s += fmt.Sprintf("; 1-minute load average %s at the start, %s at the end", loadStart, end)
 	}

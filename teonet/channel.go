@@ -8,6 +8,7 @@ import (
 	"io"
 	"log/slog"
 	"net"
+	"runtime"
 	"sync"
 	"sync/atomic"
 	"time"
@@ -141,11 +142,11 @@ func (c *Channel) Send(frame []byte) error {
 	if len(frame) > c.maxFrame {
 		return &FrameTooLargeError{Size: int64(len(frame)), Limit: c.maxFrame}
 	}
-	batch, err := c.queue(frame)
-	if err != nil || batch == nil {
+	inline, err := c.queue(frame)
+	if err != nil || !inline {
 		return err
 	}
-	return c.writeInline(batch)
+	return c.writeInline()
 }
 
 // SendAppend queues one frame whose payload fn appends to dst, encoding
@@ -156,34 +157,34 @@ func (c *Channel) Send(frame []byte) error {
 // ErrEmptyFrame, if it appends more than Config.MaxFrame a
 // *FrameTooLargeError, and either way nothing is queued.
 func (c *Channel) SendAppend(fn func(dst []byte) []byte) error {
-	batch, err := c.queueAppend(fn)
-	if err != nil || batch == nil {
+	inline, err := c.queueAppend(fn)
+	if err != nil || !inline {
 		return err
 	}
-	return c.writeInline(batch)
+	return c.writeInline()
 }
 
-// queue queues frame and returns the batch the caller is to write inline,
-// if any (see queuedLocked).
-func (c *Channel) queue(frame []byte) ([]byte, error) {
+// queue queues frame and reports whether the caller is to write inline
+// (see queuedLocked).
+func (c *Channel) queue(frame []byte) (bool, error) {
 	c.mu.Lock()
 	defer c.mu.Unlock()
 	if err := c.waitSpaceLocked(); err != nil {
-		return nil, err
+		return false, err
 	}
 	wasEmpty := len(c.pending) == 0
 	c.pending = appendFrame(c.pending, frame)
 	return c.queuedLocked(wasEmpty), nil
 }
 
-// queueAppend queues the frame fn appends and returns the batch the caller
-// is to write inline, if any (see queuedLocked).
-func (c *Channel) queueAppend(fn func(dst []byte) []byte) ([]byte, error) {
+// queueAppend queues the frame fn appends and reports whether the caller
+// is to write inline (see queuedLocked).
+func (c *Channel) queueAppend(fn func(dst []byte) []byte) (bool, error) {
 	c.mu.Lock()
 	defer c.mu.Unlock()
 	start := len(c.pending)
 	if err := c.appendLocked(fn); err != nil {
-		return nil, err
+		return false, err
 	}
 	return c.queuedLocked(start == 0), nil
 }
@@ -254,35 +255,41 @@ func (c *Channel) Flush() error {
 		return nil
 	}
 	c.writing = true
-	batch := c.takeBatchLocked()
 	c.mu.Unlock()
-	return c.writeInline(batch)
+	return c.writeInline()
 }
 
 // queuedLocked runs, with c.mu held, once a send has queued its frame. If
 // the frame is the only one queued and nobody is writing, the channel is
-// idle: it gives the caller the write token and returns the queue as the
-// batch the caller writes itself. Only if the last write ended so recently
-// that frames are coming back to back does it wake the writer goroutine
+// idle: it gives the caller the write token and reports that the caller is
+// to write the queue itself. Only if the last write ended so recently that
+// frames are coming back to back does it wake the writer goroutine
 // instead, so that they share its batches. A frame queued behind others
 // needs nothing: whoever queued the first woke the writer, or the write in
 // progress hands the queue on when it ends.
-func (c *Channel) queuedLocked(wasEmpty bool) []byte {
+func (c *Channel) queuedLocked(wasEmpty bool) bool {
 	if !wasEmpty || c.writing {
-		return nil
+		return false
 	}
 	if c.sinceEpoch() < c.busyUntil {
 		c.signalWriter()
-		return nil
+		return false
 	}
 	c.writing = true
-	return c.takeBatchLocked()
+	return true
 }
 
-// writeInline writes a batch that queuedLocked gave the calling sender,
-// with the write token, and reports the channel closed if the write
-// failed.
-func (c *Channel) writeInline(batch []byte) error {
+// writeInline writes the queue for a caller that queuedLocked or Flush
+// gave the write token, and reports the channel closed if the write
+// failed. It first yields the processor once: goroutines that are ready to
+// run, such as other senders to this peer, queue their frames meanwhile
+// and share the write, which saves a system call each. With nothing else
+// ready to run, the yield returns at once.
+func (c *Channel) writeInline() error {
+	runtime.Gosched()
+	c.mu.Lock()
+	batch := c.takeBatchLocked()
+	c.mu.Unlock()
 	c.space.Broadcast()
 	if c.writeBatch(batch) != nil {
 		return c.closedErr()

@@ -4,6 +4,7 @@ import (
 	"errors"
 	"fmt"
 	"os"
+	"runtime"
 	"time"
 )
 
@@ -45,6 +46,9 @@ func (c *Channel) writeLoop() {
 		var err error
 		select {
 		case <-c.wake:
+			// Goroutines ready to run may have frames to queue: let them,
+			// so that those frames share this write.
+			runtime.Gosched()
 			err = c.flush()
 		case <-timer.C:
 			var wait time.Duration
