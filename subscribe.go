@@ -234,8 +234,10 @@ func (s *Subscription) handle(d *delivery) {
 	// be up: a handler cut short by Close would answer with its context's
 	// error, and the broker gives the message to another consumer instead.
 	// An answer lost with a lost connection is requeued by the broker too.
-	if ch != nil && !closed {
-		_ = ch.SendAppend(a.AppendTo)
+	// Queue and Flush, rather than SendAppend: answers of other handlers
+	// that are ready to run join this one's write.
+	if ch != nil && !closed && ch.QueueAppend(a.AppendTo) == nil {
+		_ = ch.Flush()
 	}
 }
 

@@ -49,11 +49,12 @@ func main() {
 // options are the command line's settings.
 type options struct {
 	settings
-	scale      float64
-	only       string
-	md         string
-	cpuprofile string
-	memprofile string
+	scale       float64
+	only        string
+	md          string
+	cpuprofile  string
+	memprofile  string
+	waitprofile string
 }
 
 func parseOptions(args []string, stderr io.Writer) (options, error) {
@@ -69,6 +70,7 @@ func parseOptions(args []string, stderr io.Writer) (options, error) {
 	fs.StringVar(&o.md, "md", "", "also write the table as Markdown to `file`")
 	fs.StringVar(&o.cpuprofile, "cpuprofile", "", "write a CPU profile of the whole run to `file`")
 	fs.StringVar(&o.memprofile, "memprofile", "", "write an allocation profile of the whole run to `file`")
+	fs.StringVar(&o.waitprofile, "waitprofile", "", "write profiles of lock contention and blocking to `prefix`.mutex and `prefix`.block")
 	fs.Usage = func() {
 		fmt.Fprintf(fs.Output(), "Usage: bench [flags]\n\nRuns teomq and NATS side by side. Rows:\n")
 		for _, r := range rows() {
@@ -121,6 +123,10 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer) (err erro
 		defer func() { err = errors.Join(err, stopProfile()) }()
 	}
 
+	if o.waitprofile != "" {
+		runtime.SetMutexProfileFraction(5)
+		runtime.SetBlockProfileRate(int(10 * time.Microsecond))
+	}
 	loadStart := loadAverage()
 	comps := make([]comparison, 0, len(selected))
 	for _, r := range selected {
@@ -144,8 +150,13 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer) (err erro
 			return err
 		}
 	}
-	if o.memprofile != "" {
-		return writeFile(o.memprofile, func(w io.Writer) error { return pprof.Lookup("allocs").WriteTo(w, 0) })
+	for file, profile := range map[string]string{o.memprofile: "allocs", o.waitprofile + ".mutex": "mutex", o.waitprofile + ".block": "block"} {
+		if file == "" || file[0] == '.' {
+			continue
+		}
+		if err := writeFile(file, func(w io.Writer) error { return pprof.Lookup(profile).WriteTo(w, 0) }); err != nil {
+			return err
+		}
 	}
 	return nil
 }

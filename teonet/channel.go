@@ -146,7 +146,7 @@ func (c *Channel) Send(frame []byte) error {
 	if err != nil || !inline {
 		return err
 	}
-	return c.writeInline()
+	return c.writeInline(false)
 }
 
 // SendAppend queues one frame whose payload fn appends to dst, encoding
@@ -161,7 +161,7 @@ func (c *Channel) SendAppend(fn func(dst []byte) []byte) error {
 	if err != nil || !inline {
 		return err
 	}
-	return c.writeInline()
+	return c.writeInline(false)
 }
 
 // queue queues frame and reports whether the caller is to write inline
@@ -237,8 +237,10 @@ func (c *Channel) QueueAppend(fn func(dst []byte) []byte) error {
 
 // Flush starts the write of what QueueAppend queued: in the calling
 // goroutine when the channel is idle (as Send does), otherwise by the write
-// in progress or the writer goroutine. It returns an error only if the
-// channel is closed.
+// in progress or the writer goroutine. Writing itself, it first yields the
+// processor once, so that goroutines ready to run can queue frames that
+// share the write: use it where several goroutines send to one peer. It
+// returns an error only if the channel is closed.
 func (c *Channel) Flush() error {
 	c.mu.Lock()
 	if c.cause != nil {
@@ -256,7 +258,7 @@ func (c *Channel) Flush() error {
 	}
 	c.writing = true
 	c.mu.Unlock()
-	return c.writeInline()
+	return c.writeInline(true)
 }
 
 // queuedLocked runs, with c.mu held, once a send has queued its frame. If
@@ -281,12 +283,14 @@ func (c *Channel) queuedLocked(wasEmpty bool) bool {
 
 // writeInline writes the queue for a caller that queuedLocked or Flush
 // gave the write token, and reports the channel closed if the write
-// failed. It first yields the processor once: goroutines that are ready to
-// run, such as other senders to this peer, queue their frames meanwhile
-// and share the write, which saves a system call each. With nothing else
-// ready to run, the yield returns at once.
-func (c *Channel) writeInline() error {
-	runtime.Gosched()
+// failed. With yield set it first yields the processor once: goroutines
+// that are ready to run, such as other senders to this peer, queue their
+// frames meanwhile and share the write, which saves a system call each.
+// With nothing else ready to run, the yield returns at once.
+func (c *Channel) writeInline(yield bool) error {
+	if yield {
+		runtime.Gosched()
+	}
 	c.mu.Lock()
 	batch := c.takeBatchLocked()
 	c.mu.Unlock()
