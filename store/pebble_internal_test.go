@@ -280,8 +280,8 @@ func TestTableWriteFailure(t *testing.T) {
 }
 
 // TestSyncDelay checks when the log pauses after a sync: only when more
-// than one op was written with sync since the sync before, and never when
-// SyncDelay is negative.
+// than one message was written with sync since the sync before, and never
+// when SyncDelay is negative; other ops do not count.
 func TestSyncDelay(t *testing.T) {
 	cases := []struct {
 		delay  time.Duration
@@ -303,10 +303,14 @@ func TestSyncDelay(t *testing.T) {
 		s := &PebbleStore{opts: o}
 		s.syncing.Store(c.synced)
 		if got := s.syncDelay(); got != c.want {
-			t.Errorf("SyncDelay %v, %d ops synced: delay %v, want %v", c.delay, c.synced, got, c.want)
+			t.Errorf("SyncDelay %v, %d messages synced: delay %v, want %v", c.delay, c.synced, got, c.want)
 		}
 		if s.syncing.Load() != 0 {
 			t.Errorf("SyncDelay %v: the count was not reset after a sync", c.delay)
 		}
+	}
+	ops := []Op{testMessage(1), {Kind: KindAck, Command: "q", Seq: 1, Last: true}, {Kind: KindGroup, Command: "q", Group: "g"}}
+	if n := messages(ops); n != 1 {
+		t.Errorf("messages(message, ack, group) = %d, want 1", n)
 	}
 }

@@ -55,11 +55,12 @@ type PebbleOptions struct {
 	// default DefaultSyncInterval. It must not be negative.
 	SyncInterval time.Duration
 	// SyncDelay is how long, in DurabilitySync, the log waits after a sync
-	// before it starts the next one, when more than one op was written with
-	// sync since the sync before (concurrent writers): the writes that arrive
-	// meanwhile share the next sync, which saves the processor and the disk
-	// work of syncs under concurrent load (PostgreSQL's commit_delay). A
-	// lone writer never waits. Default DefaultSyncDelay; negative: never.
+	// before it starts the next one, when more than one message was written
+	// with sync since the sync before (concurrent producers): the writes
+	// that arrive meanwhile share the next sync, which saves the processor
+	// and the disk the work of syncs under concurrent load (PostgreSQL's
+	// commit_delay). A lone producer never waits. Default
+	// DefaultSyncDelay; negative: never.
 	SyncDelay time.Duration
 	// Logger receives the store's and the storage engine's logs; default
 	// slog.Default().

@@ -41,7 +41,7 @@ type PebbleStore struct {
 	failed atomic.Pointer[failure]
 	done   atomic.Bool     // Close was called
 	syncer *intervalSyncer // nil in DurabilitySync
-	// syncing counts the ops of synced writes started since the log's
+	// syncing counts the messages of synced writes started since the log's
 	// last sync.
 	syncing atomic.Int64
 

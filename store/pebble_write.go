@@ -25,7 +25,7 @@ func (s *PebbleStore) Write(ops []Op, sync bool) error {
 	wo := pebble.NoSync
 	if sync && s.opts.Durability == DurabilitySync {
 		wo = pebble.Sync
-		s.syncing.Add(int64(len(ops)))
+		s.syncing.Add(messages(ops))
 	}
 	return s.end(b, b.Commit(wo))
 }
@@ -45,16 +45,27 @@ func (s *PebbleStore) WriteNoWait(ops []Op) (SyncedWrite, error) {
 	if s.opts.Durability != DurabilitySync {
 		return doneWrite{err: s.end(b, b.Commit(pebble.NoSync))}, nil
 	}
-	s.syncing.Add(int64(len(ops)))
+	s.syncing.Add(messages(ops))
 	if err := s.db.ApplyNoSyncWait(b, pebble.Sync); err != nil {
 		return nil, s.end(b, err)
 	}
 	return &pebbleWrite{s: s, b: b}, nil
 }
 
+// messages counts the messages among ops.
+func messages(ops []Op) int64 {
+	var n int64
+	for i := range ops {
+		if ops[i].Kind == KindMessage {
+			n++
+		}
+	}
+	return n
+}
+
 // syncDelay is the log's pause after a sync (pebble's WALMinSyncInterval,
-// asked after each sync): SyncDelay when synced writes of more than one op
-// were started since the sync before, none for a lone writer.
+// asked after each sync): SyncDelay when more than one message was written
+// with sync since the sync before, none for a lone producer.
 func (s *PebbleStore) syncDelay() time.Duration {
 	if s.syncing.Swap(0) > 1 && s.opts.SyncDelay > 0 {
 		return s.opts.SyncDelay
