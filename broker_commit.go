@@ -34,6 +34,11 @@ const maxCommitBatch = 1024
 // while that many do, publishes queue in commitQ.
 const maxSyncing = 256
 
+// maxLazyWait is how long the store changes that routing makes (acks,
+// attempts...) may wait to share a write with publishes, which nearly
+// always arrive sooner under load, before they are written by themselves.
+const maxLazyWait = time.Millisecond
+
 // syncingBatch is a batch of publishes whose store write has been applied.
 type syncingBatch struct {
 	batch []*pendingPublish
@@ -54,6 +59,11 @@ func (b *Broker) commitLoop() {
 	defer close(b.syncing)
 	scratch := make([]*pendingPublish, 0, maxCommitBatch)
 	var lazy []store.Op
+	// lazyTimer bounds how long queued store changes wait for a publish to
+	// ride with before they are written alone.
+	lazyTimer := time.NewTimer(time.Hour)
+	lazyTimer.Stop()
+	defer lazyTimer.Stop()
 	for {
 		select {
 		case <-b.exit:
@@ -62,6 +72,9 @@ func (b *Broker) commitLoop() {
 		case p := <-b.commitQ:
 			scratch = append(scratch, p)
 		case <-b.lazyWake:
+			lazyTimer.Reset(maxLazyWait)
+			continue
+		case <-lazyTimer.C:
 		}
 	fill:
 		for len(scratch) < maxCommitBatch {

@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"sync"
+	"sync/atomic"
 	"testing"
 	"time"
 
@@ -125,4 +126,35 @@ func TestFailedSyncFailsProducerNotResult(t *testing.T) {
 		t.Fatal("Health after a failed sync = nil, want the store error")
 	}
 	st.openGate()
+}
+
+// recordingStore counts the acks written to it.
+type recordingStore struct {
+	store.Store
+	acks atomic.Int64
+}
+
+func (s *recordingStore) Write(ops []store.Op, sync bool) error {
+	for _, op := range ops {
+		if op.Kind == store.KindAck {
+			s.acks.Add(1)
+		}
+	}
+	return s.Store.Write(ops, sync)
+}
+
+// An ack is written to the store soon even when no publish follows for it
+// to ride with.
+func TestAckWrittenWithoutLaterPublish(t *testing.T) {
+	st := &recordingStore{Store: store.NewMemory()}
+	b := mustStartBroker(t, teomq.BrokerConfig{Store: st})
+	c := mustConnect(t, b)
+	if _, err := c.Subscribe("num_servers", echo); err != nil {
+		t.Fatal(err)
+	}
+	p := mustConnect(t, b)
+	if _, err := p.Request(testCtx(t), "num_servers", []byte("1")); err != nil {
+		t.Fatal(err)
+	}
+	waitFor(t, "the ack in the store", func() bool { return st.acks.Load() > 0 })
 }
