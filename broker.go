@@ -139,6 +139,7 @@ func (b *Broker) openStore() error {
 		s, err := store.OpenPebble(b.cfg.DataDir, store.PebbleOptions{
 			Durability:   d,
 			SyncInterval: b.cfg.SyncInterval,
+			SyncDelay:    b.cfg.SyncDelay,
 			Logger:       b.cfg.Logger,
 		})
 		if err != nil {

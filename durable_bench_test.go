@@ -19,7 +19,9 @@ import (
 // durability (fsync before confirm) from concurrent producers through a
 // broker on loopback, against the floor of this disk measured in the same
 // run: a group-committed file append + fdatasync from as many writers.
-// Compare msg/s of teomq with floor at the same producer count.
+// Compare msg/s of teomq with floor at the same producer count; the
+// no-sync-delay runs show what the default pause between fsyncs costs and
+// saves.
 func BenchmarkDurableSend(b *testing.B) {
 	payload := make([]byte, 128)
 	for _, producers := range []int{1, 16, 64} {
@@ -33,19 +35,25 @@ func BenchmarkDurableSend(b *testing.B) {
 			defer c.Stop()
 			runProducers(b, producers, func(context.Context, int) error { return c.Append(payload) })
 		})
-		b.Run(fmt.Sprintf("producers=%d/teomq", producers), func(b *testing.B) {
-			br := mustStartBroker(b, teomq.BrokerConfig{Durability: teomq.DurabilitySync, MaxQueueLen: 1 << 30})
-			clients := make([]*teomq.Client, min(producers, 8))
-			for i := range clients {
-				clients[i] = mustConnect(b, br)
+		for _, delay := range []time.Duration{0, -1} {
+			name := fmt.Sprintf("producers=%d/teomq", producers)
+			if delay < 0 {
+				name += "-no-sync-delay"
 			}
-			var next atomic.Int64
-			runProducers(b, producers, func(ctx context.Context, _ int) error {
-				c := clients[int(next.Add(1))%len(clients)]
-				_, err := c.Send(ctx, "bench", payload)
-				return err
+			b.Run(name, func(b *testing.B) {
+				br := mustStartBroker(b, teomq.BrokerConfig{Durability: teomq.DurabilitySync, MaxQueueLen: 1 << 30, SyncDelay: delay})
+				clients := make([]*teomq.Client, min(producers, 8))
+				for i := range clients {
+					clients[i] = mustConnect(b, br)
+				}
+				var next atomic.Int64
+				runProducers(b, producers, func(ctx context.Context, _ int) error {
+					c := clients[int(next.Add(1))%len(clients)]
+					_, err := c.Send(ctx, "bench", payload)
+					return err
+				})
 			})
-		})
+		}
 	}
 }
 

@@ -9,6 +9,7 @@ import (
 	"log/slog"
 	"os"
 	"path/filepath"
+	"runtime"
 	"strings"
 	"sync"
 	"sync/atomic"
@@ -280,30 +281,38 @@ func TestTableWriteFailure(t *testing.T) {
 }
 
 // TestSyncDelay checks when the log pauses after a sync: only when more
-// than one message was written with sync since the sync before, and never
-// when SyncDelay is negative; other ops do not count.
+// than one message was written with sync since the sync before and the
+// process is busy, and never when SyncDelay is negative; other ops do not
+// count.
 func TestSyncDelay(t *testing.T) {
 	cases := []struct {
 		delay  time.Duration
 		synced int64
+		busy   bool
 		want   time.Duration
 	}{
-		{0, 0, 0},
-		{0, 1, 0},
-		{0, 2, DefaultSyncDelay},
-		{0, 100, DefaultSyncDelay},
-		{2 * time.Millisecond, 5, 2 * time.Millisecond},
-		{-1, 100, 0},
+		{0, 0, true, 0},
+		{0, 1, true, 0},
+		{0, 2, true, DefaultSyncDelay},
+		{0, 100, true, DefaultSyncDelay},
+		{0, 100, false, 0},
+		{2 * time.Millisecond, 5, true, 2 * time.Millisecond},
+		{-1, 100, true, 0},
 	}
 	for _, c := range cases {
 		o, err := PebbleOptions{SyncDelay: c.delay}.withDefaults()
 		if err != nil {
 			t.Fatal(err)
 		}
-		s := &PebbleStore{opts: o}
+		s := &PebbleStore{opts: o, cpuLoad: loadMeter{cpuTime: func() (time.Duration, bool) { return 0, false }}}
+		if !c.busy {
+			// A window in which the process used none of its processors.
+			s.cpuLoad.at, s.cpuLoad.busy = time.Now().Add(-time.Second), true
+			s.cpuLoad.cpuTime = func() (time.Duration, bool) { return 0, true }
+		}
 		s.syncing.Store(c.synced)
 		if got := s.syncDelay(); got != c.want {
-			t.Errorf("SyncDelay %v, %d messages synced: delay %v, want %v", c.delay, c.synced, got, c.want)
+			t.Errorf("SyncDelay %v, %d messages synced, busy %v: delay %v, want %v", c.delay, c.synced, c.busy, got, c.want)
 		}
 		if s.syncing.Load() != 0 {
 			t.Errorf("SyncDelay %v: the count was not reset after a sync", c.delay)
@@ -312,5 +321,44 @@ func TestSyncDelay(t *testing.T) {
 	ops := []Op{testMessage(1), {Kind: KindAck, Command: "q", Seq: 1, Last: true}, {Kind: KindGroup, Command: "q", Group: "g"}}
 	if n := messages(ops); n != 1 {
 		t.Errorf("messages(message, ack, group) = %d, want 1", n)
+	}
+}
+
+// TestLoadMeter checks that the process counts as busy once it used most
+// of its processors over a window, stays so until it used few, and that a
+// process whose CPU time is unknown counts as busy.
+func TestLoadMeter(t *testing.T) {
+	procs := time.Duration(runtime.GOMAXPROCS(0))
+	var cpu time.Duration
+	m := loadMeter{cpuTime: func() (time.Duration, bool) { return cpu, true }}
+	now := time.Unix(1000, 0)
+	steps := []struct {
+		used float64 // share of the processors used over the next window
+		want bool
+	}{
+		{0.9, true},
+		{0.5, true}, // between the thresholds: unchanged
+		{0.1, false},
+		{0.5, false}, // unchanged again
+		{0.7, true},
+	}
+	if m.busyAt(now) {
+		t.Fatal("busy before a whole window was measured")
+	}
+	for i, st := range steps {
+		cpu += time.Duration(st.used * float64(loadWindow*procs))
+		now = now.Add(loadWindow)
+		if got := m.busyAt(now); got != st.want {
+			t.Errorf("step %d (%.0f%% used): busy %v, want %v", i, 100*st.used, got, st.want)
+		}
+		cpu += loadWindow * procs // within the window: no new sample
+		if got := m.busyAt(now.Add(loadWindow / 2)); got != st.want {
+			t.Errorf("step %d: busy changed to %v within a window", i, got)
+		}
+		cpu -= loadWindow * procs
+	}
+	unknown := loadMeter{cpuTime: func() (time.Duration, bool) { return 0, false }}
+	if !unknown.busyAt(now) {
+		t.Error("a process of unknown CPU time counts as idle; want busy")
 	}
 }

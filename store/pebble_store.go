@@ -44,6 +44,7 @@ type PebbleStore struct {
 	// syncing counts the messages of synced writes started since the log's
 	// last sync.
 	syncing atomic.Int64
+	cpuLoad loadMeter // whether to pause between syncs
 
 	mu      sync.Mutex // guards the fields below and the index
 	idx     index
@@ -87,7 +88,7 @@ func OpenPebble(dir string, opts PebbleOptions) (*PebbleStore, error) {
 	if err != nil {
 		return nil, err
 	}
-	s := &PebbleStore{dir: dir, opts: opts, log: opts.Logger}
+	s := &PebbleStore{dir: dir, opts: opts, log: opts.Logger, cpuLoad: loadMeter{cpuTime: processCPUTime}}
 	s.log.Info("store: opening", "dir", dir, "durability", opts.Durability.String())
 	eo := opts.engineOptions(engineLogger{log: s.log, fatal: s.setFailed},
 		engineListener(s.log, s.setFailed), s.syncDelay)

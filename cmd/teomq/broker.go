@@ -3,6 +3,7 @@ package main
 import (
 	"context"
 	"fmt"
+	"github.com/teonet-go/teomq/store"
 	"strings"
 	"time"
 
@@ -23,6 +24,7 @@ func runBroker(ctx context.Context, e *env, args []string) error {
 		maxQueue   int
 		maxSize    int
 		lease      time.Duration
+		syncDelay  time.Duration
 		maxDeliver int
 		logMsgs    bool
 	)
@@ -34,6 +36,7 @@ func runBroker(ctx context.Context, e *env, args []string) error {
 	fs.StringVar(&durability, "durability", string(teomq.DurabilitySync), "when a message is confirmed: sync (on disk), interval (written, synced every 10ms) or memory (lost on restart)")
 	fs.IntVar(&maxQueue, "max-queue", 0, "most messages a command may hold (0: 1,000,000)")
 	fs.IntVar(&maxSize, "max-size", teomq.DefaultMaxMessageSize, "largest message payload in bytes")
+	fs.DurationVar(&syncDelay, "sync-delay", store.DefaultSyncDelay, "sync durability: pause between fsyncs while several producers publish, so that each covers more messages (negative: none)")
 	fs.DurationVar(&lease, "lease", 0, "time a consumer has to answer before redelivery (0: 30s)")
 	fs.IntVar(&maxDeliver, "max-deliveries", 0, "deliveries before a message is dead-lettered (0: 20)")
 	fs.BoolVar(&logMsgs, "log-messages", false, "log every stored message with its command's queue length")
@@ -60,6 +63,7 @@ func runBroker(ctx context.Context, e *env, args []string) error {
 		MaxQueueLen:    maxQueue,
 		MaxMessageSize: maxSize,
 		Lease:          lease,
+		SyncDelay:      syncDelay,
 		MaxDeliveries:  maxDeliver,
 		Logger:         log,
 	}
