@@ -16,8 +16,11 @@ type pendingPublish struct {
 
 	// Set while the message's store write is applied but not yet synced
 	// (guarded by b.mu): the message is already queued for consumers, and
-	// the results of a request wait in results until the sync.
+	// the results of a request wait in results until the sync. failed is
+	// set if the sync failed: its producer was told so, and results that
+	// come later are dropped.
 	unsynced bool
+	failed   bool
 	results  []heldResult
 }
 
@@ -198,7 +201,9 @@ func (b *Broker) holdResult(conn router.ConnID, f *wire.Result) bool {
 	if p == nil {
 		return false
 	}
-	p.results = append(p.results, heldResult{conn: conn, frame: *f})
+	if !p.failed {
+		p.results = append(p.results, heldResult{conn: conn, frame: *f})
+	}
 	return true
 }
 
@@ -213,15 +218,18 @@ func (b *Broker) settle(batch []*pendingPublish, err error, unlock func()) {
 		b.setStoreErr(err)
 	}
 	for _, p := range batch {
-		if p.unsynced {
-			delete(b.unsynced, p.msg.ID)
-		}
 		if err != nil {
 			// A message already handed to consumers stays with them until the
-			// broker restarts; its producer is told it was not stored.
+			// broker restarts; its producer is told it was not stored, and
+			// gets no result for it (the failed entry stays in unsynced: the
+			// broker takes no publishes any more, so such entries are few).
+			p.failed, p.results = true, nil
 			b.router.Abort(p.msg)
 			p.conn.queue(&wire.Confirm{ID: wire.ID(p.msg.ID), Code: wire.CodeStoreFailed, Message: err.Error()})
 			continue
+		}
+		if p.unsynced && b.unsynced[p.msg.ID] == p {
+			delete(b.unsynced, p.msg.ID)
 		}
 		if !p.unsynced {
 			b.exec(b.router.Commit(now, p.msg))

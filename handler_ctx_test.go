@@ -60,8 +60,10 @@ func TestHandlerContextEndsAtRequestDeadline(t *testing.T) {
 		ctx, cancel := context.WithTimeout(testCtx(t), 400*time.Millisecond)
 		_, err := p.Request(ctx, "slow", []byte(data))
 		cancel()
-		if !errors.Is(err, context.DeadlineExceeded) {
-			t.Fatalf("%s: request error %v, want the deadline exceeded", data, err)
+		// The producer's context or the broker's deadline ends the request,
+		// whichever comes first.
+		if !errors.Is(err, context.DeadlineExceeded) && !errors.Is(err, teomq.ErrTimeout) {
+			t.Fatalf("%s: request error %v, want the deadline exceeded or ErrTimeout", data, err)
 		}
 		s := recv(t, got, "the handler's report")
 		if !s.hasDeadline || s.left <= 0 || s.left > 400*time.Millisecond {
@@ -82,5 +84,36 @@ func TestHandlerContextEndsAtRequestDeadline(t *testing.T) {
 		if !errors.Is(s.doneErr, context.DeadlineExceeded) {
 			t.Errorf("Done closed with Err %v, want DeadlineExceeded", s.doneErr)
 		}
+	}
+}
+
+// Once its handler has returned, a handler's context is done: a goroutine
+// the handler left behind sees Err turn to Canceled, whether or not Done
+// was called before.
+func TestHandlerContextEndsWhenHandlerReturns(t *testing.T) {
+	b := mustStartBroker(t, teomq.BrokerConfig{})
+	leftover := make(chan error, 1)
+	c := mustConnect(t, b)
+	_, err := c.Subscribe("leave", func(ctx context.Context, m *teomq.Message) ([]byte, error) {
+		go func() { // outlives the handler
+			deadline := time.Now().Add(5 * time.Second)
+			for ctx.Err() == nil && time.Now().Before(deadline) {
+				time.Sleep(5 * time.Millisecond)
+			}
+			leftover <- ctx.Err()
+		}()
+		return nil, nil
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	p := mustConnect(t, b)
+	ctx, cancel := context.WithTimeout(testCtx(t), time.Minute) // a deadline the handler never reaches
+	defer cancel()
+	if _, err := p.Request(ctx, "leave", []byte("x")); err != nil {
+		t.Fatal(err)
+	}
+	if err := recv(t, leftover, "the leftover goroutine's verdict"); !errors.Is(err, context.Canceled) {
+		t.Fatalf("Err after the handler returned = %v, want Canceled", err)
 	}
 }

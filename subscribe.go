@@ -234,10 +234,9 @@ func (s *Subscription) handle(d *delivery) {
 	// be up: a handler cut short by Close would answer with its context's
 	// error, and the broker gives the message to another consumer instead.
 	// An answer lost with a lost connection is requeued by the broker too.
-	// Queue and Flush, rather than SendAppend: answers of other handlers
-	// that are ready to run join this one's write.
-	if ch != nil && !closed && ch.QueueAppend(a.AppendTo) == nil {
-		_ = ch.Flush()
+	// Answers of other handlers that are ready to run join this one's write.
+	if ch != nil && !closed {
+		_ = ch.SendAppendShared(a.AppendTo)
 	}
 }
 
@@ -297,6 +296,11 @@ func (c *handlerCtx) Err() error {
 	}
 	if !c.deadline.IsZero() && !time.Now().Before(c.deadline) {
 		return context.DeadlineExceeded
+	}
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	if c.done {
+		return context.Canceled // the handler returned
 	}
 	return nil
 }

@@ -43,7 +43,10 @@ func (s *PebbleStore) WriteNoWait(ops []Op) (SyncedWrite, error) {
 		return nil, err
 	}
 	if s.opts.Durability != DurabilitySync {
-		return doneWrite{err: s.end(b, b.Commit(pebble.NoSync))}, nil
+		if err := s.end(b, b.Commit(pebble.NoSync)); err != nil {
+			return nil, err
+		}
+		return doneWrite{}, nil
 	}
 	s.syncing.Add(messages(ops))
 	if err := s.db.ApplyNoSyncWait(b, pebble.Sync); err != nil {
@@ -85,9 +88,9 @@ type pebbleWrite struct {
 func (w *pebbleWrite) Wait() error { return w.s.end(w.b, w.b.SyncWait()) }
 
 // doneWrite is a write that was complete when it was started.
-type doneWrite struct{ err error }
+type doneWrite struct{}
 
-func (w doneWrite) Wait() error { return w.err }
+func (doneWrite) Wait() error { return nil }
 
 // begin validates ops and builds their batch; end finishes it.
 func (s *PebbleStore) begin(ops []Op) (*pebble.Batch, error) {

@@ -164,6 +164,18 @@ func (c *Channel) SendAppend(fn func(dst []byte) []byte) error {
 	return c.writeInline(false)
 }
 
+// SendAppendShared is SendAppend for one of several goroutines that send
+// to this peer at the same time, such as a consumer's handlers answering:
+// before it writes inline it yields the processor once, so that those of
+// them ready to run queue their frames meanwhile and share the write.
+func (c *Channel) SendAppendShared(fn func(dst []byte) []byte) error {
+	inline, err := c.queueAppend(fn)
+	if err != nil || !inline {
+		return err
+	}
+	return c.writeInline(true)
+}
+
 // queue queues frame and reports whether the caller is to write inline
 // (see queuedLocked).
 func (c *Channel) queue(frame []byte) (bool, error) {

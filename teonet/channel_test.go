@@ -91,12 +91,16 @@ func TestChannelConcurrentSenders(t *testing.T) {
 		wg.Go(func() {
 			for i := range perSender {
 				var err error
-				if i%2 == 0 {
+				appendPayload := func(dst []byte) []byte {
+					return append(dst, payload(uint64(s)<<32|uint64(i), 16+i%300)...)
+				}
+				switch i % 3 {
+				case 0:
 					err = a.Send(payload(uint64(s)<<32|uint64(i), 16+i%300))
-				} else {
-					err = a.SendAppend(func(dst []byte) []byte {
-						return append(dst, payload(uint64(s)<<32|uint64(i), 16+i%300)...)
-					})
+				case 1:
+					err = a.SendAppend(appendPayload)
+				default:
+					err = a.SendAppendShared(appendPayload)
 				}
 				if err != nil {
 					t.Errorf("sender %d: %v", s, err)
