@@ -18,8 +18,9 @@ import (
 //
 // A Broker is safe for concurrent use. Its state lives in one router guarded
 // by one mutex; connection goroutines read frames and call into it, a
-// committer goroutine group-commits publishes to the store, and a ticker
-// goroutine drives leases and deadlines.
+// commit goroutine group-commits publishes (and the store changes routing
+// makes) to the store, a confirm goroutine confirms them once synced, and
+// a ticker goroutine drives leases and deadlines.
 type Broker struct {
 	cfg   BrokerConfig
 	log   *slog.Logger
