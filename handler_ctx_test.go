@@ -87,9 +87,9 @@ func TestHandlerContextEndsAtRequestDeadline(t *testing.T) {
 	}
 }
 
-// Once its handler has returned, a handler's context is done: a goroutine
-// the handler left behind sees Err turn to Canceled, whether or not Done
-// was called before.
+// Once its handler has returned, the context of a message with a deadline
+// is done: a goroutine the handler left behind sees Err turn to Canceled
+// without having called Done.
 func TestHandlerContextEndsWhenHandlerReturns(t *testing.T) {
 	b := mustStartBroker(t, teomq.BrokerConfig{})
 	leftover := make(chan error, 1)

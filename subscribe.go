@@ -283,10 +283,15 @@ func (c *handlerCtx) Done() <-chan struct{} {
 	return c.timed.Done()
 }
 
-// Err implements context.Context.
+// Err implements context.Context. Without a deadline it is the client's;
+// with one it says what Done would close with: the client's error, the
+// deadline passed, or Canceled once the handler returned.
 func (c *handlerCtx) Err() error {
+	if c.deadline.IsZero() {
+		return c.parent.Err()
+	}
 	c.mu.Lock()
-	timed := c.timed
+	timed, done := c.timed, c.done
 	c.mu.Unlock()
 	if timed != nil {
 		return timed.Err()
@@ -294,13 +299,11 @@ func (c *handlerCtx) Err() error {
 	if err := c.parent.Err(); err != nil {
 		return err
 	}
-	if !c.deadline.IsZero() && !time.Now().Before(c.deadline) {
+	if !time.Now().Before(c.deadline) {
 		return context.DeadlineExceeded
 	}
-	c.mu.Lock()
-	defer c.mu.Unlock()
-	if c.done {
-		return context.Canceled // the handler returned
+	if done {
+		return context.Canceled
 	}
 	return nil
 }
