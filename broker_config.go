@@ -105,6 +105,10 @@ type BrokerConfig struct {
 	MaxDeliveries int
 	// DedupWindow is how long the broker remembers a message ID.
 	DedupWindow time.Duration
+	// MaxDedup bounds how many IDs of finished messages the dedup window
+	// holds (each with a request's result): past it the oldest are
+	// forgotten early. Default 1,000,000, a few hundred MB at most.
+	MaxDedup int
 	// MailboxTTL is how long an answer waits for its disconnected producer.
 	MailboxTTL time.Duration
 	// KeepAlive is the idle interval after which a connection is probed; a
@@ -172,6 +176,7 @@ func (cfg BrokerConfig) withDefaults() (BrokerConfig, error) {
 		{"MaxDeliveries", cfg.MaxDeliveries < 0},
 		{"Lease", cfg.Lease < 0},
 		{"DedupWindow", cfg.DedupWindow < 0},
+		{"MaxDedup", cfg.MaxDedup < 0},
 		{"MailboxTTL", cfg.MailboxTTL < 0},
 	} {
 		if v.bad {
@@ -188,6 +193,7 @@ func (cfg BrokerConfig) routerConfig() router.Config {
 		Lease:         cfg.Lease,
 		MaxDeliveries: cfg.MaxDeliveries,
 		DedupWindow:   cfg.DedupWindow,
+		MaxDedup:      cfg.MaxDedup,
 		MailboxTTL:    cfg.MailboxTTL,
 	}
 }

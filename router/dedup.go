@@ -17,7 +17,9 @@ type dedupEntry struct {
 func dedupBefore(a, b *dedupEntry) bool  { return a.expires < b.expires }
 func setDedupIndex(e *dedupEntry, i int) { e.idx = int32(i) }
 
-// remember keeps e in the dedup window until expires.
+// remember keeps e in the dedup window until expires. Past MaxDedup
+// entries the one due to expire first is forgotten early, so that a high
+// message rate cannot fill memory with IDs.
 func (r *Router) remember(e *dedupEntry, expires int64) {
 	if old := r.dedup[e.id]; old != nil && old.idx >= 0 {
 		r.dedupExp.remove(int(old.idx))
@@ -25,6 +27,9 @@ func (r *Router) remember(e *dedupEntry, expires int64) {
 	e.expires = expires
 	r.dedup[e.id] = e
 	r.dedupExp.push(e)
+	for r.dedupExp.len() > r.cfg.MaxDedup {
+		r.forget(r.dedupExp.top())
+	}
 }
 
 // seen reports whether m's ID was seen within the dedup window. If the

@@ -93,3 +93,30 @@ func TestDuplicateOfRequestAnsweredByOneOfTwoGroups(t *testing.T) {
 		t.Fatalf("result %+v", res)
 	}
 }
+
+// TestDedupBoundedByCount checks that past MaxDedup finished IDs the oldest
+// are forgotten first, within their window, while the newest still count
+// as duplicates.
+func TestDedupBoundedByCount(t *testing.T) {
+	h := newHarness(t, router.Config{DedupWindow: time.Hour, MaxDedup: 3})
+	h.subscribe(10, 1, "cmd", router.DefaultGroup, 10)
+	var sent []*router.Message
+	for range 5 {
+		m, acts := h.send(1, "cmd", false)
+		h.answer(one(t, acts, router.ActDeliver), router.Reply, "")
+		sent = append(sent, m)
+		h.advance(time.Second)
+	}
+	if st := h.r.Stats(); st.Dedup != 3 {
+		t.Fatalf("%d IDs remembered, want MaxDedup (3)", st.Dedup)
+	}
+	for i, m := range sent {
+		_, err := h.r.Admit(h.now, 1, again(m))
+		if i < 2 && err != nil {
+			t.Errorf("message %d, among the oldest past the bound: Admit %v, want it taken as new", i, err)
+		}
+		if i >= 2 && !errors.Is(err, router.ErrDuplicate) {
+			t.Errorf("message %d, among the newest 3: Admit %v, want ErrDuplicate", i, err)
+		}
+	}
+}

@@ -62,6 +62,9 @@ func withDefaults(c Config) Config {
 	if c.MaxDeliveries <= 0 {
 		c.MaxDeliveries = DefaultMaxDeliveries
 	}
+	if c.MaxDedup <= 0 {
+		c.MaxDedup = DefaultMaxDedup
+	}
 	def(&c.Lease, DefaultLease)
 	def(&c.DedupWindow, DefaultDedupWindow)
 	def(&c.MailboxTTL, DefaultMailboxTTL)
