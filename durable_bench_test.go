@@ -3,7 +3,6 @@ package teomq_test
 import (
 	"context"
 	"fmt"
-	"os"
 	"path/filepath"
 	"slices"
 	"sync"
@@ -26,12 +25,10 @@ func BenchmarkDurableSend(b *testing.B) {
 	payload := make([]byte, 128)
 	for _, producers := range []int{1, 16, 64} {
 		b.Run(fmt.Sprintf("producers=%d/floor", producers), func(b *testing.B) {
-			f, err := os.Create(filepath.Join(b.TempDir(), "log"))
+			c, err := fsfloor.Create(filepath.Join(b.TempDir(), "log"))
 			if err != nil {
 				b.Fatal(err)
 			}
-			defer f.Close()
-			c := fsfloor.Start(f)
 			defer c.Stop()
 			runProducers(b, producers, func(context.Context, int) error { return c.Append(payload) })
 		})

@@ -3,7 +3,6 @@ package store_test
 import (
 	"bytes"
 	"fmt"
-	"os"
 	"path/filepath"
 	"runtime"
 	"sync"
@@ -45,12 +44,10 @@ func BenchmarkAppendSync(b *testing.B) {
 func BenchmarkFileAppendFdatasync(b *testing.B) {
 	for _, writers := range benchWriters {
 		b.Run(fmt.Sprintf("writers=%d", writers), func(b *testing.B) {
-			f, err := os.Create(filepath.Join(b.TempDir(), "log"))
+			c, err := fsfloor.Create(filepath.Join(b.TempDir(), "log"))
 			if err != nil {
 				b.Fatal(err)
 			}
-			defer f.Close()
-			c := fsfloor.Start(f)
 			defer c.Stop()
 			data := bytes.Repeat([]byte{'x'}, 128)
 			runWriters(b, writers, func() error { return c.Append(data) })

@@ -15,6 +15,7 @@ import (
 // Start and ended by Stop.
 type Committer struct {
 	f    *os.File
+	own  bool // f was opened by Create; Stop closes it
 	reqs chan request
 	wg   sync.WaitGroup
 }
@@ -32,6 +33,18 @@ func Start(f *os.File) *Committer {
 	return c
 }
 
+// Create creates (or truncates) the file at path and starts a committer
+// appending to it; Stop closes the file.
+func Create(path string) (*Committer, error) {
+	f, err := os.Create(path)
+	if err != nil {
+		return nil, err
+	}
+	c := Start(f)
+	c.own = true
+	return c, nil
+}
+
 // Append appends data and returns once it is synced to disk. Safe for
 // concurrent use until Stop.
 func (c *Committer) Append(data []byte) error {
@@ -40,10 +53,14 @@ func (c *Committer) Append(data []byte) error {
 	return <-done
 }
 
-// Stop ends the committer once pending appends are done.
+// Stop ends the committer once pending appends are done, and closes the
+// file if Create opened it.
 func (c *Committer) Stop() {
 	close(c.reqs)
 	c.wg.Wait()
+	if c.own {
+		c.f.Close()
+	}
 }
 
 func (c *Committer) loop() {
