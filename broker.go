@@ -6,6 +6,7 @@ import (
 	"log/slog"
 	"net"
 	"sync"
+	"sync/atomic"
 	"time"
 
 	"github.com/teonet-go/teomq/router"
@@ -55,6 +56,12 @@ type Broker struct {
 	nextConn router.ConnID
 	storeErr error
 
+	// notify runs OnPublish off the broker's lock; nil without OnPublish.
+	notify *notifier
+	// slowPeers counts peers dropped for not reading; protocolErrors,
+	// connections closed for a bad frame.
+	slowPeers, protocolErrors atomic.Int64
+
 	exit      chan struct{} // closed by Close: stops the goroutines below
 	wg        sync.WaitGroup
 	closeOnce sync.Once
@@ -73,6 +80,7 @@ func NewBroker(cfg BrokerConfig) (*Broker, error) {
 		Logger:    cfg.Logger,
 		MaxFrame:  cfg.maxFrame(),
 		KeepAlive: cfg.KeepAlive,
+		MaxQueue:  cfg.MaxPeerQueue,
 	})
 	if err != nil {
 		return nil, fmt.Errorf("teomq: broker identity: %w", err)
@@ -110,6 +118,9 @@ func NewBroker(cfg BrokerConfig) (*Broker, error) {
 		b.store.Close()
 		node.Close()
 		return nil, err
+	}
+	if cfg.OnPublish != nil {
+		b.notify = startNotifier(cfg.OnPublish, cfg.MaxCallbackQueue, b.log)
 	}
 	b.wg.Add(4)
 	go b.acceptLoop()  // owned by the Broker; stopped by Close
@@ -187,10 +198,16 @@ func (b *Broker) Close() error {
 			conns = append(conns, c)
 		}
 		b.unlock()
+		// Each Close waits up to a second for its peer to take what is
+		// queued: closing them together bounds the wait for any number of
+		// stuck peers.
+		var closing sync.WaitGroup
 		for _, c := range conns {
-			c.ch.Close()
+			closing.Go(func() { c.ch.Close() })
 		}
+		closing.Wait()
 		b.wg.Wait()
+		b.notify.stop()
 		b.writeLazy(b.takeLazy(nil))
 		err = b.store.Close()
 		b.node.Close()
@@ -232,6 +249,7 @@ func (b *Broker) startConn(pc peerConn) {
 	}
 	b.nextConn++
 	c := &brokerConn{b: b, id: b.nextConn, ch: pc, addr: pc.PeerAddress()}
+	c.badFrames.Interval = badFrameLogInterval
 	b.conns[c.id] = c
 	b.exec(b.router.Connect(time.Now(), c.id, c.addr))
 	b.wg.Add(1)
@@ -270,9 +288,16 @@ func (b *Broker) QueueLen(command string) int {
 	return b.router.QueueLen(command)
 }
 
-// unlock releases b.mu, then writes the frames queued under it: each
-// connection's frames go out together, outside the lock.
-func (b *Broker) unlock() {
+// unlock releases b.mu, then has the writer goroutines of the connections
+// that frames were queued for under it write them. It never writes to a
+// socket itself, so no peer can hold up the goroutine that calls it.
+func (b *Broker) unlock() { b.unlockFlush(nil) }
+
+// unlockFlush is unlock for the serve goroutine of own: own's frames are
+// written on the calling goroutine, which saves a hand-off on an idle
+// connection and can only wait for own's peer; every other connection's
+// writer goroutine writes its own.
+func (b *Broker) unlockFlush(own *brokerConn) {
 	if len(b.dirty) == 0 {
 		b.mu.Unlock()
 		return
@@ -284,8 +309,16 @@ func (b *Broker) unlock() {
 		c.queued = false
 	}
 	b.mu.Unlock()
+	flushOwn := false
 	for _, c := range conns {
-		_ = c.ch.Flush()
+		if c == own {
+			flushOwn = true
+			continue
+		}
+		_ = c.ch.FlushAsync()
+	}
+	if flushOwn {
+		_ = own.ch.Flush()
 	}
 	clear(conns)
 	*next = conns[:0]

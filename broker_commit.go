@@ -136,8 +136,8 @@ func (b *Broker) abortQueued() {
 		case p := <-b.commitQ:
 			b.mu.Lock()
 			b.router.Abort(p.msg)
+			p.conn.queue(&wire.Confirm{ID: wire.ID(p.msg.ID), Code: wire.CodeShutdown})
 			b.unlock()
-			p.conn.confirm(wire.ID(p.msg.ID), wire.CodeShutdown, "")
 		default:
 			return
 		}
@@ -244,8 +244,8 @@ func (b *Broker) settle(batch []*pendingPublish, err error, unlock func()) {
 				c.queue(&p.results[i].frame)
 			}
 		}
-		if b.cfg.OnPublish != nil {
-			b.cfg.OnPublish(PublishInfo{
+		if b.notify != nil {
+			b.notify.queue(PublishInfo{
 				ID: MessageID(p.msg.ID), Command: p.msg.Command, From: p.msg.From,
 				Data: p.msg.Data, QueueLen: b.router.QueueLen(p.msg.Command),
 			})

@@ -9,6 +9,7 @@ import (
 
 	"github.com/teonet-go/teomq/router"
 	"github.com/teonet-go/teomq/store"
+	"github.com/teonet-go/teomq/teonet"
 )
 
 // Default broker settings.
@@ -112,15 +113,28 @@ type BrokerConfig struct {
 	// MailboxTTL is how long an answer waits for its disconnected producer.
 	MailboxTTL time.Duration
 	// KeepAlive is the idle interval after which a connection is probed; a
-	// peer silent for three intervals is dropped.
+	// peer silent for three intervals is dropped, and so is one that takes
+	// no data for three intervals.
 	KeepAlive time.Duration
+	// MaxPeerQueue is how many bytes may wait to be written to one peer
+	// (Go or browser): past it the peer is dropped as slow and its
+	// unanswered deliveries go to other consumers at once. The broker
+	// never waits for a peer's socket, so this bounds the memory one peer
+	// that stops reading can hold. Default teonet.DefaultMaxQueue (64 MiB).
+	MaxPeerQueue int
 
 	// Logger receives the broker's logs. Default slog.Default().
 	Logger *slog.Logger
 	// OnPublish, when set, is called for every message stored, with the
-	// command's queue length after it. It runs with the broker's state
-	// locked: keep it short.
+	// command's queue length after it, in the order they were stored. It
+	// runs on a goroutine of its own, never with the broker's state locked,
+	// so it may call the Broker's methods; while it falls behind by more
+	// than MaxCallbackQueue calls, the calls past that are dropped (counted
+	// in Stats.CallbacksDropped, and logged) rather than slowing the broker.
 	OnPublish func(PublishInfo)
+	// MaxCallbackQueue bounds the OnPublish calls waiting to run. Default
+	// 65,536.
+	MaxCallbackQueue int
 }
 
 // PublishInfo describes a stored message, for BrokerConfig.OnPublish.
@@ -165,6 +179,12 @@ func (cfg BrokerConfig) withDefaults() (BrokerConfig, error) {
 	if cfg.Logger == nil {
 		cfg.Logger = slog.Default()
 	}
+	if cfg.MaxPeerQueue == 0 {
+		cfg.MaxPeerQueue = teonet.DefaultMaxQueue
+	}
+	if cfg.MaxCallbackQueue == 0 {
+		cfg.MaxCallbackQueue = defaultMaxCallbackQueue
+	}
 	if _, err := parseOrigins(cfg.AllowedOrigins); err != nil {
 		return cfg, err
 	}
@@ -178,6 +198,8 @@ func (cfg BrokerConfig) withDefaults() (BrokerConfig, error) {
 		{"DedupWindow", cfg.DedupWindow < 0},
 		{"MaxDedup", cfg.MaxDedup < 0},
 		{"MailboxTTL", cfg.MailboxTTL < 0},
+		{"MaxPeerQueue", cfg.MaxPeerQueue < 0},
+		{"MaxCallbackQueue", cfg.MaxCallbackQueue < 0},
 	} {
 		if v.bad {
 			return cfg, fmt.Errorf("%w: %s must not be negative", ErrBadConfig, v.name)

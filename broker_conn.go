@@ -6,6 +6,7 @@ import (
 	"net"
 	"time"
 
+	"github.com/teonet-go/teomq/internal/ratelog"
 	"github.com/teonet-go/teomq/router"
 	"github.com/teonet-go/teomq/teonet"
 	"github.com/teonet-go/teomq/wire"
@@ -14,6 +15,12 @@ import (
 // peerConn is a broker's authenticated connection to one peer: a Teonet
 // channel, or a browser's WebSocket. Recv is called from one goroutine;
 // SendAppend and Close from any.
+//
+// Each connection owns its writes: only its writer goroutine, or its own
+// serve goroutine, ever blocks on its socket. Every other broker goroutine
+// (commit, confirm, tick, other peers' serve goroutines) only queues
+// frames and calls FlushAsync, so a peer that stops reading stalls nobody
+// but itself, and is dropped once its queue passes MaxPeerQueue.
 type peerConn interface {
 	// PeerAddress is the peer's authenticated Teonet address.
 	PeerAddress() string
@@ -21,10 +28,15 @@ type peerConn interface {
 	RemoteAddr() net.Addr
 	// SendAppend queues the frame fn appends to dst and starts its write.
 	SendAppend(fn func(dst []byte) []byte) error
-	// QueueAppend queues the frame fn appends to dst; Flush writes it.
+	// QueueAppend queues the frame fn appends to dst; Flush or FlushAsync
+	// writes it. It never waits: a peer too far behind is dropped as slow.
 	QueueAppend(fn func(dst []byte) []byte) error
-	// Flush starts writing the frames QueueAppend queued.
+	// Flush starts writing the frames QueueAppend queued, possibly in the
+	// calling goroutine: only the peer's own serve goroutine calls it.
 	Flush() error
+	// FlushAsync has the connection's writer goroutine write the frames
+	// QueueAppend queued; it never writes or waits itself.
+	FlushAsync() error
 	// Recv returns the next frame, valid until the next Recv.
 	Recv() ([]byte, error)
 	// RecvReady reports whether Recv would return without waiting.
@@ -43,6 +55,9 @@ type brokerConn struct {
 	addr   string // the peer's Teonet address
 	queued bool   // frames queued to flush at b.unlock; guarded by b.mu
 
+	// badFrames limits the log lines this peer's bad frames make.
+	badFrames ratelog.Limiter
+
 	// more is set while the frame being handled has another one buffered
 	// behind it; deferred is set once a handler left queued frames for
 	// later. Both belong to the serve goroutine.
@@ -60,7 +75,7 @@ func (c *brokerConn) unlock() {
 		return
 	}
 	c.deferred = false
-	c.b.unlock()
+	c.b.unlockFlush(c)
 }
 
 // flushDeferred writes what handlers left queued once the burst ends.
@@ -98,35 +113,13 @@ func (c *brokerConn) serve() {
 		c.flushDeferred()
 		frame, err := c.ch.Recv()
 		if err != nil {
-			b.log.Debug("teomq: peer gone", "peer", c.addr, "err", err)
+			c.gone(err)
 			break
 		}
 		c.more = c.ch.RecvReady()
-		t, err := wire.PeekType(frame)
-		if err != nil {
-			c.protocolError(err, wire.ID{})
-			continue
-		}
-		switch t {
-		case wire.TypePublish:
-			if err := wire.DecodePublish(frame, &pub); err != nil {
-				c.protocolError(err, wire.ID{})
-				continue
-			}
-			c.onPublish(&pub)
-		case wire.TypeAnswer:
-			if err := wire.DecodeAnswer(frame, &ans); err != nil {
-				c.protocolError(err, wire.ID{})
-				continue
-			}
-			c.onAnswer(&ans)
-		default:
-			f, err := wire.Decode(frame)
-			if err != nil {
-				c.protocolError(err, wire.ID{})
-				continue
-			}
-			c.onFrame(f)
+		if err := c.handle(frame, &pub, &ans); err != nil {
+			c.fatal(err)
+			break
 		}
 	}
 	c.ch.Close()
@@ -137,8 +130,50 @@ func (c *brokerConn) serve() {
 	c.unlock()
 }
 
+// handle handles one frame. It returns the protocol error that ends the
+// connection (a frame that does not decode, or that only a broker sends);
+// errors the peer can recover from are answered and logged here.
+func (c *brokerConn) handle(frame []byte, pub *wire.Publish, ans *wire.Answer) error {
+	t, err := wire.PeekType(frame)
+	if err != nil {
+		return err
+	}
+	switch t {
+	case wire.TypePublish:
+		if err := wire.DecodePublish(frame, pub); err != nil {
+			return err
+		}
+		c.onPublish(pub)
+	case wire.TypeAnswer:
+		if err := wire.DecodeAnswer(frame, ans); err != nil {
+			return err
+		}
+		return c.onAnswer(ans)
+	default:
+		f, err := wire.Decode(frame)
+		if err != nil {
+			return err
+		}
+		return c.onFrame(f)
+	}
+	return nil
+}
+
+// gone logs why the peer's connection ended: at Warn, once, for a peer
+// dropped because it stopped reading or went silent; at Debug otherwise.
+func (c *brokerConn) gone(err error) {
+	b := c.b
+	switch {
+	case errors.Is(err, teonet.ErrSlowPeer), errors.Is(err, teonet.ErrPeerTimeout), errors.Is(err, errWebTimeout):
+		b.slowPeers.Add(1)
+		b.log.Warn("teomq: dropped slow peer; its unanswered messages go to other consumers", "peer", c.addr, "remote", c.ch.RemoteAddr(), "err", err)
+	default:
+		b.log.Debug("teomq: peer gone", "peer", c.addr, "err", err)
+	}
+}
+
 // onFrame handles the less frequent frames.
-func (c *brokerConn) onFrame(f wire.Frame) {
+func (c *brokerConn) onFrame(f wire.Frame) error {
 	b := c.b
 	now := time.Now()
 	switch f := f.(type) {
@@ -165,25 +200,26 @@ func (c *brokerConn) onFrame(f wire.Frame) {
 		b.exec(acts)
 		c.unlock()
 		if err != nil {
-			c.protocolError(err, wire.ID{})
+			c.refuse(err, wire.ID{})
 		}
 	case *wire.Touch:
 		b.mu.Lock()
 		err := b.router.Touch(now, c.id, router.ID(f.ID), int(f.Attempt), time.Duration(f.Millis)*time.Millisecond)
 		c.unlock()
 		if err != nil {
-			c.protocolError(err, f.ID)
+			c.refuse(err, f.ID)
 		}
 	case *wire.Ping:
 		c.send(&wire.Pong{Nonce: f.Nonce})
 	case *wire.Pong:
 	default:
-		c.protocolError(fmt.Errorf("%w: a client may not send %T", errForbidden, f), wire.ID{})
+		return fmt.Errorf("%w: a client may not send %T", errBrokerFrame, f)
 	}
+	return nil
 }
 
-// errForbidden reports a broker-to-client frame sent by a client.
-var errForbidden = errors.New("frame not allowed from a client")
+// errBrokerFrame reports a broker-to-client frame sent by a client.
+var errBrokerFrame = errors.New("frame not allowed from a client")
 
 // onPublish admits a message and hands it to the store.
 func (c *brokerConn) onPublish(f *wire.Publish) {
@@ -238,7 +274,7 @@ func (c *brokerConn) onPublish(f *wire.Publish) {
 }
 
 // onAnswer takes a consumer's answer.
-func (c *brokerConn) onAnswer(f *wire.Answer) {
+func (c *brokerConn) onAnswer(f *wire.Answer) error {
 	b := c.b
 	kind := router.Reply
 	switch f.Kind {
@@ -248,8 +284,7 @@ func (c *brokerConn) onAnswer(f *wire.Answer) {
 		kind = router.Retry
 	case wire.AnswerReply:
 	default:
-		c.protocolError(fmt.Errorf("%w: answer kind %d", wire.ErrMalformed, f.Kind), f.ID)
-		return
+		return fmt.Errorf("%w: answer kind %d", wire.ErrMalformed, f.Kind)
 	}
 	data := append([]byte(nil), f.Data...)
 	b.mu.Lock()
@@ -257,8 +292,9 @@ func (c *brokerConn) onAnswer(f *wire.Answer) {
 	b.exec(acts)
 	c.unlock()
 	if err != nil {
-		c.protocolError(err, f.ID)
+		c.refuse(err, f.ID)
 	}
+	return nil
 }
 
 // confirm sends a publish's confirm.
@@ -272,23 +308,46 @@ func (c *brokerConn) send(f wire.Frame) {
 	_ = c.ch.SendAppend(f.AppendTo)
 }
 
-// protocolError tells the peer about a frame it got wrong and logs it; the
-// connection keeps serving.
-func (c *brokerConn) protocolError(err error, ref wire.ID) {
+// refuse tells the peer about a frame it may not send now (a stale
+// attempt, an unknown message or subscription) and logs it, rate-limited;
+// the connection keeps serving.
+func (c *brokerConn) refuse(err error, ref wire.ID) {
 	code := routerCode(err)
+	c.logBadFrame("teomq: refused frame from peer", code, err)
+	c.send(&wire.Error{Code: code, Ref: ref, Message: err.Error()})
+}
+
+// fatal tells the peer about a frame that ends its connection (one that
+// does not decode, or that only a broker sends) and logs it, rate-limited.
+// The caller closes the connection, which writes the error frame first.
+func (c *brokerConn) fatal(err error) {
+	code := wire.CodeMalformed
 	switch {
 	case errors.Is(err, wire.ErrVersion):
 		code = wire.CodeBadVersion
 	case errors.Is(err, wire.ErrUnknownType):
 		code = wire.CodeUnknownType
-	case errors.Is(err, wire.ErrMalformed):
-		code = wire.CodeMalformed
-	case errors.Is(err, errForbidden):
+	case errors.Is(err, errBrokerFrame):
 		code = wire.CodeForbidden
 	}
-	c.b.log.Warn("teomq: bad frame from peer", "peer", c.addr, "code", code, "err", err)
-	c.send(&wire.Error{Code: code, Ref: ref, Message: err.Error()})
+	c.b.protocolErrors.Add(1)
+	c.logBadFrame("teomq: bad frame from peer; closing its connection", code, err)
+	if c.ch.QueueAppend((&wire.Error{Code: code, Fatal: true, Message: err.Error()}).AppendTo) == nil {
+		_ = c.ch.Flush()
+	}
 }
+
+// logBadFrame logs a frame the peer got wrong: at most one line per
+// badFrameLogInterval and peer, with the count of the ones not logged.
+func (c *brokerConn) logBadFrame(msg string, code wire.Code, err error) {
+	if ok, more := c.badFrames.Allow(time.Now()); ok {
+		c.b.log.Warn(msg, "peer", c.addr, "code", code, "err", err, "more", more)
+	}
+}
+
+// badFrameLogInterval is the least time between two log lines about one
+// peer's bad frames.
+const badFrameLogInterval = 10 * time.Second
 
 // routerCode maps a router error to its wire code.
 func routerCode(err error) wire.Code {

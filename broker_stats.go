@@ -10,6 +10,11 @@ type Stats struct {
 	InFlight    int // messages handed to a consumer and not answered
 	DeadLetters int // messages in dead-letter queues
 	Mailbox     int // answers waiting for their disconnected producer
+
+	// Since the broker started:
+	SlowPeers        int64 // peers dropped for not taking their data
+	ProtocolErrors   int64 // connections closed for a frame that does not decode
+	CallbacksDropped int64 // OnPublish calls dropped while it fell behind
 }
 
 // Stats returns a snapshot of the broker's state.
@@ -26,5 +31,9 @@ func (b *Broker) Stats() Stats {
 		InFlight:    s.InFlight,
 		DeadLetters: s.DeadLetters,
 		Mailbox:     s.Mailbox,
+
+		SlowPeers:        b.slowPeers.Load(),
+		ProtocolErrors:   b.protocolErrors.Load(),
+		CallbacksDropped: b.notify.droppedCalls(),
 	}
 }

@@ -67,6 +67,7 @@ func (b *Broker) serveWebSocket(w http.ResponseWriter, r *http.Request) {
 		log:        b.log,
 		maxFrame:   b.cfg.maxFrame(),
 		maxMessage: params.maxMessage,
+		maxQueue:   b.cfg.MaxPeerQueue,
 		keepAlive:  params.keepAlive,
 	}))
 }

@@ -20,12 +20,6 @@ const (
 	// webFrameHeaderLen is the length prefix of each frame in a message.
 	webFrameHeaderLen = 4
 
-	// webSendHighWater is how many queued bytes make the broker drop a
-	// browser peer. The broker sends while it holds its state lock, so it
-	// cannot wait for a slow peer as it waits for a Teonet channel's queue;
-	// a peer within its credit never queues this much.
-	webSendHighWater = 8 << 20
-
 	// webCloseTimeout bounds how long closing waits for queued frames and
 	// the close handshake before it drops the connection.
 	webCloseTimeout = time.Second
@@ -55,6 +49,7 @@ type webConn struct {
 	log        *slog.Logger
 	maxFrame   int
 	maxMessage int
+	maxQueue   int
 	keepAlive  time.Duration
 
 	// ctx ends every read and write when cancelled (abort): the WebSocket
@@ -89,6 +84,7 @@ type webConnConfig struct {
 	log        *slog.Logger
 	maxFrame   int
 	maxMessage int
+	maxQueue   int // bytes queued past which the peer is dropped as slow
 	keepAlive  time.Duration
 }
 
@@ -101,6 +97,7 @@ func newWebConn(conn *websocket.Conn, cfg webConnConfig) *webConn {
 		log:        cfg.log,
 		maxFrame:   cfg.maxFrame,
 		maxMessage: cfg.maxMessage,
+		maxQueue:   cfg.maxQueue,
 		keepAlive:  cfg.keepAlive,
 		epoch:      time.Now(),
 		wake:       make(chan struct{}, 1),
@@ -121,16 +118,16 @@ func (c *webConn) RemoteAddr() net.Addr { return c.remote }
 // SendAppend queues the frame fn appends to dst for the writer. fn runs
 // with the queue locked: it must be quick and must not retain dst. A frame
 // that is empty or over the frame limit is not queued. When the queue is
-// over webSendHighWater the connection is closed instead: the caller may
-// hold the broker's lock and must not wait.
+// over maxQueue the connection is closed instead: the caller may hold the
+// broker's lock and must not wait.
 func (c *webConn) SendAppend(fn func(dst []byte) []byte) error {
 	c.mu.Lock()
 	defer c.mu.Unlock()
 	if c.cause != nil {
 		return c.cause
 	}
-	if len(c.pending) > webSendHighWater {
-		c.closeLocked(fmt.Errorf("%w: over %d bytes wait to be sent", errWebSlowPeer, webSendHighWater))
+	if len(c.pending) > c.maxQueue {
+		c.closeLocked(fmt.Errorf("%w: over %d bytes wait to be sent", errWebSlowPeer, c.maxQueue))
 		return c.cause
 	}
 	start := len(c.pending)
@@ -288,6 +285,9 @@ func (c *webConn) QueueAppend(fn func(dst []byte) []byte) error { return c.SendA
 
 // Flush does nothing: the writer goroutine was woken by QueueAppend.
 func (c *webConn) Flush() error { return nil }
+
+// FlushAsync does nothing: the writer goroutine was woken by QueueAppend.
+func (c *webConn) FlushAsync() error { return nil }
 
 // RecvReady reports whether the current WebSocket message holds another
 // frame, so that Recv returns without waiting.

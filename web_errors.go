@@ -2,9 +2,11 @@ package teomq
 
 import (
 	"errors"
+	"fmt"
 	"unicode/utf8"
 
 	"github.com/coder/websocket"
+	"github.com/teonet-go/teomq/teonet"
 )
 
 // Errors of browser peers. They are the causes of a web connection's close,
@@ -27,9 +29,10 @@ var (
 	errWebFraming = errors.New("teomq: bad framing from web peer")
 	// errWebTooLarge is the cause of a message or frame over the limit.
 	errWebTooLarge = errors.New("teomq: message too large")
-	// errWebSlowPeer is the cause when more than webSendHighWater bytes
-	// wait for the browser.
-	errWebSlowPeer = errors.New("teomq: web peer too slow")
+	// errWebSlowPeer is the cause when more than BrokerConfig.MaxPeerQueue
+	// bytes wait for the browser; it matches teonet.ErrSlowPeer, as for
+	// Go peers.
+	errWebSlowPeer = fmt.Errorf("teomq: web peer: %w", teonet.ErrSlowPeer)
 	// errWebEmptyFrame is returned by SendAppend for an empty frame.
 	errWebEmptyFrame = errors.New("teomq: empty frame")
 )

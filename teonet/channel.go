@@ -18,9 +18,6 @@ const (
 	// sendHighWater is how many queued bytes make Send block until the
 	// writer takes them.
 	sendHighWater = 8 << 20
-	// queueLimit is how many queued bytes make QueueAppend, which never
-	// waits, close the channel with ErrSlowPeer.
-	queueLimit = 16 * sendHighWater
 
 	// closeFlushTimeout bounds how long Close waits for queued frames to be
 	// written before it drops them and closes the connection.
@@ -44,6 +41,7 @@ type Channel struct {
 	peer      string
 	log       *slog.Logger
 	maxFrame  int
+	maxQueue  int // bytes queued past which QueueAppend drops the peer
 	keepAlive time.Duration
 	epoch     time.Time // origin of readWaitSince, on the monotonic clock
 
@@ -94,6 +92,7 @@ func newChannel(n *Node, conn *tls.Conn, raw net.Conn, peer string) *Channel {
 		peer:      peer,
 		log:       n.log.With("peer", peer, "remote", raw.RemoteAddr().String()),
 		maxFrame:  n.cfg.MaxFrame,
+		maxQueue:  n.cfg.MaxQueue,
 		keepAlive: n.cfg.KeepAlive,
 		epoch:     time.Now(),
 		wake:      make(chan struct{}, 1),
@@ -232,12 +231,12 @@ func (c *Channel) appendFrameLocked(fn func(dst []byte) []byte) error {
 // while it holds a lock of its own and write them together after releasing
 // it. It does not wait for the queue to drain below the high-water mark,
 // as Send does: a caller holding a lock must not wait for one peer. A queue
-// 16 times over that mark (128 MiB) closes the channel with ErrSlowPeer.
+// over Config.MaxQueue closes the channel with ErrSlowPeer.
 func (c *Channel) QueueAppend(fn func(dst []byte) []byte) error {
 	c.mu.Lock()
-	if c.cause == nil && len(c.pending) > queueLimit {
+	if c.cause == nil && len(c.pending) > c.maxQueue {
 		c.mu.Unlock()
-		c.closeWith(fmt.Errorf("%w: over %d bytes queued", ErrSlowPeer, queueLimit))
+		c.closeWith(fmt.Errorf("%w: over %d bytes queued", ErrSlowPeer, c.maxQueue))
 		return c.closedErr()
 	}
 	defer c.mu.Unlock()
@@ -251,8 +250,10 @@ func (c *Channel) QueueAppend(fn func(dst []byte) []byte) error {
 // goroutine when the channel is idle (as Send does), otherwise by the write
 // in progress or the writer goroutine. Writing itself, it first yields the
 // processor once, so that goroutines ready to run can queue frames that
-// share the write: use it where several goroutines send to one peer. It
-// returns an error only if the channel is closed.
+// share the write: use it where several goroutines send to one peer. As
+// a write may block until the peer reads (up to the write deadline), call
+// it only from a goroutine that may wait for this peer; others use
+// FlushAsync. It returns an error only if the channel is closed.
 func (c *Channel) Flush() error {
 	c.mu.Lock()
 	if c.cause != nil {
@@ -271,6 +272,23 @@ func (c *Channel) Flush() error {
 	c.writing = true
 	c.mu.Unlock()
 	return c.writeInline(true)
+}
+
+// FlushAsync starts the write of what QueueAppend queued on the channel's
+// writer goroutine and returns at once: it never writes, yields or waits,
+// so a goroutine that serves many peers can call it without one peer that
+// stops reading holding it up. It returns an error only if the channel is
+// closed.
+func (c *Channel) FlushAsync() error {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	if c.cause != nil {
+		return &closedError{cause: c.cause}
+	}
+	if len(c.pending) > 0 && !c.writing {
+		c.signalWriter()
+	}
+	return nil
 }
 
 // queuedLocked runs, with c.mu held, once a send has queued its frame. If

@@ -20,6 +20,9 @@ const (
 	// channel when Config.HandshakeTimeout is 0.
 	DefaultHandshakeTimeout = 10 * time.Second
 
+	// DefaultMaxQueue is Config.MaxQueue's default.
+	DefaultMaxQueue = 64 << 20
+
 	// maxNameLen bounds Config.Name, which becomes a directory name.
 	maxNameLen = 128
 )
@@ -52,6 +55,11 @@ type Config struct {
 	// HandshakeTimeout bounds connecting and the TLS handshake, for dialed
 	// and accepted channels alike; 0 means DefaultHandshakeTimeout.
 	HandshakeTimeout time.Duration
+
+	// MaxQueue is how many bytes may wait in a channel's send queue
+	// before QueueAppend, which never waits, closes the channel with
+	// ErrSlowPeer; 0 means DefaultMaxQueue.
+	MaxQueue int
 }
 
 // withDefaults validates c and fills in its defaults.
@@ -66,6 +74,8 @@ func (c Config) withDefaults() (Config, error) {
 		return c, fmt.Errorf("%w: negative KeepAlive %v", ErrInvalidConfig, c.KeepAlive)
 	case c.HandshakeTimeout < 0:
 		return c, fmt.Errorf("%w: negative HandshakeTimeout %v", ErrInvalidConfig, c.HandshakeTimeout)
+	case c.MaxQueue < 0:
+		return c, fmt.Errorf("%w: negative MaxQueue %d", ErrInvalidConfig, c.MaxQueue)
 	}
 	if c.ConfigDir == "" {
 		dir, err := os.UserConfigDir()
@@ -85,6 +95,9 @@ func (c Config) withDefaults() (Config, error) {
 	}
 	if c.HandshakeTimeout == 0 {
 		c.HandshakeTimeout = DefaultHandshakeTimeout
+	}
+	if c.MaxQueue == 0 {
+		c.MaxQueue = DefaultMaxQueue
 	}
 	return c, nil
 }
