@@ -1,0 +1,48 @@
+package teomq_test
+
+import (
+	"bytes"
+	"context"
+	"testing"
+
+	"github.com/teonet-go/teomq"
+)
+
+// BenchmarkRequestStuckPeer measures request/reply with 64 concurrent
+// requests and 2 consumers, without and then with a consumer of another
+// command connected that stopped reading its socket (its socket full and
+// a backlog queued for it). The stuck row should match the baseline row of
+// the same run: the broker never waits for the stuck peer.
+func BenchmarkRequestStuckPeer(b *testing.B) {
+	for _, stuck := range []bool{false, true} {
+		name := "baseline"
+		if stuck {
+			name = "stuck-peer"
+		}
+		b.Run(name, func(b *testing.B) {
+			br := mustStartBroker(b, teomq.BrokerConfig{})
+			p := mustConnect(b, br)
+			if stuck {
+				startStuckPeer(b, br, "stuck", 1<<20)
+				data := bytes.Repeat([]byte("x"), 1<<10)
+				for range 1000 {
+					if _, err := p.Send(context.Background(), "stuck", data); err != nil {
+						b.Fatal(err)
+					}
+				}
+			}
+			for range 2 {
+				c := mustConnect(b, br)
+				if _, err := c.Subscribe("bench", echo, teomq.Concurrency(64)); err != nil {
+					b.Fatal(err)
+				}
+			}
+			payload := make([]byte, 128)
+			b.ReportAllocs()
+			runProducers(b, 64, func(ctx context.Context, _ int) error {
+				_, err := p.Request(ctx, "bench", payload)
+				return err
+			})
+		})
+	}
+}
