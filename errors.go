@@ -32,6 +32,10 @@ var (
 	ErrDeadLetter = errors.New("teomq: message dead-lettered")
 	// ErrShutdown is returned when the broker is shutting down.
 	ErrShutdown = errors.New("teomq: broker shutting down")
+	// ErrForbidden is returned when the broker's policy does not allow the
+	// client's address (or page's origin) the action on the command: to
+	// publish it, to consume it in that group, or to administer it.
+	ErrForbidden = errors.New("teomq: forbidden")
 	// ErrProtocol is returned when a peer breaks the protocol.
 	ErrProtocol = errors.New("teomq: protocol error")
 	// ErrBadConfig is returned by NewBroker for an invalid BrokerConfig.
@@ -87,8 +91,10 @@ func codeSentinel(c wire.Code) error {
 	case wire.CodeShutdown:
 		return ErrShutdown
 	case wire.CodeMalformed, wire.CodeUnknownType, wire.CodeBadVersion,
-		wire.CodeUnknownID, wire.CodeStaleAttempt, wire.CodeForbidden:
+		wire.CodeUnknownID, wire.CodeStaleAttempt:
 		return ErrProtocol
+	case wire.CodeForbidden:
+		return ErrForbidden
 	}
 	return nil
 }
