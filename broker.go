@@ -5,13 +5,17 @@ import (
 	"fmt"
 	"log/slog"
 	"net"
+	"net/netip"
 	"sync"
 	"sync/atomic"
 	"time"
 
+	"github.com/teonet-go/teomq/internal/ratelog"
+	"github.com/teonet-go/teomq/policy"
 	"github.com/teonet-go/teomq/router"
 	"github.com/teonet-go/teomq/store"
 	"github.com/teonet-go/teomq/teonet"
+	"github.com/teonet-go/teomq/wire"
 )
 
 // Broker accepts producers and consumers, keeps per-command queues in its
@@ -59,8 +63,13 @@ type Broker struct {
 	// notify runs OnPublish off the broker's lock; nil without OnPublish.
 	notify *notifier
 	// slowPeers counts peers dropped for not reading; protocolErrors,
-	// connections closed for a bad frame.
-	slowPeers, protocolErrors atomic.Int64
+	// connections closed for a bad frame; refused, actions and connections
+	// the policy refused.
+	slowPeers, protocolErrors, refused atomic.Int64
+
+	policy       atomic.Pointer[policy.Policy]
+	isLocal      atomic.Pointer[func(net.Addr) bool] // isLoopback; tests replace it
+	refusedConns ratelog.Limiter // log lines about refused connections
 
 	exit      chan struct{} // closed by Close: stops the goroutines below
 	wg        sync.WaitGroup
@@ -119,6 +128,11 @@ func NewBroker(cfg BrokerConfig) (*Broker, error) {
 		node.Close()
 		return nil, err
 	}
+	b.policy.Store(cfg.Policy)
+	local := isLoopback
+	b.isLocal.Store(&local)
+	b.refusedConns.Interval = badFrameLogInterval
+	b.log.Info("teomq: policy in force", "policy", cfg.Policy.String())
 	if cfg.OnPublish != nil {
 		b.notify = startNotifier(cfg.OnPublish, cfg.MaxCallbackQueue, b.log)
 	}
@@ -232,13 +246,21 @@ func (b *Broker) acceptLoop() {
 			b.log.Warn("teomq: accept", "err", err)
 			continue
 		}
-		b.startConn(ch)
+		b.startConn(ch, "")
 	}
 }
 
 // startConn registers an authenticated peer connection and starts serving
-// it. A connection that arrives while the broker closes is closed.
-func (b *Broker) startConn(pc peerConn) {
+// it, if the policy lets the peer connect; origin is a browser page's
+// Origin, "" for a Go peer. A connection that arrives while the broker
+// closes is closed.
+func (b *Broker) startConn(pc peerConn, origin string) {
+	peer := policy.Peer{Address: pc.PeerAddress(), Origin: origin, Local: (*b.isLocal.Load())(pc.RemoteAddr())}
+	pol := b.policy.Load()
+	if err := pol.Connect(peer); err != nil {
+		b.refuseConn(pc, err)
+		return
+	}
 	b.mu.Lock()
 	select {
 	case <-b.exit: // Close took its snapshot of conns already
@@ -248,13 +270,58 @@ func (b *Broker) startConn(pc peerConn) {
 	default:
 	}
 	b.nextConn++
-	c := &brokerConn{b: b, id: b.nextConn, ch: pc, addr: pc.PeerAddress()}
+	c := &brokerConn{b: b, id: b.nextConn, ch: pc, addr: peer.Address, peer: peer}
 	c.badFrames.Interval = badFrameLogInterval
+	c.refusals.Interval = badFrameLogInterval
+	c.grants.Store(pol.For(peer))
 	b.conns[c.id] = c
 	b.exec(b.router.Connect(time.Now(), c.id, c.addr))
 	b.wg.Add(1)
 	b.unlock()
 	go c.serve() // owned by the Broker; stopped by closing the connection (Close)
+}
+
+// refuseConn tells a peer the policy does not let it connect, and closes
+// its connection on a goroutine of its own (owned by the Broker; it ends
+// within Close's flush timeout), so that the accept loop never waits.
+func (b *Broker) refuseConn(pc peerConn, err error) {
+	b.refused.Add(1)
+	if ok, more := b.refusedConns.Allow(time.Now()); ok {
+		b.log.Warn("teomq: peer refused by the policy", "peer", pc.PeerAddress(), "remote", pc.RemoteAddr(), "err", err, "more", more)
+	}
+	if pc.QueueAppend((&wire.Error{Code: wire.CodeForbidden, Fatal: true, Message: err.Error()}).AppendTo) == nil {
+		_ = pc.FlushAsync()
+	}
+	b.wg.Go(func() { pc.Close() })
+}
+
+// isLoopback reports whether a is a loopback address.
+func isLoopback(a net.Addr) bool {
+	switch a := a.(type) {
+	case *net.TCPAddr:
+		return a.IP.IsLoopback()
+	case nil:
+		return false
+	}
+	ap, err := netip.ParseAddrPort(a.String())
+	return err == nil && ap.Addr().IsLoopback()
+}
+
+// SetPolicy replaces the broker's policy, as a reload of its config file
+// does: connected peers keep their connections, and each one's next
+// publish, subscribe or operator request is checked against p. A nil p is
+// policy.Default(). Safe for concurrent use.
+func (b *Broker) SetPolicy(p *policy.Policy) {
+	if p == nil {
+		p = policy.Default()
+	}
+	b.policy.Store(p)
+	b.mu.Lock()
+	for _, c := range b.conns {
+		c.grants.Store(p.For(c.peer))
+	}
+	b.mu.Unlock()
+	b.log.Info("teomq: policy in force", "policy", p.String())
 }
 
 // tickLoop drives the router's timers: leases, retry delays, deadlines and

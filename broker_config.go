@@ -7,6 +7,7 @@ import (
 	"path/filepath"
 	"time"
 
+	"github.com/teonet-go/teomq/policy"
 	"github.com/teonet-go/teomq/router"
 	"github.com/teonet-go/teomq/store"
 	"github.com/teonet-go/teomq/teonet"
@@ -123,6 +124,12 @@ type BrokerConfig struct {
 	// that stops reading can hold. Default teonet.DefaultMaxQueue (64 MiB).
 	MaxPeerQueue int
 
+	// Policy says which peers may connect and what each may do (package
+	// policy; the CLI reads it from its -conf file). Default
+	// policy.Default(): peers from loopback may do everything, peers from
+	// other hosts are refused. Broker.SetPolicy replaces it while running.
+	Policy *policy.Policy
+
 	// Logger receives the broker's logs. Default slog.Default().
 	Logger *slog.Logger
 	// OnPublish, when set, is called for every message stored, with the
@@ -178,6 +185,9 @@ func (cfg BrokerConfig) withDefaults() (BrokerConfig, error) {
 	}
 	if cfg.Logger == nil {
 		cfg.Logger = slog.Default()
+	}
+	if cfg.Policy == nil {
+		cfg.Policy = policy.Default()
 	}
 	if cfg.MaxPeerQueue == 0 {
 		cfg.MaxPeerQueue = teonet.DefaultMaxQueue

@@ -4,9 +4,11 @@ import (
 	"errors"
 	"fmt"
 	"net"
+	"sync/atomic"
 	"time"
 
 	"github.com/teonet-go/teomq/internal/ratelog"
+	"github.com/teonet-go/teomq/policy"
 	"github.com/teonet-go/teomq/router"
 	"github.com/teonet-go/teomq/teonet"
 	"github.com/teonet-go/teomq/wire"
@@ -55,8 +57,14 @@ type brokerConn struct {
 	addr   string // the peer's Teonet address
 	queued bool   // frames queued to flush at b.unlock; guarded by b.mu
 
-	// badFrames limits the log lines this peer's bad frames make.
-	badFrames ratelog.Limiter
+	// peer is what the policy knows of the peer; grants, its rights under
+	// the broker's policy, replaced by SetPolicy.
+	peer   policy.Peer
+	grants atomic.Pointer[policy.Grants]
+
+	// badFrames and refusals limit the log lines this peer's bad frames
+	// and refused actions make.
+	badFrames, refusals ratelog.Limiter
 
 	// more is set while the frame being handled has another one buffered
 	// behind it; deferred is set once a handler left queued frames for
@@ -178,6 +186,10 @@ func (c *brokerConn) onFrame(f wire.Frame) error {
 	now := time.Now()
 	switch f := f.(type) {
 	case *wire.Subscribe:
+		if err := c.allow(policy.Consume, f.Command, f.Group); err != nil {
+			c.send(&wire.SubAck{SubID: f.SubID, Code: wire.CodeForbidden, Message: err.Error()})
+			return nil
+		}
 		b.mu.Lock()
 		acts, err := b.router.Subscribe(now, c.id, f.SubID, f.Command, f.Group, int(f.Credit), f.Ephemeral)
 		c.queue(&wire.SubAck{SubID: f.SubID, Code: routerCode(err), Message: errText(err)})
@@ -228,6 +240,10 @@ func (c *brokerConn) onPublish(f *wire.Publish) {
 		c.confirm(f.ID, wire.CodeTooLarge, fmt.Sprintf("%d bytes, limit %d", len(f.Data), b.cfg.MaxMessageSize))
 		return
 	}
+	if err := c.allow(policy.Publish, f.Command, ""); err != nil {
+		c.confirm(f.ID, wire.CodeForbidden, err.Error())
+		return
+	}
 	m := &router.Message{
 		ID:      router.ID(f.ID),
 		Command: f.Command,
@@ -271,6 +287,19 @@ func (c *brokerConn) onPublish(f *wire.Publish) {
 		c.unlock()
 		c.confirm(f.ID, wire.CodeShutdown, "")
 	}
+}
+
+// allow checks an action against the peer's rights; a refusal is counted
+// and logged, rate-limited. The connection stays open.
+func (c *brokerConn) allow(a policy.Action, command, group string) error {
+	err := c.grants.Load().Allow(a, command, group)
+	if err != nil {
+		c.b.refused.Add(1)
+		if ok, more := c.refusals.Allow(time.Now()); ok {
+			c.b.log.Warn("teomq: action refused by the policy", "peer", c.addr, "err", err, "more", more)
+		}
+	}
+	return err
 }
 
 // onAnswer takes a consumer's answer.

@@ -15,6 +15,7 @@ type Stats struct {
 	SlowPeers        int64 // peers dropped for not taking their data
 	ProtocolErrors   int64 // connections closed for a frame that does not decode
 	CallbacksDropped int64 // OnPublish calls dropped while it fell behind
+	Refused          int64 // connections and actions the policy refused
 }
 
 // Stats returns a snapshot of the broker's state.
@@ -35,5 +36,6 @@ func (b *Broker) Stats() Stats {
 		SlowPeers:        b.slowPeers.Load(),
 		ProtocolErrors:   b.protocolErrors.Load(),
 		CallbacksDropped: b.notify.droppedCalls(),
+		Refused:          b.refused.Load(),
 	}
 }

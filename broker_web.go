@@ -69,7 +69,7 @@ func (b *Broker) serveWebSocket(w http.ResponseWriter, r *http.Request) {
 		maxMessage: params.maxMessage,
 		maxQueue:   b.cfg.MaxPeerQueue,
 		keepAlive:  params.keepAlive,
-	}))
+	}), r.Header.Get("Origin"))
 }
 
 // trackHandshake counts a handshake in b.wg, so that Close waits for it,
