@@ -6,10 +6,11 @@ import (
 	"sync"
 )
 
-// Policy says which peers may connect and what each may do. A Policy is
-// immutable once built, and so safe for concurrent use; a reload builds a
-// new one, and connections keep the Grants of the policy they were checked
-// against until the broker asks again.
+// Policy says which peers may connect and what each may do. Its decisions
+// never change once it is built (it only memoizes compiled rights), and it
+// is safe for concurrent use. A reload builds a new one; connections keep
+// the Grants of the policy they were checked against until the broker asks
+// the new one.
 type Policy struct {
 	name      string           // the config file's name; "" for Default
 	def       bool             // the no-file default: loopback may do all

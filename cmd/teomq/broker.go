@@ -3,11 +3,12 @@ package main
 import (
 	"context"
 	"fmt"
-	"github.com/teonet-go/teomq/store"
 	"strings"
 	"time"
 
 	"github.com/teonet-go/teomq"
+	"github.com/teonet-go/teomq/policy"
+	"github.com/teonet-go/teomq/store"
 )
 
 // runBroker runs a broker until ctx ends (SIGINT or SIGTERM).
@@ -27,6 +28,7 @@ func runBroker(ctx context.Context, e *env, args []string) error {
 		syncDelay  time.Duration
 		maxDeliver int
 		logMsgs    bool
+		conf       string
 	)
 	id.register(fs, teomq.DefaultBrokerName)
 	fs.StringVar(&listen, "listen", teomq.DefaultListen, "Teonet `host:port` to listen on")
@@ -40,6 +42,7 @@ func runBroker(ctx context.Context, e *env, args []string) error {
 	fs.DurationVar(&lease, "lease", 0, "time a consumer has to answer before redelivery (0: 30s)")
 	fs.IntVar(&maxDeliver, "max-deliveries", 0, "deliveries before a message is dead-lettered (0: 20)")
 	fs.BoolVar(&logMsgs, "log-messages", false, "log every stored message with its command's queue length")
+	fs.StringVar(&conf, confFlag, "", "TOML config `file`: [broker] settings named as these flags (flags given win), and roles and rules saying who may publish, consume and administer which commands (default: peers on this machine may do everything, others are refused)")
 	if err := parse(fs, e, args); err != nil {
 		return err
 	}
@@ -47,11 +50,22 @@ func runBroker(ctx context.Context, e *env, args []string) error {
 		fs.Usage()
 		return fmt.Errorf("%w: unexpected argument %q", errUsage, fs.Arg(0))
 	}
+	// pol is the broker's authorization policy: the config file's, or the
+	// default that admits peers on this machine only.
+	pol := policy.Default()
+	if conf != "" {
+		f, err := loadConf(fs, conf)
+		if err != nil {
+			return fmt.Errorf("-conf: %w", err)
+		}
+		pol = f.Policy
+	}
 	d, err := teomq.ParseDurability(durability)
 	if err != nil {
 		return fmt.Errorf("-durability: %w", err)
 	}
 	log := id.logger(e.stderr)
+	log.Info("teomq: policy", "policy", pol.String())
 	cfg := teomq.BrokerConfig{
 		Name:           id.name,
 		ConfigDir:      id.config,
