@@ -74,10 +74,23 @@ type BrokerConfig struct {
 	// listener.
 	HTTP string
 	// AllowedOrigins lists the web origins ("http://localhost:8094") whose
-	// pages may connect to the WebSocket; "*" allows any. Empty: same
-	// origin only (the Origin's host must equal the request's Host).
-	// Clients that send no Origin (not browsers) are always allowed.
+	// pages may connect to the WebSocket, besides pages of the broker's
+	// own origin (an allowed host's); "*" allows any. A request without
+	// an Origin is refused: browsers always send one, and Go programs use
+	// the Teonet port.
 	AllowedOrigins []string
+	// AllowedHosts lists the names the WebSocket answers to, as a
+	// browser sends them in the Host header: "host:port", or "host" for
+	// that host with the HTTP port or with none (behind a proxy on the
+	// scheme's default port); "*" allows any, and so DNS rebinding. A
+	// request to another name is refused, which stops a hostile site
+	// from pointing its own name at the broker. Default: localhost,
+	// 127.0.0.1 and [::1], and HTTP's host when it is a concrete one
+	// (not empty, 0.0.0.0 or ::), each with the HTTP port.
+	AllowedHosts []string
+	// HTTPLimits bounds what a client of the HTTP listener may hold:
+	// timeouts, header and body sizes, handshakes in progress.
+	HTTPLimits HTTPLimits
 	// DataDir holds the message store. Default ConfigDir/teonet/Name/data.
 	DataDir string
 	// Durability says when a publish is confirmed. Default DurabilitySync.
@@ -198,6 +211,14 @@ func (cfg BrokerConfig) withDefaults() (BrokerConfig, error) {
 	if _, err := parseOrigins(cfg.AllowedOrigins); err != nil {
 		return cfg, err
 	}
+	if _, err := parseHosts(cfg.AllowedHosts, ""); err != nil {
+		return cfg, err
+	}
+	limits, err := cfg.HTTPLimits.withDefaults()
+	if err != nil {
+		return cfg, err
+	}
+	cfg.HTTPLimits = limits
 	for _, v := range []struct {
 		name string
 		bad  bool

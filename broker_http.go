@@ -24,21 +24,21 @@ var teomqJSETag = func() string {
 	return `"` + hex.EncodeToString(sum[:8]) + `"`
 }()
 
-// httpReadHeaderTimeout bounds how long a client may take to send the
-// headers of a request.
-const httpReadHeaderTimeout = 10 * time.Second
-
 // webServer is the broker's HTTP listener and what it serves:
 //
 //	/teomq                    WebSocket endpoint of browser peers (broker_web.go)
 //	/teomq.js, /web/teomq.js  the browser client, an ES module
 //	/healthz                  200 "ok", or 503 and the store error
 //
-// It is owned by the Broker: started by NewBroker, stopped by Close.
+// Its bounds are BrokerConfig.HTTPLimits. It is owned by the Broker:
+// started by NewBroker, stopped by Close.
 type webServer struct {
-	ln      net.Listener
-	srv     *http.Server
-	origins originPolicy
+	ln         net.Listener
+	srv        *http.Server
+	access     webAccess       // who may open the WebSocket
+	handshakes *handshakeSlots // WebSocket handshakes in progress
+	refusals   *refusalLog     // refused requests, logged rate-limited
+	limits     HTTPLimits
 	// ctx is the base of request and handshake contexts; cancelled by
 	// stopHTTP, so that handshakes in progress end with the broker.
 	ctx    context.Context
@@ -51,15 +51,23 @@ func (b *Broker) startHTTP() error {
 	if b.cfg.HTTP == "" {
 		return nil
 	}
-	origins, err := parseOrigins(b.cfg.AllowedOrigins)
-	if err != nil {
-		return err
-	}
 	ln, err := net.Listen("tcp", b.cfg.HTTP)
 	if err != nil {
 		return fmt.Errorf("teomq: broker HTTP listen on %s: %w", b.cfg.HTTP, err)
 	}
-	s := &webServer{ln: ln, origins: origins}
+	access, err := b.webAccess(ln.Addr())
+	if err != nil {
+		ln.Close()
+		return err
+	}
+	lim := b.cfg.HTTPLimits
+	s := &webServer{
+		ln:         ln,
+		access:     access,
+		handshakes: newHandshakeSlots(lim.MaxHandshakes, lim.MaxHandshakesPerIP),
+		refusals:   newRefusalLog(b.log, refusalLogInterval),
+		limits:     lim,
+	}
 	s.ctx, s.cancel = context.WithCancel(context.Background())
 	mux := http.NewServeMux()
 	mux.HandleFunc("GET /teomq", b.serveWebSocket)
@@ -67,8 +75,14 @@ func (b *Broker) startHTTP() error {
 	mux.HandleFunc("GET /web/teomq.js", serveTeomqJS)
 	mux.HandleFunc("GET /healthz", b.serveHealth)
 	s.srv = &http.Server{
-		Handler:           mux,
-		ReadHeaderTimeout: httpReadHeaderTimeout,
+		Handler: s.limitBodies(mux),
+		// A WebSocket leaves these timeouts behind when it is upgraded:
+		// net/http clears the deadlines of a hijacked connection.
+		ReadHeaderTimeout: lim.ReadHeaderTimeout,
+		ReadTimeout:       lim.ReadTimeout,
+		WriteTimeout:      lim.WriteTimeout,
+		IdleTimeout:       lim.IdleTimeout,
+		MaxHeaderBytes:    lim.MaxHeaderBytes,
 		BaseContext:       func(net.Listener) context.Context { return s.ctx },
 		ErrorLog:          slog.NewLogLogger(b.log.Handler(), slog.LevelDebug),
 	}
@@ -82,6 +96,45 @@ func (b *Broker) startHTTP() error {
 	}()
 	b.log.Debug("teomq: HTTP listening", "addr", ln.Addr())
 	return nil
+}
+
+// webAccess is the access policy of the WebSocket for a listener on addr:
+// BrokerConfig.AllowedHosts, or by default the loopback names and the
+// configured host with the listener's port, and AllowedOrigins.
+func (b *Broker) webAccess(addr net.Addr) (webAccess, error) {
+	_, port, err := net.SplitHostPort(addr.String())
+	if err != nil {
+		return webAccess{}, fmt.Errorf("teomq: broker HTTP address %s: %w", addr, err)
+	}
+	list := b.cfg.AllowedHosts
+	if len(list) == 0 {
+		list = defaultHosts(b.cfg.HTTP, port)
+	}
+	hosts, err := parseHosts(list, port)
+	if err != nil {
+		return webAccess{}, err
+	}
+	origins, err := parseOrigins(b.cfg.AllowedOrigins)
+	if err != nil {
+		return webAccess{}, err
+	}
+	return webAccess{hosts: hosts, origins: origins}, nil
+}
+
+// limitBodies refuses, with 413, a request announcing a body over
+// HTTPLimits.MaxBodyBytes, and cuts a longer body short: no route takes
+// one.
+func (s *webServer) limitBodies(h http.Handler) http.Handler {
+	limit := s.limits.MaxBodyBytes
+	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		if r.ContentLength > limit {
+			w.Header().Set("Connection", "close")
+			s.refuse(w, r, http.StatusRequestEntityTooLarge, fmt.Errorf("%w: %d bytes, limit %d", errWebBodyTooLarge, r.ContentLength, limit))
+			return
+		}
+		r.Body = http.MaxBytesReader(w, r.Body, limit)
+		h.ServeHTTP(w, r)
+	})
 }
 
 // stopHTTP stops the HTTP listener and ends handshakes in progress.

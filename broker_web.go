@@ -12,18 +12,26 @@ import (
 // webProtocol is the WebSocket subprotocol of teomq browser peers.
 const webProtocol = "teomq.v1"
 
-// serveWebSocket serves /teomq: it checks the page's origin, upgrades to a
+// serveWebSocket serves /teomq: it checks the request's Host and Origin
+// (web_origin.go) and takes a handshake slot, refusing with an HTTP status
+// and a reason in the body before any upgrade; then it upgrades to a
 // WebSocket, runs the web handshake (web_handshake.go) and hands the
 // authenticated connection to the broker as a peer, which then speaks the
 // same frames as a Go peer. It runs on the HTTP server's goroutine for the
 // request and returns once the peer is started; the peer's goroutines
 // belong to the Broker.
 func (b *Broker) serveWebSocket(w http.ResponseWriter, r *http.Request) {
-	if origin, ok := b.web.origins.allows(r); !ok {
-		b.log.Warn("teomq: web peer refused: origin not allowed", "origin", origin, "host", r.Host, "remote", r.RemoteAddr)
-		http.Error(w, "teomq: origin "+origin+" is not allowed (broker -allow-origin)", http.StatusForbidden)
+	s := b.web
+	if err := s.access.check(r); err != nil {
+		s.refuse(w, r, http.StatusForbidden, err)
 		return
 	}
+	release, err := s.handshakes.acquire(sourceIP(r.RemoteAddr))
+	if err != nil {
+		s.refuse(w, r, http.StatusServiceUnavailable, err)
+		return
+	}
+	defer release()
 	if !b.trackHandshake() {
 		http.Error(w, "teomq: broker shutting down", http.StatusServiceUnavailable)
 		return
@@ -38,27 +46,35 @@ func (b *Broker) serveWebSocket(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	if conn.Subprotocol() != webProtocol {
-		b.log.Warn("teomq: web peer refused: no subprotocol "+webProtocol, "remote", r.RemoteAddr)
-		conn.Close(websocket.StatusPolicyViolation, "teomq: subprotocol "+webProtocol+" required")
+		s.refusals.refused(sourceIP(r.RemoteAddr), errWebNoSubprotocol, r.Header.Get("Origin"), r.Host)
+		conn.Close(websocket.StatusPolicyViolation, errWebNoSubprotocol.Error())
 		return
 	}
 
-	params := webHandshakeParams{maxMessage: b.cfg.maxFrame() + webFrameHeaderLen, keepAlive: b.webKeepAlive()}
+	params := webHandshakeParams{
+		maxMessage: b.cfg.maxFrame() + webFrameHeaderLen,
+		keepAlive:  b.webKeepAlive(),
+		authRead:   release,
+	}
 	conn.SetReadLimit(webAuthLen)
-	ctx, cancel := context.WithTimeout(b.web.ctx, webHandshakeTimeout)
+	// The deadline covers a page that opens the WebSocket and never
+	// answers: the library closes the socket when it passes.
+	ctx, cancel := context.WithTimeout(s.ctx, s.limits.HandshakeTimeout)
 	defer cancel()
 	peer, err := b.webHandshake(ctx, conn, params)
-	if err != nil && b.web.ctx.Err() != nil {
+	if err != nil && s.ctx.Err() != nil {
 		conn.CloseNow() // the broker is closing
 		return
 	}
 	if err != nil {
-		b.log.Warn("teomq: web peer refused", "remote", r.RemoteAddr, "err", err)
+		s.refusals.refused(sourceIP(r.RemoteAddr), err, r.Header.Get("Origin"), r.Host)
 		conn.Close(websocket.StatusPolicyViolation, clipReason(err.Error()))
 		return
 	}
-	// Our reader enforces maxMessage with a clearer close reason than the
-	// library's limit, which is one byte further.
+	// Each message is read whole, up to the largest frame and its length
+	// prefix. Our reader enforces maxMessage with a clearer close reason
+	// than the library's limit, which is one byte further and bounds what
+	// the library buffers.
 	conn.SetReadLimit(int64(params.maxMessage) + 1)
 	b.log.Debug("teomq: web peer authenticated", "peer", peer, "remote", r.RemoteAddr)
 	b.startConn(newWebConn(conn, webConnConfig{

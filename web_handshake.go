@@ -56,9 +56,6 @@ const (
 	webHelloLen   = 2 + ed25519.PublicKeySize + webNonceLen + 4 + 4
 	webAuthLen    = 2 + ed25519.PublicKeySize + webNonceLen + ed25519.SignatureSize
 	webWelcomeLen = 2 + ed25519.SignatureSize
-
-	// webHandshakeTimeout bounds the handshake after the WebSocket opens.
-	webHandshakeTimeout = teonet.DefaultHandshakeTimeout
 )
 
 // Context strings of the handshake's two signatures.
@@ -67,14 +64,17 @@ const (
 	webBrokerAuthContext = "teomq/web/v1 broker-auth\x00"
 )
 
-// webHandshakeParams are what the hello announces besides the key.
+// webHandshakeParams are what the hello announces besides the key, and
+// what to do once the page has done its part.
 type webHandshakeParams struct {
 	maxMessage int           // the largest WebSocket message either side may send
 	keepAlive  time.Duration // the idle interval after which each side pings
+	authRead   func()        // when set, called once the page's auth is read
 }
 
 // webHandshake runs the broker's side of the handshake on conn and returns
-// the page's authenticated address. ctx bounds it.
+// the page's authenticated address. ctx bounds it: when it ends the
+// library closes the socket.
 func (b *Broker) webHandshake(ctx context.Context, conn *websocket.Conn, p webHandshakeParams) (string, error) {
 	var nonce [webNonceLen]byte
 	rand.Read(nonce[:])
@@ -89,6 +89,9 @@ func (b *Broker) webHandshake(ctx context.Context, conn *websocket.Conn, p webHa
 	}
 
 	typ, msg, err := conn.Read(ctx)
+	if p.authRead != nil {
+		p.authRead()
+	}
 	if err != nil {
 		return "", fmt.Errorf("%w: read auth: %w", errWebHandshake, err)
 	}

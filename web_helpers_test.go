@@ -6,6 +6,7 @@ import (
 	"crypto/rand"
 	"encoding/binary"
 	"errors"
+	"net"
 	"net/http"
 	"testing"
 	"time"
@@ -54,19 +55,33 @@ type webPage struct {
 
 // dialOptions are how dialWeb connects.
 type dialOptions struct {
-	origin        string // Origin header; empty: none
+	origin        string // Origin header; empty: the broker's own origin
+	noOrigin      bool   // send no Origin header
+	host          string // Host header; empty: the broker's HTTP address
+	from          string // local IP address to dial from; empty: any
 	noSubprotocol bool
 }
 
-// dialWeb opens a WebSocket to the broker and reads its hello.
+// dialWeb opens a WebSocket to the broker as a page of the broker's own
+// origin does, unless o says otherwise.
 func dialWeb(t testing.TB, b *teomq.Broker, o dialOptions) (*webPage, *http.Response, error) {
 	t.Helper()
-	opts := &websocket.DialOptions{HTTPHeader: http.Header{}}
+	opts := &websocket.DialOptions{HTTPHeader: http.Header{}, Host: o.host}
 	if !o.noSubprotocol {
 		opts.Subprotocols = []string{testWebProtocol}
 	}
-	if o.origin != "" {
+	switch {
+	case o.noOrigin:
+	case o.origin != "":
 		opts.HTTPHeader.Set("Origin", o.origin)
+	default:
+		opts.HTTPHeader.Set("Origin", "http://"+b.HTTPAddr().String())
+	}
+	if o.from != "" {
+		d := &net.Dialer{LocalAddr: &net.TCPAddr{IP: net.ParseIP(o.from)}}
+		tr := &http.Transport{DialContext: d.DialContext}
+		t.Cleanup(tr.CloseIdleConnections)
+		opts.HTTPClient = &http.Client{Transport: tr}
 	}
 	ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
 	defer cancel()
@@ -135,7 +150,13 @@ func (p *webPage) handshake(b *teomq.Broker) {
 	if got := teonet.AddressOf(p.hello.brokerKey); got != b.Address() {
 		p.t.Fatalf("hello key hashes to %s, want the broker's address %s", got, b.Address())
 	}
-	nonce := p.sendAuth(b.Address(), nil)
+	p.readWelcome(p.sendAuth(b.Address(), nil))
+}
+
+// readWelcome reads the broker's welcome and checks its signature of the
+// page's nonce.
+func (p *webPage) readWelcome(nonce []byte) {
+	p.t.Helper()
 	msg := p.read()
 	if len(msg) != 2+64 || msg[0] != 1 || msg[1] != 3 {
 		p.t.Fatalf("welcome: got % x", msg)

@@ -12,45 +12,6 @@ import (
 	"github.com/teonet-go/teomq/store"
 )
 
-func TestWebOrigins(t *testing.T) {
-	cases := []struct {
-		name    string
-		allowed []string
-		origin  string // "": none sent
-		ok      bool
-	}{
-		{"no Origin (not a browser)", nil, "", true},
-		{"same origin by default", nil, "http://{host}", true},
-		{"other origin by default", nil, "http://localhost:8094", false},
-		{"listed origin", []string{"http://localhost:8094"}, "http://localhost:8094", true},
-		{"listed origin, other case", []string{"HTTP://LocalHost:8094"}, "http://localhost:8094", true},
-		{"unlisted port", []string{"http://localhost:8094"}, "http://localhost:8095", false},
-		{"unlisted scheme", []string{"http://localhost:8094"}, "https://localhost:8094", false},
-		{"any origin", []string{"*"}, "https://evil.example", true},
-		{"default port", []string{"https://app.example:443"}, "https://app.example", true},
-	}
-	for _, tc := range cases {
-		t.Run(tc.name, func(t *testing.T) {
-			b := mustStartWebBroker(t, teomq.BrokerConfig{AllowedOrigins: tc.allowed})
-			origin := strings.ReplaceAll(tc.origin, "{host}", b.HTTPAddr().String())
-			page, resp, err := dialWeb(t, b, dialOptions{origin: origin})
-			if tc.ok {
-				if err != nil {
-					t.Fatalf("refused: %v", err)
-				}
-				page.handshake(b)
-				return
-			}
-			if err == nil {
-				t.Fatal("a page of a disallowed origin connected")
-			}
-			if resp == nil || resp.StatusCode != http.StatusForbidden {
-				t.Fatalf("refusal %v, want HTTP 403", err)
-			}
-		})
-	}
-}
-
 func TestWebBadAllowedOrigin(t *testing.T) {
 	for _, bad := range []string{"localhost:8094", "http://localhost:8094/path", "http://"} {
 		_, err := teomq.NewBroker(teomq.BrokerConfig{

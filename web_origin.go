@@ -7,11 +7,50 @@ import (
 	"strings"
 )
 
-// originPolicy decides which web pages may open the broker's WebSocket. A
-// browser sends the page's origin with every WebSocket request; checking
-// it stops a page on another site from using a visitor's browser as a
-// peer (cross-site WebSocket hijacking). It is immutable once made, and so
-// safe for concurrent use.
+// webAccess decides which requests may open the broker's WebSocket: by the
+// Host they were sent to (hostPolicy) and the Origin of the page that sent
+// them (originPolicy). It is immutable once made, and so safe for
+// concurrent use.
+type webAccess struct {
+	hosts   hostPolicy
+	origins originPolicy
+}
+
+// check returns nil when r may open the WebSocket, or why not: an error
+// matching errWebNoOrigin, errWebHostRefused or errWebOriginRefused, whose
+// text is meant for the page.
+//
+// A request must carry an Origin: browsers always send one, and programs
+// that are not browsers connect to the Teonet port instead. Its Host must
+// be one the broker serves, which closes DNS rebinding. Its Origin must
+// then be listed in AllowedOrigins (or "*" listed), or be the same origin
+// as the request's Host or another allowed host.
+func (a webAccess) check(r *http.Request) error {
+	origin := r.Header.Get("Origin")
+	switch {
+	case origin == "":
+		return errWebNoOrigin
+	case !a.hosts.allows(r.Host):
+		return fmt.Errorf("%w: %q (broker -allow-host)", errWebHostRefused, r.Host)
+	case a.origins.any:
+		return nil
+	}
+	o, err := normalizeOrigin(origin)
+	if err != nil {
+		return fmt.Errorf("%w: %q is not an origin (scheme://host[:port])", errWebOriginRefused, origin)
+	}
+	_, host, _ := strings.Cut(o, "://")
+	if a.origins.allowed[o] || strings.EqualFold(host, r.Host) || a.hosts.listed(host) {
+		return nil
+	}
+	return fmt.Errorf("%w: %s (broker -allow-origin)", errWebOriginRefused, origin)
+}
+
+// originPolicy is the set of web origins whose pages may connect, besides
+// the broker's own (BrokerConfig.AllowedOrigins). Checking the origin stops
+// a page on another site from using a visitor's browser as a peer
+// (cross-site WebSocket hijacking). It is immutable once made, and so safe
+// for concurrent use.
 type originPolicy struct {
 	any     bool            // "*": every origin
 	allowed map[string]bool // normalized origins
@@ -56,25 +95,4 @@ func normalizeOrigin(origin string) (string, error) {
 		host = strings.TrimSuffix(host, ":443")
 	}
 	return scheme + "://" + host, nil
-}
-
-// allows reports whether the request's page may connect, and the origin
-// it came from for logs. A request without an Origin header does not come
-// from a browser page and is allowed: only browsers need protecting from
-// the pages they run. Otherwise the origin must be listed, or "*" listed,
-// or, by default, have the host the request was sent to (same origin).
-func (p originPolicy) allows(r *http.Request) (string, bool) {
-	origin := r.Header.Get("Origin")
-	if origin == "" || p.any {
-		return origin, true
-	}
-	o, err := normalizeOrigin(origin)
-	if err != nil {
-		return origin, false
-	}
-	if p.allowed[o] {
-		return origin, true
-	}
-	_, host, _ := strings.Cut(o, "://")
-	return origin, strings.EqualFold(host, r.Host)
 }
