@@ -69,7 +69,7 @@ type Broker struct {
 
 	policy       atomic.Pointer[policy.Policy]
 	isLocal      atomic.Pointer[func(net.Addr) bool] // isLoopback; tests replace it
-	refusedConns ratelog.Limiter // log lines about refused connections
+	refusedConns ratelog.Limiter                     // log lines about refused connections
 
 	exit      chan struct{} // closed by Close: stops the goroutines below
 	wg        sync.WaitGroup
