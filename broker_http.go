@@ -118,7 +118,7 @@ func (b *Broker) webAccess(addr net.Addr) (webAccess, error) {
 	if err != nil {
 		return webAccess{}, err
 	}
-	return webAccess{hosts: hosts, origins: origins}, nil
+	return webAccess{hosts: hosts, origins: origins, policyLists: b.policyListsOrigin}, nil
 }
 
 // limitBodies refuses, with 413, a request announcing a body over

@@ -3,8 +3,10 @@ package teomq
 import (
 	"fmt"
 	"net/http"
-	"net/url"
+	"slices"
 	"strings"
+
+	"github.com/teonet-go/teomq/policy"
 )
 
 // webAccess decides which requests may open the broker's WebSocket: by the
@@ -14,6 +16,9 @@ import (
 type webAccess struct {
 	hosts   hostPolicy
 	origins originPolicy
+	// policyLists reports whether the broker's policy names an origin in a
+	// role: such pages may connect too (their rights come from the rules).
+	policyLists func(origin string) bool
 }
 
 // check returns nil when r may open the WebSocket, or why not: an error
@@ -35,12 +40,12 @@ func (a webAccess) check(r *http.Request) error {
 	case a.origins.any:
 		return nil
 	}
-	o, err := normalizeOrigin(origin)
+	o, err := policy.NormalizeOrigin(origin)
 	if err != nil {
 		return fmt.Errorf("%w: %q is not an origin (scheme://host[:port])", errWebOriginRefused, origin)
 	}
 	_, host, _ := strings.Cut(o, "://")
-	if a.origins.allowed[o] || strings.EqualFold(host, r.Host) || a.hosts.listed(host) {
+	if a.origins.allowed[o] || strings.EqualFold(host, r.Host) || a.hosts.listed(host) || a.policyLists != nil && a.policyLists(o) {
 		return nil
 	}
 	return fmt.Errorf("%w: %s (broker -allow-origin)", errWebOriginRefused, origin)
@@ -66,7 +71,7 @@ func parseOrigins(list []string) (originPolicy, error) {
 			p.any = true
 			continue
 		}
-		o, err := normalizeOrigin(s)
+		o, err := policy.NormalizeOrigin(s)
 		if err != nil {
 			return originPolicy{}, fmt.Errorf("%w: AllowedOrigins: %w", ErrBadConfig, err)
 		}
@@ -75,24 +80,9 @@ func parseOrigins(list []string) (originPolicy, error) {
 	return p, nil
 }
 
-// normalizeOrigin returns origin as browsers send it: lower-case scheme and
-// host, and no port when it is the scheme's default.
-func normalizeOrigin(origin string) (string, error) {
-	u, err := url.Parse(strings.TrimSpace(origin))
-	switch {
-	case err != nil:
-		return "", fmt.Errorf("origin %q: %w", origin, err)
-	case u.Scheme == "" || u.Host == "" || u.Opaque != "":
-		return "", fmt.Errorf("origin %q: want scheme://host[:port], such as http://localhost:8094", origin)
-	case u.User != nil || u.RawQuery != "" || u.Fragment != "" || (u.Path != "" && u.Path != "/"):
-		return "", fmt.Errorf("origin %q: an origin has no path, query or user", origin)
-	}
-	scheme, host := strings.ToLower(u.Scheme), strings.ToLower(u.Host)
-	switch {
-	case scheme == "http" && strings.HasSuffix(host, ":80"):
-		host = strings.TrimSuffix(host, ":80")
-	case scheme == "https" && strings.HasSuffix(host, ":443"):
-		host = strings.TrimSuffix(host, ":443")
-	}
-	return scheme + "://" + host, nil
+// policyListsOrigin reports whether the broker's policy in force names the
+// normalized origin o in a role.
+func (b *Broker) policyListsOrigin(o string) bool {
+	_, found := slices.BinarySearch(b.policy.Load().Origins(), o)
+	return found
 }

@@ -67,7 +67,6 @@ func runBroker(ctx context.Context, e *env, args []string) error {
 		return fmt.Errorf("-durability: %w", err)
 	}
 	log := id.logger(e.stderr)
-	log.Info("teomq: policy", "policy", pol.String())
 	cfg := teomq.BrokerConfig{
 		Name:           id.name,
 		ConfigDir:      id.config,
@@ -82,6 +81,7 @@ func runBroker(ctx context.Context, e *env, args []string) error {
 		Lease:          lease,
 		SyncDelay:      syncDelay,
 		MaxDeliveries:  maxDeliver,
+		Policy:         pol,
 		Logger:         log,
 	}
 	if logMsgs {
@@ -97,6 +97,9 @@ func runBroker(ctx context.Context, e *env, args []string) error {
 	fmt.Fprintf(e.stdout, "Endpoint: %s\n", b.Endpoint())
 	if a := b.HTTPAddr(); a != nil {
 		fmt.Fprintf(e.stdout, "HTTP: %s (browser peers: ws://%s/teomq)\n", a, a)
+	}
+	if conf != "" {
+		reloadOnHangup(ctx, conf, b, log)
 	}
 	<-ctx.Done()
 	log.Info("teomq: stopping broker")

@@ -32,12 +32,20 @@ func (s *syncBuffer) String() string {
 // and returns its address and config dir.
 func cliBroker(t *testing.T, extra ...string) (addr, config string) {
 	t.Helper()
+	addr, config, _ = cliBrokerLog(t, extra...)
+	return addr, config
+}
+
+// cliBrokerLog is cliBroker that also returns the broker's log.
+func cliBrokerLog(t *testing.T, extra ...string) (addr, config string, log *syncBuffer) {
+	t.Helper()
 	config = t.TempDir()
+	log = &syncBuffer{}
 	ctx, cancel := context.WithCancel(context.Background())
 	out := &syncBuffer{}
 	done := make(chan error, 1)
 	args := append([]string{"broker", "-config", config, "-listen", "127.0.0.1:0", "-http", "127.0.0.1:0", "-durability", "memory"}, extra...)
-	go func() { done <- run(ctx, &env{stdin: strings.NewReader(""), stdout: out, stderr: &syncBuffer{}}, args) }()
+	go func() { done <- run(ctx, &env{stdin: strings.NewReader(""), stdout: out, stderr: log}, args) }()
 	t.Cleanup(func() {
 		cancel()
 		select {
@@ -53,7 +61,7 @@ func cliBroker(t *testing.T, extra ...string) (addr, config string) {
 	deadline := time.Now().Add(10 * time.Second)
 	for time.Now().Before(deadline) {
 		if m := re.FindStringSubmatch(out.String()); m != nil {
-			return m[1], config
+			return m[1], config, log
 		}
 		select {
 		case err := <-done:
@@ -62,7 +70,7 @@ func cliBroker(t *testing.T, extra ...string) (addr, config string) {
 		}
 	}
 	t.Fatal("broker printed no address")
-	return "", ""
+	return "", "", nil
 }
 
 // cli runs one subcommand and returns its stdout, stderr and error.
