@@ -104,3 +104,31 @@ func TestAnswerGroupChoosesTheAnsweringGroup(t *testing.T) {
 		t.Fatalf("request naming a bad group: %v, want ErrBadName", err)
 	}
 }
+
+// TestAnswerGroupGoneFailsTheRequest checks that a request whose
+// ephemeral answer group loses its last member before answering fails
+// with ErrNoAnswerGroup instead of waiting for its deadline.
+func TestAnswerGroupGoneFailsTheRequest(t *testing.T) {
+	b := mustStartBroker(t, teomq.BrokerConfig{})
+	started := make(chan struct{}, 1)
+	live := mustConnect(t, b)
+	if _, err := live.Subscribe("version", func(ctx context.Context, _ *teomq.Message) ([]byte, error) {
+		started <- struct{}{}
+		<-ctx.Done() // never answers: its client closes first
+		return nil, ctx.Err()
+	}, teomq.Group("live"), teomq.Ephemeral()); err != nil {
+		t.Fatal(err)
+	}
+	p := mustConnect(t, b)
+	ctx := testCtx(t)
+	errs := make(chan error, 1)
+	go func() {
+		_, err := p.Request(ctx, "version", nil, teomq.AnswerGroup("live"))
+		errs <- err
+	}()
+	recv(t, started, "the delivery to the answer group")
+	live.Close()
+	if err := recv(t, errs, "the request's outcome"); !errors.Is(err, teomq.ErrNoAnswerGroup) {
+		t.Fatalf("request whose answer group went away: %v, want ErrNoAnswerGroup", err)
+	}
+}
