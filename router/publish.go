@@ -32,10 +32,10 @@ func (r *Router) Admit(now time.Time, conn ConnID, m *Message) ([]Action, error)
 			return r.acts, err
 		}
 	}
-	if err := r.checkAnswerGroup(cmd, m); err != nil {
+	if err := r.seen(now, conn, m); err != nil {
 		return r.acts, err
 	}
-	if err := r.seen(now, conn, m); err != nil {
+	if err := r.checkAnswerGroup(cmd, m); err != nil {
 		return r.acts, err
 	}
 	if cmd == nil {
