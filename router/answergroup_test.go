@@ -204,6 +204,10 @@ func TestAnswerGroupRemoved(t *testing.T) {
 		t.Fatalf("result %+v", res)
 	}
 	none(t, h.answer(one(t, acts, router.ActDeliver), router.Reply, "late"), router.ActResult)
+	retry, err := h.r.Admit(h.now, 1, again(m)) // its group is gone: the retry still gets its result
+	if res := one(t, h.done(retry), router.ActResult); !errors.Is(err, router.ErrDuplicate) || res.Code != router.ResultNoAnswerGroup {
+		t.Fatalf("retry: %v, result %+v", err, res)
+	}
 
 	h.subscribeEphemeral(11, 2, "cmd", "live", 1)
 	h.setCredit(11, 2, 0) // the copy waits in the group
