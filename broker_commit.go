@@ -262,6 +262,8 @@ func storeMessage(m *router.Message) store.Message {
 		ID:      m.ID,
 		From:    m.From,
 		Data:    m.Data,
+
+		AnswerGroup: m.AnswerGroup,
 	}
 	if !m.Deadline.IsZero() {
 		sm.Deadline = m.Deadline.UnixMilli()
@@ -281,6 +283,8 @@ func routerMessage(sm *store.Message) *router.Message {
 		From:    sm.From,
 		Request: sm.Flags&wire.FlagRequest != 0,
 		Data:    sm.Data,
+
+		AnswerGroup: sm.AnswerGroup,
 	}
 	if sm.Deadline != 0 {
 		m.Deadline = time.UnixMilli(sm.Deadline)

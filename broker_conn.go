@@ -250,6 +250,8 @@ func (c *brokerConn) onPublish(f *wire.Publish) {
 		From:    c.addr,
 		Request: f.Flags&wire.FlagRequest != 0,
 		Data:    append([]byte(nil), f.Data...),
+
+		AnswerGroup: f.AnswerGroup,
 	}
 	if f.Deadline != 0 {
 		m.Deadline = time.UnixMilli(f.Deadline)
@@ -385,6 +387,10 @@ func routerCode(err error) wire.Code {
 		return wire.CodeOK
 	case errors.Is(err, router.ErrQueueFull):
 		return wire.CodeQueueFull
+	case errors.Is(err, router.ErrIDInUse):
+		return wire.CodeIDInUse
+	case errors.Is(err, router.ErrNoAnswerGroup):
+		return wire.CodeNoAnswerGroup
 	case errors.Is(err, router.ErrBadName):
 		return wire.CodeBadCommand
 	case errors.Is(err, router.ErrUnknownID):

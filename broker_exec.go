@@ -66,7 +66,7 @@ func (b *Broker) takeLazy(spare []store.Op) []store.Op {
 // storeOp is the store change an action asks for.
 func storeOp(a *router.Action) (store.Op, bool) {
 	m := a.Msg
-	op := store.Op{Command: m.Command, Group: a.Group, Seq: m.Seq, ID: m.ID}
+	op := store.Op{Command: m.Command, Group: a.Group, Seq: m.Seq, ID: m.ID, Producer: m.From}
 	switch a.Kind {
 	case router.ActAck:
 		op.Kind, op.Last = store.KindAck, a.Last

@@ -40,6 +40,15 @@ var (
 	ErrProtocol = errors.New("teomq: protocol error")
 	// ErrBadConfig is returned by NewBroker for an invalid BrokerConfig.
 	ErrBadConfig = errors.New("teomq: invalid configuration")
+	// ErrIDInUse is returned when a message ID given WithID belongs to
+	// another producer's message still queued: IDs are unique per
+	// producer. The message was not stored; send it with a new ID.
+	ErrIDInUse = errors.New("teomq: message id in use by another producer")
+	// ErrNoAnswerGroup is returned by Request when the group named with
+	// AnswerGroup does not exist for the command (the request was not
+	// stored), or went away (an ephemeral group's last member left) before
+	// it answered.
+	ErrNoAnswerGroup = errors.New("teomq: no such answer group")
 )
 
 // BrokerError is an error the broker reported for an operation, with its
@@ -90,6 +99,10 @@ func codeSentinel(c wire.Code) error {
 		return ErrDeadLetter
 	case wire.CodeShutdown:
 		return ErrShutdown
+	case wire.CodeIDInUse:
+		return ErrIDInUse
+	case wire.CodeNoAnswerGroup:
+		return ErrNoAnswerGroup
 	case wire.CodeMalformed, wire.CodeUnknownType, wire.CodeBadVersion,
 		wire.CodeUnknownID, wire.CodeStaleAttempt:
 		return ErrProtocol

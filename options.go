@@ -74,14 +74,18 @@ func WithOrphanAnswers(f func(*Answer, error)) Option {
 type SendOption func(*sendOptions)
 
 type sendOptions struct {
-	id    MessageID
-	hasID bool
-	ttl   time.Duration
+	id          MessageID
+	hasID       bool
+	ttl         time.Duration
+	answerGroup string
 }
 
 // WithID sends the message with the given ID instead of a new one. The
-// broker stores an ID once within its dedup window, so a retry with the
-// same ID is not queued twice, and a retried Request gets the same answer.
+// broker stores an ID once per producer within its dedup window, so a
+// retry with the same ID is not queued twice, and a retried Request gets
+// the same answer. IDs are this producer's own: another producer's use of
+// the same ID never shares its confirm or answer (while that one's message
+// is queued, the broker refuses the publish with ErrIDInUse).
 func WithID(id MessageID) SendOption {
 	return func(o *sendOptions) { o.id, o.hasID = id, true }
 }
@@ -89,6 +93,14 @@ func WithID(id MessageID) SendOption {
 // WithTTL gives the message a deadline of now + d: the broker never hands
 // it to a consumer after that. A Request's ctx deadline, when earlier, wins.
 func WithTTL(d time.Duration) SendOption { return func(o *sendOptions) { o.ttl = d } }
+
+// AnswerGroup names the consumer group whose answer a Request returns.
+// Every group of the command still gets its copy, but only this group's
+// member answers the producer; the others' answers are dropped. Without
+// it the default group answers. The group must exist at the broker (some
+// consumer subscribed to it), or Request fails with ErrNoAnswerGroup.
+// Send ignores it.
+func AnswerGroup(name string) SendOption { return func(o *sendOptions) { o.answerGroup = name } }
 
 // SubscribeOption configures a Subscribe call.
 type SubscribeOption func(*subscribeOptions)

@@ -61,9 +61,11 @@ func (c *Client) Send(ctx context.Context, command string, data []byte, opts ...
 }
 
 // Request stores a message for command at the broker and returns the
-// consumer's answer. ctx's deadline travels with the message: a consumer
-// never gets it after that, and Request returns ErrTimeout (or ctx's
-// error). A handler's error returns as a *RemoteError.
+// consumer's answer: that of a member of the default group, or of the
+// group named with AnswerGroup. Other groups get copies, but never answer
+// the request. ctx's deadline travels with the message: a consumer never
+// gets it after that, and Request returns ErrTimeout (or ctx's error). A
+// handler's error returns as a *RemoteError.
 func (c *Client) Request(ctx context.Context, command string, data []byte, opts ...SendOption) (*Answer, error) {
 	cl, err := c.publish(ctx, command, data, true, opts)
 	if err != nil {
@@ -101,6 +103,9 @@ func (c *Client) publish(ctx context.Context, command string, data []byte, reque
 	if len(command) > wire.MaxCommandLen {
 		return nil, fmt.Errorf("teomq: command of %d bytes: %w", len(command), ErrBadName)
 	}
+	if len(o.answerGroup) > wire.MaxCommandLen {
+		return nil, fmt.Errorf("teomq: answer group of %d bytes: %w", len(o.answerGroup), ErrBadName)
+	}
 	id := o.id
 	if !o.hasID {
 		var err error
@@ -111,10 +116,11 @@ func (c *Client) publish(ctx context.Context, command string, data []byte, reque
 	p := wire.Publish{ID: wire.ID(id), Command: command, Data: data}
 	if request {
 		p.Flags |= wire.FlagRequest
+		p.AnswerGroup = o.answerGroup
 	}
 	p.Deadline = deadlineMillis(ctx, request, o.ttl)
 	cl := &call{id: p.ID, request: request, done: make(chan struct{})}
-	cl.frame = p.AppendTo(make([]byte, 0, 32+len(command)+len(data)))
+	cl.frame = p.AppendTo(make([]byte, 0, 32+len(command)+len(p.AnswerGroup)+len(data)))
 
 	c.mu.Lock()
 	if c.closed {

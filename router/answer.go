@@ -3,14 +3,18 @@ package router
 import "time"
 
 // Answer records conn's answer to its delivery (id, attempt) of a message.
-// Reply and Fail finish the message for the delivery's group; for a request
-// answered first in this group, the result goes to the producer (Reply:
-// ResultOK with data; Fail: ResultRemoteError with the error text in data).
+// Reply and Fail finish the message for the delivery's group. Only the
+// request's answer group (Message.AnswerGroup) answers its producer (Reply:
+// ResultOK with data; Fail: ResultRemoteError with the error text in data):
+// an answer from any other group acknowledges that group's copy and
+// nothing else; it reaches neither the producer, its mailbox, nor the
+// result kept for dedup.
 // Retry requeues the message not before now + RetryDelay*2^(attempt-1),
 // capped at MaxRetryDelay. The Router keeps data.
 //
 // A connection subscribed to two groups of a command may hold one message
-// in both with the same attempt; the answer then goes to the first group.
+// in both with the same attempt; the answer then goes to the group created
+// first.
 //
 // Errors: ErrUnknownID when conn holds no such delivery; ErrStaleAttempt
 // when the attempt is no longer current (fencing); ErrBadKind.
@@ -28,10 +32,14 @@ func (r *Router) Answer(now time.Time, conn ConnID, id ID, attempt int, kind Ans
 	r.take(it)
 	switch kind {
 	case Reply:
-		r.result(t, it.ms, ResultOK, from, data)
+		if it.answers() {
+			r.result(t, it.ms, ResultOK, from, data)
+		}
 		r.finish(t, it)
 	case Fail:
-		r.result(t, it.ms, ResultRemoteError, from, data)
+		if it.answers() {
+			r.result(t, it.ms, ResultRemoteError, from, data)
+		}
 		r.finish(t, it)
 	case Retry:
 		r.requeue(t, it, r.retryDelay(it.attempt))
@@ -73,7 +81,7 @@ func (r *Router) retire(now int64, ms *msgState) {
 	}
 	e := ms.res
 	if e == nil {
-		e = &dedupEntry{id: ms.msg.ID, idx: -1}
+		e = &dedupEntry{key: dedupKey{ms.msg.From, ms.msg.ID}, idx: -1}
 	}
 	r.remember(e, now+int64(r.cfg.DedupWindow))
 }

@@ -53,23 +53,6 @@ func TestAnswerRoutesResultToProducer(t *testing.T) {
 	}
 }
 
-func TestOnlyFirstGroupsAnswerReachesProducer(t *testing.T) {
-	h := newHarness(t, router.Config{})
-	h.connect(1, "producer")
-	h.subscribe(10, 1, "cmd", "a", 1)
-	h.subscribe(11, 1, "cmd", "b", 1)
-	_, acts := h.send(1, "cmd", true)
-	ds := deliveries(acts)
-	if res := one(t, h.answer(ds[1], router.Reply, "first"), router.ActResult); string(res.Data) != "first" {
-		t.Fatalf("result %q", res.Data)
-	}
-	acts = h.answer(ds[0], router.Reply, "second")
-	none(t, acts, router.ActResult)
-	if ack := one(t, acts, router.ActAck); !ack.Last || string(ack.Data) != "first" {
-		t.Fatalf("last ack %+v, want the first result kept", ack)
-	}
-}
-
 func TestAnswerErrors(t *testing.T) {
 	h := newHarness(t, router.Config{})
 	h.subscribe(10, 1, "cmd", router.DefaultGroup, 1)

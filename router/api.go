@@ -15,6 +15,9 @@ const DefaultGroup = ""
 
 // Message is a message the router queues. The router keeps the pointer and
 // its Data; callers hand over ownership and do not change it afterwards.
+//
+// ID is unique per producer: the dedup window is kept per (From, ID), so
+// two producers never share a message's confirm or result.
 type Message struct {
 	ID       ID
 	Command  string
@@ -22,7 +25,11 @@ type Message struct {
 	From     string    // producer address
 	Deadline time.Time // zero: none
 	Request  bool      // the producer awaits the answer
-	Data     []byte
+	// AnswerGroup names the one group whose answer reaches the producer of
+	// a request (DefaultGroup: the point-to-point group). The other groups
+	// get their copies too, but their answers only finish their own copy.
+	AnswerGroup string
+	Data        []byte
 }
 
 // AnswerKind says what a consumer's answer carries.
@@ -45,6 +52,9 @@ const (
 	ResultRemoteError ResultCode = 5 // Data is the handler's error text
 	ResultTimeout     ResultCode = 6 // the deadline passed unanswered
 	ResultDeadLetter  ResultCode = 7 // max deliveries exceeded
+	// ResultNoAnswerGroup: the request's answer group was removed (an
+	// ephemeral group lost its last subscriber) before it answered.
+	ResultNoAnswerGroup ResultCode = 17
 )
 
 // ActionKind says what the broker must do for an Action.

@@ -59,24 +59,30 @@ func setDeadlineIndex(ms *msgState, i int) { ms.dlIdx = int32(i) }
 // removeGroup removes the ephemeral group g, which has no subscribers, and
 // drops every copy it holds: loose ones (taken from its last subscriber),
 // queued, delayed and dead ones. A message no other group needs is
-// deleted.
+// deleted; a request g was to answer gets ResultNoAnswerGroup.
 func (r *Router) removeGroup(now int64, g *group, loose []*item) {
 	g.removed = true
 	cmd := g.cmd
 	cmd.groups = slices.DeleteFunc(cmd.groups, func(x *group) bool { return x == g })
-	for _, it := range loose {
+	drop := func(it *item) {
+		if it.answers() {
+			r.result(now, it.ms, ResultNoAnswerGroup, "", nil)
+		}
 		r.finish(now, it)
+	}
+	for _, it := range loose {
+		drop(it)
 	}
 	for g.ready.len() > 0 {
 		it := g.ready.top()
 		r.take(it)
-		r.finish(now, it)
+		drop(it)
 	}
 	for it := g.fresh.pop(); it != nil; it = g.fresh.pop() {
 		if it.state == stQueued {
 			it.state = stLoose
 			g.queued--
-			r.finish(now, it)
+			drop(it)
 		}
 	}
 	g.stale = 0
@@ -88,12 +94,12 @@ func (r *Router) removeGroup(now int64, g *group, loose []*item) {
 	}
 	for _, it := range delayed {
 		r.take(it)
-		r.finish(now, it)
+		drop(it)
 	}
 	for len(g.dead) > 0 {
 		it := g.dead[0]
 		r.take(it)
 		r.emit(Action{Kind: ActDeadLetterDelete, Msg: it.ms.msg, Group: g.name})
-		r.finish(now, it)
+		drop(it)
 	}
 }

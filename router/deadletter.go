@@ -13,7 +13,8 @@ type DeadLetter struct {
 }
 
 // deadLetter moves the loose item it to its group's dead-letter queue;
-// a request's producer gets ResultDeadLetter unless it has its result.
+// when that is the request's answer group, its producer gets
+// ResultDeadLetter unless it has its result.
 func (r *Router) deadLetter(now int64, it *item) {
 	g := it.group
 	it.state = stDead
@@ -21,7 +22,9 @@ func (r *Router) deadLetter(now int64, it *item) {
 	g.dead = append(g.dead, it)
 	it.ms.decActive()
 	r.emit(Action{Kind: ActDeadLetter, Msg: it.ms.msg, Group: g.name, Attempt: int(it.attempt)})
-	r.result(now, it.ms, ResultDeadLetter, "", nil)
+	if it.answers() {
+		r.result(now, it.ms, ResultDeadLetter, "", nil)
+	}
 }
 
 // DeadLetters lists the dead letters of command: group by group in

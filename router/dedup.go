@@ -2,10 +2,17 @@ package router
 
 import "time"
 
-// dedupEntry remembers a message ID within the dedup window and, for an
-// answered request, the result its producer got.
-type dedupEntry struct {
+// dedupKey names a message in the dedup window: IDs are unique per
+// producer, so one producer's ID never matches another's message.
+type dedupKey struct {
+	producer string
 	id       ID
+}
+
+// dedupEntry remembers a producer's message ID within the dedup window
+// and, for an answered request, the result its producer got.
+type dedupEntry struct {
+	key      dedupKey
 	answered bool
 	code     ResultCode
 	from     string
@@ -21,38 +28,50 @@ func setDedupIndex(e *dedupEntry, i int) { e.idx = int32(i) }
 // entries the one due to expire first is forgotten early, so that a high
 // message rate cannot fill memory with IDs.
 func (r *Router) remember(e *dedupEntry, expires int64) {
-	if old := r.dedup[e.id]; old != nil && old.idx >= 0 {
+	if old := r.dedup[e.key]; old != nil && old.idx >= 0 {
 		r.dedupExp.remove(int(old.idx))
 	}
 	e.expires = expires
-	r.dedup[e.id] = e
+	r.dedup[e.key] = e
 	r.dedupExp.push(e)
 	for r.dedupExp.len() > r.cfg.MaxDedup {
 		r.forget(r.dedupExp.top())
 	}
 }
 
-// seen reports whether m's ID was seen within the dedup window. If the
-// message was a request already answered, the result is re-sent to conn.
-func (r *Router) seen(now time.Time, conn ConnID, m *Message) bool {
+// seen checks m's ID against the messages its producer published before:
+// it returns ErrDuplicate when the producer's message with that ID is
+// still live or finished within the dedup window (a request's result, if
+// it has one, is re-sent to conn), ErrIDInUse when another producer's
+// live message has the ID, and nil when the ID is free.
+func (r *Router) seen(now time.Time, conn ConnID, m *Message) error {
+	live := r.live[m.ID]
 	var e *dedupEntry
-	if ms := r.live[m.ID]; ms != nil {
-		e = ms.res
-	} else if e = r.dedup[m.ID]; e == nil {
-		return false
-	} else if e.expires <= now.UnixNano() {
-		r.forget(e)
-		return false
+	switch {
+	case live != nil && live.msg.From == m.From:
+		e = live.res
+	default:
+		e = r.dedup[dedupKey{m.From, m.ID}]
+		if e != nil && e.expires <= now.UnixNano() {
+			r.forget(e)
+			e = nil
+		}
+		if e == nil {
+			if live != nil {
+				return ErrIDInUse
+			}
+			return nil
+		}
 	}
 	if e != nil && e.answered && m.Request {
 		r.emit(Action{Kind: ActResult, Conn: conn, Msg: m, Code: e.code, From: e.from, Data: e.data})
 	}
-	return true
+	return ErrDuplicate
 }
 
 // forget drops e from the dedup window.
 func (r *Router) forget(e *dedupEntry) {
-	delete(r.dedup, e.id)
+	delete(r.dedup, e.key)
 	if e.idx >= 0 {
 		r.dedupExp.remove(int(e.idx))
 	}
@@ -65,11 +84,12 @@ func (r *Router) expireDedup(now int64) {
 	}
 }
 
-// RestoreDedup rebuilds a dedup entry: message id was seen and, if
-// answered, its producer got the result (code, from, data). It is kept
-// until expires. Call it before the first event.
-func (r *Router) RestoreDedup(id ID, code ResultCode, from string, data []byte, answered bool, expires time.Time) {
-	e := &dedupEntry{id: id, idx: -1}
+// RestoreDedup rebuilds a dedup entry: producer published message id and,
+// if answered, got the result (code, from, data). It is kept until
+// expires, and matches only that producer's publishes. Call it before the
+// first event.
+func (r *Router) RestoreDedup(id ID, producer string, code ResultCode, from string, data []byte, answered bool, expires time.Time) {
+	e := &dedupEntry{key: dedupKey{producer, id}, idx: -1}
 	if answered {
 		e.answered, e.code, e.from, e.data = true, code, from, data
 	}

@@ -20,6 +20,13 @@
 // the group's subscribers; Replay and the removal of an ephemeral group
 // walk that group's messages.
 //
+// A request is answered by exactly one group: its Message.AnswerGroup
+// (the default group unless the producer named another). The other
+// groups' answers finish their own copies and never reach the producer.
+// Message IDs are unique per producer: the dedup window is kept per
+// (producer address, ID), so a producer never gets another producer's
+// confirm or result by reusing its ID.
+//
 // A Router is not safe for concurrent use: the broker calls it with one
 // mutex held. The Action slices it returns are reused by the next call.
 package router

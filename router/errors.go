@@ -5,10 +5,20 @@ import "errors"
 // Errors returned by Router methods. Callers compare with errors.Is: some
 // are wrapped with detail.
 var (
-	// ErrDuplicate is returned by Admit when the message ID is known: still
-	// queued or dead-lettered, or finished within the dedup window. The
-	// message is not queued again.
+	// ErrDuplicate is returned by Admit when the producer published the
+	// message ID before: it is still queued or dead-lettered, or finished
+	// within the dedup window. The message is not queued again.
 	ErrDuplicate = errors.New("router: duplicate message id")
+	// ErrIDInUse is returned by Admit when another producer's message with
+	// the same ID is still queued (or dead-lettered). Message IDs are
+	// unique per producer: the publish is refused, nothing is queued, and
+	// the producer may publish again with a new ID.
+	ErrIDInUse = errors.New("router: message id in use by another producer")
+	// ErrNoAnswerGroup is returned by Admit for a request whose
+	// AnswerGroup names a group the command does not have. Only the
+	// default group is created for a request; a named group is created by
+	// subscribing to it.
+	ErrNoAnswerGroup = errors.New("router: no such answer group")
 	// ErrQueueFull is returned by Admit when the command has
 	// Config.MaxQueueLen messages admitted and not yet finished.
 	ErrQueueFull = errors.New("router: queue full")

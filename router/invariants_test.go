@@ -52,8 +52,8 @@ func (r *Router) CheckInvariants() error {
 			}
 			continue
 		}
-		if _, ok := r.dedup[id]; ok {
-			return fmt.Errorf("live message also in dedup map")
+		if _, ok := r.dedup[dedupKey{ms.msg.From, id}]; ok {
+			return fmt.Errorf("live message also in its producer's dedup window")
 		}
 		left, act := 0, 0
 		for i := range ms.items {
@@ -178,8 +178,8 @@ func (r *Router) checkSideTables() error {
 	if mail != r.mailExp.len() || len(r.dedup) != r.dedupExp.len() {
 		return fmt.Errorf("mailbox %d/%d or dedup %d/%d sizes differ", mail, r.mailExp.len(), len(r.dedup), r.dedupExp.len())
 	}
-	for id, e := range r.dedup {
-		if e.id != id || r.dedupExp.items[e.idx] != e {
+	for key, e := range r.dedup {
+		if e.key != key || r.dedupExp.items[e.idx] != e {
 			return fmt.Errorf("dedup entry misplaced")
 		}
 	}

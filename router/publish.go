@@ -1,18 +1,29 @@
 package router
 
-import "time"
+import (
+	"fmt"
+	"time"
+)
 
 // Admit checks a publish of m by conn and reserves its place in the queue.
 // On success it sets m.Seq; the broker then stores m and calls Commit(m),
 // or Abort(m) if storing failed. m must not be nil, and is owned by the
 // Router from here on.
 //
-// Errors: ErrBadName for a bad command name; ErrDuplicate when m.ID is
-// known: the message is still queued (or dead-lettered), or it finished
-// less than Config.DedupWindow ago (the actions then re-send the result to
-// conn, if the message was a request that has one); ErrQueueFull when the
-// command has Config.MaxQueueLen messages admitted and not finished (dead
-// letters do not count).
+// A message ID is unique per producer (m.From): the dedup window holds
+// each producer's IDs apart, so a publish never gets another producer's
+// confirm or result.
+//
+// Errors: ErrBadName for a bad command name, or a request's bad
+// AnswerGroup; ErrDuplicate when this producer published m.ID before: the
+// message is still queued (or dead-lettered), or it finished less than
+// Config.DedupWindow ago (the actions then re-send the result to conn, if
+// the message was a request that has one); ErrIDInUse when another
+// producer's message with m.ID is still queued (or dead-lettered);
+// ErrNoAnswerGroup when a request names an AnswerGroup its command does
+// not have (the default group needs no subscriber: Commit creates it);
+// ErrQueueFull when the command has Config.MaxQueueLen messages admitted
+// and not finished (dead letters do not count).
 func (r *Router) Admit(now time.Time, conn ConnID, m *Message) ([]Action, error) {
 	r.begin()
 	cmd := r.commands[m.Command]
@@ -21,8 +32,11 @@ func (r *Router) Admit(now time.Time, conn ConnID, m *Message) ([]Action, error)
 			return r.acts, err
 		}
 	}
-	if r.seen(now, conn, m) {
-		return r.acts, ErrDuplicate
+	if err := r.seen(now, conn, m); err != nil {
+		return r.acts, err
+	}
+	if err := r.checkAnswerGroup(cmd, m); err != nil {
+		return r.acts, err
 	}
 	if cmd == nil {
 		cmd = r.command(m.Command)
@@ -38,8 +52,12 @@ func (r *Router) Admit(now time.Time, conn ConnID, m *Message) ([]Action, error)
 }
 
 // Commit queues m, which Admit accepted and the broker stored, in every
-// group of its command (creating the default group if the command has
-// none) and dispatches it. A message that was not admitted, or was already
+// group of its command and dispatches it. The default group is created
+// (durable, announced with ActGroup) when the command has no group, or
+// when m is a request answered by the default group and the command has
+// other groups only: the request waits there for a subscriber. A request
+// whose named answer group was removed since Admit gets
+// ResultNoAnswerGroup. A message that was not admitted, or was already
 // committed or aborted, is ignored.
 func (r *Router) Commit(now time.Time, m *Message) []Action {
 	r.begin()
@@ -50,11 +68,11 @@ func (r *Router) Commit(now time.Time, m *Message) []Action {
 	cmd := ms.cmd
 	cmd.reserved--
 	ms.committed = true
-	if len(cmd.groups) == 0 {
-		r.newGroup(cmd, DefaultGroup, false)
-	}
+	r.ensureGroups(cmd, m)
 	r.place(ms, cmd.groups, nil, nil)
-	if t := now.UnixNano(); ms.expiredAt(t) {
+	t := now.UnixNano()
+	r.checkAnswered(t, ms)
+	if ms.expiredAt(t) {
 		r.expire(t, ms)
 	}
 	return r.flush(now)
@@ -104,5 +122,29 @@ func (r *Router) place(ms *msgState, groups []*group, attempts map[string]int, d
 	}
 	if ms.hasDeadline() {
 		r.deadlines.push(ms)
+	}
+}
+
+// checkAnswerGroup checks the AnswerGroup of request m of cmd (nil: a
+// command not yet known): ErrBadName for a bad name, ErrNoAnswerGroup for
+// a named group cmd does not have.
+func (r *Router) checkAnswerGroup(cmd *command, m *Message) error {
+	if !m.Request || m.AnswerGroup == DefaultGroup {
+		return nil
+	}
+	if err := ValidName(m.AnswerGroup); err != nil {
+		return fmt.Errorf("answer group: %w", err)
+	}
+	if cmd == nil || cmd.group(m.AnswerGroup) == nil {
+		return fmt.Errorf("%w: %q of command %q", ErrNoAnswerGroup, m.AnswerGroup, m.Command)
+	}
+	return nil
+}
+
+// ensureGroups creates the default group of cmd before m is placed, when
+// cmd has no group or m is a request the default group answers.
+func (r *Router) ensureGroups(cmd *command, m *Message) {
+	if len(cmd.groups) == 0 || (m.Request && m.AnswerGroup == DefaultGroup && cmd.group(DefaultGroup) == nil) {
+		r.newGroup(cmd, DefaultGroup, false)
 	}
 }

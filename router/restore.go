@@ -36,6 +36,9 @@ func (r *Router) restoring() *restoreState {
 // in ackedBy (to the default group if the command has none); a copy
 // delivered before (in flight when the broker stopped) is queued as a
 // redelivery. The command's Seq continues after the largest restored.
+// Ephemeral groups are not restored: a request whose answer group was
+// ephemeral gets no answer after a restart, only ResultTimeout at its
+// deadline.
 func (r *Router) Restore(m *Message, ackedBy []string, attempts map[string]int) {
 	rs := r.restoring()
 	rs.msgs = append(rs.msgs, restoredMsg{m: m, ackedBy: ackedBy, attempts: attempts})
@@ -91,8 +94,8 @@ func (r *Router) finishRestore() {
 			r.restoreMsg(d.m, acked, attempts, ds, false)
 		}
 	}
-	for id, e := range r.dedup { // results of messages still queued
-		if ms := r.live[id]; ms != nil {
+	for key, e := range r.dedup { // results of messages still queued
+		if ms := r.live[key.id]; ms != nil && ms.msg.From == key.producer {
 			r.forget(e)
 			if e.answered {
 				ms.res = e

@@ -124,12 +124,12 @@ func TestRestoreMailboxAndDedup(t *testing.T) {
 	answered, pending, live := h.id(), h.id(), stored(h, "cmd", 1)
 	exp := h.now.Add(time.Minute)
 	h.r.RestoreMailbox(answered, "producer", router.ResultOK, "consumer", []byte("parked"), exp)
-	h.r.RestoreDedup(answered, router.ResultOK, "consumer", []byte("parked"), true, exp)
-	h.r.RestoreDedup(pending, 0, "", nil, false, exp)
-	h.r.RestoreDedup(live.ID, router.ResultRemoteError, "c", []byte("first group failed"), true, exp)
-	h.r.RestoreGroup("cmd", "a")
+	h.r.RestoreDedup(answered, "producer", router.ResultOK, "consumer", []byte("parked"), true, exp)
+	h.r.RestoreDedup(pending, "producer", 0, "", nil, false, exp)
+	h.r.RestoreDedup(live.ID, "producer", router.ResultRemoteError, "c", []byte("answer group failed"), true, exp)
+	h.r.RestoreGroup("cmd", router.DefaultGroup)
 	h.r.RestoreGroup("cmd", "b")
-	h.r.Restore(live, []string{"a"}, nil)
+	h.r.Restore(live, []string{router.DefaultGroup}, nil)
 
 	acts := h.connect(1, "producer")
 	if res := one(t, acts, router.ActResult); res.Msg.ID != answered || string(res.Data) != "parked" || res.Conn != 1 {
@@ -137,12 +137,16 @@ func TestRestoreMailboxAndDedup(t *testing.T) {
 	}
 	one(t, acts, router.ActMailboxDelete)
 
-	acts, err := h.r.Admit(h.now, 2, &router.Message{ID: answered, Command: "cmd", Request: true})
+	acts, err := h.r.Admit(h.now, 2, &router.Message{ID: answered, Command: "cmd", From: "producer", Request: true})
 	if !errors.Is(err, router.ErrDuplicate) || one(t, acts, router.ActResult).Conn != 2 {
 		t.Fatalf("dedup of an answered id: %v %s", err, describe(acts))
 	}
-	if acts, err = h.r.Admit(h.now, 2, &router.Message{ID: pending, Command: "cmd", Request: true}); !errors.Is(err, router.ErrDuplicate) || len(acts) != 0 {
+	if acts, err = h.r.Admit(h.now, 2, &router.Message{ID: pending, Command: "cmd", From: "producer", Request: true}); !errors.Is(err, router.ErrDuplicate) || len(acts) != 0 {
 		t.Fatalf("dedup of an unanswered id: %v %s", err, describe(acts))
+	}
+	// the restored window is the producer's own: another one's ID is free
+	if acts, err = h.r.Admit(h.now, 3, &router.Message{ID: answered, Command: "cmd", From: "other", Request: true}); err != nil || len(acts) != 0 {
+		t.Fatalf("another producer's reuse of a restored id: %v %s", err, describe(acts))
 	}
 	// the restored result of a message still queued is its one result
 	d := one(t, h.subscribe(10, 1, "cmd", "b", 1), router.ActDeliver)

@@ -13,10 +13,10 @@ type Router struct {
 
 	commands  map[string]*command
 	conns     map[ConnID]*conn
-	producers map[string]*conn // address -> its most recently connected conn
-	live      map[ID]*msgState // admitted messages not yet finished
-	dedup     map[ID]*dedupEntry
-	mailbox   map[string][]*mailEntry // producer address -> results waiting
+	producers map[string]*conn         // address -> its most recently connected conn
+	live      map[ID]*msgState         // admitted messages not yet finished
+	dedup     map[dedupKey]*dedupEntry // by producer and ID
+	mailbox   map[string][]*mailEntry  // producer address -> results waiting
 
 	leases    heap[*item]     // in-flight items by lease end
 	delayed   heap[*item]     // retried items by ready time
@@ -39,7 +39,7 @@ func New(cfg Config) *Router {
 		conns:     make(map[ConnID]*conn),
 		producers: make(map[string]*conn),
 		live:      make(map[ID]*msgState),
-		dedup:     make(map[ID]*dedupEntry),
+		dedup:     make(map[dedupKey]*dedupEntry),
 		mailbox:   make(map[string][]*mailEntry),
 	}
 	r.leases = heap[*item]{less: byWhen, setIndex: setItemIndex}

@@ -196,8 +196,8 @@ func wantRecords(t testing.TB, got, want []*store.Record) {
 func dump(recs []*store.Record) string {
 	var b strings.Builder
 	for _, r := range recs {
-		fmt.Fprintf(&b, "  %v cmd=%q group=%q id=%x exp=%d acked=%q attempts=%v",
-			r.Kind, r.Command, r.Group, r.ID, r.Expires, r.AckedBy, r.Attempts)
+		fmt.Fprintf(&b, "  %v cmd=%q group=%q id=%x producer=%q exp=%d acked=%q attempts=%v",
+			r.Kind, r.Command, r.Group, r.ID, r.Producer, r.Expires, r.AckedBy, r.Attempts)
 		if r.Msg != nil {
 			fmt.Fprintf(&b, " msg=%+v", *r.Msg)
 		}

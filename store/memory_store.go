@@ -21,8 +21,15 @@ type MemoryStore struct {
 	closed  bool
 	order   []*memCommand // in order of first use, as Load reports them
 	cmds    map[string]*memCommand
-	mailbox map[[16]byte]memAnswer
-	dedup   map[[16]byte]memAnswer
+	mailbox map[answerKey]memAnswer
+	dedup   map[answerKey]memAnswer
+}
+
+// answerKey names a mailbox answer or dedup record: message IDs are
+// unique per producer only.
+type answerKey struct {
+	id       [16]byte
+	producer string
 }
 
 var _ Store = (*MemoryStore)(nil)
@@ -54,8 +61,8 @@ type memAnswer struct {
 func NewMemory() *MemoryStore {
 	return &MemoryStore{
 		cmds:    make(map[string]*memCommand),
-		mailbox: make(map[[16]byte]memAnswer),
-		dedup:   make(map[[16]byte]memAnswer),
+		mailbox: make(map[answerKey]memAnswer),
+		dedup:   make(map[answerKey]memAnswer),
 	}
 }
 
@@ -82,10 +89,19 @@ func (s *MemoryStore) apply(op *Op, t target) {
 	switch op.Kind {
 	case KindMailbox:
 		a := cloneAnswer(op.Answer, t.id)
-		s.mailbox[t.id] = memAnswer{answer: a, expires: op.Expires}
+		a.Producer = t.producer
+		s.mailbox[answerKey{t.id, t.producer}] = memAnswer{answer: a, expires: op.Expires}
 		return
 	case KindMailboxDelete:
-		delete(s.mailbox, t.id)
+		if op.Producer != "" {
+			delete(s.mailbox, answerKey{t.id, t.producer})
+			return
+		}
+		for k := range s.mailbox {
+			if k.id == t.id {
+				delete(s.mailbox, k)
+			}
+		}
 		return
 	}
 	c := s.command(t.command)
@@ -97,7 +113,11 @@ func (s *MemoryStore) apply(op *Op, t target) {
 		if op.Last {
 			delete(c.msgs, t.seq)
 			if id, ok := dedupID(op); ok {
-				s.dedup[id] = memAnswer{answer: cloneAnswer(op.Answer, id), expires: op.Expires}
+				a := cloneAnswer(op.Answer, id)
+				if a != nil {
+					a.Producer = t.producer
+				}
+				s.dedup[answerKey{id, t.producer}] = memAnswer{answer: a, expires: op.Expires}
 			}
 		} else if m != nil {
 			if m.ackedBy == nil {
@@ -196,31 +216,35 @@ func (c *memCommand) load(fn func(*Record) error) error {
 }
 
 type answerEntry struct {
-	id [16]byte
+	answerKey
 	memAnswer
 }
 
-func cmpMailbox(a, b answerEntry) int { return bytes.Compare(a.id[:], b.id[:]) }
+// cmpMailbox and cmpDedup order answers as the pebble store's keys do.
+func cmpMailbox(a, b answerEntry) int {
+	return cmp.Or(bytes.Compare(a.id[:], b.id[:]), strings.Compare(a.producer, b.producer))
+}
 
 func cmpDedup(a, b answerEntry) int {
-	return cmp.Or(cmp.Compare(a.expires, b.expires), bytes.Compare(a.id[:], b.id[:]))
+	return cmp.Or(cmp.Compare(a.expires, b.expires), bytes.Compare(a.id[:], b.id[:]),
+		strings.Compare(a.producer, b.producer))
 }
 
 // loadAnswers reports the unexpired entries of m in the order cmpFn gives
 // and deletes the expired ones.
-func loadAnswers(m map[[16]byte]memAnswer, now int64, kind Kind,
+func loadAnswers(m map[answerKey]memAnswer, now int64, kind Kind,
 	cmpFn func(a, b answerEntry) int, fn func(*Record) error) error {
 	entries := make([]answerEntry, 0, len(m))
-	for id, a := range m {
+	for k, a := range m {
 		if a.expires <= now {
-			delete(m, id)
+			delete(m, k)
 			continue
 		}
-		entries = append(entries, answerEntry{id, a})
+		entries = append(entries, answerEntry{k, a})
 	}
 	slices.SortFunc(entries, cmpFn)
 	for _, e := range entries {
-		r := &Record{Kind: kind, ID: e.id, Expires: e.expires, Answer: cloneAnswer(e.answer, e.id)}
+		r := &Record{Kind: kind, ID: e.id, Producer: e.producer, Expires: e.expires, Answer: cloneAnswer(e.answer, e.id)}
 		if err := fn(r); err != nil {
 			return err
 		}

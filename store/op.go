@@ -8,9 +8,10 @@ import (
 // target is what an op addresses, after reconciling the Op's own fields
 // with those of its Msg or Answer.
 type target struct {
-	command string
-	seq     uint64
-	id      [16]byte // mailbox and dedup ID
+	command  string
+	seq      uint64
+	id       [16]byte // mailbox and dedup ID
+	producer string   // mailbox and dedup producer
 }
 
 // resolve checks that op carries what its Kind needs and returns what it
@@ -19,7 +20,10 @@ type target struct {
 // the ID may be given in the Op or in its Answer. Seq math.MaxUint64 is
 // refused: the store reserves it as a bound.
 func resolve(i int, op *Op) (target, error) {
-	t := target{command: op.Command, seq: op.Seq, id: op.ID}
+	t := target{command: op.Command, seq: op.Seq, id: op.ID, producer: op.Producer}
+	if op.Answer != nil && t.producer == "" {
+		t.producer = op.Answer.Producer
+	}
 	switch op.Kind {
 	case KindMessage, KindDeadLetter:
 		if op.Msg == nil {
@@ -35,7 +39,11 @@ func resolve(i int, op *Op) (target, error) {
 		} else if op.Msg.Seq != 0 && op.Msg.Seq != t.seq {
 			return t, invalidOp(i, op, "Seq differs from Msg.Seq")
 		}
-	case KindAck, KindAttempt, KindDeadLetterDelete, KindGroup:
+	case KindAck:
+		if err := sameProducer(i, op); err != nil {
+			return t, err
+		}
+	case KindAttempt, KindDeadLetterDelete, KindGroup:
 	case KindMailbox:
 		if op.Answer == nil {
 			return t, invalidOp(i, op, "no Answer")
@@ -44,6 +52,9 @@ func resolve(i int, op *Op) (target, error) {
 			t.id = op.Answer.ID
 		} else if op.Answer.ID != ([16]byte{}) && op.Answer.ID != t.id {
 			return t, invalidOp(i, op, "ID differs from Answer.ID")
+		}
+		if err := sameProducer(i, op); err != nil {
+			return t, err
 		}
 		return t, nil
 	case KindMailboxDelete:
@@ -58,6 +69,15 @@ func resolve(i int, op *Op) (target, error) {
 		return t, invalidOp(i, op, "Seq out of range")
 	}
 	return t, nil
+}
+
+// sameProducer checks that op's Producer, when set, matches that of its
+// Answer, when set.
+func sameProducer(i int, op *Op) error {
+	if op.Answer != nil && op.Producer != "" && op.Answer.Producer != "" && op.Producer != op.Answer.Producer {
+		return invalidOp(i, op, "Producer differs from Answer.Producer")
+	}
+	return nil
 }
 
 // validate resolves every op, returning the first problem.

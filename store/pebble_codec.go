@@ -10,32 +10,52 @@ import (
 // the rest of the value.
 //
 //	message:  1 | id[16] | deadline int64 | flags u8 | attempt uvarint | from | data
+//	          2 | id[16] | deadline int64 | flags u8 | attempt uvarint | from | answer group | data
 //	mailbox:  1 | expires int64 | answer
 //	dedup:    1 | has answer u8 | [answer]
 //	answer:   code u16 | producer | from | data
-const valueVersion = 1
+//
+// A message is written in version 1 unless it names an answer group, so
+// the stores written before answer groups existed read the same.
+const (
+	valueVersion        = 1
+	messageAnswerGroupV = 2 // a message value with its answer group
+)
 
 var errShortValue = errors.New("truncated value")
 
 func appendMessage(b []byte, m *Message) []byte {
-	b = append(b, valueVersion)
+	v := byte(valueVersion)
+	if m.AnswerGroup != "" {
+		v = messageAnswerGroupV
+	}
+	b = append(b, v)
 	b = append(b, m.ID[:]...)
 	b = binary.BigEndian.AppendUint64(b, uint64(m.Deadline))
 	b = append(b, m.Flags)
 	b = binary.AppendUvarint(b, uint64(m.Attempt))
 	b = appendString(b, m.From)
+	if v == messageAnswerGroupV {
+		b = appendString(b, m.AnswerGroup)
+	}
 	return append(b, m.Data...)
 }
 
 func decodeMessage(v []byte, command string, seq uint64) (*Message, error) {
 	d := decoder{b: v}
-	d.version()
+	ver := d.byte()
+	if d.err == nil && ver != valueVersion && ver != messageAnswerGroupV {
+		d.fail(errors.New("unknown value version"))
+	}
 	m := &Message{Command: command, Seq: seq}
 	copy(m.ID[:], d.bytes(16))
 	m.Deadline = int64(d.uint64())
 	m.Flags = d.byte()
 	m.Attempt = uint32(d.uvarint())
 	m.From = d.string()
+	if ver == messageAnswerGroupV {
+		m.AnswerGroup = d.string()
+	}
 	m.Data = d.rest()
 	return m, d.err
 }

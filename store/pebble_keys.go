@@ -15,8 +15,13 @@ import "encoding/binary"
 //	'q' cmd lane seq 0x01 group           non-Last ack of group (empty value)
 //	'q' cmd lane seq 0x02 group           attempts in group (uvarint)
 //	'l' cmd seq group                     dead letter (message)
-//	'x' id                                mailbox answer
-//	'e' expires id                        dedup record (answer or none)
+//	'x' id producer                       mailbox answer
+//	'e' expires id producer               dedup record (answer or none)
+//
+// Mailbox and dedup keys end with the producer's address since message
+// IDs are unique per producer only. Keys written before that ('x' id,
+// 'e' expires id) are still read: their producer is the answer's, or
+// unknown for a dedup record without answer.
 //
 // A message's acks and attempts sort right after it, so Load reads each
 // message with its state in one forward pass, and one range deletion
@@ -47,10 +52,11 @@ var versionKey = []byte{pfxVersion}
 
 // Lengths of fixed key parts.
 const (
-	cmdIDLen    = 4
-	queueSeqLen = 1 + cmdIDLen + 1 + 8 // prefix cmd lane seq
-	deadSeqLen  = 1 + cmdIDLen + 8     // prefix cmd seq
-	dedupKeyLen = 1 + 8 + 16
+	cmdIDLen      = 4
+	queueSeqLen   = 1 + cmdIDLen + 1 + 8 // prefix cmd lane seq
+	deadSeqLen    = 1 + cmdIDLen + 8     // prefix cmd seq
+	mailboxKeyLen = 1 + 16               // without the producer
+	dedupKeyLen   = 1 + 8 + 16           // without the producer
 )
 
 func commandKey(name string) []byte {
@@ -97,15 +103,20 @@ func deadKey(cmd uint32, seq uint64, group string) []byte {
 	return append(b, group...)
 }
 
-func mailboxKey(id [16]byte) []byte {
-	return append([]byte{pfxMailbox}, id[:]...)
+// mailboxKey is the key of producer's mailbox answer for id; with producer
+// "" it is the prefix of every answer for id (and the key of an answer
+// written before keys named the producer).
+func mailboxKey(id [16]byte, producer string) []byte {
+	b := append([]byte{pfxMailbox}, id[:]...)
+	return append(b, producer...)
 }
 
 // dedupKey orders dedup records by expiry, so that expired ones form one
 // range at the front of the table.
-func dedupKey(expires int64, id [16]byte) []byte {
+func dedupKey(expires int64, id [16]byte, producer string) []byte {
 	b := binary.BigEndian.AppendUint64([]byte{pfxDedup}, clampMillis(expires))
-	return append(b, id[:]...)
+	b = append(b, id[:]...)
+	return append(b, producer...)
 }
 
 // clampMillis maps a unix-millisecond time to an unsigned key part; times

@@ -277,10 +277,10 @@ func (l *loader) lane(c *command, ln lane, lower, upper []byte, emit func(*Recor
 // mailbox reads the mailbox, deleting expired answers.
 func (l *loader) mailbox() error {
 	return l.scan([]byte{pfxMailbox}, func(k, v []byte) error {
-		if len(k) != 1+16 {
+		if len(k) < mailboxKeyLen {
 			return l.corrupt(k, errShortValue)
 		}
-		id := [16]byte(k[1:])
+		id := [16]byte(k[1:mailboxKeyLen])
 		expires, a, err := decodeMailbox(v, id)
 		if err != nil {
 			return l.corrupt(k, err)
@@ -289,25 +289,29 @@ func (l *loader) mailbox() error {
 			l.batch().Delete(k, nil)
 			return nil
 		}
-		return l.emit(&Record{Kind: KindMailbox, ID: id, Expires: expires, Answer: a})
+		return l.emit(&Record{Kind: KindMailbox, ID: id, Producer: a.Producer, Expires: expires, Answer: a})
 	})
 }
 
 // dedup reads the unexpired dedup records and range-deletes the expired.
 func (l *loader) dedup() error {
-	first := dedupKey(l.now+1, [16]byte{})
+	first := dedupKey(l.now+1, [16]byte{}, "")
 	l.batch().DeleteRange([]byte{pfxDedup}, first, nil)
 	return l.scanRange(first, []byte{pfxDedup + 1}, func(k, v []byte) error {
-		if len(k) != dedupKeyLen {
+		if len(k) < dedupKeyLen {
 			return l.corrupt(k, errShortValue)
 		}
-		id := [16]byte(k[1+8:])
+		id := [16]byte(k[1+8 : dedupKeyLen])
 		a, err := decodeDedup(v, id)
 		if err != nil {
 			return l.corrupt(k, err)
 		}
+		producer := string(k[dedupKeyLen:])
+		if a != nil && producer == "" { // written before keys named the producer
+			producer = a.Producer
+		}
 		expires := int64(binary.BigEndian.Uint64(k[1:]))
-		return l.emit(&Record{Kind: KindDedup, ID: id, Expires: expires, Answer: a})
+		return l.emit(&Record{Kind: KindDedup, ID: id, Producer: producer, Expires: expires, Answer: a})
 	})
 }
 

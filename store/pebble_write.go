@@ -230,10 +230,16 @@ func (s *PebbleStore) apply(w *batchWriter, op *Op, t target) {
 	switch op.Kind {
 	case KindMailbox:
 		w.val = appendMailbox(w.val[:0], op.Expires, op.Answer)
-		w.set(mailboxKey(t.id), w.val)
+		w.set(mailboxKey(t.id, t.producer), w.val)
 		return
 	case KindMailboxDelete:
-		w.delete(mailboxKey(t.id))
+		all := mailboxKey(t.id, "") // also the key of an answer written before keys named the producer
+		if t.producer == "" {
+			_ = w.b.DeleteRange(all, prefixEnd(all), nil)
+			return
+		}
+		w.delete(all)
+		w.delete(mailboxKey(t.id, t.producer))
 		return
 	}
 	c := s.idx.cmds[t.command]
@@ -248,7 +254,7 @@ func (s *PebbleStore) apply(w *batchWriter, op *Op, t target) {
 		w.set(w.key, w.val)
 	case KindAck:
 		if op.Last {
-			s.ackLast(w, c, op, t.seq)
+			s.ackLast(w, c, op, t)
 		} else {
 			s.setSub(w, c, t.seq, subAck, op.Group, nil)
 		}
@@ -280,7 +286,8 @@ func (s *PebbleStore) setSub(w *batchWriter, c *command, seq uint64, sub byte, g
 // oldest undone message; otherwise its key is deleted by itself (its
 // sub-keys are left to the watermark's range deletion; Load skips sub-keys
 // without a message). The op's ID, when set, enters the dedup window.
-func (s *PebbleStore) ackLast(w *batchWriter, c *command, op *Op, seq uint64) {
+func (s *PebbleStore) ackLast(w *batchWriter, c *command, op *Op, t target) {
+	seq := t.seq
 	if l, live, pointDelete := c.done(seq); live {
 		switch {
 		case l == laneLow:
@@ -296,7 +303,7 @@ func (s *PebbleStore) ackLast(w *batchWriter, c *command, op *Op, seq uint64) {
 	}
 	if id, ok := dedupID(op); ok {
 		w.val = appendDedup(w.val[:0], op.Answer)
-		w.set(dedupKey(op.Expires, id), w.val)
+		w.set(dedupKey(op.Expires, id, t.producer), w.val)
 	}
 }
 
@@ -318,6 +325,6 @@ func (s *PebbleStore) finish(w *batchWriter) {
 	s.touched = s.touched[:0]
 	if now := time.Now(); now.Sub(s.sweptAt) >= dedupSweepInterval {
 		s.sweptAt = now
-		_ = w.b.DeleteRange([]byte{pfxDedup}, dedupKey(now.UnixMilli()+1, [16]byte{}), nil)
+		_ = w.b.DeleteRange([]byte{pfxDedup}, dedupKey(now.UnixMilli()+1, [16]byte{}, ""), nil)
 	}
 }

@@ -17,8 +17,9 @@ const (
 	KindMessage Kind = iota + 1
 	// KindAck: Group is done with message (Command, Seq). With Last set, no
 	// group still needs it and the message is deleted; ID and Answer, when
-	// set, are kept in the dedup window until Expires. A non-Last ack of a
-	// message that is not queued is ignored.
+	// set, are kept in the dedup window of Producer (or Answer.Producer)
+	// until Expires. A non-Last ack of a message that is not queued is
+	// ignored.
 	KindAck
 	// KindDeadLetter: message (Command, Seq) moved to the command's
 	// dead-letter queue for Group; Msg carries its last state. It does not
@@ -33,12 +34,15 @@ const (
 	// KindAttempt: message (Command, Seq) was handed out Attempt times in
 	// Group. Ignored for a message that is not queued.
 	KindAttempt
-	// KindMailbox: Answer waits for producer Producer until Expires.
+	// KindMailbox: Answer waits for producer Answer.Producer until
+	// Expires. Each producer has its own answer for an ID.
 	KindMailbox
-	// KindMailboxDelete: the mailbox answer for ID was delivered or expired.
+	// KindMailboxDelete: the mailbox answer of Producer for ID was
+	// delivered or expired. Without a Producer, every answer for ID goes.
 	KindMailboxDelete
-	// KindDedup: restore-only record of an ID seen within the dedup window,
-	// with its Answer when it had one (written through KindAck).
+	// KindDedup: restore-only record of a producer's ID seen within the
+	// dedup window, with its Answer when it had one (written through
+	// KindAck).
 	KindDedup
 )
 
@@ -51,7 +55,10 @@ type Message struct {
 	Deadline int64    // unix milliseconds; 0: none
 	Flags    uint8    // wire publish flags
 	Attempt  uint32   // deliveries so far (restored records only)
-	Data     []byte
+	// AnswerGroup is the group whose answer goes to the producer of a
+	// request; "" is the default group.
+	AnswerGroup string
+	Data        []byte
 }
 
 // Answer is a routed answer kept for a producer (mailbox) or for the dedup
@@ -74,21 +81,29 @@ type Op struct {
 	Attempt uint32
 	Last    bool
 	Expires int64 // unix milliseconds
-	Msg     *Message
-	Answer  *Answer
+	// Producer is the address of the producer whose message ID this is,
+	// for KindAck (the dedup record; Answer.Producer when empty) and
+	// KindMailboxDelete. Message IDs are unique per producer only.
+	Producer string
+	Msg      *Message
+	Answer   *Answer
 }
 
 // Record is one piece of state returned by Load. Which fields matter depends
 // on Kind: KindMessage (Msg, with the groups that already acked it in
 // AckedBy and per-group attempts in Attempts), KindDeadLetter (Msg, Group),
-// KindGroup (Command, Group), KindMailbox (Answer, Expires), KindDedup (ID,
-// Answer or nil, Expires). For KindMessage, Msg.Attempt is the highest of
-// Attempts.
+// KindGroup (Command, Group), KindMailbox (Answer, Producer, Expires),
+// KindDedup (ID, Producer, Answer or nil, Expires). For KindMessage,
+// Msg.Attempt is the highest of Attempts.
+//
+// A dedup record written before dedup was kept per producer has no
+// Producer unless it has an Answer.
 type Record struct {
 	Kind     Kind
 	Command  string
 	Group    string
 	ID       [16]byte
+	Producer string // KindMailbox, KindDedup: the producer whose ID it is
 	Expires  int64
 	Msg      *Message
 	Answer   *Answer

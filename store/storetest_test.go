@@ -29,6 +29,7 @@ func TestConformance(t *testing.T) {
 		{"reopen keeps synced data", testReopenKeepsSyncedData},
 		{"expired mailbox and dedup records are dropped", testExpiry},
 		{"mailbox delete", testMailboxDelete},
+		{"answers and dedup records are per producer", testPerProducer},
 		{"dead letters", testDeadLetters},
 		{"replayed message below the watermark", testReplayBelowWatermark},
 		{"rewriting a message resets its state", testRewriteResets},
@@ -49,7 +50,7 @@ func TestConformance(t *testing.T) {
 
 func testRoundTrip(t *testing.T, f *fixture, oneWrite bool) {
 	exp1, exp2, expMail := future(time.Minute), future(2*time.Minute), future(time.Hour)
-	m1 := &store.Message{Command: "a", Seq: 1, ID: msgID("a", 1), From: "p1", Deadline: 1234, Flags: 3, Data: []byte("one")}
+	m1 := &store.Message{Command: "a", Seq: 1, ID: msgID("a", 1), From: "p1", Deadline: 1234, Flags: 3, AnswerGroup: "audit", Data: []byte("one")}
 	m2 := &store.Message{Command: "a", Seq: 2, ID: msgID("a", 2), From: "p2"}
 	dead := *m2
 	dead.Attempt = 20
@@ -64,7 +65,7 @@ func testRoundTrip(t *testing.T, f *fixture, oneWrite bool) {
 		{Kind: store.KindAttempt, Command: "a", Seq: 1, Group: "g2", Attempt: 1},
 		{Kind: store.KindAck, Command: "a", Seq: 1, Group: "g2"},
 		{Kind: store.KindDeadLetter, Command: "a", Seq: 2, Group: "g1", Msg: &dead},
-		{Kind: store.KindAck, Command: "a", Seq: 2, Group: "g1", Last: true, ID: m2.ID, Expires: exp1},
+		{Kind: store.KindAck, Command: "a", Seq: 2, Group: "g1", Last: true, ID: m2.ID, Producer: "p2", Expires: exp1},
 		appendOp("b", 7),
 		appendOp("b", 8),
 		{Kind: store.KindAck, Command: "b", Seq: 8, Last: true, ID: answer.ID, Answer: answer, Expires: exp2},
@@ -87,9 +88,9 @@ func testRoundTrip(t *testing.T, f *fixture, oneWrite bool) {
 			Attempts: map[string]uint32{"g1": 2, "g2": 1}},
 		{Kind: store.KindDeadLetter, Command: "a", Group: "g1", Msg: &wantDead},
 		{Kind: store.KindMessage, Command: "b", Msg: newMsg("b", 7)},
-		{Kind: store.KindMailbox, ID: mail.ID, Expires: expMail, Answer: mail},
-		{Kind: store.KindDedup, ID: m2.ID, Expires: exp1},
-		{Kind: store.KindDedup, ID: answer.ID, Expires: exp2, Answer: answer},
+		{Kind: store.KindMailbox, ID: mail.ID, Producer: "p9", Expires: expMail, Answer: mail},
+		{Kind: store.KindDedup, ID: m2.ID, Producer: "p2", Expires: exp1},
+		{Kind: store.KindDedup, ID: answer.ID, Producer: "p1", Expires: exp2, Answer: answer},
 	}
 	wantRecords(t, f.load(), want)
 	f.reopen()
@@ -175,7 +176,7 @@ func testMailboxDelete(t *testing.T, f *fixture) {
 	for i := range uint64(3) {
 		f.write(false, store.Op{Kind: store.KindMailbox, ID: msgID("m", i), Answer: &store.Answer{Producer: "p"}, Expires: live})
 	}
-	f.write(true, store.Op{Kind: store.KindMailboxDelete, ID: msgID("m", 1)})
+	f.write(true, store.Op{Kind: store.KindMailboxDelete, ID: msgID("m", 1), Producer: "p"})
 	f.reopen()
 	var ids [][16]byte
 	for _, r := range f.load() {
@@ -184,6 +185,39 @@ func testMailboxDelete(t *testing.T, f *fixture) {
 	if want := [][16]byte{msgID("m", 0), msgID("m", 2)}; fmt.Sprint(ids) != fmt.Sprint(want) {
 		t.Fatalf("mailbox IDs: got %x, want %x", ids, want)
 	}
+}
+
+// testPerProducer checks that two producers' answers and dedup records
+// for one message ID are kept apart: message IDs are unique per producer
+// only.
+func testPerProducer(t *testing.T, f *fixture) {
+	live := future(time.Hour)
+	id := msgID("m", 1)
+	f.write(true, appends("q", 1, 2)...)
+	f.write(true,
+		store.Op{Kind: store.KindMailbox, Answer: &store.Answer{ID: id, Producer: "alice", Data: []byte("for alice")}, Expires: live},
+		store.Op{Kind: store.KindMailbox, Answer: &store.Answer{ID: id, Producer: "bob", Data: []byte("for bob")}, Expires: live},
+		store.Op{Kind: store.KindAck, Command: "q", Seq: 1, Last: true, ID: id, Producer: "alice",
+			Answer: &store.Answer{ID: id, Producer: "alice", Data: []byte("alice's")}, Expires: live},
+		store.Op{Kind: store.KindAck, Command: "q", Seq: 2, Last: true, ID: id, Producer: "bob", Expires: live},
+	)
+	want := []*store.Record{
+		{Kind: store.KindMailbox, ID: id, Producer: "alice", Expires: live, Answer: &store.Answer{ID: id, Producer: "alice", Data: []byte("for alice")}},
+		{Kind: store.KindMailbox, ID: id, Producer: "bob", Expires: live, Answer: &store.Answer{ID: id, Producer: "bob", Data: []byte("for bob")}},
+		{Kind: store.KindDedup, ID: id, Producer: "alice", Expires: live, Answer: &store.Answer{ID: id, Producer: "alice", Data: []byte("alice's")}},
+		{Kind: store.KindDedup, ID: id, Producer: "bob", Expires: live},
+	}
+	f.reopen()
+	wantRecords(t, f.load(), want)
+
+	f.write(true, store.Op{Kind: store.KindMailboxDelete, ID: id, Producer: "bob"})
+	f.reopen()
+	wantRecords(t, f.load(), append(want[:1:1], want[2:]...))
+
+	f.write(true, store.Op{Kind: store.KindMailbox, Answer: &store.Answer{ID: id, Producer: "bob"}, Expires: live})
+	f.write(true, store.Op{Kind: store.KindMailboxDelete, ID: id}) // no producer: every answer for id
+	f.reopen()
+	wantRecords(t, f.load(), want[2:])
 }
 
 func testDeadLetters(t *testing.T, f *fixture) {
@@ -263,6 +297,8 @@ func testInvalidOps(t *testing.T, f *fixture) {
 		{"dead letter without Msg", store.Op{Kind: store.KindDeadLetter, Command: "q", Seq: 1}},
 		{"mailbox without Answer", store.Op{Kind: store.KindMailbox, ID: msgID("m", 1)}},
 		{"mailbox ID differs", store.Op{Kind: store.KindMailbox, ID: msgID("m", 1), Answer: &store.Answer{ID: msgID("m", 2)}}},
+		{"mailbox producer differs", store.Op{Kind: store.KindMailbox, Producer: "a", Answer: &store.Answer{ID: msgID("m", 1), Producer: "b"}}},
+		{"ack producer differs", store.Op{Kind: store.KindAck, Command: "q", Seq: 2, Last: true, ID: msgID("q", 2), Producer: "a", Answer: &store.Answer{Producer: "b"}}},
 		{"restore-only kind", store.Op{Kind: store.KindDedup, ID: msgID("m", 1)}},
 		{"unknown kind", store.Op{Kind: 200, Command: "q"}},
 		{"seq out of range", store.Op{Kind: store.KindAck, Command: "q", Seq: ^uint64(0)}},

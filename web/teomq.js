@@ -50,14 +50,14 @@ const T = Object.freeze({
 export const Code = Object.freeze({
   OK: 0, QueueFull: 1, TooLarge: 2, BadCommand: 3, StoreFailed: 4, RemoteError: 5,
   Timeout: 6, DeadLetter: 7, Malformed: 8, UnknownType: 9, BadVersion: 10, UnknownID: 11,
-  StaleAttempt: 12, Shutdown: 13, Forbidden: 14, Closed: -1,
+  StaleAttempt: 12, Shutdown: 13, Forbidden: 14, IDInUse: 16, NoAnswerGroup: 17, Closed: -1,
 });
 
 const codeNames = Object.fromEntries(Object.entries(Code).map(([k, v]) => [v, k]));
 
 // Answer kinds.
 const ANSWER_REPLY = 0, ANSWER_ERROR = 1, ANSWER_RETRY = 2;
-const FLAG_REQUEST = 1;
+const FLAG_REQUEST = 1, FLAG_ANSWER_GROUP = 2;
 const MAX_NAME = 255;
 
 // Handshake (web_handshake.go).
@@ -144,9 +144,14 @@ function strLen(n) {
   return p + n;
 }
 
-function encodePublish(id, flags, deadline, command, data) {
-  const w = new FrameWriter(T.Publish, 16 + 1 + 8 + strLen(command.length) + data.length);
-  w.bytes(id); w.u8(flags); w.i64(deadline); w.str(command); w.bytes(data);
+// encodePublish encodes a Publish; group (UTF-8 bytes) is the answer
+// group, carried only when not empty (flagged by FLAG_ANSWER_GROUP).
+function encodePublish(id, flags, deadline, command, group, data) {
+  const g = group.length > 0;
+  const w = new FrameWriter(T.Publish, 16 + 1 + 8 + strLen(command.length) + (g ? strLen(group.length) : 0) + data.length);
+  w.bytes(id); w.u8(g ? flags | FLAG_ANSWER_GROUP : flags); w.i64(deadline); w.str(command);
+  if (g) w.str(group);
+  w.bytes(data);
   return w.done();
 }
 
@@ -514,7 +519,7 @@ export class Client extends EventTarget {
    * none: it waits across reconnects).
    */
   send(command, data, { id, ttl = 0, timeout = 0 } = {}) {
-    return this.#publish(command, data, false, { id, ttl, timeout });
+    return this.#publish(command, data, false, { id, ttl, timeout, answerGroup: "" });
   }
 
   /**
@@ -523,9 +528,14 @@ export class Client extends EventTarget {
    * Code.RemoteError (the handler failed; message is its error), Code.Timeout
    * after options.timeout ms (default 30000; the deadline travels with the
    * message, which no consumer gets after it), or the broker's refusal.
+   * Only one group answers: the default group, or the one named by
+   * options.answerGroup (Code.NoAnswerGroup when the command has no such
+   * group); other groups get copies but never answer. A message ID is the
+   * producer's own: options.id in use by another producer's queued message
+   * is refused with Code.IDInUse.
    */
-  request(command, data, { id, timeout = DEFAULT_REQUEST_TIMEOUT } = {}) {
-    return this.#publish(command, data, true, { id, ttl: timeout, timeout });
+  request(command, data, { id, timeout = DEFAULT_REQUEST_TIMEOUT, answerGroup = "" } = {}) {
+    return this.#publish(command, data, true, { id, ttl: timeout, timeout, answerGroup });
   }
 
   /**
@@ -774,7 +784,7 @@ export class Client extends EventTarget {
   // -------------------------------------------------------------------------
   // Producing.
 
-  #publish(command, data, request, { id, ttl, timeout }) {
+  #publish(command, data, request, { id, ttl, timeout, answerGroup }) {
     if (this.#closed) return Promise.reject(closedError());
     let idBytes;
     try {
@@ -786,8 +796,12 @@ export class Client extends EventTarget {
     if (cmd.length > MAX_NAME) {
       return Promise.reject(new TeomqError(Code.BadCommand, `teomq: command of ${cmd.length} bytes, limit ${MAX_NAME}`));
     }
+    const group = utf8.encode(String(answerGroup));
+    if (group.length > MAX_NAME) {
+      return Promise.reject(new TeomqError(Code.BadCommand, `teomq: answer group of ${group.length} bytes, limit ${MAX_NAME}`));
+    }
     const deadline = ttl > 0 ? Date.now() + ttl : 0;
-    const frame = encodePublish(idBytes, request ? FLAG_REQUEST : 0, deadline, cmd, toBytes(data));
+    const frame = encodePublish(idBytes, request ? FLAG_REQUEST : 0, deadline, cmd, group, toBytes(data));
     if (frame.length + 4 > this.#maxMessage) {
       return Promise.reject(new TeomqError(Code.TooLarge, `teomq: message of ${frame.length} bytes, limit ${this.#maxMessage - 4}`));
     }

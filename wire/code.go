@@ -19,12 +19,15 @@ var codeNames = [...]string{
 	CodeStaleAttempt: "stale attempt",
 	CodeShutdown:     "shutting down",
 	CodeForbidden:    "forbidden",
+
+	CodeIDInUse:       "message id in use by another producer",
+	CodeNoAnswerGroup: "no such answer group",
 }
 
 // String returns the code's name, or "Code(n)" for a code this version does
 // not define.
 func (c Code) String() string {
-	if int(c) < len(codeNames) {
+	if int(c) < len(codeNames) && codeNames[c] != "" {
 		return codeNames[c]
 	}
 	return "Code(" + strconv.Itoa(int(c)) + ")"

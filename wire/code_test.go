@@ -17,7 +17,9 @@ func TestCodeString(t *testing.T) {
 		{wire.CodeQueueFull, "queue full"},
 		{wire.CodeStaleAttempt, "stale attempt"},
 		{wire.CodeForbidden, "forbidden"},
-		{wire.CodeForbidden + 1, "Code(15)"},
+		{wire.CodeIDInUse, "message id in use by another producer"},
+		{wire.CodeNoAnswerGroup, "no such answer group"},
+		{wire.CodeNoAnswerGroup + 1, "Code(18)"},
 		{65535, "Code(65535)"},
 	}
 	for _, tc := range tests {
@@ -28,7 +30,11 @@ func TestCodeString(t *testing.T) {
 }
 
 func TestEveryCodeHasAName(t *testing.T) {
+	codes := []wire.Code{wire.CodeIDInUse, wire.CodeNoAnswerGroup}
 	for c := wire.CodeOK; c <= wire.CodeForbidden; c++ {
+		codes = append(codes, c)
+	}
+	for _, c := range codes {
 		if s := c.String(); s == "" || s == fmt.Sprintf("Code(%d)", c) {
 			t.Errorf("code %d has no name", uint16(c))
 		}

@@ -54,7 +54,7 @@ const (
 )
 
 // knownFlags is the set of Publish flags this version defines.
-const knownFlags = FlagRequest
+const knownFlags = FlagRequest | FlagAnswerGroup
 
 // appendHeader grows dst by n bytes of room plus the header and appends the
 // header of a frame of type t. n is the body's length.

@@ -88,8 +88,8 @@ func start(b []byte, want Type) (reader, error) {
 	return reader{b: b, off: headerLen, typ: t}, nil
 }
 
-// DecodePublish decodes a Publish frame into p, allocating only the Command
-// string. p changes only on success; p.Data aliases b. Besides Decode's
+// DecodePublish decodes a Publish frame into p, allocating only one string
+// that backs both Command and AnswerGroup. p changes only on success; p.Data aliases b. Besides Decode's
 // errors it returns ErrTypeMismatch for a frame of another type.
 func DecodePublish(b []byte, p *Publish) error {
 	r, err := start(b, TypePublish)
@@ -175,7 +175,15 @@ func (r *reader) publish() (Publish, error) {
 		r.fail("flags", "unknown flags %#02x", unknown)
 	}
 	p.Deadline = int64(r.u64("deadline"))
-	p.Command = r.str("command", MaxCommandLen)
+	if p.Flags&FlagAnswerGroup != 0 {
+		p.Flags &^= FlagAnswerGroup
+		p.Command, p.AnswerGroup = r.pair("command", MaxCommandLen, "answer group", MaxCommandLen)
+		if r.err == nil && p.AnswerGroup == "" {
+			r.fail("answer group", "empty with the answer group flag set")
+		}
+	} else {
+		p.Command = r.str("command", MaxCommandLen)
+	}
 	p.Data = r.rest()
 	return p, r.done()
 }

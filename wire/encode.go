@@ -6,13 +6,22 @@ import "encoding/binary"
 // buffer, growing it at most once. It reads the frame and writes only dst, so
 // one frame may be encoded by many goroutines at once.
 
-// AppendTo appends the encoded Publish to dst.
+// AppendTo appends the encoded Publish to dst. FlagAnswerGroup is set in
+// the encoded flags exactly when AnswerGroup is not empty.
 func (p *Publish) AppendTo(dst []byte) []byte {
-	dst = appendHeader(dst, TypePublish, idLen+1+8+stringLen(p.Command)+len(p.Data))
+	flags, n := p.Flags&^FlagAnswerGroup, idLen+1+8+stringLen(p.Command)+len(p.Data)
+	if p.AnswerGroup != "" {
+		flags |= FlagAnswerGroup
+		n += stringLen(p.AnswerGroup)
+	}
+	dst = appendHeader(dst, TypePublish, n)
 	dst = append(dst, p.ID[:]...)
-	dst = append(dst, p.Flags)
+	dst = append(dst, flags)
 	dst = binary.BigEndian.AppendUint64(dst, uint64(p.Deadline))
 	dst = appendString(dst, p.Command)
+	if p.AnswerGroup != "" {
+		dst = appendString(dst, p.AnswerGroup)
+	}
 	return append(dst, p.Data...)
 }
 

@@ -49,6 +49,12 @@ const (
 	CodeStaleAttempt Code = 12 // an answer for an older delivery attempt (fenced)
 	CodeShutdown     Code = 13 // the broker is shutting down
 	CodeForbidden    Code = 14 // the operation is not allowed on this channel
+	// CodeIDInUse: another producer's message with this ID is still queued;
+	// message IDs are unique per producer. Publish again with a new ID.
+	CodeIDInUse Code = 16
+	// CodeNoAnswerGroup: the request names an answer group its command does
+	// not have (Confirm), or the group went away before answering (Result).
+	CodeNoAnswerGroup Code = 17
 )
 
 // Publish flags.
@@ -57,6 +63,12 @@ const (
 	// without it the consumer's answer is discarded (Send). A request is
 	// confirmed only when refused: its Result stands for the OK confirm.
 	FlagRequest uint8 = 1 << 0
+	// FlagAnswerGroup marks a publish that carries Publish.AnswerGroup.
+	// AppendTo sets it when AnswerGroup is not empty (and clears it
+	// otherwise), and the decoders clear it from Flags: callers set
+	// AnswerGroup, not the flag. A frame with the flag and an empty group
+	// is malformed.
+	FlagAnswerGroup uint8 = 1 << 1
 )
 
 // Answer kinds.
@@ -79,12 +91,18 @@ type Frame interface {
 }
 
 // Publish asks the broker to store a message in Command's queue.
+//
+// AnswerGroup names the one consumer group whose answer reaches the
+// producer of a request; empty, the default group answers. It is encoded
+// only when set (flagged by FlagAnswerGroup), so a frame without it has
+// the same bytes as before the field existed.
 type Publish struct {
-	ID       ID
-	Flags    uint8
-	Deadline int64 // unix milliseconds after which the message is void; 0: none
-	Command  string
-	Data     []byte
+	ID          ID
+	Flags       uint8
+	Deadline    int64 // unix milliseconds after which the message is void; 0: none
+	Command     string
+	AnswerGroup string // present when Flags has FlagAnswerGroup
+	Data        []byte
 }
 
 // Confirm tells a producer that the message ID is stored (Code == CodeOK) or

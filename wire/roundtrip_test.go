@@ -33,6 +33,8 @@ func sampleFrames() []struct {
 		{"publish max name", &wire.Publish{ID: id2, Command: maxName, Data: []byte("x")}},
 		{"publish unicode", &wire.Publish{ID: id1, Command: "команда", Data: unicode}},
 		{"publish negative deadline", &wire.Publish{ID: id1, Deadline: -1, Command: "c"}},
+		{"publish answer group", &wire.Publish{ID: id1, Flags: wire.FlagRequest, Deadline: 99, Command: "version", AnswerGroup: "audit", Data: []byte("d")}},
+		{"publish answer group max names", &wire.Publish{ID: id2, Flags: wire.FlagRequest, Command: maxName, AnswerGroup: maxName}},
 		{"publish 1 MiB data", &wire.Publish{ID: id1, Command: "big", Data: bytes.Repeat([]byte{0xab}, 1<<20)}},
 		{"confirm ok", &wire.Confirm{ID: id1}},
 		{"confirm refused", &wire.Confirm{ID: id2, Code: wire.CodeQueueFull, Message: "queue version has 1000000 messages"}},
@@ -151,5 +153,29 @@ func TestTypeString(t *testing.T) {
 		if got := tc.typ.String(); got != tc.want {
 			t.Errorf("Type(%d).String() = %q, want %q", uint8(tc.typ), got, tc.want)
 		}
+	}
+}
+
+// TestPublishAnswerGroupEncoding checks that the answer group is carried
+// only when set: a publish without one has the layout of protocol
+// version 1 before the field existed, so old peers read it, and the flag
+// follows the field, never the caller's Flags.
+func TestPublishAnswerGroupEncoding(t *testing.T) {
+	const flagsAt = 2 + 16
+	plain := (&wire.Publish{ID: id1, Flags: wire.FlagRequest | wire.FlagAnswerGroup, Deadline: 5, Command: "c", Data: []byte("d")}).AppendTo(nil)
+	want := append([]byte{wire.Version, byte(wire.TypePublish)}, id1[:]...)
+	want = append(want, wire.FlagRequest, 0, 0, 0, 0, 0, 0, 0, 5, 1, 'c', 'd')
+	if !bytes.Equal(plain, want) {
+		t.Fatalf("publish without answer group:\n%x\nwant\n%x", plain, want)
+	}
+	grouped := (&wire.Publish{ID: id1, Flags: wire.FlagRequest, Deadline: 5, Command: "c", AnswerGroup: "g", Data: []byte("d")}).AppendTo(nil)
+	want[flagsAt] |= wire.FlagAnswerGroup
+	want = append(want[:len(want)-1], 1, 'g', 'd')
+	if !bytes.Equal(grouped, want) {
+		t.Fatalf("publish with answer group:\n%x\nwant\n%x", grouped, want)
+	}
+	var p wire.Publish
+	if err := wire.DecodePublish(grouped, &p); err != nil || p.Flags != wire.FlagRequest || p.AnswerGroup != "g" || p.Command != "c" {
+		t.Fatalf("DecodePublish = %+v, %v", p, err)
 	}
 }
