@@ -8,6 +8,7 @@ import (
 	"sync"
 	"time"
 
+	"github.com/teonet-go/teomq/internal/fdlimit"
 	"github.com/teonet-go/teomq/router"
 	"github.com/teonet-go/teomq/store"
 	"github.com/teonet-go/teomq/teonet"
@@ -28,6 +29,9 @@ type Broker struct {
 	ln    *teonet.Listener
 	web   *webServer // HTTP listener; nil without BrokerConfig.HTTP
 	store store.Store
+
+	// fds counts the descriptors of the connections on both ports.
+	fds *fdlimit.Budget
 
 	// inline is set for stores with nothing to sync: publishes are stored on
 	// the connection's goroutine instead of going through the committer.
@@ -67,13 +71,11 @@ func NewBroker(cfg BrokerConfig) (*Broker, error) {
 	if err != nil {
 		return nil, err
 	}
-	node, err := teonet.New(teonet.Config{
-		Name:      cfg.Name,
-		ConfigDir: cfg.ConfigDir,
-		Logger:    cfg.Logger,
-		MaxFrame:  cfg.maxFrame(),
-		KeepAlive: cfg.KeepAlive,
-	})
+	fds, err := newFDBudget(cfg)
+	if err != nil {
+		return nil, err
+	}
+	node, err := teonet.New(cfg.teonetConfig())
 	if err != nil {
 		return nil, fmt.Errorf("teomq: broker identity: %w", err)
 	}
@@ -81,6 +83,7 @@ func NewBroker(cfg BrokerConfig) (*Broker, error) {
 		cfg:      cfg,
 		log:      cfg.Logger.With("broker", node.Address()),
 		node:     node,
+		fds:      fds,
 		router:   router.New(cfg.routerConfig()),
 		conns:    make(map[router.ConnID]*brokerConn),
 		commitQ:  make(chan *pendingPublish, 4096),
@@ -98,11 +101,11 @@ func NewBroker(cfg BrokerConfig) (*Broker, error) {
 		node.Close()
 		return nil, err
 	}
-	ln, err := node.Listen(cfg.Listen)
+	ln, err := b.listen()
 	if err != nil {
 		b.store.Close()
 		node.Close()
-		return nil, fmt.Errorf("teomq: broker listen on %s: %w", cfg.Listen, err)
+		return nil, err
 	}
 	b.ln = ln
 	if err := b.startHTTP(); err != nil {
@@ -111,6 +114,7 @@ func NewBroker(cfg BrokerConfig) (*Broker, error) {
 		node.Close()
 		return nil, err
 	}
+	b.logLimits()
 	b.wg.Add(4)
 	go b.acceptLoop()  // owned by the Broker; stopped by Close
 	go b.tickLoop()    // owned by the Broker; stopped by Close

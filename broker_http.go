@@ -59,6 +59,7 @@ func (b *Broker) startHTTP() error {
 	if err != nil {
 		return fmt.Errorf("teomq: broker HTTP listen on %s: %w", b.cfg.HTTP, err)
 	}
+	ln = b.fds.Listener(ln)
 	s := &webServer{ln: ln, origins: origins}
 	s.ctx, s.cancel = context.WithCancel(context.Background())
 	mux := http.NewServeMux()
