@@ -223,7 +223,7 @@ func (l *Listener) admit(conn net.Conn) {
 		}
 	}
 	l.wg.Add(1)
-	go l.serveConn(ctx, h)
+	go l.serveConn(ctx, h) // owned by the Listener; ends by its deadline, a drop, or Close
 }
 
 // refuse closes a connection admit refused, counts it in counter and logs
