@@ -10,6 +10,7 @@ import (
 	"sync/atomic"
 	"time"
 
+	"github.com/teonet-go/teomq/internal/fdlimit"
 	"github.com/teonet-go/teomq/internal/ratelog"
 	"github.com/teonet-go/teomq/policy"
 	"github.com/teonet-go/teomq/router"
@@ -33,6 +34,9 @@ type Broker struct {
 	ln    *teonet.Listener
 	web   *webServer // HTTP listener; nil without BrokerConfig.HTTP
 	store store.Store
+
+	// fds counts the descriptors of the connections on both ports.
+	fds *fdlimit.Budget
 
 	// inline is set for stores with nothing to sync: publishes are stored on
 	// the connection's goroutine instead of going through the committer.
@@ -83,14 +87,11 @@ func NewBroker(cfg BrokerConfig) (*Broker, error) {
 	if err != nil {
 		return nil, err
 	}
-	node, err := teonet.New(teonet.Config{
-		Name:      cfg.Name,
-		ConfigDir: cfg.ConfigDir,
-		Logger:    cfg.Logger,
-		MaxFrame:  cfg.maxFrame(),
-		KeepAlive: cfg.KeepAlive,
-		MaxQueue:  cfg.MaxPeerQueue,
-	})
+	fds, err := newFDBudget(cfg)
+	if err != nil {
+		return nil, err
+	}
+	node, err := teonet.New(cfg.teonetConfig())
 	if err != nil {
 		return nil, fmt.Errorf("teomq: broker identity: %w", err)
 	}
@@ -98,6 +99,7 @@ func NewBroker(cfg BrokerConfig) (*Broker, error) {
 		cfg:      cfg,
 		log:      cfg.Logger.With("broker", node.Address()),
 		node:     node,
+		fds:      fds,
 		router:   router.New(cfg.routerConfig()),
 		conns:    make(map[router.ConnID]*brokerConn),
 		commitQ:  make(chan *pendingPublish, 4096),
@@ -115,11 +117,11 @@ func NewBroker(cfg BrokerConfig) (*Broker, error) {
 		node.Close()
 		return nil, err
 	}
-	ln, err := node.Listen(cfg.Listen)
+	ln, err := b.listen()
 	if err != nil {
 		b.store.Close()
 		node.Close()
-		return nil, fmt.Errorf("teomq: broker listen on %s: %w", cfg.Listen, err)
+		return nil, err
 	}
 	b.ln = ln
 	if err := b.startHTTP(); err != nil {
@@ -131,11 +133,12 @@ func NewBroker(cfg BrokerConfig) (*Broker, error) {
 	b.policy.Store(cfg.Policy)
 	local := isLoopback
 	b.isLocal.Store(&local)
-	b.refusedConns.Interval = badFrameLogInterval
+	b.refusedConns.Every = badFrameLogInterval
 	b.log.Info("teomq: policy in force", "policy", cfg.Policy.String())
 	if cfg.OnPublish != nil {
 		b.notify = startNotifier(cfg.OnPublish, cfg.MaxCallbackQueue, b.log)
 	}
+	b.logLimits()
 	b.wg.Add(4)
 	go b.acceptLoop()  // owned by the Broker; stopped by Close
 	go b.tickLoop()    // owned by the Broker; stopped by Close
@@ -271,8 +274,8 @@ func (b *Broker) startConn(pc peerConn, origin string) {
 	}
 	b.nextConn++
 	c := &brokerConn{b: b, id: b.nextConn, ch: pc, addr: peer.Address, peer: peer}
-	c.badFrames.Interval = badFrameLogInterval
-	c.refusals.Interval = badFrameLogInterval
+	c.badFrames.Every = badFrameLogInterval
+	c.refusals.Every = badFrameLogInterval
 	c.grants.Store(pol.For(peer))
 	b.conns[c.id] = c
 	b.exec(b.router.Connect(time.Now(), c.id, c.addr))
@@ -286,7 +289,7 @@ func (b *Broker) startConn(pc peerConn, origin string) {
 // within Close's flush timeout), so that the accept loop never waits.
 func (b *Broker) refuseConn(pc peerConn, err error) {
 	b.refused.Add(1)
-	if ok, more := b.refusedConns.Allow(time.Now()); ok {
+	if more, ok := b.refusedConns.Allow(); ok {
 		b.log.Warn("teomq: peer refused by the policy", "peer", pc.PeerAddress(), "remote", pc.RemoteAddr(), "err", err, "more", more)
 	}
 	if pc.QueueAppend((&wire.Error{Code: wire.CodeForbidden, Fatal: true, Message: err.Error()}).AppendTo) == nil {

@@ -143,6 +143,25 @@ type BrokerConfig struct {
 	// other hosts are refused. Broker.SetPolicy replaces it while running.
 	Policy *policy.Policy
 
+	// MaxPeers bounds the Teonet peers connected at once; past it a new
+	// connection is closed before its handshake. Default
+	// teonet.DefaultMaxPeers (10,000).
+	MaxPeers int
+	// MaxHandshakes bounds the Teonet connections being authenticated at
+	// once: past it the oldest handshake of the source with the most gives
+	// way to the newcomer. Default teonet.DefaultMaxHandshakes (1,024).
+	MaxHandshakes int
+	// MaxHandshakesPerIP bounds the Teonet connections being authenticated
+	// at once from one IP address (an IPv6 /64); past it a new one is
+	// closed at once. Default teonet.DefaultMaxHandshakesPerIP (16).
+	MaxHandshakesPerIP int
+	// FDReserve is how many of the process's file descriptors are kept for
+	// the store, logs and listeners: connections on the Teonet and HTTP
+	// ports together may hold the open-files limit less this many, and
+	// past that a new connection is closed at once. Default
+	// fdlimit.DefaultReserve: an eighth of the limit, at least 128.
+	FDReserve int
+
 	// Logger receives the broker's logs. Default slog.Default().
 	Logger *slog.Logger
 	// OnPublish, when set, is called for every message stored, with the
@@ -231,6 +250,10 @@ func (cfg BrokerConfig) withDefaults() (BrokerConfig, error) {
 		{"MailboxTTL", cfg.MailboxTTL < 0},
 		{"MaxPeerQueue", cfg.MaxPeerQueue < 0},
 		{"MaxCallbackQueue", cfg.MaxCallbackQueue < 0},
+		{"MaxPeers", cfg.MaxPeers < 0},
+		{"MaxHandshakes", cfg.MaxHandshakes < 0},
+		{"MaxHandshakesPerIP", cfg.MaxHandshakesPerIP < 0},
+		{"FDReserve", cfg.FDReserve < 0},
 	} {
 		if v.bad {
 			return cfg, fmt.Errorf("%w: %s must not be negative", ErrBadConfig, v.name)

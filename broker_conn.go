@@ -297,7 +297,7 @@ func (c *brokerConn) allow(a policy.Action, command, group string) error {
 	err := c.grants.Load().Allow(a, command, group)
 	if err != nil {
 		c.b.refused.Add(1)
-		if ok, more := c.refusals.Allow(time.Now()); ok {
+		if more, ok := c.refusals.Allow(); ok {
 			c.b.log.Warn("teomq: action refused by the policy", "peer", c.addr, "err", err, "more", more)
 		}
 	}
@@ -371,7 +371,7 @@ func (c *brokerConn) fatal(err error) {
 // logBadFrame logs a frame the peer got wrong: at most one line per
 // badFrameLogInterval and peer, with the count of the ones not logged.
 func (c *brokerConn) logBadFrame(msg string, code wire.Code, err error) {
-	if ok, more := c.badFrames.Allow(time.Now()); ok {
+	if more, ok := c.badFrames.Allow(); ok {
 		c.b.log.Warn(msg, "peer", c.addr, "code", code, "err", err, "more", more)
 	}
 }

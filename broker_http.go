@@ -55,6 +55,7 @@ func (b *Broker) startHTTP() error {
 	if err != nil {
 		return fmt.Errorf("teomq: broker HTTP listen on %s: %w", b.cfg.HTTP, err)
 	}
+	ln = b.fds.Listener(ln)
 	access, err := b.webAccess(ln.Addr())
 	if err != nil {
 		ln.Close()

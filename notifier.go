@@ -38,7 +38,7 @@ func startNotifier(fn func(PublishInfo), max int, log *slog.Logger) *notifier {
 		fn:    fn,
 		max:   max,
 		log:   log,
-		limit: ratelog.Limiter{Interval: 10 * time.Second},
+		limit: ratelog.Limiter{Every: 10 * time.Second},
 		wake:  make(chan struct{}, 1),
 		done:  make(chan struct{}),
 	}
@@ -52,7 +52,7 @@ func (n *notifier) queue(info PublishInfo) {
 	if len(n.waiting) >= n.max || n.stopped {
 		n.mu.Unlock()
 		n.dropped.Add(1)
-		if ok, more := n.limit.Allow(time.Now()); ok {
+		if more, ok := n.limit.Allow(); ok {
 			n.log.Warn("teomq: OnPublish falls behind; calls dropped", "waiting", n.max, "dropped", more+1)
 		}
 		return

@@ -89,6 +89,11 @@ const (
 	// dedupSweepInterval is how often a write also range-deletes the
 	// expired dedup records.
 	dedupSweepInterval = 30 * time.Second
+	// maxOpenFiles bounds the engine's open files (its table cache, which
+	// has at least 64, plus its logs and manifest) to fit the broker's
+	// smallest descriptor reserve (128, internal/fdlimit) beside the
+	// listeners and logs; the engine's default is 1000.
+	maxOpenFiles = 96
 )
 
 // withDefaults validates o and fills in its defaults.
@@ -127,5 +132,6 @@ func (o PebbleOptions) engineOptions(logger pebble.Logger, listener *pebble.Even
 		MemTableSize:                memTableSize,
 		MemTableStopWritesThreshold: memTableStopWrites,
 		WALMinSyncInterval:          syncDelay,
+		MaxOpenFiles:                maxOpenFiles,
 	}
 }

@@ -31,8 +31,8 @@ const (
 // channel's writer goroutine writes them in batches. Recv is called from
 // one goroutine. Close, Done and Err are safe for concurrent use. A
 // channel closes when either side closes it, on an I/O error, on a frame
-// over the limit, or when the peer goes silent (ErrPeerTimeout); Err then
-// tells why.
+// over the limit, when the peer goes silent (ErrPeerTimeout) or leaves a
+// frame incomplete for too long (ErrFrameTimeout); Err then tells why.
 type Channel struct {
 	conn      *tls.Conn
 	raw       net.Conn // conn's TCP connection, closed directly to abort
@@ -43,7 +43,13 @@ type Channel struct {
 	maxFrame  int
 	maxQueue  int // bytes queued past which QueueAppend drops the peer
 	keepAlive time.Duration
-	epoch     time.Time // origin of readWaitSince, on the monotonic clock
+	// frameTimeout bounds how long a frame may take once it has begun to
+	// arrive (Config.FrameTimeout); the writer enforces it.
+	frameTimeout time.Duration
+	epoch        time.Time // origin of readWaitSince, on the monotonic clock
+	// onClose, if set, runs once when the channel has closed: a Listener
+	// counts its open channels with it.
+	onClose func()
 
 	// Read side, used by the goroutine calling Recv.
 	fr *frameReader
@@ -82,27 +88,32 @@ type Channel struct {
 }
 
 // newChannel wraps an established connection to peer and starts its
-// writer goroutine, which the channel owns and Close stops.
-func newChannel(n *Node, conn *tls.Conn, raw net.Conn, peer string) *Channel {
+// writer goroutine, which the channel owns and Close stops. onClose, if
+// not nil, runs once the channel has closed.
+func newChannel(n *Node, conn *tls.Conn, raw net.Conn, peer string, onClose func()) *Channel {
 	c := &Channel{
-		conn:      conn,
-		raw:       raw,
-		node:      n,
-		local:     n.addr,
-		peer:      peer,
-		log:       n.log.With("peer", peer, "remote", raw.RemoteAddr().String()),
-		maxFrame:  n.cfg.MaxFrame,
-		maxQueue:  n.cfg.MaxQueue,
-		keepAlive: n.cfg.KeepAlive,
-		epoch:     time.Now(),
-		wake:      make(chan struct{}, 1),
-		quit:      make(chan struct{}),
-		done:      make(chan struct{}),
+		conn:         conn,
+		raw:          raw,
+		node:         n,
+		local:        n.addr,
+		peer:         peer,
+		log:          n.log.With("peer", peer, "remote", raw.RemoteAddr().String()),
+		maxFrame:     n.cfg.MaxFrame,
+		maxQueue:     n.cfg.MaxQueue,
+		keepAlive:    n.cfg.KeepAlive,
+		frameTimeout: n.cfg.FrameTimeout,
+		epoch:        time.Now(),
+		onClose:      onClose,
+		wake:         make(chan struct{}, 1),
+		quit:         make(chan struct{}),
+		done:         make(chan struct{}),
 	}
 	c.space.L = &c.mu
 	c.idle.L = &c.mu
 	c.lastWrite.Store(c.sinceEpoch())
 	c.fr = newFrameReader(waitTrackingReader{c}, readBufferSize, c.maxFrame)
+	c.fr.mem, c.fr.quit, c.fr.now = n.frameMem, c.quit, c.sinceEpoch
+	c.fr.begun = make(chan struct{}, 1)
 	go c.writeLoop()
 	return c
 }
@@ -364,6 +375,7 @@ func (c *Channel) Recv() ([]byte, error) {
 	p, err := c.fr.next()
 	if err != nil {
 		c.closeWith(readCause(err))
+		c.fr.dropLarge()
 		return nil, c.closedErr()
 	}
 	return p, nil
@@ -413,7 +425,8 @@ func (c *Channel) Close() error {
 func (c *Channel) Done() <-chan struct{} { return c.done }
 
 // Err returns why the channel closed: ErrClosed after a local Close,
-// ErrPeerClosed, ErrPeerTimeout, a *FrameTooLargeError, or an I/O error.
+// ErrPeerClosed, ErrPeerTimeout, ErrFrameTimeout, a *FrameTooLargeError,
+// or an I/O error.
 // It returns nil while the channel is open.
 func (c *Channel) Err() error {
 	c.mu.Lock()

@@ -22,6 +22,28 @@ const (
 
 	// DefaultMaxQueue is Config.MaxQueue's default.
 	DefaultMaxQueue = 64 << 20
+	// DefaultHelloTimeout bounds, when Config.HelloTimeout is 0, how long
+	// an accepted connection may stay silent before its TLS hello. A client
+	// sends its hello as soon as it has connected.
+	DefaultHelloTimeout = 3 * time.Second
+
+	// DefaultFrameTimeoutKeepAlives is how many keepalive intervals a frame
+	// may take to arrive when Config.FrameTimeout is 0: 10 s with the
+	// default keepalive.
+	DefaultFrameTimeoutKeepAlives = 5
+
+	// DefaultMaxFrameMemory is Config.MaxFrameMemory when it is 0 (or
+	// MaxFrame, if that is larger).
+	DefaultMaxFrameMemory = 64 << 20
+
+	// DefaultMaxHandshakes is Config.MaxHandshakes when it is 0.
+	DefaultMaxHandshakes = 1024
+
+	// DefaultMaxHandshakesPerIP is Config.MaxHandshakesPerIP when it is 0.
+	DefaultMaxHandshakesPerIP = 16
+
+	// DefaultMaxPeers is Config.MaxPeers when it is 0.
+	DefaultMaxPeers = 10_000
 
 	// maxNameLen bounds Config.Name, which becomes a directory name.
 	maxNameLen = 128
@@ -60,6 +82,54 @@ type Config struct {
 	// before QueueAppend, which never waits, closes the channel with
 	// ErrSlowPeer; 0 means DefaultMaxQueue.
 	MaxQueue int
+	// HelloTimeout bounds how long an accepted connection may send nothing
+	// before its TLS hello: a silent connection is dropped sooner than one
+	// that has started its handshake. 0 means DefaultHelloTimeout; it is
+	// never longer than HandshakeTimeout.
+	HelloTimeout time.Duration
+
+	// FrameTimeout bounds how long a frame may take to arrive once its
+	// first bytes have: a channel whose peer leaves a frame incomplete for
+	// longer (trickling it, or stalling inside it) is closed with
+	// ErrFrameTimeout. Time spent waiting for frame memory (MaxFrameMemory)
+	// counts; time the receiving program takes between Recv calls does
+	// not. A frame of MaxFrame bytes thus needs the peer to send at least
+	// MaxFrame/FrameTimeout bytes a second. 0 means
+	// DefaultFrameTimeoutKeepAlives times KeepAlive (10 s by default).
+	FrameTimeout time.Duration
+
+	// MaxFrameMemory bounds the bytes the node's channels hold together in
+	// the buffers of received frames larger than a channel's 64 KiB read
+	// buffer, whether the frame is still arriving or its buffer is kept
+	// for the next one (only while frames come back to back). A buffer
+	// grows as its frame's bytes arrive, never to the announced length up
+	// front. At the bound, a channel whose frame needs more stops reading
+	// (TCP flow control holds its peer back) and waits, first come first
+	// served, until other channels release memory or its FrameTimeout
+	// passes. 0 means DefaultMaxFrameMemory, or MaxFrame if that is
+	// larger; a value under MaxFrame is refused. Node.FrameMemory reports
+	// the bytes held.
+	MaxFrameMemory int
+
+	// MaxHandshakes bounds the connections each Listener authenticates at
+	// once; 0 means DefaultMaxHandshakes. When that many are in progress a
+	// new connection is still accepted, and the oldest handshake of the
+	// source with the most in progress is dropped: a flood from a few
+	// sources displaces its own connections, and one from many sources
+	// shares the slots evenly with everyone else.
+	MaxHandshakes int
+
+	// MaxHandshakesPerIP bounds the connections each Listener
+	// authenticates at once from one source: an IPv4 address, or the /64
+	// of an IPv6 address. A connection over it is closed at once. 0 means
+	// DefaultMaxHandshakesPerIP.
+	MaxHandshakesPerIP int
+
+	// MaxPeers bounds the channels each Listener has accepted that are
+	// still open (returned by Accept or waiting for it). While that many
+	// are open, new connections are closed at once, before their
+	// handshake, with a rate-limited warning. 0 means DefaultMaxPeers.
+	MaxPeers int
 }
 
 // withDefaults validates c and fills in its defaults.
@@ -76,6 +146,18 @@ func (c Config) withDefaults() (Config, error) {
 		return c, fmt.Errorf("%w: negative HandshakeTimeout %v", ErrInvalidConfig, c.HandshakeTimeout)
 	case c.MaxQueue < 0:
 		return c, fmt.Errorf("%w: negative MaxQueue %d", ErrInvalidConfig, c.MaxQueue)
+	case c.HelloTimeout < 0:
+		return c, fmt.Errorf("%w: negative HelloTimeout %v", ErrInvalidConfig, c.HelloTimeout)
+	case c.FrameTimeout < 0:
+		return c, fmt.Errorf("%w: negative FrameTimeout %v", ErrInvalidConfig, c.FrameTimeout)
+	case c.MaxFrameMemory < 0:
+		return c, fmt.Errorf("%w: negative MaxFrameMemory %d", ErrInvalidConfig, c.MaxFrameMemory)
+	case c.MaxHandshakes < 0:
+		return c, fmt.Errorf("%w: negative MaxHandshakes %d", ErrInvalidConfig, c.MaxHandshakes)
+	case c.MaxHandshakesPerIP < 0:
+		return c, fmt.Errorf("%w: negative MaxHandshakesPerIP %d", ErrInvalidConfig, c.MaxHandshakesPerIP)
+	case c.MaxPeers < 0:
+		return c, fmt.Errorf("%w: negative MaxPeers %d", ErrInvalidConfig, c.MaxPeers)
 	}
 	if c.ConfigDir == "" {
 		dir, err := os.UserConfigDir()
@@ -98,6 +180,35 @@ func (c Config) withDefaults() (Config, error) {
 	}
 	if c.MaxQueue == 0 {
 		c.MaxQueue = DefaultMaxQueue
+	}
+	return c.admissionDefaults()
+}
+
+// admissionDefaults fills in the defaults of the fields that bound what
+// peers may hold: handshakes, channels and frame memory.
+func (c Config) admissionDefaults() (Config, error) {
+	if c.HelloTimeout == 0 {
+		c.HelloTimeout = DefaultHelloTimeout
+	}
+	c.HelloTimeout = min(c.HelloTimeout, c.HandshakeTimeout)
+	if c.FrameTimeout == 0 {
+		c.FrameTimeout = DefaultFrameTimeoutKeepAlives * c.KeepAlive
+	}
+	switch {
+	case c.MaxFrameMemory == 0:
+		c.MaxFrameMemory = max(DefaultMaxFrameMemory, c.MaxFrame)
+	case c.MaxFrameMemory < c.MaxFrame:
+		return c, fmt.Errorf("%w: MaxFrameMemory %d is under MaxFrame %d: such a frame could never be read",
+			ErrInvalidConfig, c.MaxFrameMemory, c.MaxFrame)
+	}
+	if c.MaxHandshakes == 0 {
+		c.MaxHandshakes = DefaultMaxHandshakes
+	}
+	if c.MaxHandshakesPerIP == 0 {
+		c.MaxHandshakesPerIP = DefaultMaxHandshakesPerIP
+	}
+	if c.MaxPeers == 0 {
+		c.MaxPeers = DefaultMaxPeers
 	}
 	return c, nil
 }

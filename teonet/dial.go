@@ -56,7 +56,7 @@ func (n *Node) dialEndpoint(ctx context.Context, addr, hostport string) (*Channe
 		conn.Close()
 		return nil, &opError{op: "dial", target: addr + "@" + hostport, err: err}
 	}
-	c := newChannel(n, tc, conn, addr)
+	c := newChannel(n, tc, conn, addr, nil)
 	if err := n.trackChannel(c); err != nil {
 		return nil, err
 	}

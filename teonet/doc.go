@@ -16,8 +16,17 @@
 // idle channel Send writes the frame itself; otherwise sends are queued and
 // written in batches by the channel's writer goroutine, so frames that pile
 // up under load share a write. A peer silent for three keepalive intervals
-// is dropped
-// ([ErrPeerTimeout]).
+// is dropped ([ErrPeerTimeout]), and so is one that leaves a frame
+// incomplete for Config.FrameTimeout ([ErrFrameTimeout]). The buffers of
+// frames larger than the read buffer grow as their bytes arrive, within a
+// node-wide bound ([Config.MaxFrameMemory], [Node.FrameMemory]).
+//
+// Admission: a [Listener] never stops accepting for a handshake. It bounds
+// handshakes per source and in total, dropping the oldest of the busiest
+// source when full, drops connections silent before their TLS hello, caps
+// its open channels ([Config.MaxPeers]) and counts what it refused
+// ([Listener.Stats]). [Node.ListenOn] serves a net.Listener the caller
+// wraps, such as one that enforces a file-descriptor budget.
 //
 // All exported methods are safe for concurrent use unless their doc says
 // otherwise ([Channel.Recv] is called from one goroutine).

@@ -50,6 +50,11 @@ var (
 	// one whose key is not Ed25519.
 	ErrBadCertificate = errors.New("teonet: bad peer certificate")
 
+	// ErrHandshakeTimeout is logged by a Listener for an accepted
+	// connection that sent no TLS hello within Config.HelloTimeout or did
+	// not finish its handshake within Config.HandshakeTimeout.
+	ErrHandshakeTimeout = errors.New("teonet: handshake timed out")
+
 	// ErrProtocolMismatch is returned when a peer completes TLS without
 	// negotiating TLS 1.3 and the ALPN protocol.
 	ErrProtocolMismatch = errors.New("teonet: peer does not speak " + ALPN)
@@ -70,6 +75,12 @@ var (
 	// nothing, not even a keepalive, for three keepalive intervals while a
 	// Recv waited, or accepted no bytes written to it for as long.
 	ErrPeerTimeout = errors.New("teonet: peer timed out")
+
+	// ErrFrameTimeout is the cause of a channel closed because a frame,
+	// once its first bytes had arrived, was not complete within
+	// Config.FrameTimeout: its peer trickled it or stalled inside it.
+	ErrFrameTimeout = errors.New("teonet: frame not complete in time")
+
 	// ErrSlowPeer is the cause of a channel closed by QueueAppend because
 	// more than the high-water mark of frames waited to be written to a
 	// peer that does not read them.

@@ -3,8 +3,10 @@ package teonet
 import (
 	"bufio"
 	"encoding/binary"
-	"errors"
 	"io"
+	"net"
+	"sync"
+	"sync/atomic"
 )
 
 const (
@@ -26,12 +28,31 @@ const (
 )
 
 // frameReader reads length-prefixed frames, skipping keepalives (length 0).
-// It never allocates more than limit bytes, whatever the input announces.
-// It is used by one goroutine.
+// It never allocates more than limit bytes, whatever the input announces:
+// the buffer of a frame larger than the read buffer grows as the frame's
+// bytes arrive. It is used by one goroutine, except for started, which the
+// channel's writer reads, and releaseAll, which may run in any goroutine.
 type frameReader struct {
 	br    *bufio.Reader
 	limit int
-	large []byte // reused payload buffer of frames larger than br's buffer
+	large []byte // payload buffer of frames larger than br's buffer
+
+	// Set by newChannel; nil in tests of the reader alone, which then
+	// neither charge memory nor record start times.
+	mem  *frameMemory    // charged for cap(large)
+	quit <-chan struct{} // closed when the channel closes; ends a wait for mem
+	now  func() int64    // a monotonic clock that is never 0
+	// begun (capacity 1) is signalled when started is set, so that the
+	// channel's writer, which enforces the frame deadline, looks at it.
+	begun chan struct{}
+
+	// started is when (by now) the reader first had to wait for more bytes
+	// of a frame that had begun to arrive; 0 between frames.
+	started atomic.Int64
+
+	chargeMu sync.Mutex // guards charged and released
+	charged  int        // bytes of mem held for large
+	released bool       // set by releaseAll: charge nothing more
 }
 
 func newFrameReader(r io.Reader, bufSize, limit int) *frameReader {
@@ -44,11 +65,13 @@ func newFrameReader(r io.Reader, bufSize, limit int) *frameReader {
 // the payload left unread.
 func (fr *frameReader) next() ([]byte, error) {
 	for {
-		hdr, err := fr.br.Peek(frameHeaderLen)
+		if fr.br.Buffered() == 0 && fr.large != nil {
+			// Large frames have stopped coming back to back: let the
+			// buffer go rather than hold it while the peer is idle.
+			fr.dropLarge()
+		}
+		hdr, err := fr.fill(frameHeaderLen, false)
 		if err != nil {
-			if len(hdr) > 0 && errors.Is(err, io.EOF) {
-				err = io.ErrUnexpectedEOF
-			}
 			return nil, err
 		}
 		n := binary.BigEndian.Uint32(hdr)
@@ -57,30 +80,59 @@ func (fr *frameReader) next() ([]byte, error) {
 		}
 		fr.br.Discard(frameHeaderLen) // cannot fail: the bytes are buffered
 		if n == 0 {
+			fr.finished()
 			continue // keepalive
 		}
 		if int(n) > fr.br.Size() {
-			return fr.readLarge(int(n))
+			p, err := fr.readLarge(int(n))
+			fr.finished()
+			return p, err
 		}
-		p, err := fr.br.Peek(int(n))
+		p, err := fr.fill(int(n), true)
 		if err != nil {
-			return nil, unexpectedEOF(err)
+			return nil, err
 		}
 		fr.br.Discard(len(p))
 		if cap(fr.large) > retainLarge {
-			fr.large = nil
+			fr.dropLarge()
 		}
+		fr.finished()
 		return p, nil
 	}
 }
 
+// fill waits until n bytes, at most the read buffer's size, are buffered
+// and returns them. begun says the frame they belong to has begun (its
+// header was read); otherwise it has begun once any byte is buffered. The
+// first wait inside a frame that has begun records its start.
+func (fr *frameReader) fill(n int, begun bool) ([]byte, error) {
+	for fr.br.Buffered() < n {
+		if begun || fr.br.Buffered() > 0 {
+			fr.markStarted()
+		}
+		if _, err := fr.br.Peek(fr.br.Buffered() + 1); err != nil {
+			if begun || fr.br.Buffered() > 0 {
+				err = unexpectedEOF(err)
+			}
+			return nil, err
+		}
+	}
+	return fr.br.Peek(n)
+}
+
 // readLarge reads an n-byte payload that does not fit the read buffer into
-// fr.large, growing it only as the payload's bytes arrive.
+// fr.large, growing it only as the payload's bytes arrive, each growth
+// charged to the node's frame memory first.
 func (fr *frameReader) readLarge(n int) ([]byte, error) {
+	fr.markStarted()
 	buf := fr.large[:0]
 	for len(buf) < n {
 		if len(buf) == cap(buf) {
-			grown := make([]byte, len(buf), min(n, max(2*cap(buf), largeGrowStep)))
+			size := min(n, max(2*cap(buf), largeGrowStep))
+			if err := fr.charge(size); err != nil {
+				return nil, err
+			}
+			grown := make([]byte, len(buf), size)
 			copy(grown, buf)
 			buf = grown
 		}
@@ -92,6 +144,79 @@ func (fr *frameReader) readLarge(n int) ([]byte, error) {
 		}
 	}
 	return buf, nil
+}
+
+// markStarted records that the frame being read has begun, unless that is
+// recorded already.
+func (fr *frameReader) markStarted() {
+	if fr.now != nil && fr.started.Load() == 0 {
+		fr.started.Store(fr.now())
+		select {
+		case fr.begun <- struct{}{}:
+		default:
+		}
+	}
+}
+
+// finished records that no frame is in progress.
+func (fr *frameReader) finished() {
+	if fr.started.Load() != 0 {
+		fr.started.Store(0)
+	}
+}
+
+// charge makes the bytes held for fr.large size, waiting for the node's
+// frame memory if need be. It fails once the channel closes.
+func (fr *frameReader) charge(size int) error {
+	if fr.mem == nil {
+		return nil
+	}
+	fr.chargeMu.Lock()
+	more, released := size-fr.charged, fr.released
+	fr.chargeMu.Unlock()
+	if released {
+		return net.ErrClosed
+	}
+	if more <= 0 {
+		return nil
+	}
+	if err := fr.mem.acquire(more, fr.quit); err != nil {
+		return err
+	}
+	fr.chargeMu.Lock()
+	defer fr.chargeMu.Unlock()
+	if fr.released {
+		fr.mem.release(more)
+		return net.ErrClosed
+	}
+	fr.charged += more
+	return nil
+}
+
+// dropLarge lets the large-frame buffer go and gives back its charge. It
+// is called by the reading goroutine.
+func (fr *frameReader) dropLarge() {
+	fr.large = nil
+	fr.uncharge(false)
+}
+
+// releaseAll gives back the reader's charge for good, so that a closed
+// channel holds none of the node's frame memory even if its reader never
+// runs again. Safe to call from any goroutine, more than once.
+func (fr *frameReader) releaseAll() { fr.uncharge(true) }
+
+// uncharge gives back what is charged; with final set, nothing can be
+// charged afterwards.
+func (fr *frameReader) uncharge(final bool) {
+	if fr.mem == nil {
+		return
+	}
+	fr.chargeMu.Lock()
+	n := fr.charged
+	fr.charged = 0
+	fr.released = fr.released || final
+	fr.chargeMu.Unlock()
+	fr.mem.release(n)
 }
 
 // unexpectedEOF maps an end of input inside a frame to io.ErrUnexpectedEOF.

@@ -24,6 +24,7 @@ type Node struct {
 	serverTLS *tls.Config
 	clientTLS *tls.Config // base of each dial's configuration
 	book      addressBook
+	frameMem  *frameMemory // shared by the node's channels
 
 	mu        sync.Mutex // guards the fields below and the address book entry
 	closed    bool
@@ -66,6 +67,7 @@ func New(cfg Config) (*Node, error) {
 		serverTLS: serverTLSConfig(cert),
 		clientTLS: baseTLSConfig(cert),
 		book:      addressBook{dir: filepath.Join(root, peersDirName)},
+		frameMem:  &frameMemory{limit: cfg.MaxFrameMemory},
 		channels:  make(map[*Channel]struct{}),
 		redialers: make(map[*Redialer]struct{}),
 	}

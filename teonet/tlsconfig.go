@@ -63,6 +63,12 @@ func serverTLSConfig(cert tls.Certificate) *tls.Config {
 		_, err := verifyPeer(cs, "")
 		return err
 	}
+	// The hello has arrived: lift the HelloTimeout deadline that
+	// serverHandshake set; the handshake's context bounds the rest.
+	c.GetConfigForClient = func(hello *tls.ClientHelloInfo) (*tls.Config, error) {
+		hello.Conn.SetReadDeadline(time.Time{})
+		return nil, nil
+	}
 	return c
 }
 

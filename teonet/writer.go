@@ -38,7 +38,8 @@ type connWriter struct {
 // unless a sender is writing inline, and writes it in one call, so frames
 // queued during a write share the next one. A timer makes it send
 // keepalives on an idle channel and close a channel whose pending read has
-// waited for 3*keepAlive.
+// waited for 3*keepAlive, or whose frame has been arriving for
+// frameTimeout.
 func (c *Channel) writeLoop() {
 	timer := time.NewTimer(c.keepAlive)
 	defer timer.Stop()
@@ -51,6 +52,12 @@ func (c *Channel) writeLoop() {
 			runtime.Gosched()
 			err = c.flush()
 		case <-timer.C:
+			var wait time.Duration
+			wait, err = c.tick()
+			timer.Reset(wait)
+		case <-c.fr.begun:
+			// A frame has begun to arrive: its deadline may come before
+			// the timer.
 			var wait time.Duration
 			wait, err = c.tick()
 			timer.Reset(wait)
@@ -162,8 +169,9 @@ func (w *connWriter) write(c *Channel, b []byte) error {
 }
 
 // tick runs when the writer's timer fires: it times out a read that has
-// waited 3*keepAlive, sends a keepalive after keepAlive without writes, and
-// returns when the timer should fire next. A channel with a write in
+// waited 3*keepAlive and a frame that has been arriving for frameTimeout,
+// sends a keepalive after keepAlive without writes, and returns when the
+// timer should fire next. A channel with a write in
 // progress or frames queued needs no keepalive.
 func (c *Channel) tick() (time.Duration, error) {
 	ka := c.keepAlive
@@ -172,6 +180,11 @@ func (c *Channel) tick() (time.Duration, error) {
 		readWait = time.Duration(c.sinceEpoch() - since)
 		if readWait >= 3*ka {
 			return 0, fmt.Errorf("%w: nothing received for %v", ErrPeerTimeout, readWait.Round(time.Millisecond))
+		}
+	}
+	if since := c.fr.started.Load(); since != 0 {
+		if age := time.Duration(c.sinceEpoch() - since); age >= c.frameTimeout {
+			return 0, fmt.Errorf("%w: a frame begun %v ago is incomplete", ErrFrameTimeout, age.Round(time.Millisecond))
 		}
 	}
 	if c.sinceLastWrite() >= ka {
@@ -192,6 +205,9 @@ func (c *Channel) tick() (time.Duration, error) {
 	wait := ka - c.sinceLastWrite()
 	if readWait > 0 {
 		wait = min(wait, 3*ka-readWait)
+	}
+	if since := c.fr.started.Load(); since != 0 {
+		wait = min(wait, c.frameTimeout-time.Duration(c.sinceEpoch()-since))
 	}
 	return max(wait, minTimerWait), nil
 }
@@ -221,7 +237,11 @@ func (c *Channel) shutdown() {
 	} else {
 		c.raw.Close()
 	}
+	c.fr.releaseAll()
 	c.node.forgetChannel(c)
+	if c.onClose != nil {
+		c.onClose()
+	}
 	c.log.Debug("teonet: channel closed", "cause", c.Err())
 	close(c.done)
 }

@@ -1,6 +1,5 @@
-// Package ratelog keeps logs that a peer can trigger from growing with
-// what the peer does: one line per interval, with a count of the ones
-// held back.
+// Package ratelog limits how often a log line that a remote peer can
+// trigger is written, counting the lines it holds back.
 package ratelog
 
 import (
@@ -8,28 +7,38 @@ import (
 	"time"
 )
 
-// Limiter lets one event through per interval and counts the others. The
-// zero value lets every event through; set Interval. A Limiter is safe for
-// concurrent use.
+// DefaultEvery is the interval of a Limiter whose Every is 0.
+const DefaultEvery = time.Second
+
+// Limiter lets one event through per interval and counts the events it
+// holds back meanwhile, so that the next line written can say how many
+// were suppressed. The zero value allows one event per DefaultEvery. A
+// Limiter is safe for concurrent use.
 type Limiter struct {
-	// Interval is the least time between two events let through.
-	Interval time.Duration
+	// Every is the least time between two events let through; 0 means
+	// DefaultEvery. Set it before first use.
+	Every time.Duration
 
 	mu         sync.Mutex // guards next and suppressed
-	next       time.Time  // when the next event may be let through
+	next       time.Time  // when the next event may pass
 	suppressed int        // events held back since the last one let through
 }
 
-// Allow reports whether an event at now is to be logged and, if so, how
-// many were held back since the last one logged.
-func (l *Limiter) Allow(now time.Time) (ok bool, suppressed int) {
+// Allow reports whether an event happening now is to be logged and, if so,
+// how many events were held back since the last one allowed.
+func (l *Limiter) Allow() (suppressed int, ok bool) {
+	now := time.Now()
 	l.mu.Lock()
 	defer l.mu.Unlock()
 	if now.Before(l.next) {
 		l.suppressed++
-		return false, 0
+		return 0, false
 	}
-	l.next = now.Add(l.Interval)
+	every := l.Every
+	if every <= 0 {
+		every = DefaultEvery
+	}
+	l.next = now.Add(every)
 	suppressed, l.suppressed = l.suppressed, 0
-	return true, suppressed
+	return suppressed, true
 }
