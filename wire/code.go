@@ -19,6 +19,8 @@ var codeNames = [...]string{
 	CodeStaleAttempt: "stale attempt",
 	CodeShutdown:     "shutting down",
 	CodeForbidden:    "forbidden",
+
+	CodeStoreUnavailable: "store unavailable",
 }
 
 // String returns the code's name, or "Code(n)" for a code this version does
