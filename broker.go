@@ -49,7 +49,7 @@ type Broker struct {
 	commitQ chan *pendingPublish
 	syncing chan syncingBatch // from commitLoop to confirmLoop
 
-	mu sync.Mutex // guards router, conns, nextConn, storeErr, dirty, unsynced, lazy
+	mu sync.Mutex // guards router, conns, nextConn, storeErr, storeLog, dirty, unsynced, lazy
 	// lazy holds the store changes that follow from routing (acks,
 	// attempts, dead letters...), in order, until commitLoop writes them;
 	// lazyWake tells it there are some.
@@ -62,7 +62,10 @@ type Broker struct {
 	router   *router.Router
 	conns    map[router.ConnID]*brokerConn
 	nextConn router.ConnID
+	// storeErr is the store error that stops publishes: the sticky failure
+	// or the outage under way (store.ErrStoreUnavailable).
 	storeErr error
+	storeLog outageLog
 
 	// notify runs OnPublish off the broker's lock; nil without OnPublish.
 	notify *notifier
@@ -170,6 +173,7 @@ func (b *Broker) openStore() error {
 			SyncInterval: b.cfg.SyncInterval,
 			SyncDelay:    b.cfg.SyncDelay,
 			Logger:       b.cfg.Logger,
+			OnHealth:     b.followStore,
 		})
 		if err != nil {
 			return fmt.Errorf("teomq: open store in %s: %w", b.cfg.DataDir, err)
@@ -193,11 +197,14 @@ func (b *Broker) Endpoint() string { return b.ln.Endpoint() }
 func (b *Broker) Addr() net.Addr { return b.ln.Addr() }
 
 // Health returns nil while the broker can store messages, or the store
-// error that stops it.
+// error that stops it: one matching ErrStoreUnavailable while the store is
+// short of a resource (the broker recovers by itself once it is back), or
+// one matching ErrStoreFailed once the store failed for good. It is safe
+// for concurrent use.
 func (b *Broker) Health() error {
 	b.mu.Lock()
 	defer b.mu.Unlock()
-	return b.storeErr
+	return publicStoreErr(b.storeHealth())
 }
 
 // Close stops the broker: it stops listening, drops every connection (their

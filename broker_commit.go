@@ -116,6 +116,7 @@ func (b *Broker) writeLazy(ops []store.Op) {
 		b.mu.Lock()
 		b.setStoreErr(err)
 		b.mu.Unlock()
+		b.keepLazy(ops, err)
 	}
 }
 
@@ -175,10 +176,12 @@ func (b *Broker) apply(batch []*pendingPublish, lazy []store.Op) syncingBatch {
 	}
 	if b.pipe == nil {
 		s.err = b.store.Write(ops, true)
+		b.keepLazy(lazy, s.err)
 		return s
 	}
 	s.write, s.err = b.pipe.WriteNoWait(ops)
 	if s.err != nil || s.write == nil {
+		b.keepLazy(lazy, s.err)
 		return s
 	}
 	// Applied: a later store write (an ack, say) follows it in the log, so
@@ -214,9 +217,7 @@ func (b *Broker) holdResult(conn router.ConnID, f *wire.Result) bool {
 func (b *Broker) settle(batch []*pendingPublish, err error, unlock func()) {
 	b.mu.Lock()
 	now := time.Now()
-	if err != nil {
-		b.setStoreErr(err)
-	}
+	b.storeWritten(err)
 	for _, p := range batch {
 		if err != nil {
 			// A message already handed to consumers stays with them until the
@@ -225,7 +226,7 @@ func (b *Broker) settle(batch []*pendingPublish, err error, unlock func()) {
 			// broker takes no publishes any more, so such entries are few).
 			p.failed, p.results = true, nil
 			b.router.Abort(p.msg)
-			p.conn.queue(&wire.Confirm{ID: wire.ID(p.msg.ID), Code: wire.CodeStoreFailed, Message: err.Error()})
+			p.conn.queue(&wire.Confirm{ID: wire.ID(p.msg.ID), Code: storeCode(err), Message: err.Error()})
 			continue
 		}
 		if p.unsynced && b.unsynced[p.msg.ID] == p {
@@ -290,13 +291,4 @@ func routerMessage(sm *store.Message) *router.Message {
 		m.Deadline = time.UnixMilli(sm.Deadline)
 	}
 	return m
-}
-
-// setStoreErr records the first store failure and reports it. Called with
-// b.mu held.
-func (b *Broker) setStoreErr(err error) {
-	if b.storeErr == nil {
-		b.storeErr = err
-		b.log.Error("teomq: store failed: publishes are refused until the broker restarts on a healthy disk", "err", err)
-	}
 }

@@ -257,9 +257,9 @@ func (c *brokerConn) onPublish(f *wire.Publish) {
 		m.Deadline = time.UnixMilli(f.Deadline)
 	}
 	b.mu.Lock()
-	if err := b.storeErr; err != nil {
+	if err := b.storeRefusal(); err != nil {
 		c.unlock()
-		c.confirm(f.ID, wire.CodeStoreFailed, err.Error())
+		c.confirm(f.ID, storeCode(err), err.Error())
 		return
 	}
 	acts, err := b.router.Admit(time.Now(), c.id, m)

@@ -22,8 +22,16 @@ var (
 	// or group name.
 	ErrBadName = errors.New("teomq: bad command or group name")
 	// ErrStoreFailed is returned when the broker could not store the
-	// message durably; it was not stored.
+	// message durably; it was not stored. The broker's store failed for
+	// good: the broker refuses publishes until it is restarted on a sound
+	// disk.
 	ErrStoreFailed = errors.New("teomq: broker store failed")
+	// ErrStoreUnavailable is returned when the broker's store is short of
+	// a resource for now (file descriptors, disk space, memory): the
+	// message was not stored; send it again later. The broker takes
+	// publishes again by itself once the resource is back; Broker.Health
+	// returns an error matching it meanwhile.
+	ErrStoreUnavailable = errors.New("teomq: broker store unavailable, retry later")
 	// ErrTimeout is returned when a request's deadline passed before a
 	// consumer answered it.
 	ErrTimeout = errors.New("teomq: request timed out")
@@ -93,6 +101,8 @@ func codeSentinel(c wire.Code) error {
 		return ErrBadName
 	case wire.CodeStoreFailed:
 		return ErrStoreFailed
+	case wire.CodeStoreUnavailable:
+		return ErrStoreUnavailable
 	case wire.CodeTimeout:
 		return ErrTimeout
 	case wire.CodeDeadLetter:

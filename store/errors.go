@@ -11,6 +11,14 @@ var (
 	// the write that failed is unknown.
 	ErrStoreFailed = errors.New("store: medium failed")
 
+	// ErrStoreUnavailable is returned by Write, and reported by Health,
+	// while the store lacks a resource it needs to go on writing (file
+	// descriptors, disk space, memory) and the engine can retry what failed.
+	// The Write that returns it applied nothing. The store keeps checking
+	// for the resource and takes writes again by itself once it is back.
+	// The error wraps the cause (syscall.EMFILE, ...).
+	ErrStoreUnavailable = errors.New("store: unavailable")
+
 	// ErrClosed is returned by Write and Load after Close.
 	ErrClosed = errors.New("store: closed")
 

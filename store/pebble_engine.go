@@ -41,7 +41,12 @@ func (m *maxMerger) Finish(includesBase bool) ([]byte, io.Closer, error) {
 // engineLogger adapts pebble's logger to slog. Pebble reports a failed
 // write-ahead-log write or sync by calling Fatalf and then returning
 // success from the commit; Fatalf here records the failure instead of
-// exiting, and the store checks for it after each commit.
+// exiting, and the store checks for it after each commit. Whatever pebble
+// reports through Fatalf it does not retry (a log it could not write or
+// sync, a MANIFEST it could not write or create, a broken invariant), so
+// every Fatalf is the store's sticky failure, whatever its cause: after a
+// failed fsync the state of the page cache is unknown, and after a failed
+// log write the engine's log writer refuses every later record.
 type engineLogger struct {
 	log   *slog.Logger
 	fatal func(error)
@@ -59,23 +64,40 @@ func (l engineLogger) Fatalf(format string, args ...any) {
 	l.fatal(fmt.Errorf("%w: pebble: %s", ErrStoreFailed, fmt.Sprintf(format, args...)))
 }
 
-// engineListener turns the engine's background trouble into the store's
-// sticky failure: a flush or compaction that cannot write its table
-// (pebble retries it at once, without end) or a table found corrupt. Writes
-// then fail fast instead of stalling once the memtables fill up. Repeats
-// are logged at most once a second.
-func engineListener(log *slog.Logger, fatal func(error)) *pebble.EventListener {
+// engineEvents is what the engine's listener reports to: the store.
+type engineEvents interface {
+	// setFailed makes err the store's sticky failure.
+	setFailed(err error)
+	// setUnavailable starts an outage caused by the shortage cause.
+	setUnavailable(cause error)
+	// flushEnded says how the engine's last flush ended.
+	flushEnded(err error)
+}
+
+// engineListener sorts the engine's background trouble. A resource
+// shortage (see isShortage) met by a flush, a compaction or the loading
+// of table statistics, all of which the engine retries, makes the store
+// unavailable until it recovers; any other background error, and a table
+// found corrupt, is the store's sticky failure. Either way writes then
+// fail fast instead of stalling once the memtables fill up. Repeats are
+// logged at most once a second.
+func engineListener(log *slog.Logger, ev engineEvents) *pebble.EventListener {
 	var lastLog atomic.Int64 // unix nanoseconds of the last background error logged
 	return &pebble.EventListener{
 		BackgroundError: func(err error) {
-			fatal(fmt.Errorf("%w: pebble background: %s", ErrStoreFailed, err.Error()))
+			if isShortage(err) {
+				ev.setUnavailable(fmt.Errorf("pebble background: %w", err))
+			} else {
+				ev.setFailed(fmt.Errorf("%w: pebble background: %w", ErrStoreFailed, err))
+			}
 			now := time.Now().UnixNano()
 			if last := lastLog.Load(); now-last >= int64(time.Second) && lastLog.CompareAndSwap(last, now) {
 				log.Error("store: background error", "component", "pebble", "err", err.Error())
 			}
 		},
+		FlushEnd: func(info pebble.FlushInfo) { ev.flushEnded(info.Err) },
 		DataCorruption: func(info pebble.DataCorruptionInfo) {
-			fatal(fmt.Errorf("%w: %w: %s: %s", ErrStoreFailed, ErrCorrupt, info.Path, info.Details.Error()))
+			ev.setFailed(fmt.Errorf("%w: %w: %s: %s", ErrStoreFailed, ErrCorrupt, info.Path, info.Details.Error()))
 		},
 		WriteStallBegin: func(info pebble.WriteStallBeginInfo) {
 			log.Warn("store: write stall", "component", "pebble", "reason", info.Reason)

@@ -69,6 +69,13 @@ type PebbleOptions struct {
 	// FS is the file system the store lives on; default vfs.Default. Tests
 	// inject faults through it.
 	FS vfs.FS
+	// OnHealth, if set, is called with what Health returns each time that
+	// changes: the error when the store becomes unavailable or fails, nil
+	// when it is available again. Calls come one at a time from the
+	// store's own goroutine, never after Close returns; changes in quick
+	// succession may be reported once, with the latest state. It must not
+	// block for long: the store's recovery waits for it.
+	OnHealth func(error)
 }
 
 // Engine tuning for teomq's workload: small values written at a high rate
@@ -120,11 +127,11 @@ func (o PebbleOptions) withDefaults() (PebbleOptions, error) {
 }
 
 // engineOptions returns the pebble options of a store. The logger and
-// listener turn the engine's fatal errors into the store's sticky failure;
-// syncDelay spaces the log's syncs.
+// listener sort the engine's errors into the store's outages and its
+// sticky failure; syncDelay spaces the log's syncs.
 func (o PebbleOptions) engineOptions(logger pebble.Logger, listener *pebble.EventListener, syncDelay func() time.Duration) *pebble.Options {
 	return &pebble.Options{
-		FS:                          o.FS,
+		FS:                          pacedFS{o.FS},
 		Logger:                      logger,
 		EventListener:               listener,
 		Merger:                      floorMerger,

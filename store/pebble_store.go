@@ -19,10 +19,26 @@ import (
 // outside the lock, so that concurrent synced writes share one fsync of the
 // write-ahead log.
 //
-// Medium failures are sticky: once a write or sync of the log, or the
-// write of a table by a background flush or compaction, fails, Write
-// returns ErrStoreFailed at once and Health reports it; the broker reports
-// the failure and an operator restarts it once the medium is sound.
+// A shortage of resources is not a failure: while the engine's background
+// work (flushes, compactions) cannot create or write its files for lack of
+// descriptors, disk space or memory, Write returns ErrStoreUnavailable at
+// once, applying nothing, and Health reports it. The engine retries that
+// work; the store checks with growing pauses that it can write a file
+// again, and takes writes again by itself once it can (see prober).
+//
+// Medium failures are sticky: once a write or sync of the log fails, or
+// background work fails for another reason than a shortage, Write returns
+// ErrStoreFailed at once and Health reports it; the broker reports the
+// failure and an operator restarts it once the medium is sound. A failed
+// log write or sync stays sticky whatever its cause, even a full disk: the
+// engine's log writer refuses every record after a failed one, and after
+// a failed fsync the state of the page cache is unknown. Such a write
+// returns the failure, so nothing that the log did not take is confirmed.
+// Creating a new write-ahead log is the one file creation that a shortage
+// can break for good: the engine panics if it fails. It happens when a
+// memtable fills up, closes the old log first, so it needs no more
+// descriptors than before, and is not reached during an outage, since
+// writes are refused.
 //
 // Damaged files: the newest write-ahead log is replayed up to its first
 // damaged record and the store opens with everything before it; the engine
@@ -38,7 +54,9 @@ type PebbleStore struct {
 	dir    string
 	opts   PebbleOptions
 	log    *slog.Logger
-	failed atomic.Pointer[failure]
+	failed atomic.Pointer[failure] // the sticky failure
+	outage atomic.Pointer[failure] // the outage under way
+	prober *prober
 	done   atomic.Bool     // Close was called
 	syncer *intervalSyncer // nil in DurabilitySync
 	// syncing counts the messages of synced writes started since the log's
@@ -56,8 +74,6 @@ type PebbleStore struct {
 }
 
 var _ Store = (*PebbleStore)(nil)
-
-type failure struct{ err error }
 
 // index is what the store knows of its keys without reading them.
 type index struct {
@@ -89,9 +105,10 @@ func OpenPebble(dir string, opts PebbleOptions) (*PebbleStore, error) {
 		return nil, err
 	}
 	s := &PebbleStore{dir: dir, opts: opts, log: opts.Logger, cpuLoad: loadMeter{cpuTime: processCPUTime}}
+	s.prober = newProber(s, opts.OnHealth)
 	s.log.Info("store: opening", "dir", dir, "durability", opts.Durability.String())
 	eo := opts.engineOptions(engineLogger{log: s.log, fatal: s.setFailed},
-		engineListener(s.log, s.setFailed), s.syncDelay)
+		engineListener(s.log, s), s.syncDelay)
 	s.db, err = pebble.Open(dir, eo)
 	if err != nil {
 		return nil, engineError("open", dir, err)
@@ -100,6 +117,7 @@ func OpenPebble(dir string, opts PebbleOptions) (*PebbleStore, error) {
 		_ = s.db.Close()
 		return nil, err
 	}
+	s.prober.start()
 	if opts.Durability == DurabilityInterval {
 		s.syncer = startIntervalSyncer(s, opts.SyncInterval)
 	}
@@ -135,34 +153,8 @@ func engineError(op, dir string, err error) error {
 	return fmt.Errorf("store: %s %s: %w", op, dir, err)
 }
 
-// Health returns nil while the store works, the sticky error wrapping
-// ErrStoreFailed once the medium failed, or ErrClosed after Close. It is
-// safe for concurrent use and cheap enough for every request.
-func (s *PebbleStore) Health() error {
-	if f := s.failed.Load(); f != nil {
-		return f.err
-	}
-	if s.done.Load() {
-		return ErrClosed
-	}
-	return nil
-}
-
-// setFailed makes err the sticky failure, unless there is one already.
-func (s *PebbleStore) setFailed(err error) {
-	if s.failed.CompareAndSwap(nil, &failure{err: err}) {
-		s.log.Error("store: failed; refusing writes", "dir", s.dir, "err", err.Error())
-	}
-}
-
-// fail records a failed commit as the sticky failure and returns it.
-func (s *PebbleStore) fail(err error) error {
-	if !errors.Is(err, ErrStoreFailed) {
-		err = fmt.Errorf("%w: %w", ErrStoreFailed, err)
-	}
-	s.setFailed(err)
-	return s.Health()
-}
+// flushEnded notes how the engine's last flush ended, for the prober.
+func (s *PebbleStore) flushEnded(err error) { s.prober.flushShort.Store(isShortage(err)) }
 
 // Close waits for writes in progress, syncs the write-ahead log and closes
 // the store. Later Writes and Loads return ErrClosed. It is safe to call
@@ -177,6 +169,7 @@ func (s *PebbleStore) Close() error {
 	s.done.Store(true)
 	s.mu.Unlock()
 	s.writers.Wait()
+	s.prober.stop()
 	if s.syncer != nil {
 		s.syncer.stop()
 	}

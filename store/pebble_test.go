@@ -180,10 +180,11 @@ func crashChild(dir string) {
 	os.Exit(0)
 }
 
-// walFault injects err into operations of kind on the write-ahead log
-// while on.
+// walFault injects err (errorfs.ErrInjected if nil) into operations of
+// kind on the write-ahead log while on.
 type walFault struct {
 	kind errorfs.OpKind
+	err  error
 	on   atomic.Bool
 	hits atomic.Int64
 }
@@ -195,29 +196,38 @@ func (f *walFault) MaybeError(op errorfs.Op) error {
 		return nil
 	}
 	f.hits.Add(1)
-	if f.on.Load() {
-		return errorfs.ErrInjected
+	if !f.on.Load() {
+		return nil
 	}
-	return nil
+	if f.err != nil {
+		return &os.PathError{Op: "write", Path: op.Path, Err: f.err}
+	}
+	return errorfs.ErrInjected
 }
 
 // TestPebbleMediumFailure injects write and sync errors into the
 // write-ahead log and checks that the store reports them and refuses
 // writes, without panicking, and that what was confirmed before survives.
+// The failure is sticky even when its cause is a shortage that may pass
+// (a full disk): the engine's log refuses all records after a failed one,
+// and after a failed fsync the page cache's state is unknown.
 func TestPebbleMediumFailure(t *testing.T) {
 	cases := []struct {
 		name       string
 		kind       errorfs.OpKind
+		err        error
 		durability store.Durability
 	}{
-		{"log write fails", errorfs.OpFileWrite, store.DurabilitySync},
-		{"log sync fails", errorfs.OpFileSyncData, store.DurabilitySync},
-		{"background sync fails", errorfs.OpFileSyncData, store.DurabilityInterval},
+		{"log write fails", errorfs.OpFileWrite, nil, store.DurabilitySync},
+		{"log sync fails", errorfs.OpFileSyncData, nil, store.DurabilitySync},
+		{"background sync fails", errorfs.OpFileSyncData, nil, store.DurabilityInterval},
+		{"log write finds the disk full", errorfs.OpFileWrite, syscall.ENOSPC, store.DurabilitySync},
+		{"log sync finds the disk full", errorfs.OpFileSyncData, syscall.ENOSPC, store.DurabilitySync},
 	}
 	for _, tc := range cases {
 		t.Run(tc.name, func(t *testing.T) {
 			dir := t.TempDir()
-			fault := &walFault{kind: tc.kind}
+			fault := &walFault{kind: tc.kind, err: tc.err}
 			s := openPebble(t, dir, store.PebbleOptions{
 				Durability:   tc.durability,
 				SyncInterval: time.Millisecond,
@@ -257,8 +267,14 @@ func TestPebbleMediumFailure(t *testing.T) {
 			if n := fault.hits.Load(); n != hits {
 				t.Fatalf("Write after the failure touched the log (%d ops)", n-hits)
 			}
-			_ = s.Close() // reports the failure again; must not panic
 			fault.on.Store(false)
+			if err := s.Write([]store.Op{appendOp("q", 7)}, true); !errors.Is(err, store.ErrStoreFailed) {
+				t.Fatalf("Write after the medium healed: got %v, want the sticky ErrStoreFailed", err)
+			}
+			if err := s.Health(); errors.Is(err, store.ErrStoreUnavailable) {
+				t.Fatalf("Health: %v, a failed log is not a passing outage", err)
+			}
+			_ = s.Close() // reports the failure again; must not panic
 			s = openPebble(t, dir, store.PebbleOptions{})
 			got := messageSeqs(load(t, s), "q")
 			if len(got) < 3 || !slices.Equal(got[:3], []uint64{1, 2, 3}) {

@@ -15,8 +15,9 @@ import (
 // next sync (a later synced write, the interval syncer, or Close).
 //
 // Write returns ErrInvalidOp (applying nothing) for an op that lacks what
-// its Kind needs, ErrClosed after Close, and an error wrapping
-// ErrStoreFailed once the medium failed; that failure is sticky.
+// its Kind needs, ErrClosed after Close, an error wrapping
+// ErrStoreUnavailable (applying nothing) during an outage, and an error
+// wrapping ErrStoreFailed once the medium failed; that failure is sticky.
 func (s *PebbleStore) Write(ops []Op, sync bool) error {
 	b, err := s.begin(ops)
 	if err != nil {
@@ -127,8 +128,8 @@ func (s *PebbleStore) prepare(ops []Op) (*pebble.Batch, error) {
 	if s.closed {
 		return nil, ErrClosed
 	}
-	if f := s.failed.Load(); f != nil {
-		return nil, f.err
+	if err := s.refusal(); err != nil {
+		return nil, err
 	}
 	if !s.idx.built {
 		if err := s.load(nil); err != nil {

@@ -120,7 +120,9 @@ type Store interface {
 	// only once the ops are durable as the store's mode promises; without
 	// it the ops become durable with the next synced write or Close. An
 	// error means none of the ops were applied, and the store may refuse
-	// further writes after a medium failure.
+	// further writes: for good after a medium failure (ErrStoreFailed),
+	// or while it is short of a resource, until it recovers by itself
+	// (ErrStoreUnavailable).
 	Write(ops []Op, sync bool) error
 	// Load calls fn for every record: for each command its groups, its
 	// messages in Seq order and its dead letters; then the mailbox answers

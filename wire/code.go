@@ -20,8 +20,9 @@ var codeNames = [...]string{
 	CodeShutdown:     "shutting down",
 	CodeForbidden:    "forbidden",
 
-	CodeIDInUse:       "message id in use by another producer",
-	CodeNoAnswerGroup: "no such answer group",
+	CodeStoreUnavailable: "store unavailable",
+	CodeIDInUse:          "message id in use by another producer",
+	CodeNoAnswerGroup:    "no such answer group",
 }
 
 // String returns the code's name, or "Code(n)" for a code this version does

@@ -17,6 +17,7 @@ func TestCodeString(t *testing.T) {
 		{wire.CodeQueueFull, "queue full"},
 		{wire.CodeStaleAttempt, "stale attempt"},
 		{wire.CodeForbidden, "forbidden"},
+		{wire.CodeStoreUnavailable, "store unavailable"},
 		{wire.CodeIDInUse, "message id in use by another producer"},
 		{wire.CodeNoAnswerGroup, "no such answer group"},
 		{wire.CodeNoAnswerGroup + 1, "Code(18)"},
@@ -30,11 +31,7 @@ func TestCodeString(t *testing.T) {
 }
 
 func TestEveryCodeHasAName(t *testing.T) {
-	codes := []wire.Code{wire.CodeIDInUse, wire.CodeNoAnswerGroup}
-	for c := wire.CodeOK; c <= wire.CodeForbidden; c++ {
-		codes = append(codes, c)
-	}
-	for _, c := range codes {
+	for c := wire.CodeOK; c <= wire.CodeNoAnswerGroup; c++ {
 		if s := c.String(); s == "" || s == fmt.Sprintf("Code(%d)", c) {
 			t.Errorf("code %d has no name", uint16(c))
 		}

@@ -49,6 +49,10 @@ const (
 	CodeStaleAttempt Code = 12 // an answer for an older delivery attempt (fenced)
 	CodeShutdown     Code = 13 // the broker is shutting down
 	CodeForbidden    Code = 14 // the operation is not allowed on this channel
+	// CodeStoreUnavailable: the store is short of a resource for now
+	// (descriptors, disk space); the message was not stored and may be
+	// sent again later. The broker recovers by itself.
+	CodeStoreUnavailable Code = 15
 	// CodeIDInUse: another producer's message with this ID is still queued;
 	// message IDs are unique per producer. Publish again with a new ID.
 	CodeIDInUse Code = 16
