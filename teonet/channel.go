@@ -11,6 +11,7 @@ import (
 	"runtime"
 	"sync"
 	"sync/atomic"
+	"syscall"
 	"time"
 )
 
@@ -35,7 +36,8 @@ const (
 // frame incomplete for too long (ErrFrameTimeout); Err then tells why.
 type Channel struct {
 	conn      *tls.Conn
-	raw       net.Conn // conn's TCP connection, closed directly to abort
+	raw       net.Conn        // conn's TCP connection, closed directly to abort
+	rawSys    syscall.RawConn // raw's descriptor, for sendRoom; nil if none
 	node      *Node
 	local     string
 	peer      string
@@ -107,6 +109,9 @@ func newChannel(n *Node, conn *tls.Conn, raw net.Conn, peer string, onClose func
 		wake:         make(chan struct{}, 1),
 		quit:         make(chan struct{}),
 		done:         make(chan struct{}),
+	}
+	if sc, ok := raw.(syscall.Conn); ok {
+		c.rawSys, _ = sc.SyscallConn()
 	}
 	c.space.L = &c.mu
 	c.idle.L = &c.mu
@@ -300,6 +305,33 @@ func (c *Channel) FlushAsync() error {
 		c.signalWriter()
 	}
 	return nil
+}
+
+// FlushIfRoom is FlushAsync, except that when the channel is idle and the
+// kernel takes everything queued at once (its socket buffer has room for
+// it), it writes in the calling goroutine: that saves waking the writer
+// goroutine, and cannot wait for the peer. A goroutine that serves many
+// peers may call it.
+func (c *Channel) FlushIfRoom() error {
+	c.mu.Lock()
+	if c.cause != nil {
+		c.mu.Unlock()
+		return &closedError{cause: c.cause}
+	}
+	if len(c.pending) == 0 || c.writing {
+		c.mu.Unlock()
+		return nil
+	}
+	// A TLS record adds at most 256 bytes per 16 KiB of data.
+	need := len(c.pending) + (len(c.pending)/16384+1)*256
+	if c.sinceEpoch() < c.busyUntil || sendRoom(c.rawSys) < need {
+		c.signalWriter()
+		c.mu.Unlock()
+		return nil
+	}
+	c.writing = true
+	c.mu.Unlock()
+	return c.writeInline(false)
 }
 
 // queuedLocked runs, with c.mu held, once a send has queued its frame. If
