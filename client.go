@@ -139,7 +139,7 @@ func (c *Client) Close() error {
 			cl.fail(ErrClosed)
 		}
 		for _, s := range subs {
-			s.stop()
+			s.stop(nil)
 		}
 		if c.orphans != nil {
 			close(c.orphans)
@@ -177,7 +177,11 @@ func (c *Client) serve(ctx context.Context, ch *teonet.Channel) {
 	c.mu.Unlock()
 
 	for _, s := range subs {
-		if err := ch.SendAppend(s.subscribeFrame().AppendTo); err != nil {
+		f, ok := s.subscribeFrame()
+		if !ok {
+			continue
+		}
+		if err := ch.SendAppend(f.AppendTo); err != nil {
 			break
 		}
 	}

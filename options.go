@@ -18,10 +18,16 @@ type clientOptions struct {
 	maxFrame  int
 	keepAlive time.Duration
 	onAnswer  func(*Answer, error)
+
+	subscribeTimeout time.Duration
 }
 
+// DefaultSubscribeTimeout bounds how long Subscribe waits for a connected
+// broker to register a subscription, unless WithSubscribeTimeout changes it.
+const DefaultSubscribeTimeout = 10 * time.Second
+
 func defaultClientOptions() clientOptions {
-	return clientOptions{name: programName(), logger: slog.Default()}
+	return clientOptions{name: programName(), logger: slog.Default(), subscribeTimeout: DefaultSubscribeTimeout}
 }
 
 // programName derives a client's default identity name from the program.
@@ -61,6 +67,14 @@ func WithMaxFrame(n int) Option { return func(o *clientOptions) { o.maxFrame = n
 // WithKeepAlive sets the idle interval after which the connection probes
 // the broker; a broker silent for three intervals is redialed.
 func WithKeepAlive(d time.Duration) Option { return func(o *clientOptions) { o.keepAlive = d } }
+
+// WithSubscribeTimeout bounds how long Subscribe waits for a connected
+// broker to register a subscription (default DefaultSubscribeTimeout); 0
+// waits until the broker answers or the connection drops. A disconnected
+// client's Subscribe does not wait at all.
+func WithSubscribeTimeout(d time.Duration) Option {
+	return func(o *clientOptions) { o.subscribeTimeout = d }
+}
 
 // WithOrphanAnswers sets a function called with answers (or remote errors)
 // that reach the client for requests no Request call awaits any more: for

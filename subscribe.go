@@ -7,11 +7,13 @@ import (
 	"sync"
 	"time"
 
+	"github.com/teonet-go/teomq/teonet"
 	"github.com/teonet-go/teomq/wire"
 )
 
 // Subscription is a client's registration for one command. Its handler runs
-// on the subscription's own goroutines, Concurrency at a time.
+// on the subscription's own goroutines, Concurrency at a time. Its methods
+// are safe for concurrent use.
 type Subscription struct {
 	c       *Client
 	id      uint32
@@ -20,15 +22,18 @@ type Subscription struct {
 	handler Handler
 
 	queue chan *delivery // deliveries for the workers; cap = credit
-	ack   chan error     // the broker's answer to the first Subscribe
+	ack   chan error     // the SubAck for a Subscribe call that awaits it
+	done  chan struct{}  // closed by stop
 
-	mu      sync.Mutex // guards credit, acked1, stopped and sending on queue
-	credit  int
-	acked1  bool
-	stopped bool
+	mu       sync.Mutex // guards the fields below and sending on queue
+	credit   int
+	awaiting bool // a Subscribe call waits for the SubAck on ack
+	stopped  bool
+	err      error         // the broker's refusal that stopped it
+	pending  int           // deliveries queued or being handled
+	drained  chan struct{} // made by drain; closed once pending is 0
 
-	workers  sync.WaitGroup // the worker goroutines
-	inFlight sync.WaitGroup // deliveries queued or being handled, for Drain
+	workers sync.WaitGroup // the worker goroutines
 }
 
 // delivery is one message handed to a worker.
@@ -37,10 +42,75 @@ type delivery struct {
 	deadline int64
 }
 
-// Subscribe registers h for command and returns once the broker has
-// registered the subscription: a message sent after it returns reaches it.
-// Messages already queued for the command's group start arriving at once.
+// Subscribe registers h for command. Messages already queued for the
+// command's group start arriving at once.
+//
+// While the client is connected, Subscribe waits for the broker to register
+// the subscription, so a message sent after it returns reaches it, and a
+// refusal (an invalid command or group name: ErrBadName) is its error. The
+// wait is bounded by WithSubscribeTimeout; past it Subscribe gives up with
+// an error matching context.DeadlineExceeded, and the subscription is
+// withdrawn.
+//
+// While the client is disconnected, or if the connection drops during the
+// wait, Subscribe registers the subscription locally and returns at once,
+// as nats.go does: the client sends it when it reconnects. A refusal that
+// arrives then stops the subscription: Done is closed, Err returns the
+// broker's error, and the client logs it.
 func (c *Client) Subscribe(command string, h Handler, opts ...SubscribeOption) (*Subscription, error) {
+	s, err := c.newSubscription(command, h, opts)
+	if err != nil {
+		return nil, err
+	}
+	c.mu.Lock()
+	if c.closed {
+		c.mu.Unlock()
+		return nil, ErrClosed
+	}
+	c.nextSub++
+	s.id = c.nextSub
+	ch, sent := c.ch, false
+	if ch == nil {
+		// A live channel that serve has not taken yet (just after Connect)
+		// gets s from serve, with the other subscriptions.
+		ch, sent = c.redial.Current(), true
+	}
+	s.awaiting = ch != nil
+	c.subs[s.id] = s
+	c.mu.Unlock()
+
+	s.workers.Add(s.opts.concurrency)
+	for range s.opts.concurrency {
+		go s.work() // owned by the Subscription; stopped by stop()
+	}
+	if ch == nil {
+		return s, nil // sent by serve when the client reconnects
+	}
+	if f, ok := s.subscribeFrame(); ok && !sent {
+		_ = ch.SendAppend(f.AppendTo)
+	}
+	if err := s.awaitAck(ch); err != nil {
+		s.abandon(err)
+		return nil, fmt.Errorf("teomq: subscribe %q: %w", s.command, err)
+	}
+	return s, nil
+}
+
+// abandon undoes a Subscribe call that failed with err. A subscription the
+// broker refused is forgotten; one it may yet register (its answer did not
+// come in time) is also withdrawn there.
+func (s *Subscription) abandon(err error) {
+	var refused *BrokerError
+	if errors.As(err, &refused) {
+		s.c.removeSub(s)
+		s.stop(nil)
+		return
+	}
+	s.Unsubscribe()
+}
+
+// newSubscription checks Subscribe's arguments and makes its Subscription.
+func (c *Client) newSubscription(command string, h Handler, opts []SubscribeOption) (*Subscription, error) {
 	o := subscribeOptions{concurrency: 1}
 	for _, opt := range opts {
 		opt(&o)
@@ -54,49 +124,65 @@ func (c *Client) Subscribe(command string, h Handler, opts ...SubscribeOption) (
 	if command == "" {
 		command = DefaultCommand
 	}
-	s := &Subscription{
+	return &Subscription{
 		c:       c,
 		command: command,
 		opts:    o,
 		handler: h,
 		queue:   make(chan *delivery, o.concurrency),
 		ack:     make(chan error, 1),
+		done:    make(chan struct{}),
 		credit:  o.concurrency,
-	}
+	}, nil
+}
 
-	c.mu.Lock()
-	if c.closed {
-		c.mu.Unlock()
-		return nil, ErrClosed
+// awaitAck waits for the broker's answer to the subscription sent on ch. It
+// returns nil once the broker registered it, or once ch is lost: the
+// subscription is sent again on the next connection.
+func (s *Subscription) awaitAck(ch *teonet.Channel) error {
+	var timeout <-chan time.Time
+	if d := s.c.opts.subscribeTimeout; d > 0 {
+		t := time.NewTimer(d)
+		defer t.Stop()
+		timeout = t.C
 	}
-	c.nextSub++
-	s.id = c.nextSub
-	c.subs[s.id] = s
-	ch := c.ch
-	c.mu.Unlock()
-
-	s.workers.Add(o.concurrency)
-	for range o.concurrency {
-		go s.work() // owned by the Subscription; stopped by stop()
-	}
-	if ch != nil {
-		_ = ch.SendAppend(s.subscribeFrame().AppendTo)
-	}
+	var waitErr error
 	select {
 	case err := <-s.ack:
-		if err != nil {
-			c.removeSub(s)
-			s.stop()
-			return nil, fmt.Errorf("teomq: subscribe %q: %w", command, err)
-		}
-		return s, nil
-	case <-c.ctx.Done():
-		return nil, ErrClosed
+		return err
+	case <-s.c.ctx.Done():
+		return ErrClosed
+	case <-ch.Done():
+	case <-timeout:
+		waitErr = fmt.Errorf("no answer from the broker within %v: %w", s.c.opts.subscribeTimeout, context.DeadlineExceeded)
+	}
+	s.mu.Lock()
+	s.awaiting = false // from now on acked reports a refusal through Err
+	s.mu.Unlock()
+	select {
+	case err := <-s.ack: // it came with the disconnect or the timeout
+		return err
+	default:
+		return waitErr
 	}
 }
 
 // Command returns the subscription's command.
 func (s *Subscription) Command() string { return s.command }
+
+// Done returns a channel that is closed when the subscription ends: by
+// Unsubscribe, by the client's Close or Drain, or by the broker's refusal.
+// Handlers that are running then may still finish.
+func (s *Subscription) Done() <-chan struct{} { return s.done }
+
+// Err returns the broker's refusal that ended the subscription (a
+// *BrokerError), or nil: while the subscription is active, and after it
+// ended by Unsubscribe, Close or Drain.
+func (s *Subscription) Err() error {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return s.err
+}
 
 // Unsubscribe ends the subscription: the broker requeues the messages it
 // has not answered, and its handlers' contexts stay valid until they return.
@@ -111,7 +197,7 @@ func (s *Subscription) Unsubscribe() error {
 	if ch != nil {
 		_ = ch.SendAppend((&wire.Unsubscribe{SubID: s.id}).AppendTo)
 	}
-	s.stop()
+	s.stop(nil)
 	return nil
 }
 
@@ -126,42 +212,55 @@ func (c *Client) removeSub(s *Subscription) bool {
 	return true
 }
 
-// stop ends the workers once their current messages are handled.
-func (s *Subscription) stop() {
+// stop ends the workers once their current messages are handled; err is
+// the broker's refusal that stopped s, if that is why.
+func (s *Subscription) stop(err error) {
 	s.mu.Lock()
 	defer s.mu.Unlock()
 	if !s.stopped {
 		s.stopped = true
+		s.err = err
 		close(s.queue)
+		close(s.done)
 	}
 }
 
-func (s *Subscription) subscribeFrame() *wire.Subscribe {
+// subscribeFrame is the frame that registers s at the broker; ok is false
+// once Drain has begun: a draining subscription takes no new messages, so
+// it is not sent again on a new connection.
+func (s *Subscription) subscribeFrame() (f *wire.Subscribe, ok bool) {
 	s.mu.Lock()
 	defer s.mu.Unlock()
+	if s.drained != nil {
+		return nil, false
+	}
 	return &wire.Subscribe{
 		SubID:     s.id,
 		Credit:    uint32(s.credit),
 		Ephemeral: s.opts.ephemeral,
 		Command:   s.command,
 		Group:     s.opts.group,
-	}
+	}, true
 }
 
-// acked takes the broker's SubAck.
+// acked takes the broker's SubAck: for a Subscribe call that awaits it, or
+// for a subscription sent on a (re)connect, which a refusal stops.
 func (s *Subscription) acked(code wire.Code, msg string) {
 	var err error
 	if code != wire.CodeOK {
 		err = &BrokerError{Code: code, Message: msg}
 	}
 	s.mu.Lock()
-	first := !s.acked1
-	s.acked1 = true
+	awaiting := s.awaiting
+	s.awaiting = false
 	s.mu.Unlock()
-	if first {
-		s.ack <- err
-	} else if err != nil {
-		s.c.log.Error("teomq: broker refused a re-subscription", "command", s.command, "err", err)
+	switch {
+	case awaiting:
+		s.ack <- err // buffered; awaiting was true once only
+	case err != nil:
+		s.c.log.Error("teomq: broker refused a subscription; it has stopped", "command", s.command, "group", s.opts.group, "err", err)
+		s.c.removeSub(s)
+		s.stop(err)
 	}
 }
 
@@ -187,14 +286,15 @@ func (c *Client) onDeliver(f *wire.Deliver) {
 	}
 	s.mu.Lock()
 	defer s.mu.Unlock()
-	if s.stopped {
+	if s.stopped || s.drained != nil {
+		// Sent before the broker saw Unsubscribe or Drain's credit 0: the
+		// broker requeues it when the subscription or the client ends.
 		return
 	}
-	s.inFlight.Add(1)
 	select {
 	case s.queue <- d:
+		s.pending++
 	default:
-		s.inFlight.Done()
 		c.log.Warn("teomq: broker exceeded a subscription's credit; message left to its lease", "command", s.command)
 	}
 }
@@ -209,7 +309,7 @@ func (s *Subscription) work() {
 
 // handle runs the handler for one delivery and sends its answer.
 func (s *Subscription) handle(d *delivery) {
-	defer s.inFlight.Done()
+	defer s.handled()
 	// The client's context ends handlers at Close; a deadline of the
 	// message's own ends this one earlier.
 	ctx := &handlerCtx{parent: s.c.ctx, lease: leaseRef{c: s.c, id: wire.ID(d.msg.ID), attempt: uint32(d.msg.Attempt)}}
@@ -352,41 +452,4 @@ func ExtendLease(ctx context.Context, d time.Duration) bool {
 		ms = int64(^uint32(0))
 	}
 	return ch.SendAppend((&wire.Touch{ID: ref.id, Attempt: ref.attempt, Millis: uint32(ms)}).AppendTo) == nil
-}
-
-// Drain stops taking new messages (credit 0 at the broker), lets the
-// handlers that run answer, then closes the client. When ctx ends first it
-// closes at once; unanswered messages are requeued by the broker.
-func (c *Client) Drain(ctx context.Context) error {
-	c.mu.Lock()
-	subs := make([]*Subscription, 0, len(c.subs))
-	for _, s := range c.subs {
-		subs = append(subs, s)
-	}
-	ch := c.ch
-	c.mu.Unlock()
-	for _, s := range subs {
-		s.mu.Lock()
-		s.credit = 0
-		s.mu.Unlock()
-		if ch != nil {
-			_ = ch.SendAppend((&wire.Credit{SubID: s.id, N: 0}).AppendTo)
-		}
-	}
-	done := make(chan struct{})
-	go func() { // owned by Drain: ends when the handlers do
-		for _, s := range subs {
-			s.inFlight.Wait()
-		}
-		close(done)
-	}()
-	var err error
-	select {
-	case <-done:
-		// Answers are queued on the channel; Close flushes them.
-	case <-ctx.Done():
-		err = ctx.Err()
-	}
-	c.Close()
-	return err
 }
