@@ -127,3 +127,32 @@ func mustParsePolicy(t testing.TB, text string) *policy.Policy {
 	}
 	return p
 }
+
+// A refused action keeps the connection; a peer that keeps trying is not
+// mistaken but insisting, and loses it.
+func TestPeerThatKeepsTryingWhatIsRefusedIsDropped(t *testing.T) {
+	b := mustStartBroker(t, teomq.BrokerConfig{})
+	b.SetPolicy(mustParsePolicy(t, `
+[[rule]]
+roles = ["local"]
+publish = ["allowed"]
+`))
+	ch := rawPeer(t, b)
+	var id wire.ID
+	for i := range 1001 {
+		id[0], id[1] = byte(i), byte(i>>8)
+		if err := ch.Send((&wire.Publish{ID: id, Command: "secret"}).AppendTo(nil)); err != nil {
+			t.Fatal(err)
+		}
+		if c := nextFrame(t, ch, wire.TypeConfirm).(*wire.Confirm); c.Code != wire.CodeForbidden {
+			t.Fatalf("publish %d: code %v, want CodeForbidden", i, c.Code)
+		}
+	}
+	if err := ch.Send((&wire.Publish{ID: id, Command: "secret"}).AppendTo(nil)); err != nil {
+		t.Fatal(err)
+	}
+	e := nextFrame(t, ch, wire.TypeError).(*wire.Error)
+	if e.Code != wire.CodeForbidden || !e.Fatal {
+		t.Fatalf("after 1,002 refusals: code %v fatal %v (%s), want a fatal CodeForbidden", e.Code, e.Fatal, e.Message)
+	}
+}

@@ -70,6 +70,12 @@ type brokerConn struct {
 	// badFrames and refusals limit the log lines this peer's bad frames
 	// and refused actions make.
 	badFrames, refusals ratelog.Limiter
+	// refusedCount counts the refusals since refusedSince; persistent is
+	// set once they pass maxRefusals: the connection then ends. All three
+	// belong to the serve goroutine.
+	refusedCount int
+	refusedSince time.Time
+	persistent   error
 
 	// more is set while the frame being handled has another one buffered
 	// behind it; deferred is set once a handler left queued frames for
@@ -130,7 +136,11 @@ func (c *brokerConn) serve() {
 			break
 		}
 		c.more = c.ch.RecvReady()
-		if err := c.handle(frame, &pub, &ans); err != nil {
+		err = c.handle(frame, &pub, &ans)
+		if err == nil {
+			err = c.persistent
+		}
+		if err != nil {
 			c.fatal(err)
 			break
 		}
@@ -305,9 +315,26 @@ func (c *brokerConn) allow(a policy.Action, command, group string) error {
 		if more, ok := c.refusals.Allow(); ok {
 			c.b.log.Warn("teomq: action refused by the policy", "peer", c.addr, "err", err, "more", more)
 		}
+		// A peer refused more than maxRefusals times within one log
+		// interval is not mistaken but insisting: its connection ends.
+		now := time.Now()
+		if now.Sub(c.refusedSince) > badFrameLogInterval {
+			c.refusedSince, c.refusedCount = now, 0
+		}
+		if c.refusedCount++; c.refusedCount > maxRefusals {
+			c.persistent = fmt.Errorf("%w: %d within %v", errRefusedTooOften, c.refusedCount, badFrameLogInterval)
+		}
 	}
 	return err
 }
+
+// maxRefusals is how many refused actions within badFrameLogInterval end
+// a peer's connection.
+const maxRefusals = 1000
+
+// errRefusedTooOften ends the connection of a peer that keeps asking for
+// what the policy refuses it.
+var errRefusedTooOften = errors.New("too many refused actions")
 
 // onAnswer takes a consumer's answer.
 func (c *brokerConn) onAnswer(f *wire.Answer) error {
@@ -363,7 +390,7 @@ func (c *brokerConn) fatal(err error) {
 		code = wire.CodeBadVersion
 	case errors.Is(err, wire.ErrUnknownType):
 		code = wire.CodeUnknownType
-	case errors.Is(err, errBrokerFrame):
+	case errors.Is(err, errBrokerFrame), errors.Is(err, errRefusedTooOften):
 		code = wire.CodeForbidden
 	}
 	c.b.protocolErrors.Add(1)
