@@ -19,6 +19,10 @@ var codeNames = [...]string{
 	CodeStaleAttempt: "stale attempt",
 	CodeShutdown:     "shutting down",
 	CodeForbidden:    "forbidden",
+	CodeNotFound:     "not found",
+	CodeInUse:        "in use",
+	CodeUnknownOp:    "unknown operator request",
+	CodePurged:       "purged",
 }
 
 // String returns the code's name, or "Code(n)" for a code this version does

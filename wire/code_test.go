@@ -17,7 +17,8 @@ func TestCodeString(t *testing.T) {
 		{wire.CodeQueueFull, "queue full"},
 		{wire.CodeStaleAttempt, "stale attempt"},
 		{wire.CodeForbidden, "forbidden"},
-		{wire.CodeForbidden + 1, "Code(15)"},
+		{wire.CodeNotFound, "not found"},
+		{wire.CodePurged + 1, "Code(19)"},
 		{65535, "Code(65535)"},
 	}
 	for _, tc := range tests {
@@ -28,7 +29,7 @@ func TestCodeString(t *testing.T) {
 }
 
 func TestEveryCodeHasAName(t *testing.T) {
-	for c := wire.CodeOK; c <= wire.CodeForbidden; c++ {
+	for c := wire.CodeOK; c <= wire.CodePurged; c++ {
 		if s := c.String(); s == "" || s == fmt.Sprintf("Code(%d)", c) {
 			t.Errorf("code %d has no name", uint16(c))
 		}

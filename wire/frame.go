@@ -24,6 +24,8 @@ const (
 	TypeError       Type = 11 // B->any: a protocol error, with a code and whether the channel survives
 	TypePing        Type = 12 // any: liveness probe, answered with Pong
 	TypePong        Type = 13 // any: answer to Ping
+	TypeAdmin       Type = 14 // any->B: an operator request (stats, dead letters, groups)
+	TypeAdminReply  Type = 15 // B->any: the answer to an operator request, by request ID
 )
 
 // MaxCommandLen is the longest command or group name in bytes.
@@ -49,6 +51,10 @@ const (
 	CodeStaleAttempt Code = 12 // an answer for an older delivery attempt (fenced)
 	CodeShutdown     Code = 13 // the broker is shutting down
 	CodeForbidden    Code = 14 // the operation is not allowed on this channel
+	CodeNotFound     Code = 15 // the command, group or dead letter an operator request names does not exist
+	CodeInUse        Code = 16 // the group has subscribers: it cannot be deleted
+	CodeUnknownOp    Code = 17 // the operator request's op is not known to the broker
+	CodePurged       Code = 18 // an operator purged the request before it was answered (Result)
 )
 
 // Publish flags.
@@ -198,10 +204,12 @@ var typeNames = [...]string{
 	TypeError:       "error",
 	TypePing:        "ping",
 	TypePong:        "pong",
+	TypeAdmin:       "admin",
+	TypeAdminReply:  "admin reply",
 }
 
 // Known reports whether t is a frame type of this protocol version.
-func (t Type) Known() bool { return t >= TypePublish && t <= TypePong }
+func (t Type) Known() bool { return t >= TypePublish && t <= TypeAdminReply }
 
 // String returns the frame type's name, or "Type(n)" for an unknown type.
 func (t Type) String() string {
@@ -226,6 +234,8 @@ var (
 	_ Frame = (*Error)(nil)
 	_ Frame = (*Ping)(nil)
 	_ Frame = (*Pong)(nil)
+	_ Frame = (*AdminRequest)(nil)
+	_ Frame = (*AdminReply)(nil)
 )
 
 // Type returns TypePublish.
