@@ -35,7 +35,7 @@ func resolve(i int, op *Op) (target, error) {
 		} else if op.Msg.Seq != 0 && op.Msg.Seq != t.seq {
 			return t, invalidOp(i, op, "Seq differs from Msg.Seq")
 		}
-	case KindAck, KindAttempt, KindDeadLetterDelete, KindGroup:
+	case KindAck, KindAttempt, KindDeadLetterDelete, KindGroup, KindGroupDelete:
 	case KindMailbox:
 		if op.Answer == nil {
 			return t, invalidOp(i, op, "no Answer")
