@@ -10,6 +10,16 @@ type command struct {
 	nextSeq  uint64   // the last Seq assigned
 	active   int      // committed messages with an item pending or in flight
 	reserved int      // admitted messages not yet committed or aborted
+
+	// Counts since the command was created (or restored), for rates.
+	published, delivered, answered uint64
+
+	// used is set by a publish or subscribe; the idle sweep clears it.
+	// idleSince is when the sweep first found the command idle, valid
+	// while idleSeen is set.
+	used      bool
+	idleSeen  bool
+	idleSince int64
 }
 
 // command returns the command named name, creating it if needed. The name
@@ -56,27 +66,43 @@ func setItemIndex(it *item, i int)         { it.idx = int32(i) }
 func byDeadline(a, b *msgState) bool       { return a.deadline() < b.deadline() }
 func setDeadlineIndex(ms *msgState, i int) { ms.dlIdx = int32(i) }
 
-// removeGroup removes the ephemeral group g, which has no subscribers, and
-// drops every copy it holds: loose ones (taken from its last subscriber),
+// removeGroup removes the group g, which has no subscribers, and drops
+// every copy it holds: loose ones (taken from its last subscriber),
 // queued, delayed and dead ones. A message no other group needs is
-// deleted.
-func (r *Router) removeGroup(now int64, g *group, loose []*item) {
+// deleted. With notify set, a request whose last copy this was gets
+// ResultPurged (unless it has its result).
+func (r *Router) removeGroup(now int64, g *group, loose []*item, notify bool) {
 	g.removed = true
 	cmd := g.cmd
 	cmd.groups = slices.DeleteFunc(cmd.groups, func(x *group) bool { return x == g })
 	for _, it := range loose {
-		r.finish(now, it)
+		r.drop(now, it, notify)
 	}
+	r.dropQueued(now, g, notify)
+	for len(g.dead) > 0 {
+		it := g.dead[0]
+		r.take(it)
+		r.emit(Action{Kind: ActDeadLetterDelete, Msg: it.ms.msg, Group: g.name})
+		r.drop(now, it, notify)
+	}
+}
+
+// dropQueued drops g's copies that wait for a delivery: fresh, redelivered
+// and delayed ones. It returns how many it dropped.
+func (r *Router) dropQueued(now int64, g *group, notify bool) int {
+	n := 0
 	for g.ready.len() > 0 {
 		it := g.ready.top()
 		r.take(it)
-		r.finish(now, it)
+		r.drop(now, it, notify)
+		n++
 	}
 	for it := g.fresh.pop(); it != nil; it = g.fresh.pop() {
 		if it.state == stQueued {
 			it.state = stLoose
 			g.queued--
-			r.finish(now, it)
+			r.drop(now, it, notify)
+			n++
 		}
 	}
 	g.stale = 0
@@ -88,12 +114,18 @@ func (r *Router) removeGroup(now int64, g *group, loose []*item) {
 	}
 	for _, it := range delayed {
 		r.take(it)
-		r.finish(now, it)
+		r.drop(now, it, notify)
+		n++
 	}
-	for len(g.dead) > 0 {
-		it := g.dead[0]
-		r.take(it)
-		r.emit(Action{Kind: ActDeadLetterDelete, Msg: it.ms.msg, Group: g.name})
-		r.finish(now, it)
+	return n
+}
+
+// drop finishes the loose item it without an answer. With notify set, a
+// request whose last copy it is gets ResultPurged, unless it has its
+// result already.
+func (r *Router) drop(now int64, it *item, notify bool) {
+	if notify && it.ms.left == 1 {
+		r.result(now, it.ms, ResultPurged, "", nil)
 	}
+	r.finish(now, it)
 }

@@ -20,6 +20,11 @@
 // the group's subscribers; Replay and the removal of an ephemeral group
 // walk that group's messages.
 //
+// Operators see the queues through Commands and OldestDeadLetters and act
+// on them with Replay, PurgeDeadLetters, PurgeQueue and DeleteGroup, whose
+// store changes come back as actions like any other event's. Tick forgets
+// commands left idle (see Config.IdleTimeout).
+//
 // A Router is not safe for concurrent use: the broker calls it with one
 // mutex held. The Action slices it returns are reused by the next call.
 package router

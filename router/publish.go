@@ -26,7 +26,9 @@ func (r *Router) Admit(now time.Time, conn ConnID, m *Message) ([]Action, error)
 	}
 	if cmd == nil {
 		cmd = r.command(m.Command)
+		r.scheduleSweep(now.UnixNano())
 	}
+	cmd.used = true
 	if cmd.active+cmd.reserved >= r.cfg.MaxQueueLen {
 		return r.acts, ErrQueueFull
 	}
@@ -49,6 +51,7 @@ func (r *Router) Commit(now time.Time, m *Message) []Action {
 	}
 	cmd := ms.cmd
 	cmd.reserved--
+	cmd.published++
 	ms.committed = true
 	if len(cmd.groups) == 0 {
 		r.newGroup(cmd, DefaultGroup, false)
