@@ -40,6 +40,20 @@ var (
 	ErrProtocol = errors.New("teomq: protocol error")
 	// ErrBadConfig is returned by NewBroker for an invalid BrokerConfig.
 	ErrBadConfig = errors.New("teomq: invalid configuration")
+	// ErrNotFound is returned by an operator request for a command, group
+	// or dead letter the broker does not have.
+	ErrNotFound = errors.New("teomq: not found")
+	// ErrGroupInUse is returned by Client.DeleteGroup for a group that
+	// still has consumers: they must unsubscribe first.
+	ErrGroupInUse = errors.New("teomq: group has consumers")
+	// ErrPurged is returned to a requester when an operator removed its
+	// message before a consumer answered it (Client.PurgeQueue,
+	// Client.DeleteGroup).
+	ErrPurged = errors.New("teomq: message purged")
+	// ErrConnectionLost is returned by an operator request whose
+	// connection to the broker ended before the reply came: the broker may
+	// or may not have carried it out.
+	ErrConnectionLost = errors.New("teomq: connection lost")
 )
 
 // BrokerError is an error the broker reported for an operation, with its
@@ -91,10 +105,16 @@ func codeSentinel(c wire.Code) error {
 	case wire.CodeShutdown:
 		return ErrShutdown
 	case wire.CodeMalformed, wire.CodeUnknownType, wire.CodeBadVersion,
-		wire.CodeUnknownID, wire.CodeStaleAttempt:
+		wire.CodeUnknownID, wire.CodeStaleAttempt, wire.CodeUnknownOp:
 		return ErrProtocol
 	case wire.CodeForbidden:
 		return ErrForbidden
+	case wire.CodeNotFound:
+		return ErrNotFound
+	case wire.CodeInUse:
+		return ErrGroupInUse
+	case wire.CodePurged:
+		return ErrPurged
 	}
 	return nil
 }
