@@ -77,6 +77,7 @@ type Broker struct {
 	policy       atomic.Pointer[policy.Policy]
 	isLocal      atomic.Pointer[func(net.Addr) bool] // isLoopback; tests replace it
 	refusedConns ratelog.Limiter                     // log lines about refused connections
+	opsLog       ratelog.Limiter                     // log lines about operator requests done
 
 	exit      chan struct{} // closed by Close: stops the goroutines below
 	wg        sync.WaitGroup
@@ -137,6 +138,7 @@ func NewBroker(cfg BrokerConfig) (*Broker, error) {
 	local := isLoopback
 	b.isLocal.Store(&local)
 	b.refusedConns.Every = badFrameLogInterval
+	b.opsLog.Every = badFrameLogInterval
 	b.log.Info("teomq: policy in force", "policy", cfg.Policy.String())
 	if cfg.OnPublish != nil {
 		b.notify = startNotifier(cfg.OnPublish, cfg.MaxCallbackQueue, b.log)

@@ -239,6 +239,8 @@ func (c *brokerConn) onFrame(f wire.Frame) error {
 	case *wire.Ping:
 		c.send(&wire.Pong{Nonce: f.Nonce})
 	case *wire.Pong:
+	case *wire.AdminRequest:
+		c.onAdmin(f)
 	default:
 		return fmt.Errorf("%w: a client may not send %T", errBrokerFrame, f)
 	}

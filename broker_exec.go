@@ -86,6 +86,8 @@ func storeOp(a *router.Action) (store.Op, bool) {
 		op.Kind = store.KindDeadLetterDelete
 	case router.ActGroup:
 		op.Kind = store.KindGroup
+	case router.ActGroupDelete:
+		op.Kind = store.KindGroupDelete
 	case router.ActMailbox:
 		op.Kind, op.Expires = store.KindMailbox, a.Expires.UnixMilli()
 		op.Answer = &store.Answer{ID: m.ID, Producer: m.From, Code: uint16(a.Code), From: a.From, Data: a.Data}

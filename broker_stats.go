@@ -1,21 +1,22 @@
 package teomq
 
-// Stats is a snapshot of a broker's state.
+// Stats is a snapshot of a broker's state: Broker.Stats in the broker's
+// process, Client.Stats from elsewhere.
 type Stats struct {
-	Connections int // peers connected
-	Commands    int // commands with a queue
-	Groups      int // consumer groups over all commands
-	Subscribers int // subscriptions over all commands
-	Pending     int // messages waiting for a consumer
-	InFlight    int // messages handed to a consumer and not answered
-	DeadLetters int // messages in dead-letter queues
-	Mailbox     int // answers waiting for their disconnected producer
+	Connections int `json:"connections"`  // peers connected
+	Commands    int `json:"commands"`     // commands with a queue
+	Groups      int `json:"groups"`       // consumer groups over all commands
+	Subscribers int `json:"subscribers"`  // subscriptions over all commands
+	Pending     int `json:"pending"`      // messages waiting for a consumer
+	InFlight    int `json:"in_flight"`    // messages handed to a consumer and not answered
+	DeadLetters int `json:"dead_letters"` // messages in dead-letter queues
+	Mailbox     int `json:"mailbox"`      // answers waiting for their disconnected producer
 
 	// Since the broker started:
-	SlowPeers        int64 // peers dropped for not taking their data
-	ProtocolErrors   int64 // connections closed for a frame that does not decode
-	CallbacksDropped int64 // OnPublish calls dropped while it fell behind
-	Refused          int64 // connections and actions the policy refused
+	SlowPeers        int64 `json:"slow_peers"`        // peers dropped for not taking their data
+	ProtocolErrors   int64 `json:"protocol_errors"`   // connections closed for a frame that does not decode
+	CallbacksDropped int64 `json:"callbacks_dropped"` // OnPublish calls dropped while it fell behind
+	Refused          int64 `json:"refused"`           // connections and actions the policy refused
 }
 
 // Stats returns a snapshot of the broker's state.

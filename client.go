@@ -34,6 +34,7 @@ type Client struct {
 	closed  bool
 
 	orphans chan orphan // answers no call awaits; nil without WithOrphanAnswers
+	ops     adminCalls  // operator requests in progress
 
 	wg        sync.WaitGroup // the orphan goroutine
 	closeOnce sync.Once
@@ -138,6 +139,7 @@ func (c *Client) Close() error {
 		for _, cl := range calls {
 			cl.fail(ErrClosed)
 		}
+		c.ops.close(ErrClosed)
 		for _, s := range subs {
 			s.stop(nil)
 		}
@@ -190,7 +192,9 @@ func (c *Client) serve(ctx context.Context, ch *teonet.Channel) {
 			break
 		}
 	}
+	c.ops.attach(ch)
 	c.readLoop(ch)
+	c.ops.detach(ch)
 
 	c.mu.Lock()
 	if c.ch == ch {
@@ -260,6 +264,8 @@ func (c *Client) onFrame(ch *teonet.Channel, f wire.Frame) {
 				c.finish(cl, nil, &BrokerError{Code: f.Code, Message: f.Message})
 			}
 		}
+	case *wire.AdminReply:
+		c.ops.reply(f)
 	case *wire.Ping:
 		ch.SendAppend((&wire.Pong{Nonce: f.Nonce}).AppendTo)
 	case *wire.Pong:

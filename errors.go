@@ -57,6 +57,20 @@ var (
 	// stored), or went away (an ephemeral group's last member left) before
 	// it answered.
 	ErrNoAnswerGroup = errors.New("teomq: no such answer group")
+	// ErrNotFound is returned by an operator request for a command, group
+	// or dead letter the broker does not have.
+	ErrNotFound = errors.New("teomq: not found")
+	// ErrGroupInUse is returned by Client.DeleteGroup for a group that
+	// still has consumers: they must unsubscribe first.
+	ErrGroupInUse = errors.New("teomq: group has consumers")
+	// ErrPurged is returned to a requester when an operator removed its
+	// message before a consumer answered it (Client.PurgeQueue,
+	// Client.DeleteGroup).
+	ErrPurged = errors.New("teomq: message purged")
+	// ErrConnectionLost is returned by an operator request whose
+	// connection to the broker ended before the reply came: the broker may
+	// or may not have carried it out.
+	ErrConnectionLost = errors.New("teomq: connection lost")
 )
 
 // BrokerError is an error the broker reported for an operation, with its
@@ -114,10 +128,16 @@ func codeSentinel(c wire.Code) error {
 	case wire.CodeNoAnswerGroup:
 		return ErrNoAnswerGroup
 	case wire.CodeMalformed, wire.CodeUnknownType, wire.CodeBadVersion,
-		wire.CodeUnknownID, wire.CodeStaleAttempt:
+		wire.CodeUnknownID, wire.CodeStaleAttempt, wire.CodeUnknownOp:
 		return ErrProtocol
 	case wire.CodeForbidden:
 		return ErrForbidden
+	case wire.CodeNotFound:
+		return ErrNotFound
+	case wire.CodeInUse:
+		return ErrGroupInUse
+	case wire.CodePurged:
+		return ErrPurged
 	}
 	return nil
 }

@@ -10,7 +10,9 @@ import "time"
 // nothing else; it reaches neither the producer, its mailbox, nor the
 // result kept for dedup.
 // Retry requeues the message not before now + RetryDelay*2^(attempt-1),
-// capped at MaxRetryDelay. The Router keeps data.
+// capped at MaxRetryDelay; its data, the reason, is kept as the copy's
+// last error until the copy is answered (DeadLetter.LastError). The
+// Router keeps data.
 //
 // A connection subscribed to two groups of a command may hold one message
 // in both with the same attempt; the answer then goes to the group created
@@ -32,16 +34,21 @@ func (r *Router) Answer(now time.Time, conn ConnID, id ID, attempt int, kind Ans
 	r.take(it)
 	switch kind {
 	case Reply:
+		g.cmd.answered++
 		if it.answers() {
 			r.result(t, it.ms, ResultOK, from, data)
 		}
 		r.finish(t, it)
 	case Fail:
+		g.cmd.answered++
 		if it.answers() {
 			r.result(t, it.ms, ResultRemoteError, from, data)
 		}
 		r.finish(t, it)
 	case Retry:
+		if len(data) > 0 {
+			r.lastErr[it] = string(data)
+		}
 		r.requeue(t, it, r.retryDelay(it.attempt))
 	}
 	r.markDirty(g)
@@ -54,6 +61,9 @@ func (r *Router) Answer(now time.Time, conn ConnID, id ID, attempt int, kind Ans
 func (r *Router) finish(now int64, it *item) {
 	ms := it.ms
 	it.state = stDone
+	if len(r.lastErr) > 0 {
+		delete(r.lastErr, it)
+	}
 	ms.decActive()
 	ms.left--
 	a := Action{

@@ -55,6 +55,9 @@ const (
 	// ResultNoAnswerGroup: the request's answer group was removed (an
 	// ephemeral group lost its last subscriber) before it answered.
 	ResultNoAnswerGroup ResultCode = 17
+	// ResultPurged: an operator removed the message (PurgeQueue,
+	// DeleteGroup) before its answer group answered.
+	ResultPurged ResultCode = 21
 )
 
 // ActionKind says what the broker must do for an Action.
@@ -90,6 +93,11 @@ const (
 	// the queue again) or dropped with its ephemeral group (an ActAck
 	// follows).
 	ActDeadLetterDelete
+	// ActGroupDelete: persist that durable Group of Msg.Command no longer
+	// exists (Msg carries only Command): an operator deleted it, or its
+	// command was forgotten as idle. The acks of the copies it held come
+	// before it.
+	ActGroupDelete
 )
 
 // Action is one effect the broker carries out after an event.
@@ -120,6 +128,10 @@ type Config struct {
 	MailboxTTL    time.Duration // how long an answer waits for its producer; default 10m
 	RetryDelay    time.Duration // first delay of a Retry answer, doubled per attempt; default 100ms
 	MaxRetryDelay time.Duration // cap of the retry delay; default 10s
+	// IdleTimeout is how long a command must hold nothing (no message, no
+	// dead letter, no subscriber, no group but an empty default group)
+	// before Tick forgets it; default 5m. See Tick.
+	IdleTimeout time.Duration
 }
 
 // Defaults.
@@ -132,4 +144,5 @@ const (
 	DefaultMailboxTTL    = 10 * time.Minute
 	DefaultRetryDelay    = 100 * time.Millisecond
 	DefaultMaxRetryDelay = 10 * time.Second
+	DefaultIdleTimeout   = 5 * time.Minute
 )

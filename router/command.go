@@ -10,6 +10,16 @@ type command struct {
 	nextSeq  uint64   // the last Seq assigned
 	active   int      // committed messages with an item pending or in flight
 	reserved int      // admitted messages not yet committed or aborted
+
+	// Counts since the command was created (or restored), for rates.
+	published, delivered, answered uint64
+
+	// used is set by a publish or subscribe; the idle sweep clears it.
+	// idleSince is when the sweep first found the command idle, valid
+	// while idleSeen is set.
+	used      bool
+	idleSeen  bool
+	idleSince int64
 }
 
 // command returns the command named name, creating it if needed. The name
@@ -56,33 +66,44 @@ func setItemIndex(it *item, i int)         { it.idx = int32(i) }
 func byDeadline(a, b *msgState) bool       { return a.deadline() < b.deadline() }
 func setDeadlineIndex(ms *msgState, i int) { ms.dlIdx = int32(i) }
 
-// removeGroup removes the ephemeral group g, which has no subscribers, and
-// drops every copy it holds: loose ones (taken from its last subscriber),
+// removeGroup removes the group g, which has no subscribers, and drops
+// every copy it holds: loose ones (taken from its last subscriber),
 // queued, delayed and dead ones. A message no other group needs is
-// deleted; a request g was to answer gets ResultNoAnswerGroup.
-func (r *Router) removeGroup(now int64, g *group, loose []*item) {
+// deleted. A request g was to answer gets ResultPurged with notify set
+// (an operator removed it), ResultNoAnswerGroup otherwise (its ephemeral
+// answer group went away).
+func (r *Router) removeGroup(now int64, g *group, loose []*item, notify bool) {
 	g.removed = true
 	cmd := g.cmd
 	cmd.groups = slices.DeleteFunc(cmd.groups, func(x *group) bool { return x == g })
-	drop := func(it *item) {
-		if it.answers() {
-			r.result(now, it.ms, ResultNoAnswerGroup, "", nil)
-		}
-		r.finish(now, it)
-	}
 	for _, it := range loose {
-		drop(it)
+		r.drop(now, it, notify)
 	}
+	r.dropQueued(now, g, notify)
+	for len(g.dead) > 0 {
+		it := g.dead[0]
+		r.take(it)
+		r.emit(Action{Kind: ActDeadLetterDelete, Msg: it.ms.msg, Group: g.name})
+		r.drop(now, it, notify)
+	}
+}
+
+// dropQueued drops g's copies that wait for a delivery: fresh, redelivered
+// and delayed ones. It returns how many it dropped.
+func (r *Router) dropQueued(now int64, g *group, notify bool) int {
+	n := 0
 	for g.ready.len() > 0 {
 		it := g.ready.top()
 		r.take(it)
-		drop(it)
+		r.drop(now, it, notify)
+		n++
 	}
 	for it := g.fresh.pop(); it != nil; it = g.fresh.pop() {
 		if it.state == stQueued {
 			it.state = stLoose
 			g.queued--
-			drop(it)
+			r.drop(now, it, notify)
+			n++
 		}
 	}
 	g.stale = 0
@@ -94,12 +115,22 @@ func (r *Router) removeGroup(now int64, g *group, loose []*item) {
 	}
 	for _, it := range delayed {
 		r.take(it)
-		drop(it)
+		r.drop(now, it, notify)
+		n++
 	}
-	for len(g.dead) > 0 {
-		it := g.dead[0]
-		r.take(it)
-		r.emit(Action{Kind: ActDeadLetterDelete, Msg: it.ms.msg, Group: g.name})
-		drop(it)
+	return n
+}
+
+// drop finishes the loose item it without an answer. If it is its
+// request's answer group's copy, the request gets ResultPurged with notify
+// set, ResultNoAnswerGroup otherwise, unless it has its result already.
+func (r *Router) drop(now int64, it *item, notify bool) {
+	if it.answers() {
+		code := ResultNoAnswerGroup
+		if notify {
+			code = ResultPurged
+		}
+		r.result(now, it.ms, code, "", nil)
 	}
+	r.finish(now, it)
 }

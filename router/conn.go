@@ -45,6 +45,7 @@ func (c *conn) inGroup(g *group) bool {
 // (ActMailboxDelete).
 func (r *Router) Connect(now time.Time, conn ConnID, address string) []Action {
 	r.begin()
+	r.scheduleSweep(now.UnixNano())
 	c := r.conn(conn)
 	if c.addr != address && r.producers[c.addr] == c {
 		delete(r.producers, c.addr)

@@ -34,6 +34,7 @@ func (r *Router) deliver(now int64, s *subscriber, it *item) {
 	s.inflight = append(s.inflight, it)
 	g.free--
 	g.flight++
+	g.cmd.delivered++
 	m := it.ms.msg
 	r.emit(Action{Kind: ActAttempt, Msg: m, Group: g.name, Attempt: int(it.attempt)})
 	r.emit(Action{Kind: ActDeliver, Msg: m, Conn: s.conn.id, SubID: s.id, Group: g.name, Attempt: int(it.attempt)})

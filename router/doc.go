@@ -27,6 +27,11 @@
 // (producer address, ID), so a producer never gets another producer's
 // confirm or result by reusing its ID.
 //
+// Operators see the queues through Commands and OldestDeadLetters and act
+// on them with Replay, PurgeDeadLetters, PurgeQueue and DeleteGroup, whose
+// store changes come back as actions like any other event's. Tick forgets
+// commands left idle (see Config.IdleTimeout).
+//
 // A Router is not safe for concurrent use: the broker calls it with one
 // mutex held. The Action slices it returns are reused by the next call.
 package router

@@ -45,4 +45,14 @@ var (
 	// ErrBadKind is returned by Answer when the answer kind is not Reply,
 	// Fail or Retry.
 	ErrBadKind = errors.New("router: bad answer kind")
+	// ErrUnknownCommand is returned by the operator methods (PurgeQueue,
+	// PurgeDeadLetters, DeleteGroup) for a command the router does not
+	// know: never used, or forgotten as idle.
+	ErrUnknownCommand = errors.New("router: unknown command")
+	// ErrUnknownGroup is returned by DeleteGroup when the command has no
+	// group of that name.
+	ErrUnknownGroup = errors.New("router: unknown group")
+	// ErrGroupInUse is returned by DeleteGroup for a group that has
+	// subscribers: they must leave first.
+	ErrGroupInUse = errors.New("router: group has subscribers")
 )

@@ -48,6 +48,7 @@ func newFuzzer(t *testing.T, seed int64) *fuzzer {
 		MaxQueueLen: 40, Lease: 5 * time.Second, MaxDeliveries: 4,
 		DedupWindow: 20 * time.Second, MailboxTTL: 30 * time.Second,
 		RetryDelay: 100 * time.Millisecond, MaxRetryDelay: time.Second,
+		IdleTimeout: 20 * time.Second,
 	}
 	return &fuzzer{
 		harness:  newHarness(t, cfg),
@@ -115,8 +116,27 @@ func (f *fuzzer) step() {
 		f.advance(time.Duration(f.pick(15000)) * time.Millisecond)
 		f.check(f.r.Tick(f.now), nil, "tick")
 	default:
-		acts, _ := f.r.Replay(f.now, fuzzCommands[f.pick(2)], nil)
+		f.operate()
+	}
+}
+
+// operate makes an operator request: replay or purge the dead letters,
+// purge the queue, delete a group.
+func (f *fuzzer) operate() {
+	cmd := fuzzCommands[f.pick(2)]
+	switch f.pick(4) {
+	case 0:
+		acts, _ := f.r.Replay(f.now, cmd, nil)
 		f.check(acts, nil, "replay")
+	case 1:
+		acts, _, err := f.r.PurgeDeadLetters(f.now, cmd)
+		f.check(acts, err, "purge dead letters", router.ErrUnknownCommand)
+	case 2:
+		acts, _, err := f.r.PurgeQueue(f.now, cmd)
+		f.check(acts, err, "purge queue", router.ErrUnknownCommand)
+	default:
+		acts, _, err := f.r.DeleteGroup(f.now, cmd, fuzzGroups[f.pick(len(fuzzGroups))])
+		f.check(acts, err, "delete group", router.ErrUnknownCommand, router.ErrUnknownGroup, router.ErrGroupInUse)
 	}
 }
 

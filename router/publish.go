@@ -40,7 +40,9 @@ func (r *Router) Admit(now time.Time, conn ConnID, m *Message) ([]Action, error)
 	}
 	if cmd == nil {
 		cmd = r.command(m.Command)
+		r.scheduleSweep(now.UnixNano())
 	}
+	cmd.used = true
 	if cmd.active+cmd.reserved >= r.cfg.MaxQueueLen {
 		return r.acts, ErrQueueFull
 	}
@@ -67,6 +69,7 @@ func (r *Router) Commit(now time.Time, m *Message) []Action {
 	}
 	cmd := ms.cmd
 	cmd.reserved--
+	cmd.published++
 	ms.committed = true
 	r.ensureGroups(cmd, m)
 	r.place(ms, cmd.groups, nil, nil)

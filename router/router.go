@@ -24,6 +24,13 @@ type Router struct {
 	dedupExp  heap[*dedupEntry]
 	mailExp   heap[*mailEntry]
 
+	// lastErr holds the reason of the last Retry answer of items that
+	// still wait for a delivery or sit in a dead-letter queue.
+	lastErr map[*item]string
+	// nextSweep is when Tick next looks for idle commands (unix ns); 0:
+	// not scheduled.
+	nextSweep int64
+
 	acts    []Action
 	dirty   []*group      // groups to dispatch before the event returns
 	restore *restoreState // state given to Restore*, placed at the first event
@@ -41,6 +48,7 @@ func New(cfg Config) *Router {
 		live:      make(map[ID]*msgState),
 		dedup:     make(map[dedupKey]*dedupEntry),
 		mailbox:   make(map[string][]*mailEntry),
+		lastErr:   make(map[*item]string),
 	}
 	r.leases = heap[*item]{less: byWhen, setIndex: setItemIndex}
 	r.delayed = heap[*item]{less: byWhen, setIndex: setItemIndex}
@@ -70,6 +78,7 @@ func withDefaults(c Config) Config {
 	def(&c.MailboxTTL, DefaultMailboxTTL)
 	def(&c.RetryDelay, DefaultRetryDelay)
 	def(&c.MaxRetryDelay, DefaultMaxRetryDelay)
+	def(&c.IdleTimeout, DefaultIdleTimeout)
 	return c
 }
 
@@ -138,8 +147,8 @@ func (r *Router) QueueLen(command string) int {
 }
 
 // NextDeadline returns the earliest time at which Tick has work: a lease
-// end, a retry delay, a message deadline, a mailbox or dedup expiry. It is
-// the zero Time when there is none.
+// end, a retry delay, a message deadline, a mailbox or dedup expiry, the
+// next look for idle commands. It is the zero Time when there is none.
 func (r *Router) NextDeadline() time.Time {
 	r.settle()
 	var next int64
@@ -163,6 +172,9 @@ func (r *Router) NextDeadline() time.Time {
 	}
 	if r.dedupExp.len() > 0 {
 		consider(r.dedupExp.top().expires)
+	}
+	if r.nextSweep != 0 {
+		consider(r.nextSweep)
 	}
 	if !found {
 		return time.Time{}

@@ -32,6 +32,8 @@ func (r *Router) Subscribe(now time.Time, conn ConnID, subID uint32, command, gr
 		return r.acts, fmt.Errorf("%w: %d", ErrDuplicateSub, subID)
 	}
 	cmd := r.command(command)
+	cmd.used = true
+	r.scheduleSweep(now.UnixNano())
 	g := cmd.group(group)
 	switch {
 	case g == nil:
@@ -98,7 +100,7 @@ func (r *Router) endSub(now int64, s *subscriber) {
 	}
 	g.removeSub(s)
 	if g.ephemeral && len(g.subs) == 0 {
-		r.removeGroup(now, g, held)
+		r.removeGroup(now, g, held, false)
 		return
 	}
 	for _, it := range held {

@@ -4,8 +4,9 @@ import "time"
 
 // Tick does the work that time brings: deliveries whose lease ended are
 // requeued (or dead-lettered), retried messages whose delay ended are
-// queued, messages past their deadline are dropped, and mailbox results
-// and dedup entries past their time are forgotten. Then it dispatches.
+// queued, messages past their deadline are dropped, mailbox results and
+// dedup entries past their time are forgotten, and so are commands idle
+// for Config.IdleTimeout (see idle.go). Then it dispatches.
 // NextDeadline says when Tick next has work.
 func (r *Router) Tick(now time.Time) []Action {
 	r.begin()
@@ -25,5 +26,6 @@ func (r *Router) Tick(now time.Time) []Action {
 	r.expireDeadlines(t)
 	r.expireMail(t)
 	r.expireDedup(t)
+	r.sweepIdle(t)
 	return r.flush(now)
 }

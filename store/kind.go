@@ -12,6 +12,7 @@ var kindNames = [...]string{
 	KindMailbox:          "mailbox",
 	KindMailboxDelete:    "mailbox-delete",
 	KindDedup:            "dedup",
+	KindGroupDelete:      "group-delete",
 }
 
 // String returns the kind's name, as used in errors and logs.

@@ -138,6 +138,8 @@ func (s *MemoryStore) apply(op *Op, t target) {
 		delete(c.dead, deadAddr{t.seq, op.Group})
 	case KindGroup:
 		c.groups[op.Group] = struct{}{}
+	case KindGroupDelete:
+		delete(c.groups, op.Group)
 	}
 }
 

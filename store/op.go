@@ -43,7 +43,7 @@ func resolve(i int, op *Op) (target, error) {
 		if err := sameProducer(i, op); err != nil {
 			return t, err
 		}
-	case KindAttempt, KindDeadLetterDelete, KindGroup:
+	case KindAttempt, KindDeadLetterDelete, KindGroup, KindGroupDelete:
 	case KindMailbox:
 		if op.Answer == nil {
 			return t, invalidOp(i, op, "no Answer")

@@ -269,6 +269,8 @@ func (s *PebbleStore) apply(w *batchWriter, op *Op, t target) {
 		w.delete(deadKey(c.id, t.seq, op.Group))
 	case KindGroup:
 		w.set(groupKey(c.id, op.Group), nil)
+	case KindGroupDelete:
+		w.delete(groupKey(c.id, op.Group))
 	}
 }
 

@@ -44,6 +44,11 @@ const (
 	// dedup window, with its Answer when it had one (written through
 	// KindAck).
 	KindDedup
+	// KindGroupDelete: durable Group of Command was deleted. It does not
+	// touch the group's copies of messages: write a KindAck (and a
+	// KindDeadLetterDelete for a dead letter) for each of them in the same
+	// Write, as for the removal of an ephemeral group.
+	KindGroupDelete
 )
 
 // Message is one stored message.

@@ -31,6 +31,7 @@ func TestConformance(t *testing.T) {
 		{"mailbox delete", testMailboxDelete},
 		{"answers and dedup records are per producer", testPerProducer},
 		{"dead letters", testDeadLetters},
+		{"group delete", testGroupDelete},
 		{"replayed message below the watermark", testReplayBelowWatermark},
 		{"rewriting a message resets its state", testRewriteResets},
 		{"acks and attempts of done messages are ignored", testDoneMessageIgnoresSubOps},
@@ -240,6 +241,28 @@ func testDeadLetters(t *testing.T, f *fixture) {
 		t.Fatalf("dead letters: got %v, want %s", got, want)
 	}
 	wantSeqs(t, f.load(), "q", 2)
+}
+
+func testGroupDelete(t *testing.T, f *fixture) {
+	group := func(kind store.Kind, g string) store.Op {
+		return store.Op{Kind: kind, Command: "q", Group: g}
+	}
+	f.write(true, group(store.KindGroup, ""), group(store.KindGroup, "g1"), group(store.KindGroup, "g2"), appendOp("q", 1))
+	f.write(true, ackOp("q", 1, "g1", false), group(store.KindGroupDelete, "g1"), group(store.KindGroupDelete, ""))
+	f.write(true, group(store.KindGroupDelete, "never"))
+	for range 2 {
+		var got []string
+		for _, r := range f.load() {
+			if r.Kind == store.KindGroup {
+				got = append(got, r.Command+"/"+r.Group)
+			}
+		}
+		if want := "[q/g2]"; fmt.Sprint(got) != want {
+			t.Fatalf("groups after deleting g1 and the default group: %v, want %s", got, want)
+		}
+		wantSeqs(t, f.load(), "q", 1)
+		f.reopen()
+	}
 }
 
 func testReplayBelowWatermark(t *testing.T, f *fixture) {

@@ -23,6 +23,10 @@ var codeNames = [...]string{
 	CodeStoreUnavailable: "store unavailable",
 	CodeIDInUse:          "message id in use by another producer",
 	CodeNoAnswerGroup:    "no such answer group",
+	CodeNotFound:         "not found",
+	CodeInUse:            "in use",
+	CodeUnknownOp:        "unknown operator request",
+	CodePurged:           "purged",
 }
 
 // String returns the code's name, or "Code(n)" for a code this version does

@@ -82,13 +82,15 @@ func appendString(dst []byte, s string) []byte {
 }
 
 // stringLen is the encoded length of s with its prefix.
-func stringLen(s string) int {
-	n := len(s)
+func stringLen(s string) int { return uvarintLen(uint64(len(s))) + len(s) }
+
+// uvarintLen is the encoded length of v as a uvarint.
+func uvarintLen(v uint64) int {
 	p := 1
-	for v := uint64(n); v >= 0x80; v >>= 7 {
+	for ; v >= 0x80; v >>= 7 {
 		p++
 	}
-	return p + n
+	return p
 }
 
 // clipMessage cuts s to at most MaxMessageLen bytes without splitting a

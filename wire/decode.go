@@ -59,8 +59,12 @@ func Decode(b []byte) (Frame, error) {
 		return boxed[Error](r.errorFrame())
 	case TypePing:
 		return boxed[Ping](r.ping())
-	default: // TypePong: PeekType admits known types only
+	case TypePong:
 		return boxed[Pong](r.pong())
+	case TypeAdmin:
+		return boxed[AdminRequest](r.adminRequest())
+	default: // TypeAdminReply: PeekType admits known types only
+		return boxed[AdminReply](r.adminReply())
 	}
 }
 

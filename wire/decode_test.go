@@ -35,7 +35,7 @@ func TestDecodeMalformed(t *testing.T) {
 		{"future version", []byte{2, byte(wire.TypePing), 0, 0, 0, 0, 0, 0, 0, 0}, wire.ErrVersion, "got 2"},
 		{"version byte alone", []byte{255}, wire.ErrVersion, "got 255"},
 		{"type 0", []byte{wire.Version, 0}, wire.ErrUnknownType, "0"},
-		{"type after pong", []byte{wire.Version, byte(wire.TypePong) + 1}, wire.ErrUnknownType, "14"},
+		{"type after admin reply", []byte{wire.Version, byte(wire.TypeAdminReply) + 1}, wire.ErrUnknownType, "16"},
 		{"type 255", []byte{wire.Version, 255, 1, 2, 3}, wire.ErrUnknownType, "255"},
 		{"ping short", frame(wire.TypePing, n(7, 0)), wire.ErrMalformed, "nonce"},
 		{"ping trailing", frame(wire.TypePing, n(9, 0)), wire.ErrMalformed, "trailing"},
@@ -60,6 +60,12 @@ func TestDecodeMalformed(t *testing.T) {
 		{"huge length short body", frame(wire.TypeConfirm, n(16, 0), n(2, 0), []byte{0xff, 0xff, 0xff, 0xff, 0x0f}), wire.ErrMalformed, "over limit"},
 		{"publish missing command length", frame(wire.TypePublish, n(16, 0), []byte{0}, n(8, 0)), wire.ErrMalformed, "command"},
 		{"deliver missing command", frame(wire.TypeDeliver, n(32, 0), []byte{1, 'a'}), wire.ErrMalformed, "command"},
+		{"admin short request id", frame(wire.TypeAdmin, n(7, 0)), wire.ErrMalformed, "request id"},
+		{"admin missing op", frame(wire.TypeAdmin, n(8, 0)), wire.ErrMalformed, "op"},
+		{"admin command over limit", (&wire.AdminRequest{Command: long}).AppendTo(nil), wire.ErrMalformed, "command"},
+		{"admin reply payload past end", frame(wire.TypeAdminReply, n(8, 0), n(2, 0), []byte{0, 5, '{', '}'}), wire.ErrMalformed, "payload"},
+		{"admin reply missing payload length", frame(wire.TypeAdminReply, n(8, 0), n(2, 0), []byte{0}), wire.ErrMalformed, "payload"},
+		{"admin reply payload length not shortest", frame(wire.TypeAdminReply, n(8, 0), n(2, 0), []byte{0, 0x80, 0x00}), wire.ErrMalformed, "shortest"},
 	}
 	for _, tc := range tests {
 		t.Run(tc.name, func(t *testing.T) {
@@ -134,6 +140,10 @@ func dataField(f wire.Frame) ([]byte, bool) {
 	case *wire.Answer:
 		return v.Data, true
 	case *wire.Result:
+		return v.Data, true
+	case *wire.AdminRequest:
+		return v.Args, true
+	case *wire.AdminReply:
 		return v.Data, true
 	}
 	return nil, false

@@ -21,6 +21,10 @@
 // mutation, and the functions of this package keep no state, so they are
 // safe for concurrent use.
 //
+// Operator requests ([AdminRequest], answered by [AdminReply] with the same
+// request ID) carry their arguments and results as JSON documents inside
+// the frame: they are rare, and their shapes belong to the teomq package.
+//
 // Result and error codes ([Code]) become Go errors through [CodeError],
 // which tells a remote error (a broker's refusal) apart from a local one.
 package wire

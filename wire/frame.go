@@ -24,6 +24,8 @@ const (
 	TypeError       Type = 11 // B->any: a protocol error, with a code and whether the channel survives
 	TypePing        Type = 12 // any: liveness probe, answered with Pong
 	TypePong        Type = 13 // any: answer to Ping
+	TypeAdmin       Type = 14 // any->B: an operator request (stats, dead letters, groups)
+	TypeAdminReply  Type = 15 // B->any: the answer to an operator request, by request ID
 )
 
 // MaxCommandLen is the longest command or group name in bytes.
@@ -59,6 +61,10 @@ const (
 	// CodeNoAnswerGroup: the request names an answer group its command does
 	// not have (Confirm), or the group went away before answering (Result).
 	CodeNoAnswerGroup Code = 17
+	CodeNotFound      Code = 18 // the command, group or dead letter an operator request names does not exist
+	CodeInUse         Code = 19 // the group has subscribers: it cannot be deleted
+	CodeUnknownOp     Code = 20 // the operator request's op is not known to the broker
+	CodePurged        Code = 21 // an operator purged the request before it was answered (Result)
 )
 
 // Publish flags.
@@ -220,10 +226,12 @@ var typeNames = [...]string{
 	TypeError:       "error",
 	TypePing:        "ping",
 	TypePong:        "pong",
+	TypeAdmin:       "admin",
+	TypeAdminReply:  "admin reply",
 }
 
 // Known reports whether t is a frame type of this protocol version.
-func (t Type) Known() bool { return t >= TypePublish && t <= TypePong }
+func (t Type) Known() bool { return t >= TypePublish && t <= TypeAdminReply }
 
 // String returns the frame type's name, or "Type(n)" for an unknown type.
 func (t Type) String() string {
@@ -248,6 +256,8 @@ var (
 	_ Frame = (*Error)(nil)
 	_ Frame = (*Ping)(nil)
 	_ Frame = (*Pong)(nil)
+	_ Frame = (*AdminRequest)(nil)
+	_ Frame = (*AdminReply)(nil)
 )
 
 // Type returns TypePublish.

@@ -61,6 +61,15 @@ func sampleFrames() []struct {
 		{"error unknown code", &wire.Error{Code: 999}},
 		{"ping", &wire.Ping{Nonce: 1<<64 - 1}},
 		{"pong", &wire.Pong{Nonce: 12345}},
+		{"admin stats", &wire.AdminRequest{ReqID: 1, Op: wire.AdminStats}},
+		{"admin replay", &wire.AdminRequest{ReqID: 1<<64 - 1, Op: wire.AdminReplay, Command: "version", Args: []byte(`{"ids":["0193..."]}`)}},
+		{"admin unknown op max name", &wire.AdminRequest{ReqID: 7, Op: 255, Command: maxName, Args: unicode}},
+		{"admin reply ok", &wire.AdminReply{ReqID: 1, Payload: []byte(`{"pending":3}`)}},
+		{"admin reply empty", &wire.AdminReply{ReqID: 2}},
+		{"admin reply refused", &wire.AdminReply{ReqID: 3, Code: wire.CodeNotFound, Message: "no command \"x\""}},
+		{"admin reply with data", &wire.AdminReply{ReqID: 4, Payload: []byte(`{"id":"x"}`), Data: unicode}},
+		{"admin reply data without payload", &wire.AdminReply{ReqID: 5, Data: []byte{0}}},
+		{"admin reply 200 byte payload", &wire.AdminReply{ReqID: 6, Payload: bytes.Repeat([]byte{'p'}, 200), Data: []byte("d")}},
 	}
 }
 
@@ -88,6 +97,14 @@ func normalize(f wire.Frame) wire.Frame {
 	case *wire.Result:
 		c := *v
 		c.Data = nilIfEmpty(c.Data)
+		return &c
+	case *wire.AdminRequest:
+		c := *v
+		c.Args = nilIfEmpty(c.Args)
+		return &c
+	case *wire.AdminReply:
+		c := *v
+		c.Payload, c.Data = nilIfEmpty(c.Payload), nilIfEmpty(c.Data)
 		return &c
 	}
 	return f
@@ -146,6 +163,8 @@ func TestTypeString(t *testing.T) {
 		{wire.TypePublish, "publish"},
 		{wire.TypeSubAck, "suback"},
 		{wire.TypePong, "pong"},
+		{wire.TypeAdmin, "admin"},
+		{wire.TypeAdminReply, "admin reply"},
 		{0, "Type(0)"},
 		{200, "Type(200)"},
 	}

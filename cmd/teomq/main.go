@@ -4,6 +4,10 @@
 //	teomq send -broker ADDR CMD [DATA]    store one message
 //	teomq request -broker ADDR CMD [DATA] ask and print the answer
 //	teomq consume -broker ADDR CMD...     print and answer messages
+//	teomq stat -broker ADDR [-w]          watch queues, groups and rates
+//	teomq dlq ls|show|replay|purge ...    operate on dead letters
+//	teomq groups ls|rm ...                list and delete consumer groups
+//	teomq queue purge -broker ADDR CMD    drop a command's waiting messages
 //
 // Run "teomq help" for the whole reference.
 package main
@@ -40,6 +44,10 @@ func commands() []command {
 		{"request", "send a request and print the consumer's answer", runRequest},
 		{"consume", "print messages of commands and answer them", runConsume},
 		{"bench", "measure throughput and latency of a broker under load", runBench},
+		{"stat", "print the broker's queues, groups and rates (-w: refresh like top)", runStat},
+		{"dlq", "list, show, replay and purge a command's dead letters", runDLQ},
+		{"groups", "list consumer groups and delete abandoned durable ones", runGroups},
+		{"queue", "purge the messages waiting in a command's queue", runQueue},
 	}
 }
 
