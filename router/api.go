@@ -100,7 +100,8 @@ type Action struct {
 	Expires  time.Time
 }
 
-// Config sets the router's limits. Zero values take the defaults below.
+// Config sets the router's limits, and who observes it. Zero values take
+// the defaults below.
 type Config struct {
 	MaxQueueLen   int           // pending messages per command; default 1,000,000
 	Lease         time.Duration // time a consumer has to answer; default 30s
@@ -110,6 +111,7 @@ type Config struct {
 	MailboxTTL    time.Duration // how long an answer waits for its producer; default 10m
 	RetryDelay    time.Duration // first delay of a Retry answer, doubled per attempt; default 100ms
 	MaxRetryDelay time.Duration // cap of the retry delay; default 10s
+	Observer      Observer      // told of deliveries, answers, expiries and dead letters; nil: none
 }
 
 // Defaults.
