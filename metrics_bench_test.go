@@ -88,3 +88,30 @@ func scrapeEvery(tb testing.TB, b *teomq.Broker, every time.Duration, stop <-cha
 		n++
 	}
 }
+
+// BenchmarkMetricsScrape measures one scrape of /metrics (collect, encode,
+// transfer) of a broker with 1,000 commands, each holding a message: the
+// label cap's worth of series.
+func BenchmarkMetricsScrape(b *testing.B) {
+	br := mustStartBroker(b, teomq.BrokerConfig{HTTP: "127.0.0.1:0"})
+	p := mustConnect(b, br)
+	for i := range 1000 {
+		if _, err := p.Send(context.Background(), fmt.Sprint("cmd-", i), nil); err != nil {
+			b.Fatal(err)
+		}
+	}
+	url := "http://" + br.HTTPAddr().String() + "/metrics"
+	b.ReportAllocs()
+	for b.Loop() {
+		res, err := http.Get(url)
+		if err != nil {
+			b.Fatal(err)
+		}
+		n, err := io.Copy(io.Discard, res.Body)
+		res.Body.Close()
+		if err != nil || res.StatusCode != http.StatusOK {
+			b.Fatalf("scrape: %s %v", res.Status, err)
+		}
+		b.SetBytes(n)
+	}
+}
