@@ -6,6 +6,7 @@ import (
 	_ "embed"
 	"encoding/hex"
 	"encoding/json"
+	"errors"
 	"net/http"
 	"time"
 
@@ -20,6 +21,10 @@ var (
 	//go:embed web/dashboard.js
 	dashboardJS []byte
 )
+
+// errStatsBusy is the reason /api/stats refuses a request while
+// maxScrapes are served.
+var errStatsBusy = errors.New("teomq: refused: too many stats requests in progress, retry later")
 
 // dashboardCSP lets the page run its own module and fetch from its own
 // origin, and nothing else; with textContent for every value it shows, no
@@ -119,8 +124,16 @@ type dashboardGroup struct {
 	DeadLettered uint64 `json:"deadLettered"`
 }
 
-// serveStats answers /api/stats with the dashboard's data.
-func (b *Broker) serveStats(w http.ResponseWriter, _ *http.Request) {
+// serveStats answers /api/stats with the dashboard's data; 503 while
+// maxScrapes other requests for it are being served.
+func (b *Broker) serveStats(w http.ResponseWriter, r *http.Request) {
+	select {
+	case b.metrics.statsSlots <- struct{}{}:
+		defer func() { <-b.metrics.statsSlots }()
+	default:
+		b.web.refuse(w, r, http.StatusServiceUnavailable, errStatsBusy)
+		return
+	}
 	w.Header().Set("Content-Type", "application/json")
 	w.Header().Set("Cache-Control", "no-store")
 	_ = json.NewEncoder(w).Encode(b.dashboardStats())

@@ -22,6 +22,11 @@ type brokerMetrics struct {
 	handler        prometheus.Histogram // delivery -> answer
 
 	refused [maxCountedCode + 1]atomic.Int64 // refused publishes by wire code
+
+	// statsSlots bounds the /api/stats requests served at once, as
+	// maxScrapes bounds /metrics: each takes the broker's lock for a walk
+	// of its groups.
+	statsSlots chan struct{}
 }
 
 var _ router.Observer = (*brokerMetrics)(nil)
@@ -43,7 +48,8 @@ var (
 
 func newBrokerMetrics(maxCommands int) *brokerMetrics {
 	return &brokerMetrics{
-		series: newSeriesSet(maxCommands),
+		series:     newSeriesSet(maxCommands),
+		statsSlots: make(chan struct{}, maxScrapes),
 		publishConfirm: prometheus.NewHistogram(prometheus.HistogramOpts{
 			Name:    "teomq_publish_confirm_seconds",
 			Help:    "Time from receiving a publish to queueing its confirm (for a request, its result's release): the store's write and sync included.",
