@@ -69,6 +69,11 @@ type Broker struct {
 
 	// notify runs OnPublish off the broker's lock; nil without OnPublish.
 	notify *notifier
+	// metrics counts for /metrics and the dashboard: the router's
+	// Observer, and the publishes settled, under mu.
+	metrics *brokerMetrics
+	// started is set once the store is loaded and the peer port listens.
+	started atomic.Bool
 	// slowPeers counts peers dropped for not reading; protocolErrors,
 	// connections closed for a bad frame; refused, actions and connections
 	// the policy refused.
@@ -99,12 +104,16 @@ func NewBroker(cfg BrokerConfig) (*Broker, error) {
 	if err != nil {
 		return nil, fmt.Errorf("teomq: broker identity: %w", err)
 	}
+	metrics := newBrokerMetrics(cfg.MetricsMaxCommands)
+	rc := cfg.routerConfig()
+	rc.Observer = metrics
 	b := &Broker{
 		cfg:      cfg,
 		log:      cfg.Logger.With("broker", node.Address()),
 		node:     node,
 		fds:      fds,
-		router:   router.New(cfg.routerConfig()),
+		metrics:  metrics,
+		router:   router.New(rc),
 		conns:    make(map[router.ConnID]*brokerConn),
 		commitQ:  make(chan *pendingPublish, 4096),
 		syncing:  make(chan syncingBatch, maxSyncing),
@@ -112,33 +121,32 @@ func NewBroker(cfg BrokerConfig) (*Broker, error) {
 		lazyWake: make(chan struct{}, 1),
 		exit:     make(chan struct{}),
 	}
-	if err := b.openStore(); err != nil {
-		node.Close()
-		return nil, err
-	}
-	if err := b.restore(); err != nil {
-		b.store.Close()
-		node.Close()
-		return nil, err
-	}
-	ln, err := b.listen()
-	if err != nil {
-		b.store.Close()
-		node.Close()
-		return nil, err
-	}
-	b.ln = ln
-	if err := b.startHTTP(); err != nil {
-		ln.Close()
-		b.store.Close()
-		node.Close()
-		return nil, err
-	}
 	b.policy.Store(cfg.Policy)
 	local := isLoopback
 	b.isLocal.Store(&local)
 	b.refusedConns.Every = badFrameLogInterval
 	b.opsLog.Every = badFrameLogInterval
+	if err := b.openStore(); err != nil {
+		node.Close()
+		return nil, err
+	}
+	// HTTP first: /healthz, /readyz and /metrics answer while the store
+	// loads; the WebSocket refuses peers until the broker has started.
+	if err := b.startHTTP(); err != nil {
+		b.store.Close()
+		node.Close()
+		return nil, err
+	}
+	if err := b.restore(); err != nil {
+		b.abortStart()
+		return nil, err
+	}
+	ln, err := b.listen()
+	if err != nil {
+		b.abortStart()
+		return nil, err
+	}
+	b.ln = ln
 	b.log.Info("teomq: policy in force", "policy", cfg.Policy.String())
 	if cfg.OnPublish != nil {
 		b.notify = startNotifier(cfg.OnPublish, cfg.MaxCallbackQueue, b.log)
@@ -149,7 +157,17 @@ func NewBroker(cfg BrokerConfig) (*Broker, error) {
 	go b.tickLoop()    // owned by the Broker; stopped by Close
 	go b.commitLoop()  // owned by the Broker; stopped by Close
 	go b.confirmLoop() // owned by the Broker; ends after commitLoop
+	b.started.Store(true)
 	return b, nil
+}
+
+// abortStart undoes a NewBroker that failed after starting HTTP.
+func (b *Broker) abortStart() {
+	close(b.exit)
+	b.stopHTTP()
+	b.wg.Wait()
+	b.store.Close()
+	b.node.Close()
 }
 
 // openStore opens the configured store.
@@ -217,7 +235,6 @@ func (b *Broker) Close() error {
 	b.closeOnce.Do(func() {
 		close(b.exit)
 		b.ln.Close()
-		b.stopHTTP()
 		b.mu.Lock()
 		conns := make([]*brokerConn, 0, len(b.conns))
 		for _, c := range b.conns {
@@ -232,6 +249,9 @@ func (b *Broker) Close() error {
 			closing.Go(func() { c.ch.Close() })
 		}
 		closing.Wait()
+		// HTTP stops last: while the peers are dropped, /readyz answers
+		// 503 and new WebSocket peers are refused.
+		b.stopHTTP()
 		b.wg.Wait()
 		b.notify.stop()
 		b.writeLazy(b.takeLazy(nil))

@@ -11,8 +11,9 @@ import (
 
 // pendingPublish is an admitted message on its way to the store.
 type pendingPublish struct {
-	conn *brokerConn
-	msg  *router.Message
+	conn     *brokerConn
+	msg      *router.Message
+	received time.Time // when the publish arrived
 
 	// Set while the message's store write is applied but not yet synced
 	// (guarded by b.mu): the message is already queued for consumers, and
@@ -137,6 +138,7 @@ func (b *Broker) abortQueued() {
 		case p := <-b.commitQ:
 			b.mu.Lock()
 			b.router.Abort(p.msg)
+			b.metrics.refusedPublish(wire.CodeShutdown)
 			p.conn.queue(&wire.Confirm{ID: wire.ID(p.msg.ID), Code: wire.CodeShutdown})
 			b.unlock()
 		default:
@@ -191,6 +193,7 @@ func (b *Broker) apply(batch []*pendingPublish, lazy []store.Op) syncingBatch {
 	for _, p := range batch {
 		p.unsynced = true
 		b.unsynced[p.msg.ID] = p
+		b.metrics.published(p.msg.Command)
 		b.exec(b.router.Commit(now, p.msg))
 	}
 	b.unlock()
@@ -226,6 +229,7 @@ func (b *Broker) settle(batch []*pendingPublish, err error, unlock func()) {
 			// broker takes no publishes any more, so such entries are few).
 			p.failed, p.results = true, nil
 			b.router.Abort(p.msg)
+			b.metrics.refusedPublish(storeCode(err))
 			p.conn.queue(&wire.Confirm{ID: wire.ID(p.msg.ID), Code: storeCode(err), Message: err.Error()})
 			continue
 		}
@@ -233,8 +237,10 @@ func (b *Broker) settle(batch []*pendingPublish, err error, unlock func()) {
 			delete(b.unsynced, p.msg.ID)
 		}
 		if !p.unsynced {
+			b.metrics.published(p.msg.Command)
 			b.exec(b.router.Commit(now, p.msg))
 		}
+		b.metrics.confirmed(p.received, now)
 		// A request's result is its confirm: it saves a frame per request,
 		// and its producer resends it after a reconnect anyway.
 		if !p.msg.Request {

@@ -69,8 +69,9 @@ type BrokerConfig struct {
 	// free port. Default DefaultListen.
 	Listen string
 	// HTTP is the "host:port" of the broker's HTTP listener, which serves
-	// browser peers (WebSocket at /teomq), the browser client (/teomq.js)
-	// and /healthz; "127.0.0.1:0" picks a free port. Empty: no HTTP
+	// browser peers (WebSocket at /teomq), the browser client (/teomq.js),
+	// /healthz, /readyz, Prometheus metrics (/metrics) and a live
+	// dashboard (/); "127.0.0.1:0" picks a free port. Empty: no HTTP
 	// listener.
 	HTTP string
 	// AllowedOrigins lists the web origins ("http://localhost:8094") whose
@@ -174,6 +175,12 @@ type BrokerConfig struct {
 	// MaxCallbackQueue bounds the OnPublish calls waiting to run. Default
 	// 65,536.
 	MaxCallbackQueue int
+
+	// MetricsMaxCommands is how many commands /metrics and the dashboard
+	// label by name, the first seen first; the others are summed under
+	// command="_other", so that clients cannot create unbounded series.
+	// Default DefaultMetricsMaxCommands (1,000).
+	MetricsMaxCommands int
 }
 
 // PublishInfo describes a stored message, for BrokerConfig.OnPublish.
@@ -227,6 +234,9 @@ func (cfg BrokerConfig) withDefaults() (BrokerConfig, error) {
 	if cfg.MaxCallbackQueue == 0 {
 		cfg.MaxCallbackQueue = defaultMaxCallbackQueue
 	}
+	if cfg.MetricsMaxCommands == 0 {
+		cfg.MetricsMaxCommands = DefaultMetricsMaxCommands
+	}
 	if _, err := parseOrigins(cfg.AllowedOrigins); err != nil {
 		return cfg, err
 	}
@@ -254,6 +264,7 @@ func (cfg BrokerConfig) withDefaults() (BrokerConfig, error) {
 		{"MaxHandshakes", cfg.MaxHandshakes < 0},
 		{"MaxHandshakesPerIP", cfg.MaxHandshakesPerIP < 0},
 		{"FDReserve", cfg.FDReserve < 0},
+		{"MetricsMaxCommands", cfg.MetricsMaxCommands < 0},
 	} {
 		if v.bad {
 			return cfg, fmt.Errorf("%w: %s must not be negative", ErrBadConfig, v.name)

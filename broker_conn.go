@@ -273,13 +273,14 @@ func (c *brokerConn) onPublish(f *wire.Publish) {
 	if f.Deadline != 0 {
 		m.Deadline = time.UnixMilli(f.Deadline)
 	}
+	now := time.Now()
 	b.mu.Lock()
 	if err := b.storeRefusal(); err != nil {
 		c.unlock()
 		c.confirm(f.ID, storeCode(err), err.Error())
 		return
 	}
-	acts, err := b.router.Admit(time.Now(), c.id, m)
+	acts, err := b.router.Admit(now, c.id, m)
 	if err != nil {
 		b.exec(acts)
 		c.unlock()
@@ -293,7 +294,7 @@ func (c *brokerConn) onPublish(f *wire.Publish) {
 		return
 	}
 	c.unlock()
-	p := &pendingPublish{conn: c, msg: m}
+	p := &pendingPublish{conn: c, msg: m, received: now}
 	if b.inline {
 		b.commit([]*pendingPublish{p}, c.unlock)
 		return
@@ -362,8 +363,12 @@ func (c *brokerConn) onAnswer(f *wire.Answer) error {
 	return nil
 }
 
-// confirm sends a publish's confirm.
+// confirm sends a publish's confirm. A refusal is counted, except a
+// forbidden publish, which allow counted.
 func (c *brokerConn) confirm(id wire.ID, code wire.Code, msg string) {
+	if code != wire.CodeOK && code != wire.CodeForbidden {
+		c.b.metrics.refusedPublish(code)
+	}
 	c.send(&wire.Confirm{ID: id, Code: code, Message: msg})
 }
 

@@ -29,6 +29,9 @@ var teomqJSETag = func() string {
 //	/teomq                    WebSocket endpoint of browser peers (broker_web.go)
 //	/teomq.js, /web/teomq.js  the browser client, an ES module
 //	/healthz                  200 "ok", or 503 and the store error
+//	/readyz                   200 "ok" once started, 503 and why not (broker_ready.go)
+//	/metrics                  Prometheus metrics (metrics_collector.go)
+//	/, /dashboard.js          the live dashboard, and /api/stats its data (dashboard.go)
 //
 // Its bounds are BrokerConfig.HTTPLimits. It is owned by the Broker:
 // started by NewBroker, stopped by Close.
@@ -75,6 +78,9 @@ func (b *Broker) startHTTP() error {
 	mux.HandleFunc("GET /teomq.js", serveTeomqJS)
 	mux.HandleFunc("GET /web/teomq.js", serveTeomqJS)
 	mux.HandleFunc("GET /healthz", b.serveHealth)
+	mux.HandleFunc("GET /readyz", b.serveReady)
+	mux.Handle("GET /metrics", b.metricsHandler())
+	b.handleDashboard(mux)
 	s.srv = &http.Server{
 		Handler: s.limitBodies(mux),
 		// A WebSocket leaves these timeouts behind when it is upgraded:

@@ -26,6 +26,10 @@ func (b *Broker) serveWebSocket(w http.ResponseWriter, r *http.Request) {
 		s.refuse(w, r, http.StatusForbidden, err)
 		return
 	}
+	if !b.started.Load() {
+		s.refuse(w, r, http.StatusServiceUnavailable, errStarting)
+		return
+	}
 	release, err := s.handshakes.acquire(sourceIP(r.RemoteAddr))
 	if err != nil {
 		s.refuse(w, r, http.StatusServiceUnavailable, err)

@@ -31,13 +31,23 @@ type webAccess struct {
 // then be listed in AllowedOrigins (or "*" listed), or be the same origin
 // as the request's Host or another allowed host.
 func (a webAccess) check(r *http.Request) error {
+	if r.Header.Get("Origin") == "" {
+		return errWebNoOrigin
+	}
+	return a.checkPage(r)
+}
+
+// checkPage is check for the broker's own pages (the dashboard) and their
+// data: a request without an Origin passes on its Host alone, since a
+// browser sends none when it navigates to a page or fetches from the
+// page's own origin; with one, the origin must be allowed as for the
+// WebSocket.
+func (a webAccess) checkPage(r *http.Request) error {
 	origin := r.Header.Get("Origin")
 	switch {
-	case origin == "":
-		return errWebNoOrigin
 	case !a.hosts.allows(r.Host):
 		return fmt.Errorf("%w: %q (broker -allow-host)", errWebHostRefused, r.Host)
-	case a.origins.any:
+	case origin == "", a.origins.any:
 		return nil
 	}
 	o, err := policy.NormalizeOrigin(origin)

@@ -31,6 +31,9 @@ func (r *Router) Answer(now time.Time, conn ConnID, id ID, attempt int, kind Ans
 	}
 	t := now.UnixNano()
 	g, from := it.group, it.holder.conn.addr
+	if o := r.cfg.Observer; o != nil {
+		o.Answered(g.cmd.name, g.name, kind, since(t, it.sent))
+	}
 	r.take(it)
 	switch kind {
 	case Reply:

@@ -118,7 +118,8 @@ type Action struct {
 	Expires  time.Time
 }
 
-// Config sets the router's limits. Zero values take the defaults below.
+// Config sets the router's limits, and who observes it. Zero values take
+// the defaults below.
 type Config struct {
 	MaxQueueLen   int           // pending messages per command; default 1,000,000
 	Lease         time.Duration // time a consumer has to answer; default 30s
@@ -132,6 +133,7 @@ type Config struct {
 	// dead letter, no subscriber, no group but an empty default group)
 	// before Tick forgets it; default 5m. See Tick.
 	IdleTimeout time.Duration
+	Observer    Observer // told of deliveries, answers, expiries and dead letters; nil: none
 }
 
 // Defaults.

@@ -25,6 +25,9 @@ func (r *Router) deadLetter(now int64, it *item) {
 	g.dead = append(g.dead, it)
 	it.ms.decActive()
 	r.emit(Action{Kind: ActDeadLetter, Msg: it.ms.msg, Group: g.name, Attempt: int(it.attempt)})
+	if o := r.cfg.Observer; o != nil {
+		o.DeadLettered(g.cmd.name, g.name)
+	}
 	if it.answers() {
 		r.result(now, it.ms, ResultDeadLetter, "", nil)
 	}

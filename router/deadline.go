@@ -15,9 +15,9 @@ func (r *Router) expire(now int64, ms *msgState) {
 		switch it.state {
 		case stQueued, stReady, stDelayed:
 			r.take(it)
-			r.finish(now, it)
+			r.finishExpired(now, it)
 		case stLoose:
-			r.finish(now, it)
+			r.finishExpired(now, it)
 		}
 	}
 }
@@ -31,4 +31,12 @@ func (r *Router) expireDeadlines(now int64) {
 			r.markDirty(ms.items[i].group) // lets dispatch drop stale entries
 		}
 	}
+}
+
+// finishExpired finishes the loose item it of an expired message.
+func (r *Router) finishExpired(now int64, it *item) {
+	if o := r.cfg.Observer; o != nil {
+		o.Expired(it.ms.cmd.name, it.group.name)
+	}
+	r.finish(now, it)
 }

@@ -29,6 +29,7 @@ func (r *Router) deliver(now int64, s *subscriber, it *item) {
 	it.state = stFlight
 	it.holder = s
 	it.when = now + int64(r.cfg.Lease)
+	it.sent = now
 	r.leases.push(it)
 	it.slot = int32(len(s.inflight))
 	s.inflight = append(s.inflight, it)
@@ -38,4 +39,7 @@ func (r *Router) deliver(now int64, s *subscriber, it *item) {
 	m := it.ms.msg
 	r.emit(Action{Kind: ActAttempt, Msg: m, Group: g.name, Attempt: int(it.attempt)})
 	r.emit(Action{Kind: ActDeliver, Msg: m, Conn: s.conn.id, SubID: s.id, Group: g.name, Attempt: int(it.attempt)})
+	if o := r.cfg.Observer; o != nil {
+		o.Delivered(m.Command, g.name, int(it.attempt), since(now, it.ms.admitted))
+	}
 }

@@ -19,6 +19,7 @@ type item struct {
 	group   *group
 	holder  *subscriber // stFlight only
 	when    int64       // unix ns; stFlight: lease end; stDelayed: ready time
+	sent    int64       // unix ns of the last delivery; 0: none
 	attempt int32       // deliveries to the group so far
 	idx     int32       // index in the heap holding it, or in group.dead; -1: none
 	slot    int32       // stFlight: index in holder.inflight

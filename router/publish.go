@@ -49,7 +49,9 @@ func (r *Router) Admit(now time.Time, conn ConnID, m *Message) ([]Action, error)
 	cmd.nextSeq++
 	m.Seq = cmd.nextSeq
 	cmd.reserved++
-	r.live[m.ID] = newMsgState(cmd, m)
+	ms := newMsgState(cmd, m)
+	ms.admitted = now.UnixNano()
+	r.live[m.ID] = ms
 	return r.acts, nil
 }
 

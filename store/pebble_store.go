@@ -64,6 +64,9 @@ type PebbleStore struct {
 	syncing atomic.Int64
 	cpuLoad loadMeter // whether to pause between syncs
 
+	// syncMessages counts the messages each sync of the log made durable.
+	syncMessages countHistogram
+
 	mu      sync.Mutex // guards the fields below and the index
 	idx     index
 	closed  bool

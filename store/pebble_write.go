@@ -68,13 +68,15 @@ func messages(ops []Op) int64 {
 }
 
 // syncDelay is the log's pause after a sync (pebble's WALMinSyncInterval,
-// asked after each sync): SyncDelay when more than one message was written
+// asked after each sync, which also counts the sync's messages): SyncDelay when more than one message was written
 // with sync since the sync before and the process keeps its processors
 // busy, so that fewer syncs leave more processor time to the rest; none
 // for a lone producer, or while there is processor time to spare, when the
 // pause would only add latency.
 func (s *PebbleStore) syncDelay() time.Duration {
-	if s.syncing.Swap(0) > 1 && s.opts.SyncDelay > 0 && s.cpuLoad.busyAt(time.Now()) {
+	n := s.syncing.Swap(0)
+	s.syncMessages.observe(uint64(max(n, 0)))
+	if n > 1 && s.opts.SyncDelay > 0 && s.cpuLoad.busyAt(time.Now()) {
 		return s.opts.SyncDelay
 	}
 	return 0

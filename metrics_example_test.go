@@ -1,0 +1,45 @@
+package teomq_test
+
+import (
+	"fmt"
+	"log"
+	"net/http"
+	"os"
+
+	"github.com/prometheus/client_golang/prometheus"
+	"github.com/prometheus/client_golang/prometheus/promhttp"
+	"github.com/teonet-go/teomq"
+)
+
+// A program that serves HTTP itself registers the broker's metrics in its
+// own registry (a broker with BrokerConfig.HTTP serves them at /metrics).
+func ExampleBroker_Collector() {
+	dir, _ := os.MkdirTemp("", "teomq-example")
+	defer os.RemoveAll(dir)
+	broker, err := teomq.NewBroker(teomq.BrokerConfig{
+		ConfigDir:  dir,
+		Listen:     "127.0.0.1:0",
+		Durability: teomq.DurabilityMemory,
+		Logger:     testLogger(),
+	})
+	if err != nil {
+		log.Fatal(err)
+	}
+	defer broker.Close()
+
+	reg := prometheus.NewRegistry()
+	reg.MustRegister(broker.Collector())
+	mux := http.NewServeMux()
+	mux.Handle("GET /metrics", promhttp.HandlerFor(reg, promhttp.HandlerOpts{}))
+
+	fams, err := reg.Gather()
+	if err != nil {
+		log.Fatal(err)
+	}
+	for _, f := range fams {
+		if f.GetName() == "teomq_ready" {
+			fmt.Println(f.GetName(), f.GetMetric()[0].GetGauge().GetValue())
+		}
+	}
+	// Output: teomq_ready 1
+}
