@@ -52,7 +52,7 @@ func (c *Client) Subscribe(command string, h Handler, opts ...SubscribeOption) (
 		return nil, fmt.Errorf("teomq: subscribe %q: nil handler", command)
 	}
 	if command == "" {
-		command = DefaultCommand
+		return nil, fmt.Errorf("teomq: subscribe: empty command: %w", ErrBadName)
 	}
 	s := &Subscription{
 		c:       c,
