@@ -55,6 +55,7 @@ func Connect(ctx context.Context, broker string, opts ...Option) (*Client, error
 	}
 	node, err := teonet.New(teonet.Config{
 		Name:      o.name,
+		Ephemeral: o.ephemeral,
 		ConfigDir: o.configDir,
 		Logger:    o.logger,
 		MaxFrame:  o.maxFrame,
@@ -82,6 +83,7 @@ func Connect(ctx context.Context, broker string, opts ...Option) (*Client, error
 	}
 
 	dialErr := make(chan error, 1)
+	var reconnect bool // set at the first connect; read and written on the redialer's goroutine
 	c.redial = node.Redial(teonet.RedialConfig{
 		Target: broker,
 		Serve:  c.serve,
@@ -94,9 +96,12 @@ func Connect(ctx context.Context, broker string, opts ...Option) (*Client, error
 				}
 				c.log.Debug("teomq: dial failed", "broker", broker, "attempt", e.Attempt, "err", e.Err)
 			case teonet.EventConnected:
-				c.log.Info("teomq: connected", "broker", e.Peer)
+				// Connect's return tells of the first connect; a
+				// reconnect is news.
+				c.log.Log(context.Background(), connectLevel(reconnect), "teomq: connected", "broker", e.Peer)
+				reconnect = true
 			case teonet.EventDisconnected:
-				c.log.Info("teomq: disconnected", "broker", e.Peer, "err", e.Err)
+				c.log.Log(context.Background(), disconnectLevel(c.ctx), "teomq: disconnected", "broker", e.Peer, "err", e.Err)
 			}
 		},
 	})
@@ -113,6 +118,24 @@ func Connect(ctx context.Context, broker string, opts ...Option) (*Client, error
 		return nil, fmt.Errorf("teomq: connect to %s: %w", broker, err)
 	}
 	return c, nil
+}
+
+// connectLevel is the log level of a connect: debug for the first, info
+// for a reconnect.
+func connectLevel(reconnect bool) slog.Level {
+	if reconnect {
+		return slog.LevelInfo
+	}
+	return slog.LevelDebug
+}
+
+// disconnectLevel is the log level of a disconnect: debug when Close
+// (which cancels ctx) caused it, info otherwise.
+func disconnectLevel(ctx context.Context) slog.Level {
+	if ctx.Err() != nil {
+		return slog.LevelDebug
+	}
+	return slog.LevelInfo
 }
 
 // Address returns the client's Teonet address.

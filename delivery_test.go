@@ -113,7 +113,7 @@ func TestDefaultCommand(t *testing.T) {
 	if _, err := c.Subscribe(teomq.DefaultCommand, echo); err != nil {
 		t.Fatal(err)
 	}
-	ans, err := mustConnect(t, b).Request(testCtx(t), "", []byte("Hello world #1"))
+	ans, err := mustConnect(t, b).Request(testCtx(t), teomq.DefaultCommand, []byte("Hello world #1"))
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -532,9 +532,12 @@ func TestOversizedMessageRefused(t *testing.T) {
 func TestBadNamesRefused(t *testing.T) {
 	b := mustStartBroker(t, teomq.BrokerConfig{})
 	c := mustConnect(t, b)
-	for _, name := range []string{"bad\x00name", "tab\tname"} {
+	for _, name := range []string{"", "bad\x00name", "tab\tname"} {
 		if _, err := c.Send(testCtx(t), name, nil); !errors.Is(err, teomq.ErrBadName) {
 			t.Errorf("Send(%q): %v, want ErrBadName", name, err)
+		}
+		if _, err := c.Request(testCtx(t), name, nil); !errors.Is(err, teomq.ErrBadName) {
+			t.Errorf("Request(%q): %v, want ErrBadName", name, err)
 		}
 		if _, err := c.Subscribe(name, echo); !errors.Is(err, teomq.ErrBadName) {
 			t.Errorf("Subscribe(%q): %v, want ErrBadName", name, err)

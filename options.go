@@ -13,6 +13,7 @@ type Option func(*clientOptions)
 
 type clientOptions struct {
 	name      string
+	ephemeral bool
 	configDir string
 	logger    *slog.Logger
 	maxFrame  int
@@ -51,8 +52,22 @@ func programName() string {
 // WithName sets the client's identity name: its key lives in
 // <config dir>/teonet/<name>/, so the name selects the client's Teonet
 // address. Two live processes cannot share a name. The default is derived
-// from the program's name.
-func WithName(name string) Option { return func(o *clientOptions) { o.name = name } }
+// from the program's name. It undoes WithEphemeralIdentity.
+func WithName(name string) Option {
+	return func(o *clientOptions) { o.name, o.ephemeral = name, false }
+}
+
+// WithEphemeralIdentity gives the client a key made in memory for this
+// connection only, and so a new Teonet address each time: nothing is
+// written to the config dir and any number of such clients run at once.
+// It suits short-lived producers, such as a command run from a shell. A
+// Request's answer still reaches it while it stays connected; answers
+// that arrive after it closed are lost with its address, so consumers and
+// producers that must get answers across restarts keep a name (WithName).
+// It undoes WithName.
+func WithEphemeralIdentity() Option {
+	return func(o *clientOptions) { o.name, o.ephemeral = "", true }
+}
 
 // WithConfigDir replaces os.UserConfigDir() as the root of the identity and
 // of the address book used to resolve bare broker addresses.

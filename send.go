@@ -43,8 +43,8 @@ func (cl *call) fail(err error) {
 
 // Send stores a message for command at the broker and returns its ID once
 // the broker confirmed it (in sync durability: on disk). No answer is
-// awaited; the consumer's answer is discarded. An empty command is sent to
-// DefaultCommand. ctx bounds the wait for the confirm: when it ends first,
+// awaited; the consumer's answer is discarded. An empty command is refused
+// with ErrBadName (DefaultCommand names the original's default). ctx bounds the wait for the confirm: when it ends first,
 // the outcome is unknown, and a retry WithID(id) is stored at most once.
 func (c *Client) Send(ctx context.Context, command string, data []byte, opts ...SendOption) (MessageID, error) {
 	cl, err := c.publish(ctx, command, data, false, opts)
@@ -98,7 +98,7 @@ func (c *Client) publish(ctx context.Context, command string, data []byte, reque
 		opt(&o)
 	}
 	if command == "" {
-		command = DefaultCommand
+		return nil, fmt.Errorf("teomq: empty command: %w", ErrBadName)
 	}
 	if len(command) > wire.MaxCommandLen {
 		return nil, fmt.Errorf("teomq: command of %d bytes: %w", len(command), ErrBadName)

@@ -122,7 +122,7 @@ func (c *Client) newSubscription(command string, h Handler, opts []SubscribeOpti
 		return nil, fmt.Errorf("teomq: subscribe %q: nil handler", command)
 	}
 	if command == "" {
-		command = DefaultCommand
+		return nil, fmt.Errorf("teomq: subscribe: empty command: %w", ErrBadName)
 	}
 	return &Subscription{
 		c:       c,

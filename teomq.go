@@ -29,8 +29,9 @@ import (
 // so a retried publish keeps its ID and the broker stores it once.
 type MessageID = uuid.UUID
 
-// DefaultCommand is the command of producers that name none, as in the
-// original project's basic example.
+// DefaultCommand is the command the original project's basic example
+// used when it named none. An empty command is refused (ErrBadName): name
+// this one to use it.
 const DefaultCommand = "default"
 
 // Message is a message handed to a Handler.

@@ -17,6 +17,11 @@ type memTarget struct {
 	failAfter int64 // 0: never fail
 	dropFill  bool  // Fill stores nothing, so consumers starve
 	queue     chan []byte
+	// cancel, if set, is called at the cancelAt-th operation or message
+	// consumed.
+	cancel   context.CancelFunc
+	cancelAt int64
+	ticks    atomic.Int64
 }
 
 var errInjected = errors.New("injected failure")
@@ -46,10 +51,21 @@ func (t *memTarget) Fill(ctx context.Context, n int, payload []byte) error {
 func (t *memTarget) Close() error { return nil }
 
 func (t *memTarget) op() error {
+	t.tick()
 	if n := t.ops.Add(1); t.failAfter > 0 && n > t.failAfter {
 		return errInjected
 	}
 	return nil
+}
+
+// tick counts an operation or a message consumed, for cancelAt, and
+// reports whether the target's cancel was called.
+func (t *memTarget) tick() bool {
+	n := t.ticks.Add(1)
+	if t.cancel != nil && n == t.cancelAt {
+		t.cancel()
+	}
+	return t.cancel != nil && n >= t.cancelAt
 }
 
 type memConn struct {
@@ -69,7 +85,12 @@ func (c *memConn) Consume(_ context.Context, onMsg func()) error {
 		for {
 			select {
 			case <-c.t.queue:
+				cancelled := c.t.tick()
 				onMsg()
+				if cancelled { // stop here, as if the consumer stalled
+					<-c.quit
+					return
+				}
 			case <-c.quit:
 				return
 			}

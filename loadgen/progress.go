@@ -16,6 +16,10 @@ const progressInterval = 200 * time.Millisecond
 // progressWidth is the bar's width in characters.
 const progressWidth = 30
 
+// clearToEOL is the terminal's "erase to end of line" (ANSI EL): written
+// after each redraw, it wipes what a longer previous line left.
+const clearToEOL = "\x1b[K"
+
 // progress redraws a progress bar in place. Its goroutine is owned by the
 // run that starts it with startProgress and stops it with stop; a nil
 // *progress draws nothing.
@@ -90,7 +94,7 @@ func (p *progress) draw() {
 	frac = min(frac, 1)
 	fill := int(frac * progressWidth)
 	bar := strings.Repeat("=", fill) + strings.Repeat(" ", progressWidth-fill)
-	fmt.Fprintf(p.w, "\r%s [%s] %3.0f%% %d/%d %s", p.label, bar, frac*100, n, p.total, elapsed.Round(100*time.Millisecond))
+	fmt.Fprintf(p.w, "\r%s [%s] %3.0f%% %d/%d %s%s", p.label, bar, frac*100, n, p.total, elapsed.Round(100*time.Millisecond), clearToEOL)
 }
 
 // IsTerminal reports whether w is a character device, such as a terminal:

@@ -4,6 +4,7 @@ import (
 	"encoding/csv"
 	"fmt"
 	"io"
+	"slices"
 	"strconv"
 	"text/tabwriter"
 	"time"
@@ -19,14 +20,21 @@ var reportQuantiles = []struct {
 }
 
 // WriteTable writes results as an aligned text table, one row each:
-// throughput and latency min, p50, p90, p99, p99.9 and max.
+// throughput and latency min, p50, p90, p99, p99.9 and max. When every
+// result is of ModeConsume, whose figures are the gaps between a
+// consumer's messages rather than latencies, the columns are headed
+// gap-min, gap-p50, ... gap-max.
 func WriteTable(w io.Writer, results ...Result) error {
 	tw := tabwriter.NewWriter(w, 0, 0, 2, ' ', tabwriter.AlignRight)
-	fmt.Fprint(tw, "label\tmode\tclients\tconsumers\tsize\tmsgs\telapsed\tmsgs/s\tmin")
-	for _, q := range reportQuantiles {
-		fmt.Fprint(tw, "\t", q.name)
+	prefix := ""
+	if len(results) > 0 && !slices.ContainsFunc(results, func(r Result) bool { return r.Mode != ModeConsume }) {
+		prefix = "gap-"
 	}
-	fmt.Fprint(tw, "\tmax\t\n")
+	fmt.Fprint(tw, "label\tmode\tclients\tconsumers\tsize\tmsgs\telapsed\tmsgs/s\t", prefix, "min")
+	for _, q := range reportQuantiles {
+		fmt.Fprint(tw, "\t", prefix, q.name)
+	}
+	fmt.Fprint(tw, "\t", prefix, "max\t\n")
 	for _, r := range results {
 		label := r.Label
 		if label == "" {

@@ -118,3 +118,30 @@ func TestFormatDuration(t *testing.T) {
 		})
 	}
 }
+
+// A table of consume runs heads its figures as gaps: they are the time
+// between a consumer's messages, not latencies.
+func TestWriteTableHeadsConsumeGaps(t *testing.T) {
+	consume := sampleResult()
+	consume.Mode = loadgen.ModeConsume
+	tests := []struct {
+		name    string
+		results []loadgen.Result
+		want    []string
+	}{
+		{"consume", []loadgen.Result{consume}, []string{"gap-min", "gap-p50", "gap-p90", "gap-p99", "gap-p99.9", "gap-max"}},
+		{"mixed", []loadgen.Result{consume, sampleResult()}, []string{"min", "p50", "p90", "p99", "p99.9", "max"}},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			var buf bytes.Buffer
+			if err := loadgen.WriteTable(&buf, tt.results...); err != nil {
+				t.Fatal(err)
+			}
+			header := strings.Fields(strings.SplitN(buf.String(), "\n", 2)[0])
+			if got := header[len(header)-len(tt.want):]; !slices.Equal(got, tt.want) {
+				t.Errorf("header ends %q, want %q", got, tt.want)
+			}
+		})
+	}
+}

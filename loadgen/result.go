@@ -18,8 +18,13 @@ type Result struct {
 	Throughput float64
 	// Hist holds each operation's latency: a round trip, a publish until
 	// its confirm, or in ModeConsume the gap since the consumer's previous
-	// message (or the start).
+	// message (or the start), which is no latency: the messages were
+	// stored before the clock started.
 	Hist *Histogram
+	// Partial is set when the run was interrupted (Run returned
+	// ErrInterrupted): Msgs, Elapsed and Hist cover the operations that
+	// finished before.
+	Partial bool
 }
 
 func newResult(cfg Config, h *Histogram, elapsed time.Duration) Result {

@@ -12,7 +12,10 @@ import (
 // Run runs the load cfg describes against t and returns what it measured.
 // Connections are opened (and, in ModeConsume, the messages stored) before
 // the clock starts; Run closes its connections before it returns but not t.
-// A failed operation ends the run with its error.
+// A failed operation ends the run with its error. When ctx ends during the
+// timed part, Run returns what was measured until then, marked Partial,
+// with an error matching ErrInterrupted; before it, a Result with no
+// operations and that error.
 func Run(ctx context.Context, t Target, cfg Config) (Result, error) {
 	cfg, err := cfg.withDefaults()
 	if err != nil {
@@ -29,6 +32,13 @@ func Run(ctx context.Context, t Target, cfg Config) (Result, error) {
 		})
 	case ModeConsume:
 		res, err = runConsume(ctx, t, cfg, payload)
+	}
+	if err != nil && ctx.Err() != nil {
+		if res.Hist == nil {
+			res = newResult(cfg, &Histogram{}, 0)
+		}
+		res.Partial = true
+		return res, fmt.Errorf("loadgen: %s %s: %w: %w", cfg.Label, cfg.Mode, ErrInterrupted, context.Cause(ctx))
 	}
 	if err != nil {
 		return Result{}, fmt.Errorf("loadgen: %s %s: %w", cfg.Label, cfg.Mode, err)
@@ -90,7 +100,7 @@ func runClients(ctx context.Context, t Target, cfg Config, op func(context.Conte
 		go func() { // owned by runClients: ends at the count, the deadline or the first error
 			defer wg.Done()
 			h := &hists[i]
-			for claimed.Add(1) <= int64(cfg.Msgs) && !failed.Load() {
+			for claimed.Add(1) <= int64(cfg.Msgs) && !failed.Load() && runCtx.Err() == nil {
 				t0 := time.Now()
 				if !t0.Before(deadline) {
 					return
@@ -109,17 +119,18 @@ func runClients(ctx context.Context, t Target, cfg Config, op func(context.Conte
 	wg.Wait()
 	elapsed := time.Since(start)
 	bar.stop()
-	if firstErr != nil {
-		return Result{}, firstErr
-	}
-	if err := ctx.Err(); err != nil {
-		return Result{}, err
-	}
 	var all Histogram
 	for i := range hists {
 		all.Merge(&hists[i])
 	}
-	return newResult(cfg, &all, elapsed), nil
+	res := newResult(cfg, &all, elapsed)
+	if err := ctx.Err(); err != nil && res.Msgs < cfg.Msgs {
+		return res, err // interrupted: what finished before counts
+	}
+	if firstErr != nil {
+		return Result{}, firstErr
+	}
+	return res, nil
 }
 
 // consumerStats times the gaps between one consumer's messages.
@@ -178,12 +189,12 @@ func runConsume(ctx context.Context, t Target, cfg Config, payload []byte) (Resu
 	}
 	timer := time.NewTimer(cfg.Duration)
 	defer timer.Stop()
+	var interrupted error
 	select {
 	case <-all:
 	case <-timer.C:
-	case <-ctx.Done():
-		bar.stop()
-		return Result{}, ctx.Err()
+	case <-ctx.Done(): // what arrived before counts
+		interrupted = ctx.Err()
 	}
 	endOnce.Do(func() { end = time.Now() })
 	var h Histogram
@@ -195,7 +206,7 @@ func runConsume(ctx context.Context, t Target, cfg Config, payload []byte) (Resu
 		s.mu.Unlock()
 	}
 	bar.stop()
-	return newResult(cfg, &h, end.Sub(start)), nil
+	return newResult(cfg, &h, end.Sub(start)), interrupted
 }
 
 // connectAll opens n connections at once; on an error it closes those

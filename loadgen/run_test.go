@@ -127,4 +127,35 @@ func TestRunDrawsProgress(t *testing.T) {
 	if !strings.HasPrefix(out, "\rmem send [") || !strings.Contains(out, "100% 500/500") || !strings.HasSuffix(out, "\n") {
 		t.Errorf("progress output %q: want a redrawn bar ending at 100%% 500/500 and a newline", out)
 	}
+	// Each redraw clears the rest of the line: a shorter line leaves no
+	// characters of the one before.
+	for _, draw := range strings.Split(strings.TrimSuffix(out, "\n"), "\r")[1:] {
+		if !strings.HasSuffix(draw, "\x1b[K") {
+			t.Errorf("redraw %q does not clear to the end of the line", draw)
+		}
+	}
+}
+
+// An interrupted run returns what it measured until then, for every mode.
+func TestRunInterruptedReturnsPartialResult(t *testing.T) {
+	for _, mode := range loadgen.Modes() {
+		t.Run(string(mode), func(t *testing.T) {
+			ctx, cancel := context.WithCancel(testCtx(t))
+			defer cancel()
+			target := newMemTarget(0)
+			target.cancel, target.cancelAt = cancel, 100
+			cfg := loadgen.Config{Mode: mode, Clients: 2, Consumers: 2, Msgs: 20_000, Duration: time.Minute}
+			res, err := loadgen.Run(ctx, target, cfg)
+			if !errors.Is(err, loadgen.ErrInterrupted) || !errors.Is(err, context.Canceled) {
+				t.Fatalf("Run = %v, want ErrInterrupted and context.Canceled", err)
+			}
+			if !res.Partial || res.Mode != mode || res.Msgs < 99 || res.Msgs >= cfg.Msgs || res.Hist.Count() != uint64(res.Msgs) {
+				t.Fatalf("result partial %v, mode %s, %d msgs (histogram %d): want a partial %s result of 99 to %d msgs",
+					res.Partial, res.Mode, res.Msgs, res.Hist.Count(), mode, cfg.Msgs-1)
+			}
+			if res.Elapsed <= 0 || res.Throughput <= 0 {
+				t.Errorf("elapsed %v, throughput %v: want positive", res.Elapsed, res.Throughput)
+			}
+		})
+	}
 }

@@ -43,6 +43,11 @@ type TeomqConfig struct {
 	// Name prefixes the clients' identity names: Name-1, Name-2, ...
 	// Default DefaultTeomqName.
 	Name string
+	// EphemeralClients gives every client a throwaway identity
+	// (teomq.WithEphemeralIdentity) instead of the named ones: nothing is
+	// kept in ConfigDir, and a second run may start at once. Name still
+	// names the in-process broker.
+	EphemeralClients bool
 	// Logger receives the broker's and clients' logs. Default: discarded.
 	Logger *slog.Logger
 }
@@ -120,9 +125,11 @@ func (t *TeomqTarget) Connect(ctx context.Context) (Conn, error) {
 }
 
 func (t *TeomqTarget) connect(ctx context.Context) (*teomq.Client, error) {
-	name := fmt.Sprintf("%s-%d", t.cfg.Name, t.seq.Add(1))
-	return teomq.Connect(ctx, t.endpoint,
-		teomq.WithName(name), teomq.WithConfigDir(t.cfg.ConfigDir), teomq.WithLogger(t.cfg.Logger))
+	id := teomq.WithEphemeralIdentity()
+	if !t.cfg.EphemeralClients {
+		id = teomq.WithName(fmt.Sprintf("%s-%d", t.cfg.Name, t.seq.Add(1)))
+	}
+	return teomq.Connect(ctx, t.endpoint, id, teomq.WithConfigDir(t.cfg.ConfigDir), teomq.WithLogger(t.cfg.Logger))
 }
 
 // Fill sends n messages from one client, teomqFillers at a time, and

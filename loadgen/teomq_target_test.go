@@ -2,6 +2,8 @@ package loadgen_test
 
 import (
 	"log/slog"
+	"os"
+	"path/filepath"
 	"testing"
 	"time"
 
@@ -84,4 +86,31 @@ func TestTeomqTargetConnectsToRunningBroker(t *testing.T) {
 		t.Fatalf("broker gone after the target closed: %v", err)
 	}
 	c.Close()
+}
+
+// EphemeralClients leave no identities in the config dir; named clients
+// do.
+func TestTeomqTargetEphemeralClients(t *testing.T) {
+	b, err := teomq.NewBroker(teomq.BrokerConfig{
+		ConfigDir:  t.TempDir(),
+		Listen:     "127.0.0.1:0",
+		Durability: teomq.DurabilityMemory,
+		Logger:     slog.New(slog.DiscardHandler),
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { b.Close() })
+	for _, ephemeral := range []bool{true, false} {
+		config := t.TempDir()
+		target := mustTeomqTarget(t, loadgen.TeomqConfig{Broker: b.Endpoint(), ConfigDir: config, EphemeralClients: ephemeral})
+		if _, err := loadgen.Run(testCtx(t), target, loadgen.Config{Mode: loadgen.ModeRequest, Clients: 2, Msgs: 20}); err != nil {
+			t.Fatal(err)
+		}
+		target.Close()
+		_, err := os.Stat(filepath.Join(config, "teonet", loadgen.DefaultTeomqName+"-1"))
+		if kept := err == nil; kept == ephemeral {
+			t.Errorf("EphemeralClients %v: identity loadgen-1 kept: %v", ephemeral, kept)
+		}
+	}
 }

@@ -1,6 +1,10 @@
 package store
 
-import "errors"
+import (
+	"errors"
+	"fmt"
+	"os"
+)
 
 // Errors returned by the stores. Callers test for them with errors.Is; the
 // returned errors wrap them with context.
@@ -40,3 +44,29 @@ var (
 // ErrInvalidOptions is returned by OpenPebble when PebbleOptions hold a
 // value out of range.
 var ErrInvalidOptions = errors.New("store: invalid options")
+
+// ErrDirInUse is returned by OpenPebble when another open store, in this
+// process or another, has the directory. The error is a *DirInUseError.
+var ErrDirInUse = errors.New("store: directory in use")
+
+// DirInUseError is the error of OpenPebble for a directory another open
+// store holds. It matches ErrDirInUse under errors.Is.
+type DirInUseError struct {
+	Dir string // the store's directory
+	PID int    // process holding it, 0 if unknown
+}
+
+// Error names the directory and its holder.
+func (e *DirInUseError) Error() string {
+	holder := "another process"
+	switch {
+	case e.PID == os.Getpid():
+		holder = fmt.Sprintf("this process (pid %d)", e.PID)
+	case e.PID > 0:
+		holder = fmt.Sprintf("another process (pid %d)", e.PID)
+	}
+	return fmt.Sprintf("store: %s is in use by %s; a store directory serves one store at a time", e.Dir, holder)
+}
+
+// Unwrap returns ErrDirInUse.
+func (e *DirInUseError) Unwrap() error { return ErrDirInUse }

@@ -47,13 +47,17 @@ func (m *maxMerger) Finish(includesBase bool) ([]byte, io.Closer, error) {
 // every Fatalf is the store's sticky failure, whatever its cause: after a
 // failed fsync the state of the page cache is unknown, and after a failed
 // log write the engine's log writer refuses every later record.
+//
+// Pebble's informational lines (WALs found and replayed at open, flushes,
+// compactions) are the engine's internals: they go to debug. Its errors
+// stay errors.
 type engineLogger struct {
 	log   *slog.Logger
 	fatal func(error)
 }
 
 func (l engineLogger) Infof(format string, args ...any) {
-	l.log.Info(fmt.Sprintf(format, args...), "component", "pebble")
+	l.log.Debug(fmt.Sprintf(format, args...), "component", "pebble")
 }
 
 func (l engineLogger) Errorf(format string, args ...any) {

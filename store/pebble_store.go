@@ -63,6 +63,8 @@ type PebbleStore struct {
 	// last sync.
 	syncing atomic.Int64
 	cpuLoad loadMeter // whether to pause between syncs
+	// releaseDir ends this process's claim on dir (see claimDir).
+	releaseDir func()
 
 	// syncMessages counts the messages each sync of the log made durable.
 	syncMessages countHistogram
@@ -97,7 +99,9 @@ type command struct {
 // OpenPebble opens (creating if needed) the store in dir. It returns
 // ErrInvalidOptions for bad options, ErrFormat for a store of an unknown
 // format, and an error wrapping ErrCorrupt when the engine finds damaged
-// files it cannot open around; such errors name the file.
+// files it cannot open around; such errors name the file. A directory
+// another open store holds, in this process or another, gets a
+// *DirInUseError naming the holder.
 //
 // Call Load once before the first Write. The store builds its in-memory
 // index of undone messages during Load (or during the first Write, if Load
@@ -110,14 +114,22 @@ func OpenPebble(dir string, opts PebbleOptions) (*PebbleStore, error) {
 	s := &PebbleStore{dir: dir, opts: opts, log: opts.Logger, cpuLoad: loadMeter{cpuTime: processCPUTime}}
 	s.prober = newProber(s, opts.OnHealth)
 	s.log.Info("store: opening", "dir", dir, "durability", opts.Durability.String())
+	if s.releaseDir, err = claimDir(dir); err != nil {
+		return nil, err
+	}
 	eo := opts.engineOptions(engineLogger{log: s.log, fatal: s.setFailed},
 		engineListener(s.log, s), s.syncDelay)
 	s.db, err = pebble.Open(dir, eo)
 	if err != nil {
+		s.releaseDir()
+		if inUse := inUseError(dir); inUse != nil {
+			return nil, inUse
+		}
 		return nil, engineError("open", dir, err)
 	}
 	if err := s.checkFormat(); err != nil {
 		_ = s.db.Close()
+		s.releaseDir()
 		return nil, err
 	}
 	s.prober.start()
@@ -185,6 +197,7 @@ func (s *PebbleStore) Close() error {
 		syncErr = f.err
 	}
 	closeErr := s.db.Close()
+	s.releaseDir()
 	if syncErr != nil {
 		return fmt.Errorf("store: close %s: %w", s.dir, syncErr)
 	}

@@ -49,14 +49,23 @@ const (
 	maxNameLen = 128
 )
 
-// Config configures a Node. Name is required; every other field has a
-// default. A Config is read by New and not retained.
+// Config configures a Node. Name is required unless Ephemeral is set;
+// every other field has a default. A Config is read by New and not
+// retained.
 type Config struct {
 	// Name is the application's short name. It selects the identity
 	// directory ConfigDir/teonet/Name/, so two programs with different
 	// Names have different addresses. It is made of [A-Za-z0-9._-], is not
 	// "." or "..", and is not "peers" (the address book's directory).
 	Name string
+
+	// Ephemeral gives the node a key made in memory for its lifetime
+	// only, and so a new address each time: no identity directory is
+	// made, read or locked, and any number of ephemeral nodes run at once.
+	// Name may then be empty. Short-lived clients (one request from a
+	// shell) use it; a peer whose address others must know does not. The
+	// address book in ConfigDir is still used to resolve bare addresses.
+	Ephemeral bool
 
 	// ConfigDir replaces os.UserConfigDir() as the root of the identity
 	// and of the address book (ConfigDir/teonet/peers/).
@@ -134,8 +143,10 @@ type Config struct {
 
 // withDefaults validates c and fills in its defaults.
 func (c Config) withDefaults() (Config, error) {
-	if err := validName(c.Name); err != nil {
-		return c, err
+	if c.Name != "" || !c.Ephemeral {
+		if err := validName(c.Name); err != nil {
+			return c, err
+		}
 	}
 	switch {
 	case c.MaxFrame < 0 || c.MaxFrame > math.MaxInt32:

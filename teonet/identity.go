@@ -22,11 +22,21 @@ const (
 )
 
 // identity is a node's key and the lock that makes it exclusively the
-// node's. It is owned by one Node, which releases it in Close.
+// node's. It is owned by one Node, which releases it in Close. An
+// ephemeral identity has neither directory nor lock.
 type identity struct {
 	dir  string
 	key  ed25519.PrivateKey
-	lock *identityLock
+	lock *identityLock // nil for an ephemeral identity
+}
+
+// ephemeralIdentity makes a key that lives in memory only.
+func ephemeralIdentity() (*identity, error) {
+	_, key, err := ed25519.GenerateKey(rand.Reader)
+	if err != nil {
+		return nil, fmt.Errorf("teonet: generate identity key: %w", err)
+	}
+	return &identity{key: key}, nil
 }
 
 // openIdentity takes the lock of the identity directory dir (creating the
@@ -48,8 +58,11 @@ func openIdentity(dir, name string) (*identity, error) {
 	return &identity{dir: dir, key: key, lock: lock}, nil
 }
 
-// close releases the lock.
+// close releases the lock, if any.
 func (id *identity) close() error {
+	if id.lock == nil {
+		return nil
+	}
 	return id.lock.release()
 }
 

@@ -42,14 +42,20 @@ type listenerEndpoint struct {
 // New opens the identity named by cfg.Name, creating its key on first use,
 // and locks it for the life of the Node. If another live Node holds it, in
 // this process or another, New returns an *IdentityInUseError; the lock of
-// a process that died is taken over.
+// a process that died is taken over. With cfg.Ephemeral, New makes a key
+// in memory instead and touches no identity directory.
 func New(cfg Config) (*Node, error) {
 	cfg, err := cfg.withDefaults()
 	if err != nil {
 		return nil, err
 	}
 	root := filepath.Join(cfg.ConfigDir, rootDirName)
-	id, err := openIdentity(filepath.Join(root, cfg.Name), cfg.Name)
+	var id *identity
+	if cfg.Ephemeral {
+		id, err = ephemeralIdentity()
+	} else {
+		id, err = openIdentity(filepath.Join(root, cfg.Name), cfg.Name)
+	}
 	if err != nil {
 		return nil, err
 	}
@@ -76,7 +82,7 @@ func New(cfg Config) (*Node, error) {
 	if err := n.book.remove(addr); err != nil {
 		n.log.Warn("teonet: remove stale address book entry", "err", err)
 	}
-	n.log.Debug("teonet: node opened", "identity", id.dir)
+	n.log.Debug("teonet: node opened", "identity", id.dir, "ephemeral", cfg.Ephemeral)
 	return n, nil
 }
 

@@ -2,12 +2,12 @@ package main
 
 import (
 	"context"
+	"errors"
 	"flag"
 	"fmt"
 	"io"
 	"log/slog"
 	"os"
-	"strings"
 	"time"
 
 	"github.com/teonet-go/teomq"
@@ -18,10 +18,18 @@ const benchAbout = `Measures a broker under load and prints the throughput and t
 distribution (min, p50, p90, p99, p99.9, max). MODE is one of:
   request  request/reply round trips: -clients requesters, -consumers echo responders
   send     confirmed publishes from -clients producers (no consumer)
-  consume  -consumers consumers take and answer -msgs messages stored beforehand
-The run stops after -msgs operations or -duration, whichever comes first.
-Without -broker it starts a broker in this process on 127.0.0.1, with its
-data in a temporary directory and the durability of -durability.`
+  consume  -consumers consumers take and answer -msgs messages stored beforehand;
+           its distribution is of the gaps between a consumer's messages
+           (gap-min ... gap-max), not of latencies
+The run stops after -msgs operations or -duration, whichever comes first;
+Ctrl+C stops it early, prints what was measured until then and exits with
+status 130. Without -broker it starts a broker in this process on
+127.0.0.1, with its data in a temporary directory and the durability of
+-durability. The clients use throwaway identities unless -name is given.`
+
+// errInterrupted is returned by bench when a signal ended the run before
+// it finished; the partial result was printed. main exits with 130.
+var errInterrupted = errors.New("interrupted")
 
 // benchFlags are the settings of "teomq bench".
 type benchFlags struct {
@@ -39,7 +47,7 @@ type benchFlags struct {
 }
 
 func (f *benchFlags) register(fs *flag.FlagSet) {
-	f.identityFlags.register(fs, "teomq-bench")
+	f.identityFlags.register(fs, "") // throwaway identities unless -name is given
 	fs.StringVar(&f.broker, "broker", "", "broker `address` to load: ADDRESS or ADDRESS@host:port (default: a broker in this process)")
 	fs.StringVar(&f.command, "command", loadgen.DefaultTeomqCommand, "`command` the load uses")
 	fs.IntVar(&f.clients, "clients", 1, "clients sending at once, each on its own connection (request, send)")
@@ -76,49 +84,51 @@ func runBench(ctx context.Context, e *env, args []string) error {
 
 	fmt.Fprintln(e.stdout, f.describe(cfg))
 	res, err := loadgen.Run(ctx, target, cfg)
-	if err != nil {
+	interrupted := errors.Is(err, loadgen.ErrInterrupted)
+	if err != nil && !interrupted {
 		return err
+	}
+	if interrupted {
+		if res.Msgs == 0 {
+			fmt.Fprintln(e.stdout, "Interrupted before any operation finished: nothing measured.")
+			return errInterrupted
+		}
+		fmt.Fprintf(e.stdout, "Interrupted after %s: partial result of %d of %d msgs.\n",
+			loadgen.FormatDuration(res.Elapsed), res.Msgs, cfg.Msgs)
 	}
 	if err := loadgen.WriteTable(e.stdout, res); err != nil {
 		return err
 	}
 	if f.csv != "" {
-		return writeCSVFile(f.csv, res)
+		if err := writeCSVFile(f.csv, res); err != nil {
+			return err
+		}
+	}
+	if interrupted {
+		return errInterrupted
 	}
 	return nil
 }
 
-// parseBenchArgs parses "MODE [flags]" or "[flags] MODE" and returns MODE.
+// parseBenchArgs parses the command line, flags anywhere, and returns MODE.
 func parseBenchArgs(fs *flag.FlagSet, e *env, args []string) (string, error) {
-	mode := ""
-	if len(args) > 0 && !strings.HasPrefix(args[0], "-") {
-		mode, args = args[0], args[1:]
-	}
 	if err := parse(fs, e, args); err != nil {
 		return "", err
 	}
-	if mode == "" && fs.NArg() > 0 {
-		mode = fs.Arg(0)
-	} else if fs.NArg() > 0 {
-		fs.Usage()
-		return "", fmt.Errorf("%w: unexpected argument %q", errUsage, fs.Arg(0))
+	switch fs.NArg() {
+	case 0:
+		return "", usageErrorf("missing MODE: request, send or consume")
+	case 1:
+		return fs.Arg(0), nil
 	}
-	if fs.NArg() > 1 {
-		fs.Usage()
-		return "", fmt.Errorf("%w: unexpected argument %q (flags go before or right after MODE)", errUsage, fs.Arg(1))
-	}
-	if mode == "" {
-		fs.Usage()
-		return "", fmt.Errorf("%w: missing MODE: request, send or consume", errUsage)
-	}
-	return mode, nil
+	return "", usageErrorf("unexpected argument %q: bench takes one MODE", fs.Arg(1))
 }
 
 // configs turns the flags into the run's and the target's configuration.
 func (f *benchFlags) configs(mode string, logTo io.Writer) (loadgen.Config, loadgen.TeomqConfig, error) {
 	m, err := loadgen.ParseMode(mode)
 	if err != nil {
-		return loadgen.Config{}, loadgen.TeomqConfig{}, fmt.Errorf("%w: %w", errUsage, err)
+		return loadgen.Config{}, loadgen.TeomqConfig{}, &usageError{err: err}
 	}
 	d, err := teomq.ParseDurability(f.durability)
 	if err != nil {
@@ -129,11 +139,11 @@ func (f *benchFlags) configs(mode string, logTo io.Writer) (loadgen.Config, load
 		val  int
 	}{{"clients", f.clients}, {"consumers", f.consumers}, {"msgs", f.msgs}, {"concurrency", f.concurrency}} {
 		if v.val < 1 {
-			return loadgen.Config{}, loadgen.TeomqConfig{}, fmt.Errorf("%w: -%s %d: must be at least 1", errUsage, v.name, v.val)
+			return loadgen.Config{}, loadgen.TeomqConfig{}, usageErrorf("-%s %d: must be at least 1", v.name, v.val)
 		}
 	}
 	if f.size < 0 || f.duration <= 0 {
-		return loadgen.Config{}, loadgen.TeomqConfig{}, fmt.Errorf("%w: -size must not be negative and -duration must be positive", errUsage)
+		return loadgen.Config{}, loadgen.TeomqConfig{}, usageErrorf("-size must not be negative and -duration must be positive")
 	}
 	size := f.size
 	if size == 0 {
@@ -149,12 +159,13 @@ func (f *benchFlags) configs(mode string, logTo io.Writer) (loadgen.Config, load
 		Duration:  f.duration,
 	}
 	tcfg := loadgen.TeomqConfig{
-		Broker:      f.broker,
-		Durability:  d,
-		Command:     f.command,
-		Concurrency: f.concurrency,
-		Name:        f.name,
-		Logger:      f.benchLogger(logTo),
+		Broker:           f.broker,
+		Durability:       d,
+		Command:          f.command,
+		Concurrency:      f.concurrency,
+		Name:             f.name,
+		EphemeralClients: f.name == "",
+		Logger:           f.benchLogger(logTo),
 	}
 	if f.broker != "" {
 		// Identities and the address book of a running broker's machine.
@@ -189,14 +200,22 @@ func (f *benchFlags) describe(cfg loadgen.Config) string {
 	var who string
 	switch cfg.Mode {
 	case loadgen.ModeRequest:
-		who = fmt.Sprintf("%d clients, %d responders", cfg.Clients, cfg.Consumers)
+		who = count(cfg.Clients, "client") + ", " + count(cfg.Consumers, "responder")
 	case loadgen.ModeSend:
-		who = fmt.Sprintf("%d producers", cfg.Clients)
+		who = count(cfg.Clients, "producer")
 	case loadgen.ModeConsume:
-		who = fmt.Sprintf("%d consumers", cfg.Consumers)
+		who = count(cfg.Consumers, "consumer")
 	}
 	return fmt.Sprintf("teomq bench %s: %s, %d msgs of %d B, at most %s; %s",
 		cfg.Mode, who, cfg.Msgs, f.size, cfg.Duration, where)
+}
+
+// count is "1 client", "2 clients".
+func count(n int, noun string) string {
+	if n == 1 {
+		return "1 " + noun
+	}
+	return fmt.Sprintf("%d %ss", n, noun)
 }
 
 // writeCSVFile writes res as CSV to path.

@@ -1,6 +1,7 @@
 package main
 
 import (
+	"context"
 	"encoding/csv"
 	"errors"
 	"os"
@@ -17,14 +18,26 @@ import (
 // benchColumns are the columns of the table "teomq bench" prints.
 var benchColumns = []string{"label", "mode", "clients", "consumers", "size", "msgs", "elapsed", "msgs/s", "min", "p50", "p90", "p99", "p99.9", "max"}
 
+// benchGapColumns are the last columns of a consume table: its figures
+// are the gaps between a consumer's messages.
+var benchGapColumns = []string{"gap-min", "gap-p50", "gap-p90", "gap-p99", "gap-p99.9", "gap-max"}
+
 // parseBenchTable finds the result table in out and returns its one row
-// by column name, checking that every figure parses.
+// by column name, checking that every figure parses. The figures of a
+// consume table, headed gap-min ... gap-max, are returned as min ... max.
 func parseBenchTable(t *testing.T, out string) map[string]string {
 	t.Helper()
 	lines := strings.Split(strings.TrimRight(out, "\n"), "\n")
-	at := slices.IndexFunc(lines, func(l string) bool { return slices.Equal(strings.Fields(l), benchColumns) })
+	consume := append(slices.Clone(benchColumns[:8]), benchGapColumns...)
+	at := slices.IndexFunc(lines, func(l string) bool {
+		f := strings.Fields(l)
+		return slices.Equal(f, benchColumns) || slices.Equal(f, consume)
+	})
 	if at < 0 || at+2 != len(lines) {
 		t.Fatalf("output has no header %q followed by one row:\n%s", benchColumns, out)
+	}
+	if isConsume := slices.Equal(strings.Fields(lines[at]), consume); isConsume != strings.Contains(out, "bench consume") {
+		t.Errorf("header %q: a consume run, and only one, heads its figures gap-min ... gap-max", lines[at])
 	}
 	fields := strings.Fields(lines[at+1])
 	if n := len(fields) - len(benchColumns); n > 0 { // the label may hold spaces
@@ -57,13 +70,20 @@ func TestBenchRunsEveryMode(t *testing.T) {
 	tests := []struct {
 		name string
 		args []string
+		who  string // in the description
 		want map[string]string
 	}{
 		{"request", []string{"request", "-clients", "3", "-consumers", "2", "-msgs", "200", "-durability", "memory"},
+			"3 clients, 2 responders",
 			map[string]string{"label": "teomq memory", "mode": "request", "clients": "3", "consumers": "2", "msgs": "200", "size": "128"}},
+		{"request by one client", []string{"request", "-msgs", "50", "-durability", "memory"},
+			"1 client, 1 responder",
+			map[string]string{"label": "teomq memory", "mode": "request", "clients": "1", "consumers": "1", "msgs": "50"}},
 		{"send", []string{"send", "-clients", "4", "-msgs", "200", "-size", "64"},
+			"4 producers",
 			map[string]string{"label": "teomq sync", "mode": "send", "clients": "4", "consumers": "0", "msgs": "200", "size": "64"}},
 		{"consume with flags before the mode", []string{"-consumers", "2", "-msgs", "300", "-durability", "interval", "consume"},
+			"2 consumers",
 			map[string]string{"label": "teomq interval", "mode": "consume", "clients": "0", "consumers": "2", "msgs": "300"}},
 	}
 	for _, tt := range tests {
@@ -72,8 +92,8 @@ func TestBenchRunsEveryMode(t *testing.T) {
 			if err != nil {
 				t.Fatal(err)
 			}
-			if !strings.HasPrefix(out, "teomq bench "+tt.want["mode"]+": ") {
-				t.Errorf("output starts %q, want the run's description", strings.SplitN(out, "\n", 2)[0])
+			if !strings.HasPrefix(out, "teomq bench "+tt.want["mode"]+": "+tt.who+", ") {
+				t.Errorf("output starts %q, want the run's description with %q", strings.SplitN(out, "\n", 2)[0], tt.who)
 			}
 			row := parseBenchTable(t, out)
 			for k, v := range tt.want {
@@ -151,5 +171,44 @@ func TestBenchRejectsBadArguments(t *testing.T) {
 	}
 	if _, _, err := cli(t, "", "bench", "send", "-durability", "fast"); err == nil {
 		t.Error("bench -durability fast succeeded, want an error")
+	}
+}
+
+// Ctrl+C during a run prints what was measured until then, and bench
+// exits with status 130.
+func TestBenchInterruptedPrintsThePartialResult(t *testing.T) {
+	addr, config, log := cliBrokerLog(t, "-log-messages")
+	ctx, cancel := context.WithCancel(context.Background())
+	defer cancel()
+	var out syncBuffer
+	done := make(chan error, 1)
+	go func() {
+		done <- run(ctx, &env{stdin: strings.NewReader(""), stdout: &out, stderr: &syncBuffer{}},
+			[]string{"bench", "send", "-broker", addr, "-config", config, "-msgs", "10000000", "-duration", "1m"})
+	}()
+	// The broker logs each message it stores: interrupt once some are in.
+	deadline := time.Now().Add(20 * time.Second)
+	for strings.Count(log.String(), "msg=message") < 20 {
+		if time.Now().After(deadline) {
+			t.Fatalf("the bench stored fewer than 20 messages in 20s:\n%s", out.String())
+		}
+		time.Sleep(10 * time.Millisecond)
+	}
+	cancel()
+	var err error
+	select {
+	case err = <-done:
+	case <-time.After(20 * time.Second):
+		t.Fatal("bench did not stop after the interrupt")
+	}
+	if !errors.Is(err, errInterrupted) || exitCode(err) != 130 {
+		t.Fatalf("bench = %v (exit %d), want errInterrupted, exit 130", err, exitCode(err))
+	}
+	if !strings.Contains(out.String(), "Interrupted after ") {
+		t.Errorf("output does not say the run was interrupted:\n%s", out.String())
+	}
+	row := parseBenchTable(t, out.String()[strings.Index(out.String(), "\n")+1:])
+	if n, _ := strconv.Atoi(row["msgs"]); n < 1 || n >= 10000000 {
+		t.Errorf("partial result of %s msgs, want some but not all", row["msgs"])
 	}
 }

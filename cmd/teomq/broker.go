@@ -49,8 +49,7 @@ func runBroker(ctx context.Context, e *env, args []string) error {
 		return err
 	}
 	if fs.NArg() > 0 {
-		fs.Usage()
-		return fmt.Errorf("%w: unexpected argument %q", errUsage, fs.Arg(0))
+		return usageErrorf("unexpected argument %q: the broker takes flags only", fs.Arg(0))
 	}
 	// pol is the broker's authorization policy: the config file's, or the
 	// default that admits peers on this machine only.
@@ -94,9 +93,9 @@ func runBroker(ctx context.Context, e *env, args []string) error {
 		return err
 	}
 	fmt.Fprintf(e.stdout, "Connected to Teonet, this app address: %s\n", b.Address())
-	fmt.Fprintf(e.stdout, "Endpoint: %s\n", b.Endpoint())
+	fmt.Fprintln(e.stdout, endpointLine(b.Endpoint(), b.Addr()))
 	if a := b.HTTPAddr(); a != nil {
-		fmt.Fprintf(e.stdout, "HTTP: %s (browser peers: ws://%s/teomq)\n", a, a)
+		fmt.Fprintln(e.stdout, httpLine(a))
 	}
 	if conf != "" {
 		reloadOnHangup(ctx, conf, b, log)

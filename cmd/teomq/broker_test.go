@@ -2,8 +2,13 @@ package main
 
 import (
 	"errors"
+	"fmt"
+	"os"
+	"path/filepath"
 	"strings"
 	"testing"
+
+	"github.com/teonet-go/teomq/store"
 )
 
 func TestBrokerPrintsItsAddressAndStops(t *testing.T) {
@@ -21,5 +26,19 @@ func TestBrokerFlagErrorsNameTheFlag(t *testing.T) {
 	_, _, err = cli(t, "", "broker", "-no-such-flag")
 	if !errors.Is(err, errUsage) {
 		t.Fatalf("unknown flag: %v, want a usage error", err)
+	}
+}
+
+// A second broker on the data dir of a running one says who holds it.
+func TestSecondBrokerOnADataDirNamesItsHolder(t *testing.T) {
+	data := filepath.Join(t.TempDir(), "data")
+	_, config := cliBroker(t, "-data", data, "-durability", "sync")
+	_, _, err := cli(t, "", "broker", "-config", config, "-name", "second", "-listen", "127.0.0.1:0", "-http", "",
+		"-data", data, "-durability", "sync")
+	if !errors.Is(err, store.ErrDirInUse) {
+		t.Fatalf("second broker: %v, want ErrDirInUse", err)
+	}
+	if msg := err.Error(); !strings.Contains(msg, data) || !strings.Contains(msg, fmt.Sprintf("pid %d", os.Getpid())) {
+		t.Errorf("error %q should name the directory and the holding process", msg)
 	}
 }

@@ -30,8 +30,7 @@ func runConsume(ctx context.Context, e *env, args []string) error {
 		return err
 	}
 	if fs.NArg() == 0 {
-		fs.Usage()
-		return fmt.Errorf("%w: missing COMMAND", errUsage)
+		return usageErrorf("missing COMMAND")
 	}
 	answerSet := false
 	fs.Visit(func(f *flag.Flag) { answerSet = answerSet || f.Name == "answer" })

@@ -39,10 +39,25 @@ func cliBroker(t *testing.T, extra ...string) (addr, config string) {
 // cliBrokerLog is cliBroker that also returns the broker's log.
 func cliBrokerLog(t *testing.T, extra ...string) (addr, config string, log *syncBuffer) {
 	t.Helper()
+	addr, config, log, _ = startCLIBroker(t, extra...)
+	return addr, config, log
+}
+
+// cliBrokerOut is cliBroker that also returns the broker's stdout.
+func cliBrokerOut(t *testing.T, extra ...string) (addr, config string, stdout *syncBuffer) {
+	t.Helper()
+	addr, config, _, stdout = startCLIBroker(t, extra...)
+	return addr, config, stdout
+}
+
+// startCLIBroker runs `teomq broker` as cliBroker describes and returns
+// its address, config dir, log and stdout.
+func startCLIBroker(t *testing.T, extra ...string) (addr, config string, log, out *syncBuffer) {
+	t.Helper()
 	config = t.TempDir()
 	log = &syncBuffer{}
 	ctx, cancel := context.WithCancel(context.Background())
-	out := &syncBuffer{}
+	out = &syncBuffer{}
 	done := make(chan error, 1)
 	args := append([]string{"broker", "-config", config, "-listen", "127.0.0.1:0", "-http", "127.0.0.1:0", "-durability", "memory"}, extra...)
 	go func() { done <- run(ctx, &env{stdin: strings.NewReader(""), stdout: out, stderr: log}, args) }()
@@ -61,7 +76,7 @@ func cliBrokerLog(t *testing.T, extra ...string) (addr, config string, log *sync
 	deadline := time.Now().Add(10 * time.Second)
 	for time.Now().Before(deadline) {
 		if m := re.FindStringSubmatch(out.String()); m != nil {
-			return m[1], config, log
+			return m[1], config, log, out
 		}
 		select {
 		case err := <-done:
@@ -70,7 +85,7 @@ func cliBrokerLog(t *testing.T, extra ...string) (addr, config string, log *sync
 		}
 	}
 	t.Fatal("broker printed no address")
-	return "", "", nil
+	return "", "", nil, nil
 }
 
 // cli runs one subcommand and returns its stdout, stderr and error.

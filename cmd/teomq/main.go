@@ -8,6 +8,7 @@
 //	teomq dlq ls|show|replay|purge ...    operate on dead letters
 //	teomq groups ls|rm ...                list and delete consumer groups
 //	teomq queue purge -broker ADDR CMD    drop a command's waiting messages
+//	teomq version                         print the version
 //
 // Run "teomq help" for the whole reference.
 package main
@@ -20,6 +21,7 @@ import (
 	"io"
 	"os"
 	"os/signal"
+	"strings"
 	"syscall"
 )
 
@@ -35,6 +37,8 @@ type env struct {
 	stdin  io.Reader
 	stdout io.Writer
 	stderr io.Writer
+	// usage prints the running subcommand's usage; set by newFlagSet.
+	usage func(io.Writer)
 }
 
 func commands() []command {
@@ -48,29 +52,52 @@ func commands() []command {
 		{"dlq", "list, show, replay and purge a command's dead letters", runDLQ},
 		{"groups", "list consumer groups and delete abandoned durable ones", runGroups},
 		{"queue", "purge the messages waiting in a command's queue", runQueue},
+		{"version", "print the version of teomq", runVersion},
 	}
 }
-
-// errUsage is returned for wrong command lines; the usage was printed.
-var errUsage = errors.New("usage")
 
 func main() {
 	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
 	err := run(ctx, &env{stdin: os.Stdin, stdout: os.Stdout, stderr: os.Stderr}, os.Args[1:])
 	stop()
-	switch {
-	case err == nil, errors.Is(err, flag.ErrHelp):
-	case errors.Is(err, errUsage):
-		os.Exit(2)
-	default:
-		fmt.Fprintln(os.Stderr, "teomq:", err)
-		os.Exit(1)
+	code := exitCode(err)
+	if code == 1 {
+		fmt.Fprintln(os.Stderr, errorLine(err))
 	}
+	os.Exit(code)
 }
 
-// run dispatches args to a subcommand.
+// errorLine is how main prints an error: after "teomq: ", unless the
+// library's own text starts with it already.
+func errorLine(err error) string {
+	msg := err.Error()
+	if strings.HasPrefix(msg, "teomq: ") {
+		return msg
+	}
+	return "teomq: " + msg
+}
+
+// exitCode is the exit status for run's error: 0 for success and -h, 2
+// for a usage error and 130 (128 + SIGINT) for an interrupted bench, both
+// of which run reported already, and 1 for any other error, which main
+// prints.
+func exitCode(err error) int {
+	switch {
+	case err == nil, errors.Is(err, flag.ErrHelp):
+		return 0
+	case errors.Is(err, errUsage):
+		return 2
+	case errors.Is(err, errInterrupted):
+		return 130
+	}
+	return 1
+}
+
+// run dispatches args to a subcommand. A usage error is reported on
+// stderr, its reason first and then the usage.
 func run(ctx context.Context, e *env, args []string) error {
 	if len(args) == 0 {
+		fmt.Fprint(e.stderr, "teomq: missing command\n\n")
 		usage(e.stderr)
 		return errUsage
 	}
@@ -81,10 +108,19 @@ func run(ctx context.Context, e *env, args []string) error {
 		}
 		usage(e.stdout)
 		return nil
+	case "-version", "--version":
+		args = append([]string{"version"}, args[1:]...)
 	}
 	for _, c := range commands() {
 		if c.name == args[0] {
-			return c.run(ctx, e, args[1:])
+			err := c.run(ctx, e, args[1:])
+			if errors.Is(err, errUsage) {
+				fmt.Fprintf(e.stderr, "teomq %s: %v\n\n", c.name, err)
+				if e.usage != nil {
+					e.usage(e.stderr)
+				}
+			}
+			return err
 		}
 	}
 	fmt.Fprintf(e.stderr, "teomq: unknown command %q\n\n", args[0])
@@ -103,4 +139,5 @@ func usage(w io.Writer) {
 	}
 	fmt.Fprintln(w)
 	fmt.Fprintln(w, `Run "teomq help <command>" or "teomq <command> -h" for its flags.`)
+	fmt.Fprintln(w, `Flags may come before or after the arguments; -- ends the flags.`)
 }

@@ -31,7 +31,7 @@ type operatorFlags struct {
 }
 
 func (f *operatorFlags) register(fs *flag.FlagSet, name string) {
-	f.clientFlags.register(fs, "teomq-"+name)
+	f.clientFlags.register(fs, "") // a throwaway identity unless -name names one
 	fs.BoolVar(&f.json, "json", false, "print JSON for scripts instead of a table")
 	fs.BoolVar(&f.yes, "yes", false, "do a destructive action without asking; required when standard input is not a terminal")
 	fs.DurationVar(&f.timeout, "timeout", 10*time.Second, "how long to wait for each reply of the broker")

@@ -22,14 +22,13 @@ func (p publishCommand) run(ctx context.Context, e *env, args []string) error {
 		cf      clientFlags
 		timeout time.Duration
 	)
-	cf.register(fs, "teomq-"+p.name)
+	cf.register(fs, "") // a throwaway identity unless -name is given
 	fs.DurationVar(&timeout, "timeout", p.timeout, p.timeoutUsage)
 	if err := parse(fs, e, args); err != nil {
 		return err
 	}
 	command, data, err := commandAndData(fs.Args(), e.stdin)
 	if err != nil {
-		fs.Usage()
 		return err
 	}
 	c, err := cf.dial(ctx, e)

@@ -20,7 +20,7 @@ func runRequest(ctx context.Context, e *env, args []string) error {
 		do: func(ctx context.Context, e *env, c *teomq.Client, command string, data []byte) error {
 			ans, err := c.Request(ctx, command, data)
 			if err != nil {
-				return fmt.Errorf("request %s: %w", command, err)
+				return fmt.Errorf("request %q: %w", command, err)
 			}
 			e.stdout.Write(ans.Data)
 			fmt.Fprintln(e.stdout)

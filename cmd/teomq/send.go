@@ -21,7 +21,7 @@ func runSend(ctx context.Context, e *env, args []string) error {
 		do: func(ctx context.Context, e *env, c *teomq.Client, command string, data []byte) error {
 			id, err := c.Send(ctx, command, data)
 			if err != nil {
-				return fmt.Errorf("send %s: %w", command, err)
+				return fmt.Errorf("send %q: %w", command, err)
 			}
 			fmt.Fprintln(e.stdout, id)
 			return nil
@@ -33,7 +33,7 @@ func runSend(ctx context.Context, e *env, args []string) error {
 func commandAndData(args []string, stdin io.Reader) (string, []byte, error) {
 	switch len(args) {
 	case 0:
-		return "", nil, fmt.Errorf("%w: missing COMMAND", errUsage)
+		return "", nil, usageErrorf("missing COMMAND")
 	case 1:
 		return args[0], nil, nil
 	case 2:
@@ -46,5 +46,5 @@ func commandAndData(args []string, stdin io.Reader) (string, []byte, error) {
 		}
 		return args[0], []byte(args[1]), nil
 	}
-	return "", nil, fmt.Errorf("%w: too many arguments: want COMMAND [DATA|-] (quote DATA with spaces)", errUsage)
+	return "", nil, usageErrorf("too many arguments: want COMMAND [DATA|-] (quote DATA with spaces)")
 }

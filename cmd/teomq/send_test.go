@@ -1,9 +1,12 @@
 package main
 
 import (
+	"errors"
 	"regexp"
 	"strings"
 	"testing"
+
+	"github.com/teonet-go/teomq"
 )
 
 func TestSendPrintsTheID(t *testing.T) {
@@ -42,8 +45,12 @@ func TestSendErrorsAreClear(t *testing.T) {
 	if err == nil || !strings.Contains(err.Error(), "COMMAND") {
 		t.Fatalf("no command: %v", err)
 	}
-	_, _, err = cli(t, "", "send", "-config", config, "-broker", addr, "bad\x01name", "x")
-	if err == nil || !strings.Contains(err.Error(), "name") {
-		t.Fatalf("bad command name: %v", err)
+	for _, name := range []string{"bad\x01name", ""} {
+		for _, cmd := range []string{"send", "request"} {
+			_, _, err = cli(t, "", cmd, "-config", config, "-broker", addr, name, "x")
+			if !errors.Is(err, teomq.ErrBadName) || !strings.Contains(err.Error(), "name") {
+				t.Errorf("%s %q: %v, want ErrBadName", cmd, name, err)
+			}
+		}
 	}
 }

@@ -9,6 +9,7 @@ import (
 	"sync"
 	"time"
 
+	"github.com/teonet-go/teomq"
 	"github.com/teonet-go/teomq/examples/internal/example"
 )
 
@@ -31,7 +32,7 @@ func main() {
 			// Answers may wait in the queue while no consumer runs.
 			rctx, cancel := context.WithTimeout(ctx, 10*time.Minute)
 			defer cancel()
-			ans, err := c.Request(rctx, "", []byte(data))
+			ans, err := c.Request(rctx, teomq.DefaultCommand, []byte(data))
 			if err != nil {
 				log.Printf("request %q: %v", data, err)
 				return

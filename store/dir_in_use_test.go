@@ -1,0 +1,124 @@
+package store_test
+
+import (
+	"bufio"
+	"errors"
+	"fmt"
+	"io"
+	"os"
+	"os/exec"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/teonet-go/teomq/store"
+)
+
+// A second open of a directory in this process is refused with this
+// process's pid; once the first store closes, the directory opens again.
+func TestOpenPebbleDirInUseInProcess(t *testing.T) {
+	dir := t.TempDir()
+	first := openPebble(t, dir, store.PebbleOptions{})
+	_, err := store.OpenPebble(dir, store.PebbleOptions{Logger: quietLogger()})
+	var inUse *store.DirInUseError
+	if !errors.As(err, &inUse) || !errors.Is(err, store.ErrDirInUse) || inUse.PID != os.Getpid() {
+		t.Fatalf("second open: %v, want a DirInUseError naming pid %d", err, os.Getpid())
+	}
+	if !strings.Contains(err.Error(), "this process") || !strings.Contains(err.Error(), dir) {
+		t.Errorf("error %q should name the directory and this process", err)
+	}
+	if err := first.Close(); err != nil {
+		t.Fatal(err)
+	}
+	openPebble(t, dir, store.PebbleOptions{})
+}
+
+// storeHolderEnv makes the test binary hold a store until stdin closes.
+const storeHolderEnv = "STORE_TEST_DIR_HOLDER"
+
+const storeHolderReady = "store-test: store open"
+
+// A directory another process holds is refused with that process's pid,
+// not the engine's "resource temporarily unavailable".
+func TestOpenPebbleDirInUseAcrossProcesses(t *testing.T) {
+	if dir := os.Getenv(storeHolderEnv); dir != "" {
+		holdStore(dir)
+		return
+	}
+	dir := t.TempDir()
+	cmd := exec.Command(os.Args[0], "-test.run=^TestOpenPebbleDirInUseAcrossProcesses$", "-test.count=1")
+	cmd.Env = append(os.Environ(), storeHolderEnv+"="+dir)
+	stdin, err := cmd.StdinPipe()
+	if err != nil {
+		t.Fatal(err)
+	}
+	stdout, err := cmd.StdoutPipe()
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := cmd.Start(); err != nil {
+		t.Fatal(err)
+	}
+	defer func() {
+		stdin.Close()
+		cmd.Process.Kill()
+		cmd.Wait()
+	}()
+	waitForChildLine(t, stdout, storeHolderReady)
+
+	_, err = store.OpenPebble(dir, store.PebbleOptions{Logger: quietLogger()})
+	var inUse *store.DirInUseError
+	if !errors.As(err, &inUse) || inUse.PID != cmd.Process.Pid {
+		t.Fatalf("open while another process holds the store: %v, want a DirInUseError naming pid %d", err, cmd.Process.Pid)
+	}
+	if msg := err.Error(); !strings.Contains(msg, fmt.Sprint(cmd.Process.Pid)) {
+		t.Fatalf("error %q should name the pid", msg)
+	}
+	stdin.Close()
+	if err := cmd.Wait(); err != nil {
+		t.Fatalf("holder: %v", err)
+	}
+	openPebble(t, dir, store.PebbleOptions{})
+}
+
+// holdStore is the child of TestOpenPebbleDirInUseAcrossProcesses: it
+// opens the store, says so, and closes it when stdin closes.
+func holdStore(dir string) {
+	s, err := store.OpenPebble(dir, store.PebbleOptions{Logger: quietLogger()})
+	if err != nil {
+		fmt.Println("store-test: open:", err)
+		os.Exit(1)
+	}
+	fmt.Println(storeHolderReady)
+	io.Copy(io.Discard, os.Stdin)
+	if err := s.Close(); err != nil {
+		os.Exit(1)
+	}
+	os.Exit(0)
+}
+
+// waitForChildLine reads r until a line equal to want, or fails after a
+// while.
+func waitForChildLine(t *testing.T, r io.Reader, want string) {
+	t.Helper()
+	found := make(chan bool, 1)
+	go func() { // owned by the test; ends when the child's stdout closes
+		sc := bufio.NewScanner(r)
+		for sc.Scan() {
+			if sc.Text() == want {
+				found <- true
+				io.Copy(io.Discard, r)
+				return
+			}
+		}
+		found <- false
+	}()
+	select {
+	case ok := <-found:
+		if !ok {
+			t.Fatalf("child exited without printing %q", want)
+		}
+	case <-time.After(10 * time.Second):
+		t.Fatalf("child did not print %q", want)
+	}
+}
