@@ -23,6 +23,7 @@ var codeNames = [...]string{
 	CodeStoreUnavailable: "store unavailable",
 	CodeIDInUse:          "message id in use by another producer",
 	CodeNoAnswerGroup:    "no such answer group",
+	CodeCancelled:        "cancelled by the producer",
 }
 
 // String returns the code's name, or "Code(n)" for a code this version does

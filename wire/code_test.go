@@ -20,7 +20,8 @@ func TestCodeString(t *testing.T) {
 		{wire.CodeStoreUnavailable, "store unavailable"},
 		{wire.CodeIDInUse, "message id in use by another producer"},
 		{wire.CodeNoAnswerGroup, "no such answer group"},
-		{wire.CodeNoAnswerGroup + 1, "Code(18)"},
+		{wire.CodeCancelled, "cancelled by the producer"},
+		{wire.CodeCancelled + 1, "Code(19)"},
 		{65535, "Code(65535)"},
 	}
 	for _, tc := range tests {
@@ -31,7 +32,7 @@ func TestCodeString(t *testing.T) {
 }
 
 func TestEveryCodeHasAName(t *testing.T) {
-	for c := wire.CodeOK; c <= wire.CodeNoAnswerGroup; c++ {
+	for c := wire.CodeOK; c <= wire.CodeCancelled; c++ {
 		if s := c.String(); s == "" || s == fmt.Sprintf("Code(%d)", c) {
 			t.Errorf("code %d has no name", uint16(c))
 		}

@@ -24,6 +24,9 @@ const (
 	TypeError       Type = 11 // B->any: a protocol error, with a code and whether the channel survives
 	TypePing        Type = 12 // any: liveness probe, answered with Pong
 	TypePong        Type = 13 // any: answer to Ping
+	// Types 14 and 15 are kept for operator requests.
+	TypeInfo   Type = 16 // B->any: first frame of every connection: the broker's limits
+	TypeCancel Type = 17 // P->B, B->C: the producer gave up a request; drop it
 )
 
 // MaxCommandLen is the longest command or group name in bytes.
@@ -59,6 +62,9 @@ const (
 	// CodeNoAnswerGroup: the request names an answer group its command does
 	// not have (Confirm), or the group went away before answering (Result).
 	CodeNoAnswerGroup Code = 17
+	// CodeCancelled: the producer cancelled the request (Cancel) before it
+	// was answered; a request sent again with its ID gets this result.
+	CodeCancelled Code = 18
 )
 
 // Publish flags.
@@ -220,10 +226,14 @@ var typeNames = [...]string{
 	TypeError:       "error",
 	TypePing:        "ping",
 	TypePong:        "pong",
+	TypeInfo:        "info",
+	TypeCancel:      "cancel",
 }
 
 // Known reports whether t is a frame type of this protocol version.
-func (t Type) Known() bool { return t >= TypePublish && t <= TypePong }
+func (t Type) Known() bool {
+	return t >= TypePublish && t <= TypePong || t == TypeInfo || t == TypeCancel
+}
 
 // String returns the frame type's name, or "Type(n)" for an unknown type.
 func (t Type) String() string {
@@ -248,6 +258,8 @@ var (
 	_ Frame = (*Error)(nil)
 	_ Frame = (*Ping)(nil)
 	_ Frame = (*Pong)(nil)
+	_ Frame = (*Info)(nil)
+	_ Frame = (*Cancel)(nil)
 )
 
 // Type returns TypePublish.

@@ -61,6 +61,9 @@ func sampleFrames() []struct {
 		{"error unknown code", &wire.Error{Code: 999}},
 		{"ping", &wire.Ping{Nonce: 1<<64 - 1}},
 		{"pong", &wire.Pong{Nonce: 12345}},
+		{"info", &wire.Info{MaxMessageSize: 1 << 20}},
+		{"info max", &wire.Info{MaxMessageSize: 1<<32 - 1}},
+		{"cancel", &wire.Cancel{ID: id2}},
 	}
 }
 
@@ -146,6 +149,9 @@ func TestTypeString(t *testing.T) {
 		{wire.TypePublish, "publish"},
 		{wire.TypeSubAck, "suback"},
 		{wire.TypePong, "pong"},
+		{wire.TypeInfo, "info"},
+		{wire.TypeCancel, "cancel"},
+		{wire.TypePong + 1, "Type(14)"},
 		{0, "Type(0)"},
 		{200, "Type(200)"},
 	}
