@@ -55,6 +55,9 @@ const (
 	// ResultNoAnswerGroup: the request's answer group was removed (an
 	// ephemeral group lost its last subscriber) before it answered.
 	ResultNoAnswerGroup ResultCode = 17
+	// ResultCancelled: the producer cancelled the request (Cancel). It is
+	// never routed; a duplicate publish of the request gets it.
+	ResultCancelled ResultCode = 18
 )
 
 // ActionKind says what the broker must do for an Action.
@@ -90,6 +93,10 @@ const (
 	// the queue again) or dropped with its ephemeral group (an ActAck
 	// follows).
 	ActDeadLetterDelete
+	// ActCancel: tell Conn that Msg, which its subscription SubID holds
+	// as attempt Attempt in Group, was cancelled by its producer: its
+	// handler may stop, and its answer will be dropped.
+	ActCancel
 )
 
 // Action is one effect the broker carries out after an event.

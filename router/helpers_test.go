@@ -177,6 +177,7 @@ func describe(acts []router.Action) string {
 		router.ActDeliver: "deliver", router.ActResult: "result", router.ActMailbox: "mailbox",
 		router.ActMailboxDelete: "mailbox-delete", router.ActAck: "ack", router.ActAttempt: "attempt",
 		router.ActDeadLetter: "dead-letter", router.ActGroup: "group", router.ActDeadLetterDelete: "dead-letter-delete",
+		router.ActCancel: "cancel",
 	}
 	s := "["
 	for i, a := range acts {
