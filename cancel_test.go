@@ -133,3 +133,46 @@ func TestCancelReachesTheHandler(t *testing.T) {
 		t.Fatalf("QueueLen = %d, want 0", n)
 	}
 }
+
+// The store keeps the cancellation: after a restart the request is still
+// gone, and asking again with its ID says it was cancelled.
+func TestCancelledRequestStaysGoneAfterRestart(t *testing.T) {
+	r := startRestartable(t, teomq.DurabilitySync)
+	identity := t.TempDir() // the producer's, the same after the restart
+	p := mustConnectTo(t, r.b.Endpoint(), teomq.WithName("producer"), teomq.WithConfigDir(identity))
+	id := mustUUID(t)
+	ctx, cancel := context.WithCancel(testCtx(t))
+	res := make(chan error, 1)
+	go func() {
+		_, err := p.Request(ctx, "nobody", []byte("given up"), teomq.WithID(id))
+		res <- err
+	}()
+	waitFor(t, "the request to be queued", func() bool { return r.b.QueueLen("nobody") == 1 })
+	cancel()
+	recv(t, res, "Request to return")
+	waitFor(t, "the cancelled request to leave the queue", func() bool { return r.b.QueueLen("nobody") == 0 })
+	p.Close()
+	r.restart()
+
+	if n := r.b.QueueLen("nobody"); n != 0 {
+		t.Fatalf("QueueLen after the restart = %d, want 0", n)
+	}
+	got := make(chan string, 4)
+	c := mustConnectTo(t, r.b.Endpoint())
+	if _, err := c.Subscribe("nobody", func(_ context.Context, m *teomq.Message) ([]byte, error) {
+		got <- string(m.Data)
+		return nil, nil
+	}); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := c.Send(testCtx(t), "nobody", []byte("marker")); err != nil {
+		t.Fatal(err)
+	}
+	if first := recv(t, got, "the marker"); first != "marker" {
+		t.Fatalf("after the restart the consumer got %q first, want the marker", first)
+	}
+	again := mustConnectTo(t, r.b.Endpoint(), teomq.WithName("producer"), teomq.WithConfigDir(identity))
+	if _, err := again.Request(testCtx(t), "nobody", []byte("again"), teomq.WithID(id)); !errors.Is(err, teomq.ErrCancelled) {
+		t.Fatalf("the cancelled request's ID asked again: %v, want ErrCancelled", err)
+	}
+}
