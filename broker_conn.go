@@ -120,12 +120,12 @@ func (c *brokerConn) serve() {
 	for {
 		c.flushDeferred()
 		frame, err := c.ch.Recv()
-		if tooLarge, ok := errors.AsType[*teonet.FrameTooLargeError](err); ok && tooLarge.Skipped {
-			c.more = false
-			c.oversize(tooLarge)
-			continue
-		}
 		if err != nil {
+			if tooLarge, ok := errors.AsType[*teonet.FrameTooLargeError](err); ok && tooLarge.Skipped {
+				c.more = false
+				c.oversize(tooLarge)
+				continue
+			}
 			c.gone(err)
 			break
 		}

@@ -376,10 +376,10 @@ func (c *Channel) Recv() ([]byte, error) {
 		return nil, c.closedErr()
 	}
 	p, err := c.fr.next()
-	if tooLarge := (*FrameTooLargeError)(nil); errors.As(err, &tooLarge) && tooLarge.Skipped {
-		return nil, err
-	}
 	if err != nil {
+		if tooLarge, ok := errors.AsType[*FrameTooLargeError](err); ok && tooLarge.Skipped {
+			return nil, err // the frame was read past: the channel stays open
+		}
 		c.closeWith(readCause(err))
 		c.fr.dropLarge()
 		return nil, c.closedErr()
