@@ -9,7 +9,6 @@ import (
 	"testing"
 
 	"github.com/teonet-go/teomq"
-	"github.com/teonet-go/teomq/teonet"
 	"github.com/teonet-go/teomq/wire"
 )
 
@@ -312,28 +311,9 @@ func TestAdminFramesOnTheWire(t *testing.T) {
 // A request whose connection ends before the reply fails with
 // ErrConnectionLost instead of waiting for its context.
 func TestOperatorRequestFailsWhenTheConnectionDrops(t *testing.T) {
-	n, err := teonet.New(teonet.Config{Name: "fake-broker", ConfigDir: t.TempDir(), Logger: testLogger()})
-	if err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(func() { n.Close() })
-	ln, err := n.Listen("127.0.0.1:0")
-	if err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(func() { ln.Close() })
-	accepted := make(chan *teonet.Channel, 4)
-	go func() { // owned by the test; ends when ln closes
-		for {
-			ch, err := ln.Accept()
-			if err != nil {
-				return
-			}
-			accepted <- ch
-		}
-	}()
-	c := mustConnectTo(t, ln.Endpoint())
-	ch := recv(t, accepted, "the client's connection")
+	fb := startFakeBroker(t)
+	c := mustConnectTo(t, fb.endpoint())
+	ch := fb.accept(t)
 	errs := make(chan error, 1)
 	go func() {
 		_, err := c.Stats(testCtx(t))

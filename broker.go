@@ -307,6 +307,8 @@ func (b *Broker) startConn(pc peerConn, origin string) {
 	c.refusals.Every = badFrameLogInterval
 	c.grants.Store(pol.For(peer))
 	b.conns[c.id] = c
+	// Info goes first, ahead of the results waiting in the peer's mailbox.
+	c.queue(&wire.Info{MaxMessageSize: uint32(b.cfg.MaxMessageSize)})
 	b.exec(b.router.Connect(time.Now(), c.id, c.addr))
 	b.wg.Add(1)
 	b.unlock()

@@ -16,6 +16,7 @@ func (cfg BrokerConfig) teonetConfig() teonet.Config {
 		ConfigDir:          cfg.ConfigDir,
 		Logger:             cfg.Logger,
 		MaxFrame:           cfg.maxFrame(),
+		SkipOversize:       true, // refused with a confirm by brokerConn.oversize
 		KeepAlive:          cfg.KeepAlive,
 		MaxPeers:           cfg.MaxPeers,
 		MaxHandshakes:      cfg.MaxHandshakes,

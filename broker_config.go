@@ -24,6 +24,11 @@ const (
 	DefaultHTTP = ":8093"
 	// DefaultMaxMessageSize is the largest payload a broker accepts.
 	DefaultMaxMessageSize = 1 << 20
+	// MaxMessageSizeLimit is the largest BrokerConfig.MaxMessageSize: 64
+	// MiB. Each message is stored, queued and held in memory whole, so
+	// larger payloads belong in a file or object store, with a reference
+	// in the message.
+	MaxMessageSizeLimit = 64 << 20
 	// DefaultSyncInterval is how often DurabilityInterval syncs the disk.
 	DefaultSyncInterval = 10 * time.Millisecond
 )
@@ -108,7 +113,14 @@ type BrokerConfig struct {
 	// Durability; the broker closes it on Close.
 	Store store.Store
 
-	// MaxMessageSize is the largest payload accepted.
+	// MaxMessageSize is the largest payload accepted, at most
+	// MaxMessageSizeLimit; default DefaultMaxMessageSize. It is the one
+	// size setting: the broker's transport accepts frames of that payload
+	// and their headers, the broker tells every client the limit when it
+	// connects, and clients refuse a larger message themselves, with the
+	// error the broker would give (ErrTooLarge, naming the size and the
+	// limit). A frame over it that reaches the broker anyway is read past,
+	// not buffered, and refused with that error; the connection stays up.
 	MaxMessageSize int
 	// MaxQueueLen is the most messages a command may hold before publishes
 	// fail with ErrQueueFull.
@@ -222,6 +234,9 @@ func (cfg BrokerConfig) withDefaults() (BrokerConfig, error) {
 	if cfg.MaxMessageSize <= 0 {
 		cfg.MaxMessageSize = DefaultMaxMessageSize
 	}
+	if cfg.MaxMessageSize > MaxMessageSizeLimit {
+		return cfg, fmt.Errorf("%w: MaxMessageSize %d is over the limit of %d bytes (64 MiB)", ErrBadConfig, cfg.MaxMessageSize, MaxMessageSizeLimit)
+	}
 	if cfg.Logger == nil {
 		cfg.Logger = slog.Default()
 	}
@@ -287,4 +302,8 @@ func (cfg BrokerConfig) routerConfig() router.Config {
 
 // maxFrame is the largest frame the broker accepts: a full-size message
 // plus room for its header.
-func (cfg BrokerConfig) maxFrame() int { return cfg.MaxMessageSize + 64<<10 }
+func (cfg BrokerConfig) maxFrame() int { return cfg.MaxMessageSize + frameOverhead }
+
+// frameOverhead is the room a frame needs besides its payload: the
+// header of a Publish or Deliver with names of the longest.
+const frameOverhead = 64 << 10

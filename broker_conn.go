@@ -132,6 +132,11 @@ func (c *brokerConn) serve() {
 		c.flushDeferred()
 		frame, err := c.ch.Recv()
 		if err != nil {
+			if tooLarge, ok := errors.AsType[*teonet.FrameTooLargeError](err); ok && tooLarge.Skipped {
+				c.more = false
+				c.oversize(tooLarge)
+				continue
+			}
 			c.gone(err)
 			break
 		}
@@ -235,6 +240,16 @@ func (c *brokerConn) onFrame(f wire.Frame) error {
 		c.unlock()
 		if err != nil {
 			c.refuse(err, f.ID)
+		}
+	case *wire.Cancel:
+		b.mu.Lock()
+		acts, err := b.router.Cancel(now, c.id, router.ID(f.ID))
+		b.exec(acts)
+		c.unlock()
+		if err != nil {
+			// Answered or dropped meanwhile (or never this peer's):
+			// there is nothing left to cancel, and nothing to tell.
+			b.log.Debug("teomq: nothing to cancel", "peer", c.addr, "id", MessageID(f.ID), "err", err)
 		}
 	case *wire.Ping:
 		c.send(&wire.Pong{Nonce: f.Nonce})

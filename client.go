@@ -5,6 +5,7 @@ import (
 	"fmt"
 	"log/slog"
 	"sync"
+	"sync/atomic"
 
 	"github.com/teonet-go/teomq/teonet"
 	"github.com/teonet-go/teomq/wire"
@@ -26,12 +27,29 @@ type Client struct {
 	ctx    context.Context
 	cancel context.CancelFunc
 
-	mu      sync.Mutex // guards ch, calls, subs, nextSub, closed
+	mu      sync.Mutex // guards ch, calls, subs, nextSub, closed, cancels
 	ch      *teonet.Channel
 	calls   map[wire.ID]*call
 	subs    map[uint32]*Subscription
 	nextSub uint32
 	closed  bool
+	// cancels holds the requests given up while no channel was up; the
+	// next channel tells the broker.
+	cancels []wire.ID
+
+	// maxMessage is the broker's MaxMessageSize, from its Info; 0 until
+	// the first one arrives.
+	maxMessage atomic.Int64
+	// ready is closed once the broker has greeted the client; refused
+	// takes the errors that end Connect, until then.
+	ready     chan struct{}
+	readyOnce sync.Once
+	refused   chan error
+
+	// running holds the handler contexts of the deliveries in progress,
+	// so that the broker's Cancel reaches them.
+	runMu   sync.Mutex
+	running map[runKey]*handlerCtx
 
 	orphans chan orphan // answers no call awaits; nil without WithOrphanAnswers
 	ops     adminCalls  // operator requests in progress
@@ -46,8 +64,16 @@ type orphan struct {
 }
 
 // Connect connects to the broker at broker, "ADDRESS@host:port" or a bare
-// "ADDRESS" that the local address book resolves. ctx bounds only the
-// connecting; the client lives until Close.
+// "ADDRESS" that the local address book resolves, and returns once the
+// broker has greeted the client. ctx bounds only the connecting; the
+// client lives until Close.
+//
+// While ctx lasts, Connect retries a broker that does not answer yet. It
+// fails at once on what no retry can fix: an endpoint held by another node
+// (teonet.ErrAddressMismatch), one that is no Teonet endpoint, such as the
+// broker's HTTP port (teonet.ErrNotTeonet), a broker of another protocol
+// version (ErrProtocol), or a broker whose policy refuses this client
+// (ErrForbidden).
 func Connect(ctx context.Context, broker string, opts ...Option) (*Client, error) {
 	o := defaultClientOptions()
 	for _, opt := range opts {
@@ -62,18 +88,21 @@ func Connect(ctx context.Context, broker string, opts ...Option) (*Client, error
 		KeepAlive: o.keepAlive,
 	})
 	if err != nil {
-		return nil, fmt.Errorf("teomq: connect: %w", err)
+		return nil, &opError{op: "connect", err: err}
 	}
 	if _, _, err := node.Resolve(broker); err != nil {
 		node.Close()
-		return nil, fmt.Errorf("teomq: connect: %w", err)
+		return nil, &opError{op: "connect", err: err}
 	}
 	c := &Client{
-		opts:  o,
-		log:   o.logger.With("client", node.Address()),
-		node:  node,
-		calls: make(map[wire.ID]*call),
-		subs:  make(map[uint32]*Subscription),
+		opts:    o,
+		log:     o.logger.With("client", node.Address()),
+		node:    node,
+		calls:   make(map[wire.ID]*call),
+		subs:    make(map[uint32]*Subscription),
+		ready:   make(chan struct{}),
+		refused: make(chan error, 1),
+		running: make(map[runKey]*handlerCtx),
 	}
 	c.ctx, c.cancel = context.WithCancel(context.Background())
 	if o.onAnswer != nil {
@@ -90,6 +119,9 @@ func Connect(ctx context.Context, broker string, opts ...Option) (*Client, error
 		OnEvent: func(e teonet.Event) {
 			switch e.Kind {
 			case teonet.EventDialFailed:
+				if teonet.Permanent(e.Err) {
+					c.refuse(e.Err)
+				}
 				select {
 				case dialErr <- e.Err:
 				default:
@@ -105,7 +137,13 @@ func Connect(ctx context.Context, broker string, opts ...Option) (*Client, error
 			}
 		},
 	})
-	if _, err := c.redial.WaitConnected(ctx); err != nil {
+	select {
+	case <-c.ready:
+		return c, nil
+	case err := <-c.refused:
+		c.Close()
+		return nil, &opError{op: "connect to " + broker, err: err}
+	case <-ctx.Done():
 		var last error
 		select {
 		case last = <-dialErr:
@@ -113,11 +151,10 @@ func Connect(ctx context.Context, broker string, opts ...Option) (*Client, error
 		}
 		c.Close()
 		if last != nil {
-			return nil, fmt.Errorf("teomq: connect to %s: %w (last dial: %w)", broker, err, last)
+			return nil, &opError{op: "connect to " + broker, err: fmt.Errorf("%w (last dial: %w)", ctx.Err(), last)}
 		}
-		return nil, fmt.Errorf("teomq: connect to %s: %w", broker, err)
+		return nil, &opError{op: "connect to " + broker, err: ctx.Err()}
 	}
-	return c, nil
 }
 
 // connectLevel is the log level of a connect: debug for the first, info
@@ -175,10 +212,16 @@ func (c *Client) Close() error {
 	return nil
 }
 
-// serve runs on the redialer's goroutine for each new channel: it
-// re-subscribes, resends unconfirmed publishes and reads frames until the
-// channel is done.
+// serve runs on the redialer's goroutine for each new channel: it takes
+// the broker's greeting, re-subscribes, resends unconfirmed publishes and
+// reads frames until the channel is done.
 func (c *Client) serve(ctx context.Context, ch *teonet.Channel) {
+	info, err := greet(ch)
+	if err != nil {
+		c.refuse(err)
+		return
+	}
+	c.maxMessage.Store(int64(info.MaxMessageSize))
 	c.mu.Lock()
 	if c.closed {
 		c.mu.Unlock()
@@ -199,7 +242,10 @@ func (c *Client) serve(ctx context.Context, ch *teonet.Channel) {
 			resend = append(resend, cl)
 		}
 	}
+	cancels := c.cancels
+	c.cancels = nil
 	c.mu.Unlock()
+	c.readyOnce.Do(func() { close(c.ready) })
 
 	for _, s := range subs {
 		f, ok := s.subscribeFrame()
@@ -211,7 +257,12 @@ func (c *Client) serve(ctx context.Context, ch *teonet.Channel) {
 		}
 	}
 	for _, cl := range resend {
-		if err := ch.Send(cl.frame); err != nil {
+		if err := c.sendCall(ch, cl); err != nil {
+			break
+		}
+	}
+	for _, id := range cancels {
+		if err := ch.SendAppend((&wire.Cancel{ID: id}).AppendTo); err != nil {
 			break
 		}
 	}
@@ -289,6 +340,10 @@ func (c *Client) onFrame(ch *teonet.Channel, f wire.Frame) {
 		}
 	case *wire.AdminReply:
 		c.ops.reply(f)
+	case *wire.Cancel:
+		c.cancelHandlers(f.ID)
+	case *wire.Info:
+		c.maxMessage.Store(int64(f.MaxMessageSize))
 	case *wire.Ping:
 		ch.SendAppend((&wire.Pong{Nonce: f.Nonce}).AppendTo)
 	case *wire.Pong:

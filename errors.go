@@ -3,6 +3,7 @@ package teomq
 import (
 	"errors"
 	"fmt"
+	"strings"
 
 	"github.com/teonet-go/teomq/wire"
 )
@@ -71,6 +72,10 @@ var (
 	// connection to the broker ended before the reply came: the broker may
 	// or may not have carried it out.
 	ErrConnectionLost = errors.New("teomq: connection lost")
+	// ErrCancelled is returned by Request for a message ID (WithID) whose
+	// request this producer cancelled before it was answered: a request
+	// whose context ended. Send it with a new ID to ask again.
+	ErrCancelled = errors.New("teomq: request cancelled by its producer")
 )
 
 // BrokerError is an error the broker reported for an operation, with its
@@ -127,6 +132,8 @@ func codeSentinel(c wire.Code) error {
 		return ErrIDInUse
 	case wire.CodeNoAnswerGroup:
 		return ErrNoAnswerGroup
+	case wire.CodeCancelled:
+		return ErrCancelled
 	case wire.CodeMalformed, wire.CodeUnknownType, wire.CodeBadVersion,
 		wire.CodeUnknownID, wire.CodeStaleAttempt, wire.CodeUnknownOp:
 		return ErrProtocol
@@ -156,4 +163,26 @@ func Retry(err error) error {
 		err = errors.New("retry requested")
 	}
 	return &retryError{err: err}
+}
+
+// opError is the error of a Client operation: "teomq: ", the operation and
+// the cause's message without the cause's own "teomq: " prefix, so that a
+// wrapped error of this package does not repeat it. errors.Is and
+// errors.As see the cause.
+type opError struct {
+	op  string // "connect to ADDRESS", "request ID", ...
+	err error
+}
+
+func (e *opError) Error() string {
+	return "teomq: " + e.op + ": " + strings.TrimPrefix(e.err.Error(), "teomq: ")
+}
+
+func (e *opError) Unwrap() error { return e.err }
+
+// tooLargeError is the error of a message or reply over the broker's
+// MaxMessageSize, given before it is sent: ErrTooLarge naming the size and
+// the limit, as the broker's refusal does.
+func tooLargeError(size int, limit int64) error {
+	return fmt.Errorf("%w: %d bytes, limit %d", ErrTooLarge, size, limit)
 }

@@ -12,7 +12,8 @@ import (
 // decides what reaches the client and when: frames past a subscription's
 // credit, a SubAck that never comes, a connection cut mid-subscribe.
 type fakeBroker struct {
-	ln *teonet.Listener
+	ln       *teonet.Listener
+	accepted chan *teonet.Channel // greeted channels, for accept
 }
 
 // startFakeBroker listens on 127.0.0.1:0 until the test ends.
@@ -27,8 +28,25 @@ func startFakeBroker(t *testing.T) *fakeBroker {
 	if err != nil {
 		t.Fatal(err)
 	}
-	t.Cleanup(func() { ln.Close() })
-	return &fakeBroker{ln: ln}
+	f := &fakeBroker{ln: ln, accepted: make(chan *teonet.Channel, 8)}
+	done := make(chan struct{})
+	go func() { // owned by the test: ends when the listener closes at cleanup
+		defer close(done)
+		for {
+			ch, err := ln.Accept()
+			if err != nil {
+				return
+			}
+			// A broker greets each client with its limits first.
+			_ = ch.SendAppend((&wire.Info{MaxMessageSize: 1 << 20}).AppendTo)
+			f.accepted <- ch
+		}
+	}()
+	t.Cleanup(func() {
+		ln.Close()
+		<-done
+	})
+	return f
 }
 
 // endpoint is the "ADDRESS@host:port" clients connect to.
@@ -37,21 +55,9 @@ func (f *fakeBroker) endpoint() string { return f.ln.Endpoint() }
 // accept waits for the next client channel, closed when the test ends.
 func (f *fakeBroker) accept(t *testing.T) *teonet.Channel {
 	t.Helper()
-	type result struct {
-		ch  *teonet.Channel
-		err error
-	}
-	res := make(chan result, 1)
-	go func() { // owned by accept: ends with Accept, or when the listener closes at cleanup
-		ch, err := f.ln.Accept()
-		res <- result{ch, err}
-	}()
-	r := recv(t, res, "a client connection")
-	if r.err != nil {
-		t.Fatalf("accept: %v", r.err)
-	}
-	t.Cleanup(func() { r.ch.Close() })
-	return r.ch
+	ch := recv(t, f.accepted, "a client connection")
+	t.Cleanup(func() { ch.Close() })
+	return ch
 }
 
 // send writes frame to ch.

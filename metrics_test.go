@@ -15,6 +15,7 @@ import (
 	"github.com/prometheus/common/expfmt"
 	"github.com/prometheus/common/model"
 	"github.com/teonet-go/teomq"
+	"github.com/teonet-go/teomq/wire"
 )
 
 // scrape fetches b's /metrics and parses it with Prometheus' text parser.
@@ -164,8 +165,17 @@ func TestMetricsCountAKnownSequence(t *testing.T) {
 			t.Fatal(err)
 		}
 	}
+	// A client refuses an oversized message itself; a peer that sends one
+	// anyway gets the broker's refusal, which is counted.
 	if _, err := p.Send(ctx, "work", make([]byte, 2000)); !errors.Is(err, teomq.ErrTooLarge) {
 		t.Fatalf("oversized: %v, want ErrTooLarge", err)
+	}
+	raw := rawPeer(t, b)
+	if err := raw.Send((&wire.Publish{ID: wire.ID{1}, Command: "work", Data: make([]byte, 2000)}).AppendTo(nil)); err != nil {
+		t.Fatal(err)
+	}
+	if c := nextFrame(t, raw, wire.TypeConfirm).(*wire.Confirm); c.Code != wire.CodeTooLarge {
+		t.Fatalf("raw oversized publish: code %v, want CodeTooLarge", c.Code)
 	}
 	answered := make(chan error, 1)
 	go func() { // owned by the test: ends when release is closed
@@ -193,7 +203,7 @@ func TestMetricsCountAKnownSequence(t *testing.T) {
 		"teomq_subscribers command=work group=":                  1,
 		"teomq_subscribers command=queued group=":                0,
 		"teomq_commands":                               3,
-		"teomq_connections kind=go":                    2,
+		"teomq_connections kind=go":                    3, // producer, consumer, raw peer
 		"teomq_connections kind=browser":               0,
 		"teomq_refused_total reason=message_too_large": 1,
 		"teomq_refused_total reason=policy":            0,

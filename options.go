@@ -28,7 +28,9 @@ type clientOptions struct {
 const DefaultSubscribeTimeout = 10 * time.Second
 
 func defaultClientOptions() clientOptions {
-	return clientOptions{name: programName(), logger: slog.Default(), subscribeTimeout: DefaultSubscribeTimeout}
+	// The broker says its message size limit when the client connects;
+	// the client's frame limit is the largest any broker can have.
+	return clientOptions{name: programName(), logger: slog.Default(), subscribeTimeout: DefaultSubscribeTimeout, maxFrame: MaxMessageSizeLimit + frameOverhead}
 }
 
 // programName derives a client's default identity name from the program.
@@ -76,7 +78,10 @@ func WithConfigDir(dir string) Option { return func(o *clientOptions) { o.config
 // WithLogger sets the client's logger (default slog.Default()).
 func WithLogger(l *slog.Logger) Option { return func(o *clientOptions) { o.logger = l } }
 
-// WithMaxFrame sets the largest frame the client accepts from the broker.
+// WithMaxFrame sets the largest frame the client sends or accepts. The
+// default fits the largest message any broker accepts
+// (MaxMessageSizeLimit); the broker's own limit, which it tells the client
+// when it connects, applies to each message anyway.
 func WithMaxFrame(n int) Option { return func(o *clientOptions) { o.maxFrame = n } }
 
 // WithKeepAlive sets the idle interval after which the connection probes

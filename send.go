@@ -2,11 +2,13 @@ package teomq
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"sync/atomic"
 	"time"
 
 	"github.com/google/uuid"
+	"github.com/teonet-go/teomq/teonet"
 	"github.com/teonet-go/teomq/wire"
 )
 
@@ -15,6 +17,7 @@ import (
 type call struct {
 	id      wire.ID
 	frame   []byte
+	size    int // of the payload
 	request bool
 	done    chan struct{} // closed by finish
 	state   atomic.Uint32 // callPending, callConfirmed, callFinished
@@ -56,7 +59,7 @@ func (c *Client) Send(ctx context.Context, command string, data []byte, opts ...
 		return cl.messageID(), cl.err
 	case <-ctx.Done():
 		c.forget(cl)
-		return cl.messageID(), fmt.Errorf("teomq: send %s: %w", cl.messageID(), ctx.Err())
+		return cl.messageID(), &opError{op: "send " + cl.messageID().String(), err: ctx.Err()}
 	}
 }
 
@@ -66,6 +69,11 @@ func (c *Client) Send(ctx context.Context, command string, data []byte, opts ...
 // the request. ctx's deadline travels with the message: a consumer never
 // gets it after that, and Request returns ErrTimeout (or ctx's error). A
 // handler's error returns as a *RemoteError.
+//
+// When ctx ends first, the client tells the broker that the request is
+// given up (a Cancel): if no consumer has it yet it is removed from its
+// queue, and a consumer handling it sees its handler's context cancelled;
+// its answer, if it still comes, is dropped.
 func (c *Client) Request(ctx context.Context, command string, data []byte, opts ...SendOption) (*Answer, error) {
 	cl, err := c.publish(ctx, command, data, true, opts)
 	if err != nil {
@@ -76,10 +84,12 @@ func (c *Client) Request(ctx context.Context, command string, data []byte, opts 
 		return cl.ans, cl.err
 	case <-ctx.Done():
 		c.forget(cl)
+		c.cancelRemote(cl.id)
+		op := "request " + cl.messageID().String()
 		if ctx.Err() == context.DeadlineExceeded {
-			return nil, fmt.Errorf("teomq: request %s: %w: %w", cl.messageID(), ErrTimeout, ctx.Err())
+			return nil, &opError{op: op, err: fmt.Errorf("%w: %w", ErrTimeout, ctx.Err())}
 		}
-		return nil, fmt.Errorf("teomq: request %s: %w", cl.messageID(), ctx.Err())
+		return nil, &opError{op: op, err: ctx.Err()}
 	}
 }
 
@@ -101,16 +111,19 @@ func (c *Client) publish(ctx context.Context, command string, data []byte, reque
 		return nil, fmt.Errorf("teomq: empty command: %w", ErrBadName)
 	}
 	if len(command) > wire.MaxCommandLen {
-		return nil, fmt.Errorf("teomq: command of %d bytes: %w", len(command), ErrBadName)
+		return nil, &opError{op: fmt.Sprintf("command of %d bytes", len(command)), err: ErrBadName}
 	}
 	if len(o.answerGroup) > wire.MaxCommandLen {
-		return nil, fmt.Errorf("teomq: answer group of %d bytes: %w", len(o.answerGroup), ErrBadName)
+		return nil, &opError{op: fmt.Sprintf("answer group of %d bytes", len(o.answerGroup)), err: ErrBadName}
+	}
+	if limit := c.maxMessage.Load(); limit > 0 && int64(len(data)) > limit {
+		return nil, tooLargeError(len(data), limit)
 	}
 	id := o.id
 	if !o.hasID {
 		var err error
 		if id, err = uuid.NewV7(); err != nil {
-			return nil, fmt.Errorf("teomq: new message id: %w", err)
+			return nil, &opError{op: "new message id", err: err}
 		}
 	}
 	p := wire.Publish{ID: wire.ID(id), Command: command, Data: data}
@@ -119,7 +132,7 @@ func (c *Client) publish(ctx context.Context, command string, data []byte, reque
 		p.AnswerGroup = o.answerGroup
 	}
 	p.Deadline = deadlineMillis(ctx, request, o.ttl)
-	cl := &call{id: p.ID, request: request, done: make(chan struct{})}
+	cl := &call{id: p.ID, request: request, size: len(data), done: make(chan struct{})}
 	cl.frame = p.AppendTo(make([]byte, 0, 32+len(command)+len(p.AnswerGroup)+len(data)))
 
 	c.mu.Lock()
@@ -135,10 +148,27 @@ func (c *Client) publish(ctx context.Context, command string, data []byte, reque
 	ch := c.ch
 	c.mu.Unlock()
 	if ch != nil {
-		// A failed send is not an error: the frame is resent on reconnect.
-		_ = ch.Send(cl.frame)
+		_ = c.sendCall(ch, cl)
 	}
 	return cl, nil
+}
+
+// sendCall sends cl's publish on ch. A message over the broker's limit,
+// which changed since publish checked it (the client reconnected to a
+// broker with another), or over the client's own frame limit (WithMaxFrame)
+// fails its call. Any other failure is no error: the channel is gone, and
+// the frame is resent on the next one.
+func (c *Client) sendCall(ch *teonet.Channel, cl *call) error {
+	if limit := c.maxMessage.Load(); limit > 0 && int64(cl.size) > limit {
+		c.finish(cl, nil, tooLargeError(cl.size, limit))
+		return nil
+	}
+	err := ch.Send(cl.frame)
+	if errors.Is(err, teonet.ErrFrameTooLarge) {
+		c.finish(cl, nil, fmt.Errorf("%w: %w", ErrTooLarge, err))
+		return nil
+	}
+	return err
 }
 
 // deadlineMillis is the message's deadline in unix milliseconds: the ttl's,

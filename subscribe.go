@@ -36,10 +36,12 @@ type Subscription struct {
 	workers sync.WaitGroup // the worker goroutines
 }
 
-// delivery is one message handed to a worker.
+// delivery is one message handed to a worker, with its handler's
+// context, which the broker's Cancel can end from the time it arrives.
 type delivery struct {
-	msg      Message
-	deadline int64
+	msg Message
+	key runKey
+	ctx *handlerCtx
 }
 
 // Subscribe registers h for command. Messages already queued for the
@@ -91,7 +93,7 @@ func (c *Client) Subscribe(command string, h Handler, opts ...SubscribeOption) (
 	}
 	if err := s.awaitAck(ch); err != nil {
 		s.abandon(err)
-		return nil, fmt.Errorf("teomq: subscribe %q: %w", s.command, err)
+		return nil, &opError{op: fmt.Sprintf("subscribe %q", s.command), err: err}
 	}
 	return s, nil
 }
@@ -282,7 +284,13 @@ func (c *Client) onDeliver(f *wire.Deliver) {
 			From:    f.From,
 			Attempt: int(f.Attempt),
 		},
-		deadline: f.Deadline,
+		key: runKey{id: f.ID, sub: f.SubID},
+		// The client's context ends handlers at Close; a deadline of the
+		// message's own ends this one earlier.
+		ctx: &handlerCtx{parent: c.ctx, lease: leaseRef{c: c, id: f.ID, attempt: f.Attempt}},
+	}
+	if f.Deadline > 0 {
+		d.ctx.deadline = time.UnixMilli(f.Deadline)
 	}
 	s.mu.Lock()
 	defer s.mu.Unlock()
@@ -291,10 +299,12 @@ func (c *Client) onDeliver(f *wire.Deliver) {
 		// broker requeues it when the subscription or the client ends.
 		return
 	}
+	c.track(d)
 	select {
 	case s.queue <- d:
 		s.pending++
 	default:
+		c.untrack(d)
 		c.log.Warn("teomq: broker exceeded a subscription's credit; message left to its lease", "command", s.command)
 	}
 }
@@ -307,17 +317,22 @@ func (s *Subscription) work() {
 	}
 }
 
-// handle runs the handler for one delivery and sends its answer.
+// handle runs the handler for one delivery and sends its answer. A
+// delivery its producer cancelled before it started is not handled: its
+// answer says so, and the broker drops it.
 func (s *Subscription) handle(d *delivery) {
 	defer s.handled()
-	// The client's context ends handlers at Close; a deadline of the
-	// message's own ends this one earlier.
-	ctx := &handlerCtx{parent: s.c.ctx, lease: leaseRef{c: s.c, id: wire.ID(d.msg.ID), attempt: uint32(d.msg.Attempt)}}
-	if d.deadline > 0 {
-		ctx.deadline = time.UnixMilli(d.deadline)
+	var (
+		reply []byte
+		err   error
+	)
+	if d.ctx.cancelled() {
+		err = errCancelledBeforeStart
+	} else {
+		reply, err = s.handler(d.ctx, &d.msg)
 	}
-	reply, err := s.handler(ctx, &d.msg)
-	ctx.release()
+	s.c.untrack(d)
+	d.ctx.end()
 
 	a := wire.Answer{ID: wire.ID(d.msg.ID), Attempt: uint32(d.msg.Attempt), Data: reply}
 	var re *retryError
@@ -326,6 +341,11 @@ func (s *Subscription) handle(d *delivery) {
 		a.Kind, a.Data = wire.AnswerRetry, []byte(err.Error())
 	case err != nil:
 		a.Kind, a.Data = wire.AnswerError, []byte(err.Error())
+	}
+	if limit := s.c.maxMessage.Load(); limit > 0 && int64(len(a.Data)) > limit {
+		// The broker would refuse it; the producer learns why instead.
+		s.c.log.Warn("teomq: handler's answer over the broker's size limit; answering with an error", "command", s.command, "size", len(a.Data), "limit", limit)
+		a.Kind, a.Data = wire.AnswerError, []byte(tooLargeError(len(a.Data), limit).Error())
 	}
 	s.c.mu.Lock()
 	ch, closed := s.c.ch, s.c.closed
@@ -344,18 +364,19 @@ func (s *Subscription) handle(d *delivery) {
 type leaseKey struct{}
 
 // handlerCtx is a handler's context: the client's, ended earlier by the
-// message's deadline if it has one, and carrying the delivery that
-// ExtendLease extends. Most handlers never wait on Done, so the timer that
-// a deadline needs is made only when Done is first called.
+// message's deadline if it has one, by the producer's cancelling the
+// request, or by the handler's return, and carrying the delivery that
+// ExtendLease extends. Most handlers never wait on Done, so the context
+// (and timer) that Done needs is made only when Done is first called.
 type handlerCtx struct {
 	parent   context.Context
 	deadline time.Time // zero: none
 	lease    leaseRef
 
-	mu     sync.Mutex
-	timed  context.Context // parent with the deadline; made by Done
-	cancel context.CancelFunc
-	done   bool // release was called
+	mu      sync.Mutex
+	derived context.Context // parent with the deadline, cancelled by end; made by Done
+	cancel  context.CancelFunc
+	ended   bool // end was called: the handler returned, or the request was cancelled
 }
 
 // Deadline implements context.Context.
@@ -369,40 +390,38 @@ func (c *handlerCtx) Deadline() (time.Time, bool) {
 
 // Done implements context.Context.
 func (c *handlerCtx) Done() <-chan struct{} {
-	if c.deadline.IsZero() {
-		return c.parent.Done()
-	}
 	c.mu.Lock()
 	defer c.mu.Unlock()
-	if c.timed == nil {
-		c.timed, c.cancel = context.WithDeadline(c.parent, c.deadline)
-		if c.done {
+	if c.derived == nil {
+		if c.deadline.IsZero() {
+			c.derived, c.cancel = context.WithCancel(c.parent)
+		} else {
+			c.derived, c.cancel = context.WithDeadline(c.parent, c.deadline)
+		}
+		if c.ended {
 			c.cancel()
 		}
 	}
-	return c.timed.Done()
+	return c.derived.Done()
 }
 
-// Err implements context.Context. Without a deadline it is the client's;
-// with one it says what Done would close with: the client's error, the
-// deadline passed, or Canceled once the handler returned.
+// Err implements context.Context: it says what Done would close with, the
+// client's error, the deadline passed, or Canceled once the handler
+// returned or the producer cancelled the request; whichever came first.
 func (c *handlerCtx) Err() error {
-	if c.deadline.IsZero() {
-		return c.parent.Err()
-	}
 	c.mu.Lock()
-	timed, done := c.timed, c.done
+	derived, ended := c.derived, c.ended
 	c.mu.Unlock()
-	if timed != nil {
-		return timed.Err()
+	if derived != nil {
+		return derived.Err()
 	}
 	if err := c.parent.Err(); err != nil {
 		return err
 	}
-	if !time.Now().Before(c.deadline) {
+	if !c.deadline.IsZero() && !time.Now().Before(c.deadline) {
 		return context.DeadlineExceeded
 	}
-	if done {
+	if ended {
 		return context.Canceled
 	}
 	return nil
@@ -416,15 +435,28 @@ func (c *handlerCtx) Value(key any) any {
 	return c.parent.Value(key)
 }
 
-// release stops the deadline's timer, if Done made one, once the handler
-// has returned.
-func (c *handlerCtx) release() {
+// end ends the context with Canceled, unless it ended already: the
+// handler returned (its context is done, and Done's timer, if any, is
+// stopped), or the producer cancelled the request. A deadline that passed
+// stays the reason.
+func (c *handlerCtx) end() {
 	c.mu.Lock()
 	defer c.mu.Unlock()
-	c.done = true
-	if c.cancel != nil {
+	if c.ended {
+		return
+	}
+	c.ended = true
+	if c.cancel != nil && (c.deadline.IsZero() || time.Now().Before(c.deadline)) {
 		c.cancel()
 	}
+}
+
+// cancelled reports whether the context has ended: called before the
+// handler runs, whether the producer cancelled the request already.
+func (c *handlerCtx) cancelled() bool {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	return c.ended
 }
 
 type leaseRef struct {

@@ -54,7 +54,9 @@ type Answer struct {
 // of a Request; an error reaches the producer as a *RemoteError and is not
 // retried, except an error made with Retry, which asks for redelivery later.
 //
-// ctx is cancelled when the client closes, and carries the message's
-// deadline when it has one. Handlers run on the subscription's own
-// goroutines, never on the connection's read goroutine.
+// ctx is cancelled when the client closes and when the producer of a
+// request gives up waiting for it (its Request's context ended): the
+// answer would be dropped. It carries the message's deadline when it has
+// one. Handlers run on the subscription's own goroutines, never on the
+// connection's read goroutine.
 type Handler func(ctx context.Context, m *Message) ([]byte, error)

@@ -74,6 +74,10 @@ func TestUsersServersFlow(t *testing.T) {
 			t.Fatalf("%s = %d, want 1..100", cmd, v)
 		}
 	}
+	// The consumer answers version, which the web page's button asks.
+	asker := start(t, "teomq", "request", "-config", config, "-broker", addr, "version")
+	asker.waitFor(`^users_servers consumer 0\.0\.2$`)
+	consumer.waitFor(`version asked by \S+`)
 }
 
 func TestSameNameTwiceIsRefused(t *testing.T) {

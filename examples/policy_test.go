@@ -44,6 +44,9 @@ func TestUsersServersFlowUnderItsConfigFile(t *testing.T) {
 	start(t, "us-producer", "-config", config, "-broker", addr, "-name=producer-2", "-command=num_players", "-delay", "50000")
 	consumer.waitFor(`num_servers = \d+ \(from ` + addrs["producer-1"] + `\)`)
 	consumer.waitFor(`num_players = \d+ \(from ` + addrs["producer-2"] + `\)`)
+	// Programs on this machine may ask version, which the consumer answers.
+	asker := start(t, "teomq", "request", "-config", config, "-broker", addr, "version")
+	asker.waitFor(`^users_servers consumer 0\.0\.2$`)
 
 	spy := start(t, "us-consumer", "-config", config, "-broker", addr, "-name=spy")
 	spy.waitFor(`subscribe: .*forbidden.*may not consume "num_servers"`)

@@ -155,8 +155,18 @@ func TestReadmeCommandsRun(t *testing.T) {
 			switch sub {
 			case "send", "request":
 				if sub == "request" {
-					// Someone has to answer it.
-					c := start(t, "teomq", "consume", "-config", config, "-broker", addr, "-name", "readme-answerer", "-n", "1", args[len(args)-2])
+					// Someone has to answer it, until the subtest ends: the
+					// command may hold messages of earlier commands (the
+					// command example's producer sends version too). The
+					// COMMAND is the first argument that is no flag.
+					command := ""
+					for _, a := range rc.args {
+						if !strings.HasPrefix(a, "-") {
+							command = a
+							break
+						}
+					}
+					c := start(t, "teomq", "consume", "-config", config, "-broker", addr, "-name", "readme-answerer", command)
 					c.waitFor(`Subscribed`)
 				}
 				cmd := exec.Command(bin, args...)

@@ -58,6 +58,9 @@ const (
 	// ResultPurged: an operator removed the message (PurgeQueue,
 	// DeleteGroup) before its answer group answered.
 	ResultPurged ResultCode = 21
+	// ResultCancelled: the producer cancelled the request (Cancel). It is
+	// never routed; a duplicate publish of the request gets it.
+	ResultCancelled ResultCode = 22
 )
 
 // ActionKind says what the broker must do for an Action.
@@ -98,6 +101,10 @@ const (
 	// command was forgotten as idle. The acks of the copies it held come
 	// before it.
 	ActGroupDelete
+	// ActCancel: tell Conn that Msg, which its subscription SubID holds
+	// as attempt Attempt in Group, was cancelled by its producer: its
+	// handler may stop, and its answer will be dropped.
+	ActCancel
 )
 
 // Action is one effect the broker carries out after an event.

@@ -178,6 +178,7 @@ func describe(acts []router.Action) string {
 		router.ActMailboxDelete: "mailbox-delete", router.ActAck: "ack", router.ActAttempt: "attempt",
 		router.ActDeadLetter: "dead-letter", router.ActGroup: "group", router.ActDeadLetterDelete: "dead-letter-delete",
 		router.ActGroupDelete: "group-delete",
+		router.ActCancel:      "cancel",
 	}
 	s := "["
 	for i, a := range acts {

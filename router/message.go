@@ -12,7 +12,8 @@ type msgState struct {
 	active    int32       // items pending or in flight
 	dlIdx     int32       // index in the router's deadline heap; -1: none
 	committed bool        // Commit ran: the message is queued
-	expired   bool        // the deadline passed and was handled
+	expired   bool        // the deadline passed, or the message was cancelled, and that was handled
+	cancelled bool        // the producer cancelled it (Cancel)
 }
 
 // msgState1 holds a message and the item of its single group in one

@@ -33,6 +33,7 @@ type fuzzer struct {
 	finished  map[router.ID]bool   // got its Last ack
 	result    map[router.ID]string // the one result routed to the producer
 	parked    map[router.ID]bool   // results waiting in a mailbox
+	cancelled map[router.ID]bool   // withdrawn by their producer
 	held      []router.Action      // deliveries seen, some stale by now
 }
 
@@ -51,12 +52,13 @@ func newFuzzer(t *testing.T, seed int64) *fuzzer {
 		IdleTimeout: 20 * time.Second,
 	}
 	return &fuzzer{
-		harness:  newHarness(t, cfg),
-		rnd:      rand.New(rand.NewSource(seed)),
-		live:     make(map[router.ID]bool),
-		finished: make(map[router.ID]bool),
-		result:   make(map[router.ID]string),
-		parked:   make(map[router.ID]bool),
+		harness:   newHarness(t, cfg),
+		rnd:       rand.New(rand.NewSource(seed)),
+		live:      make(map[router.ID]bool),
+		finished:  make(map[router.ID]bool),
+		result:    make(map[router.ID]string),
+		parked:    make(map[router.ID]bool),
+		cancelled: make(map[router.ID]bool),
 	}
 }
 
@@ -112,9 +114,11 @@ func (f *fuzzer) step() {
 	case n < 88:
 		all := append(append([]router.ConnID{}, producers...), consumers...)
 		f.check(f.r.Disconnect(f.now, all[f.pick(len(all))]), nil, "disconnect")
-	case n < 98:
+	case n < 96:
 		f.advance(time.Duration(f.pick(15000)) * time.Millisecond)
 		f.check(f.r.Tick(f.now), nil, "tick")
+	case n < 98:
+		f.cancel()
 	default:
 		f.operate()
 	}
@@ -205,6 +209,26 @@ func (f *fuzzer) answer() {
 	}
 }
 
+// cancel has a producer withdraw one of its messages, which is then
+// never delivered again and gets no result but the cancelled one its
+// duplicates get.
+func (f *fuzzer) cancel() {
+	if len(f.published) == 0 {
+		return
+	}
+	m := f.published[f.pick(len(f.published))]
+	var conn router.ConnID
+	fmt.Sscanf(m.From, "p%d", &conn)
+	acts, err := f.r.Cancel(f.now, conn, m.ID)
+	if err == nil {
+		f.cancelled[m.ID] = true
+		if _, ok := f.result[m.ID]; !ok && m.Request {
+			f.result[m.ID] = fmt.Sprint(router.ResultCancelled, "/")
+		}
+	}
+	f.check(acts, err, "cancel", router.ErrUnknownID)
+}
+
 // check verifies one event's outcome and its actions against the model.
 func (f *fuzzer) check(acts []router.Action, err error, op string, allowed ...error) {
 	f.t.Helper()
@@ -238,6 +262,9 @@ func (f *fuzzer) observe(op string, a router.Action) {
 	case router.ActDeliver:
 		if !f.live[a.Msg.ID] {
 			f.t.Fatalf("%s: delivered a message that is not queued", op)
+		}
+		if f.cancelled[a.Msg.ID] {
+			f.t.Fatalf("%s: delivered a cancelled message", op)
 		}
 		if !a.Msg.Deadline.IsZero() && !f.now.Before(a.Msg.Deadline) {
 			f.t.Fatalf("%s: delivered a message past its deadline", op)
@@ -317,7 +344,7 @@ func (f *fuzzer) drain() {
 	if st := f.r.Stats(); st.Messages != 0 || st.Pending != 0 || st.InFlight != 0 || st.DeadLetters != 0 {
 		f.t.Fatalf("state left after drain: %+v", st)
 	}
-	f.t.Logf("%d messages finished, %d results", len(f.finished), len(f.result))
+	f.t.Logf("%d messages finished, %d results, %d cancelled", len(f.finished), len(f.result), len(f.cancelled))
 	if len(f.finished) < 100 {
 		f.t.Fatalf("only %d messages went through: the event mix is too weak", len(f.finished))
 	}

@@ -61,7 +61,8 @@ func (r *Router) Admit(now time.Time, conn ConnID, m *Message) ([]Action, error)
 // when m is a request answered by the default group and the command has
 // other groups only: the request waits there for a subscriber. A request
 // whose named answer group was removed since Admit gets
-// ResultNoAnswerGroup. A message that was not admitted, or was already
+// ResultNoAnswerGroup; one its producer cancelled meanwhile is withdrawn
+// at once (see Cancel). A message that was not admitted, or was already
 // committed or aborted, is ignored.
 func (r *Router) Commit(now time.Time, m *Message) []Action {
 	r.begin()
@@ -76,9 +77,14 @@ func (r *Router) Commit(now time.Time, m *Message) []Action {
 	r.ensureGroups(cmd, m)
 	r.place(ms, cmd.groups, nil, nil)
 	t := now.UnixNano()
-	r.checkAnswered(t, ms)
-	if ms.expiredAt(t) {
-		r.expire(t, ms)
+	switch {
+	case ms.cancelled: // cancelled while it was being stored
+		r.withdraw(t, ms)
+	default:
+		r.checkAnswered(t, ms)
+		if ms.expiredAt(t) {
+			r.expire(t, ms)
+		}
 	}
 	return r.flush(now)
 }

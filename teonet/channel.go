@@ -117,6 +117,7 @@ func newChannel(n *Node, conn *tls.Conn, raw net.Conn, peer string, onClose func
 	c.idle.L = &c.mu
 	c.lastWrite.Store(c.sinceEpoch())
 	c.fr = newFrameReader(waitTrackingReader{c}, readBufferSize, c.maxFrame)
+	c.fr.skipOversize = n.cfg.SkipOversize
 	c.fr.mem, c.fr.quit, c.fr.now = n.frameMem, c.quit, c.sinceEpoch
 	c.fr.begun = make(chan struct{}, 1)
 	go c.writeLoop()
@@ -399,13 +400,18 @@ func (c *Channel) signalWriter() {
 // next Recv, which reuses its memory. Keepalives are consumed here and
 // never returned. Recv is called from one goroutine. On any error the
 // channel is closed and the error matches ErrClosed and the cause, such as
-// ErrPeerClosed, ErrPeerTimeout or ErrFrameTooLarge.
+// ErrPeerClosed, ErrPeerTimeout or ErrFrameTooLarge; except that with
+// Config.SkipOversize a frame over the limit is skipped and reported by a
+// *FrameTooLargeError with Skipped set, and the channel stays open.
 func (c *Channel) Recv() ([]byte, error) {
 	if c.closing.Load() {
 		return nil, c.closedErr()
 	}
 	p, err := c.fr.next()
 	if err != nil {
+		if tooLarge, ok := errors.AsType[*FrameTooLargeError](err); ok && tooLarge.Skipped {
+			return nil, err // the frame was read past: the channel stays open
+		}
 		c.closeWith(readCause(err))
 		c.fr.dropLarge()
 		return nil, c.closedErr()

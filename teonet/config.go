@@ -78,6 +78,13 @@ type Config struct {
 	// 0 means DefaultMaxFrame.
 	MaxFrame int
 
+	// SkipOversize makes a received frame over MaxFrame recoverable: Recv
+	// reads past its payload as it arrives, keeping only its first bytes,
+	// and returns a *FrameTooLargeError with Skipped set, leaving the
+	// channel open, so that the receiver can answer the peer with an
+	// error of its own. Without it such a frame closes the channel.
+	SkipOversize bool
+
 	// KeepAlive is the idle interval after which a channel sends a
 	// keepalive; a channel whose peer sends nothing for 3*KeepAlive is
 	// closed with ErrPeerTimeout. 0 means DefaultKeepAlive.

@@ -4,6 +4,7 @@ import (
 	"context"
 	"crypto/tls"
 	"errors"
+	"fmt"
 	"net"
 )
 
@@ -54,6 +55,9 @@ func (n *Node) dialEndpoint(ctx context.Context, addr, hostport string) (*Channe
 	tc := tls.Client(conn, clientTLSConfig(n.clientTLS, addr))
 	if err := tc.HandshakeContext(ctx); err != nil {
 		conn.Close()
+		if _, ok := errors.AsType[tls.RecordHeaderError](err); ok {
+			err = fmt.Errorf("%w: %w", ErrNotTeonet, err)
+		}
 		return nil, &opError{op: "dial", target: addr + "@" + hostport, err: err}
 	}
 	c := newChannel(n, tc, conn, addr, nil)

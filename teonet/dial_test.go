@@ -5,6 +5,8 @@ import (
 	"crypto/tls"
 	"errors"
 	"net"
+	"net/http"
+	"net/http/httptest"
 	"strings"
 	"sync"
 	"testing"
@@ -150,4 +152,54 @@ func serveRawTLS(t *testing.T, cfg *tls.Config, serve func(net.Conn)) string {
 		}
 	}()
 	return ln.Addr().String()
+}
+
+// TestDialNotTeonet dials an HTTP port: the error says it is no Teonet
+// endpoint, and that retrying cannot help.
+func TestDialNotTeonet(t *testing.T) {
+	srv := httptest.NewServer(http.NotFoundHandler())
+	defer srv.Close()
+	client := newNode(t, t.TempDir(), "client")
+	ctx, cancel := context.WithTimeout(context.Background(), testTimeout)
+	defer cancel()
+	_, err := client.Dial(ctx, client.Address()+"@"+srv.Listener.Addr().String())
+	if !errors.Is(err, teonet.ErrNotTeonet) || !teonet.Permanent(err) {
+		t.Fatalf("Dial: %v, want ErrNotTeonet, permanent", err)
+	}
+	if msg := err.Error(); !strings.Contains(msg, "HTTP port") || strings.Count(msg, "teonet:") != 1 {
+		t.Fatalf("error %q: want one prefix and a hint at the HTTP port", msg)
+	}
+}
+
+func TestPermanent(t *testing.T) {
+	dir := t.TempDir()
+	server, client, other := newNode(t, dir, "server"), newNode(t, dir, "client"), newNode(t, dir, "other")
+	l := listen(t, server)
+	closed, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	closedAddr := closed.Addr().String()
+	closed.Close()
+	tests := []struct {
+		name   string
+		target string
+		want   bool
+	}{
+		{"another node at the endpoint", other.Address() + "@" + hostPort(l), true},
+		{"nobody listening", server.Address() + "@" + closedAddr, false},
+	}
+	for _, tc := range tests {
+		t.Run(tc.name, func(t *testing.T) {
+			ctx, cancel := context.WithTimeout(context.Background(), testTimeout)
+			defer cancel()
+			_, err := client.Dial(ctx, tc.target)
+			if err == nil {
+				t.Fatal("Dial succeeded")
+			}
+			if got := teonet.Permanent(err); got != tc.want {
+				t.Fatalf("Permanent(%v) = %v, want %v", err, got, tc.want)
+			}
+		})
+	}
 }

@@ -19,7 +19,10 @@
 // is dropped ([ErrPeerTimeout]), and so is one that leaves a frame
 // incomplete for Config.FrameTimeout ([ErrFrameTimeout]). The buffers of
 // frames larger than the read buffer grow as their bytes arrive, within a
-// node-wide bound ([Config.MaxFrameMemory], [Node.FrameMemory]).
+// node-wide bound ([Config.MaxFrameMemory], [Node.FrameMemory]). A frame
+// over [Config.MaxFrame] closes the channel, or with [Config.SkipOversize]
+// is read past without being kept, so that the receiver can answer it.
+// [Permanent] tells the dial errors that no retry fixes.
 //
 // Admission: a [Listener] never stops accepting for a handshake. It bounds
 // handshakes per source and in total, dropping the oldest of the busiest

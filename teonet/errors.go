@@ -58,7 +58,21 @@ var (
 	// ErrProtocolMismatch is returned when a peer completes TLS without
 	// negotiating TLS 1.3 and the ALPN protocol.
 	ErrProtocolMismatch = errors.New("teonet: peer does not speak " + ALPN)
+
+	// ErrNotTeonet is returned by Dial when the endpoint answers, but not
+	// with TLS: it is some other service, such as an HTTP port.
+	ErrNotTeonet = errors.New("teonet: not a Teonet endpoint: it does not speak TLS (is it an HTTP port?)")
 )
+
+// Permanent reports whether a dial that failed with err would fail the
+// same way however often it is retried: the endpoint is another node
+// (ErrAddressMismatch), no Teonet endpoint (ErrNotTeonet), or speaks
+// another protocol (ErrProtocolMismatch, ErrBadCertificate). Other
+// failures, such as a refused connection or a timeout, may pass.
+func Permanent(err error) bool {
+	return errors.Is(err, ErrAddressMismatch) || errors.Is(err, ErrNotTeonet) ||
+		errors.Is(err, ErrProtocolMismatch) || errors.Is(err, ErrBadCertificate)
+}
 
 // Errors of channels and redialers.
 var (
@@ -87,8 +101,10 @@ var (
 	ErrSlowPeer = errors.New("teonet: peer too slow: send queue over its limit")
 
 	// ErrFrameTooLarge is returned by Send and SendAppend for a payload
-	// larger than Config.MaxFrame, and by Recv (closing the channel) for a
-	// frame header announcing one. The error is a *FrameTooLargeError.
+	// larger than Config.MaxFrame, and by Recv for a frame header
+	// announcing one: Recv closes the channel, or with Config.SkipOversize
+	// skips the frame and keeps the channel open. The error is a
+	// *FrameTooLargeError.
 	ErrFrameTooLarge = errors.New("teonet: frame too large")
 
 	// ErrEmptyFrame is returned by Send and SendAppend for a frame with no
@@ -146,6 +162,12 @@ func (e *AddressMismatchError) Unwrap() error { return ErrAddressMismatch }
 type FrameTooLargeError struct {
 	Size  int64 // payload length sent or announced
 	Limit int   // Config.MaxFrame
+	// Skipped is set when Recv read past the frame and the channel stays
+	// open (Config.SkipOversize); Head then holds the payload's first
+	// bytes, at most OversizeHeadLen, so that the receiver can tell the
+	// peer which of its frames was refused.
+	Skipped bool
+	Head    []byte
 }
 
 // Error gives the size and the limit.

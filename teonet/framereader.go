@@ -2,6 +2,7 @@ package teonet
 
 import (
 	"bufio"
+	"bytes"
 	"encoding/binary"
 	"io"
 	"net"
@@ -25,6 +26,10 @@ const (
 	// retainLarge is the largest frame buffer kept once a small frame
 	// shows the large ones have passed.
 	retainLarge = 1 << 20
+
+	// OversizeHeadLen is how many of a skipped oversized frame's first
+	// bytes FrameTooLargeError.Head keeps (Config.SkipOversize).
+	OversizeHeadLen = 1024
 )
 
 // frameReader reads length-prefixed frames, skipping keepalives (length 0).
@@ -36,6 +41,9 @@ type frameReader struct {
 	br    *bufio.Reader
 	limit int
 	large []byte // payload buffer of frames larger than br's buffer
+	// skipOversize makes a frame over limit skipped (Config.SkipOversize)
+	// rather than the end of the input.
+	skipOversize bool
 
 	// Set by newChannel; nil in tests of the reader alone, which then
 	// neither charge memory nor record start times.
@@ -61,8 +69,9 @@ func newFrameReader(r io.Reader, bufSize, limit int) *frameReader {
 
 // next returns the payload of the next frame, valid until the next call.
 // It returns io.EOF at a clean end between frames, io.ErrUnexpectedEOF
-// inside one, and a *FrameTooLargeError for a length over the limit, with
-// the payload left unread.
+// inside one, and a *FrameTooLargeError for a length over the limit: with
+// skipOversize, once the payload has been read past (the reader is then
+// at the next frame), and otherwise with the payload left unread.
 func (fr *frameReader) next() ([]byte, error) {
 	for {
 		if fr.br.Buffered() == 0 && fr.large != nil {
@@ -76,7 +85,11 @@ func (fr *frameReader) next() ([]byte, error) {
 		}
 		n := binary.BigEndian.Uint32(hdr)
 		if n > uint32(fr.limit) {
-			return nil, &FrameTooLargeError{Size: int64(n), Limit: fr.limit}
+			if !fr.skipOversize {
+				return nil, &FrameTooLargeError{Size: int64(n), Limit: fr.limit}
+			}
+			fr.br.Discard(frameHeaderLen)
+			return nil, fr.skip(int64(n))
 		}
 		fr.br.Discard(frameHeaderLen) // cannot fail: the bytes are buffered
 		if n == 0 {
@@ -99,6 +112,28 @@ func (fr *frameReader) next() ([]byte, error) {
 		fr.finished()
 		return p, nil
 	}
+}
+
+// skip reads past an n-byte payload over the limit, through the read
+// buffer and without keeping it, and returns the *FrameTooLargeError that
+// reports it, with the payload's first bytes, or the read error that
+// stopped it. The frame deadline applies as to any frame.
+func (fr *frameReader) skip(n int64) error {
+	fr.markStarted()
+	head, err := fr.fill(int(min(n, OversizeHeadLen, int64(fr.br.Size()))), true)
+	if err != nil {
+		return err
+	}
+	tooLarge := &FrameTooLargeError{Size: n, Limit: fr.limit, Head: bytes.Clone(head), Skipped: true}
+	for left := n; left > 0; {
+		d, err := fr.br.Discard(int(min(left, 1<<30)))
+		left -= int64(d)
+		if err != nil {
+			return unexpectedEOF(err)
+		}
+	}
+	fr.finished()
+	return tooLarge
 }
 
 // fill waits until n bytes, at most the read buffer's size, are buffered

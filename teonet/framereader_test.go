@@ -150,3 +150,46 @@ func TestEndpointHostPort(t *testing.T) {
 		})
 	}
 }
+
+// With skipOversize, a frame over the limit is read past, its first bytes
+// kept, and the frames after it are read as if it had not been there.
+func TestFrameReaderSkipsOversize(t *testing.T) {
+	over := strings.Repeat("o", 3000)
+	tests := []struct {
+		name     string
+		input    []byte
+		bufSize  int
+		wantHead string
+		wantErr  error // after the oversized frame; nil: "after" follows
+	}{
+		{"head within the read buffer", frames("before", over, "after"), 2048, over[:OversizeHeadLen], nil},
+		{"head cut to a small read buffer", frames("before", over, "after"), 16, over[:16], nil},
+		{"oversized frame cut short", frames("before", over)[:2000], 2048, "", io.ErrUnexpectedEOF},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			fr := newFrameReader(iotest.OneByteReader(bytes.NewReader(tt.input)), tt.bufSize, 1024)
+			fr.skipOversize = true
+			if p, err := fr.next(); err != nil || string(p) != "before" {
+				t.Fatalf("first frame %q, %v", p, err)
+			}
+			_, err := fr.next()
+			if tt.wantErr != nil {
+				if !errors.Is(err, tt.wantErr) {
+					t.Fatalf("error %v, want %v", err, tt.wantErr)
+				}
+				return
+			}
+			var tooLarge *FrameTooLargeError
+			if !errors.As(err, &tooLarge) || !tooLarge.Skipped || tooLarge.Size != int64(len(over)) || tooLarge.Limit != 1024 {
+				t.Fatalf("error %v (%+v), want a skipped FrameTooLargeError of %d bytes", err, tooLarge, len(over))
+			}
+			if string(tooLarge.Head) != tt.wantHead {
+				t.Fatalf("head of %d bytes, want %d", len(tooLarge.Head), len(tt.wantHead))
+			}
+			if p, err := fr.next(); err != nil || string(p) != "after" {
+				t.Fatalf("frame after the skipped one %q, %v", p, err)
+			}
+		})
+	}
+}

@@ -40,7 +40,7 @@ const WIRE_VERSION = 1;
 // Frame types (wire/frame.go).
 const T = Object.freeze({
   Publish: 1, Confirm: 2, Subscribe: 3, Unsubscribe: 4, SubAck: 5, Deliver: 6, Answer: 7,
-  Result: 8, Credit: 9, Touch: 10, Error: 11, Ping: 12, Pong: 13,
+  Result: 8, Credit: 9, Touch: 10, Error: 11, Ping: 12, Pong: 13, Info: 16, Cancel: 17,
 });
 
 /**
@@ -51,7 +51,7 @@ export const Code = Object.freeze({
   OK: 0, QueueFull: 1, TooLarge: 2, BadCommand: 3, StoreFailed: 4, RemoteError: 5,
   Timeout: 6, DeadLetter: 7, Malformed: 8, UnknownType: 9, BadVersion: 10, UnknownID: 11,
   StaleAttempt: 12, Shutdown: 13, Forbidden: 14, StoreUnavailable: 15, IDInUse: 16, NoAnswerGroup: 17,
-  NotFound: 18, InUse: 19, UnknownOp: 20, Purged: 21, Closed: -1,
+  NotFound: 18, InUse: 19, UnknownOp: 20, Purged: 21, Cancelled: 22, Closed: -1,
 });
 
 const codeNames = Object.fromEntries(Object.entries(Code).map(([k, v]) => [v, k]));
@@ -174,6 +174,12 @@ function encodeAnswer(id, attempt, kind, data) {
   return w.done();
 }
 
+function encodeCancel(id) {
+  const w = new FrameWriter(T.Cancel, 16);
+  w.bytes(id);
+  return w.done();
+}
+
 function encodePingPong(type, nonce) {
   const w = new FrameWriter(type, 8);
   w.u64(nonce);
@@ -230,6 +236,8 @@ function decodeFrame(frame) {
     case T.Error: return { type, code: r.u16(), fatal: r.u8() === 1, ref: r.id(), message: r.str() };
     case T.Ping:
     case T.Pong: return { type, nonce: r.u64() };
+    case T.Info: return { type, maxMessageSize: r.u32() };
+    case T.Cancel: return { type, id: r.id() };
     default: throw new Error(`unexpected frame type ${type}`);
   }
 }
@@ -439,7 +447,9 @@ export async function connect(url, brokerAddress, { name, logger = console } = {
  * EventTarget with events:
  *   "connected"    (detail: {address, broker}) when a connection is ready;
  *   "disconnected" (detail: {code, reason, retryIn}) when a connection or a
- *                  try fails; retryIn is the ms until the next try;
+ *                  try fails; retryIn is the ms until the next try; reason
+ *                  says why when it is known, such as the broker's refusal
+ *                  ("teomq: refused: origin not allowed: ...");
  *   "orphan"       (detail: {id, data, bytes, from, error}) for an answer no
  *                  request awaits any more.
  */
@@ -452,6 +462,8 @@ export class Client extends EventTarget {
   #inbox = Promise.resolve(); // messages during the handshake, in order
   #inboxLen = 0;
   #maxMessage = DEFAULT_MAX_MESSAGE;
+  #maxData = 0;        // the broker's MaxMessageSize, from its Info; 0 until then
+  #running = new Map(); // hex id -> AbortControllers of the handlers of that message
   #keepAlive = 2000;
   #calls = new Map();  // hex id -> pending send or request
   #subs = new Map();   // sub id -> Subscription
@@ -489,10 +501,12 @@ export class Client extends EventTarget {
    * subscribe registers handler for command and resolves with the
    * Subscription once the broker registered it (or rejects with a
    * TeomqError when it refused). handler gets {id, command, data (the
-   * payload as UTF-8 text), bytes (Uint8Array), from, attempt, deadline}
-   * and returns the answer (string or Uint8Array) or a Promise of it; a
-   * thrown error answers with its message as an error (a RetryError asks
-   * for redelivery). options: group (each group gets its own copy of every
+   * payload as UTF-8 text), bytes (Uint8Array), from, attempt, deadline,
+   * signal} and returns the answer (string or Uint8Array) or a Promise of
+   * it; signal is an AbortSignal aborted when the request's producer gives
+   * up waiting (its answer would be dropped), to pass to fetch and the
+   * like. A thrown error answers with its message as an error (a
+   * RetryError asks for redelivery). options: group (each group gets its own copy of every
    * message; default "" shares them point to point), concurrency (handlers
    * at once, also the broker's credit; default 1), ephemeral (the group
    * vanishes with its last member).
@@ -579,8 +593,18 @@ export class Client extends EventTarget {
     this.#inboxLen = 0;
     clearTimeout(this.#timer);
     this.#timer = setTimeout(() => this.#fail(gen, "teomq: handshake timed out"), HANDSHAKE_TIMEOUT);
+    ws.onopen = () => { if (gen === this.#gen) this.#hs.opened = true; };
     ws.onmessage = (ev) => this.#onMessage(gen, ev.data);
-    ws.onclose = (ev) => this.#lost(gen, ev.code, this.#hs?.failure || ev.reason);
+    ws.onclose = (ev) => {
+      const reason = this.#hs?.failure || ev.reason;
+      if (gen !== this.#gen || this.#hs?.opened || reason) {
+        this.#lost(gen, ev.code, reason);
+        return;
+      }
+      // The broker refused before the upgrade, with an HTTP status whose
+      // body says why, which a WebSocket cannot read: ask again over HTTP.
+      refusalReason(this.#url).then((why) => this.#lost(gen, ev.code, why));
+    };
   }
 
   #onMessage(gen, data) {
@@ -779,6 +803,15 @@ export class Client extends EventTarget {
       }
       case T.Ping: return this.#queue(encodePingPong(T.Pong, f.nonce));
       case T.Pong: return;
+      case T.Info:
+        this.#maxData = f.maxMessageSize;
+        return;
+      case T.Cancel: {
+        // The producer gave up: the handlers of that message may stop;
+        // their answers will be dropped.
+        for (const ac of this.#running.get(hex(f.id)) ?? []) ac.abort(new TeomqError(Code.Cancelled, "teomq: request cancelled by its producer"));
+        return;
+      }
     }
   }
 
@@ -801,8 +834,12 @@ export class Client extends EventTarget {
     if (group.length > MAX_NAME) {
       return Promise.reject(new TeomqError(Code.BadCommand, `teomq: answer group of ${group.length} bytes, limit ${MAX_NAME}`));
     }
+    const bytes = toBytes(data);
+    if (this.#maxData > 0 && bytes.length > this.#maxData) {
+      return Promise.reject(new TeomqError(Code.TooLarge, `teomq: message too large: ${bytes.length} bytes, limit ${this.#maxData}`));
+    }
     const deadline = ttl > 0 ? Date.now() + ttl : 0;
-    const frame = encodePublish(idBytes, request ? FLAG_REQUEST : 0, deadline, cmd, group, toBytes(data));
+    const frame = encodePublish(idBytes, request ? FLAG_REQUEST : 0, deadline, cmd, group, bytes);
     if (frame.length + 4 > this.#maxMessage) {
       return Promise.reject(new TeomqError(Code.TooLarge, `teomq: message of ${frame.length} bytes, limit ${this.#maxMessage - 4}`));
     }
@@ -813,8 +850,12 @@ export class Client extends EventTarget {
     return new Promise((resolve, reject) => {
       const c = { key, id: uuidString(idBytes), frame, request, confirmed: false, resolve, reject, timer: 0 };
       if (timeout > 0) {
-        c.timer = setTimeout(() => this.#finish(c, new TeomqError(Code.Timeout,
-          `teomq: ${request ? "request" : "send"} ${c.id} timed out after ${timeout} ms`, { id: c.id })), timeout);
+        c.timer = setTimeout(() => {
+          this.#finish(c, new TeomqError(Code.Timeout,
+            `teomq: ${request ? "request" : "send"} ${c.id} timed out after ${timeout} ms`, { id: c.id }));
+          // The request is given up: the broker drops it.
+          if (request) this.#queue(encodeCancel(idBytes));
+        }, timeout);
       }
       this.#calls.set(key, c);
       this.#queue(frame);
@@ -853,12 +894,21 @@ export class Client extends EventTarget {
   #onDeliver(f) {
     const s = this.#subs.get(f.subId);
     if (!s) return; // unsubscribed: the broker requeues it
+    const key = hex(f.id);
+    const ac = new AbortController();
+    const running = this.#running.get(key) ?? [];
+    running.push(ac);
+    this.#running.set(key, running);
     const m = {
       id: uuidString(f.id), command: f.command, data: utf8Decoder.decode(f.data), bytes: f.data,
       from: f.from, attempt: f.attempt, deadline: f.deadline ? new Date(f.deadline) : null,
+      signal: ac.signal,
     };
     const gen = this.#gen;
     const answer = (kind, data) => {
+      const left = (this.#running.get(key) ?? []).filter((x) => x !== ac);
+      if (left.length > 0) this.#running.set(key, left);
+      else this.#running.delete(key);
       // An answer on a later connection is stale: the broker requeued the
       // message when this one dropped.
       if (gen === this.#gen && this.#ready) this.#queue(encodeAnswer(f.id, f.attempt, kind, data));
@@ -884,6 +934,22 @@ export class Client extends EventTarget {
 
 function closedError() {
   return new TeomqError(Code.Closed, "teomq: client closed");
+}
+
+// refusalReason asks the broker over HTTP why it refused the WebSocket at
+// url: it answers a refused request with an HTTP 403 (or 503) whose body
+// gives the reason, readable by pages of any origin. It resolves to ""
+// when there is none to read: the broker is not running, or did not refuse.
+async function refusalReason(url) {
+  try {
+    const u = new URL(url);
+    u.protocol = u.protocol === "wss:" ? "https:" : "http:";
+    const resp = await fetch(u, { cache: "no-store" });
+    if (resp.status === 403 || resp.status === 503) return (await resp.text()).trim().slice(0, 300);
+  } catch {
+    // No answer at all: nothing to add to the close code.
+  }
+  return "";
 }
 
 /** Subscription is a client's registration for one command. */

@@ -215,6 +215,57 @@ func TestWebConsumerInChromium(t *testing.T) {
 			t.Fatalf("subscribe with concurrency 0: %q, want a TypeError", r.BadSub)
 		}
 	})
+	ok = ok && t.Run("a page's handler learns that the producer gave up", func(t *testing.T) {
+		ready := eval[bool](page, fmt.Sprintf(`(async () => {
+			const m = await import(%s);
+			const c = await m.connect(%s, %s, { name: "cancel-test" });
+			window.__cancelClient = c;
+			await c.subscribe("web_slow", (msg) => new Promise((resolve) => {
+				window.__started = true;
+				msg.signal.addEventListener("abort", () => {
+					window.__aborted = msg.signal.reason?.code ?? -2;
+					resolve("late answer");
+				});
+			}));
+			return true;
+		})()`, jsString(s.module()), jsString(s.wsURL()), jsString(s.broker.Address())))
+		if !ready {
+			t.Fatal("the page did not subscribe")
+		}
+		defer eval[bool](page, `(window.__cancelClient.close(), true)`)
+		p := s.connect("cancel-producer")
+		ctx, cancel := context.WithCancel(context.Background())
+		defer cancel()
+		res := make(chan error, 1)
+		go func() {
+			_, err := p.Request(ctx, "web_slow", []byte("x"))
+			res <- err
+		}()
+		page.waitFor("the page's handler to start", `window.__started === true`)
+		cancel()
+		page.waitFor("the handler's signal to abort", `window.__aborted !== undefined`)
+		if code := eval[int](page, `window.__aborted`); code != 18 {
+			t.Fatalf("signal aborted with code %d, want 18 (Cancelled)", code)
+		}
+		select {
+		case err := <-res:
+			if !errors.Is(err, context.Canceled) {
+				t.Fatalf("Request: %v, want context.Canceled", err)
+			}
+		case <-time.After(stepTimeout):
+			t.Fatal("Request did not return")
+		}
+	})
+	ok = ok && t.Run("a page the broker refuses says why and what to do", func(t *testing.T) {
+		// localhost is another origin than the 127.0.0.1 the broker allows.
+		_, port, _ := strings.Cut(strings.TrimPrefix(s.origin, "http://"), ":")
+		refused := newTab(t, ctx)
+		refused.do("open the page by another name", chromedp.Navigate("http://localhost:"+port+"/"))
+		refused.waitFor("the broker's reason", `document.getElementById("state").textContent.includes("origin not allowed")`)
+		if hint := refused.text("hint"); !strings.Contains(hint, "-allow-origin http://localhost:"+port) {
+			t.Fatalf("hint %q, want the -allow-origin to give", hint)
+		}
+	})
 	ok = ok && t.Run("a reload keeps the identity, another tab has its own", func(t *testing.T) {
 		page.do("reload", chromedp.Reload())
 		page.waitFor("the connected state after the reload", `document.getElementById("state").dataset.state === "connected"`)
@@ -282,6 +333,13 @@ func TestWebConsumerInChromium(t *testing.T) {
 	if !ok {
 		return
 	}
+	page.mu.Lock()
+	for _, line := range page.console {
+		if strings.Contains(line, "frame") {
+			t.Errorf("the page logged a frame it could not take: %s", line)
+		}
+	}
+	page.mu.Unlock()
 	// The screenshot goes to the test's temp dir, or to TEOMQ_WEB_ARTIFACTS
 	// when set (for CI to keep it).
 	dir := os.Getenv("TEOMQ_WEB_ARTIFACTS")

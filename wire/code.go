@@ -27,6 +27,7 @@ var codeNames = [...]string{
 	CodeInUse:            "in use",
 	CodeUnknownOp:        "unknown operator request",
 	CodePurged:           "purged",
+	CodeCancelled:        "cancelled by the producer",
 }
 
 // String returns the code's name, or "Code(n)" for a code this version does

@@ -21,7 +21,8 @@ func TestCodeString(t *testing.T) {
 		{wire.CodeIDInUse, "message id in use by another producer"},
 		{wire.CodeNoAnswerGroup, "no such answer group"},
 		{wire.CodeNotFound, "not found"},
-		{wire.CodePurged + 1, "Code(22)"},
+		{wire.CodeCancelled, "cancelled by the producer"},
+		{wire.CodeCancelled + 1, "Code(23)"},
 		{65535, "Code(65535)"},
 	}
 	for _, tc := range tests {
@@ -32,7 +33,7 @@ func TestCodeString(t *testing.T) {
 }
 
 func TestEveryCodeHasAName(t *testing.T) {
-	for c := wire.CodeOK; c <= wire.CodePurged; c++ {
+	for c := wire.CodeOK; c <= wire.CodeCancelled; c++ {
 		if s := c.String(); s == "" || s == fmt.Sprintf("Code(%d)", c) {
 			t.Errorf("code %d has no name", uint16(c))
 		}

@@ -59,6 +59,10 @@ func Decode(b []byte) (Frame, error) {
 		return boxed[Error](r.errorFrame())
 	case TypePing:
 		return boxed[Ping](r.ping())
+	case TypeInfo:
+		return boxed[Info](r.info())
+	case TypeCancel:
+		return boxed[Cancel](r.cancel())
 	case TypePong:
 		return boxed[Pong](r.pong())
 	case TypeAdmin:

@@ -25,6 +25,11 @@
 // request ID) carry their arguments and results as JSON documents inside
 // the frame: they are rare, and their shapes belong to the teomq package.
 //
+// The broker's first frame on every connection is its [Info] (its limits),
+// or the fatal [Error] with which it refuses the peer. A producer that
+// gives up a request withdraws it with a [Cancel], which the broker passes
+// on to the consumers holding the message.
+//
 // Result and error codes ([Code]) become Go errors through [CodeError],
 // which tells a remote error (a broker's refusal) apart from a local one.
 package wire

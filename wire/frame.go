@@ -26,6 +26,8 @@ const (
 	TypePong        Type = 13 // any: answer to Ping
 	TypeAdmin       Type = 14 // any->B: an operator request (stats, dead letters, groups)
 	TypeAdminReply  Type = 15 // B->any: the answer to an operator request, by request ID
+	TypeInfo        Type = 16 // B->any: first frame of every connection: the broker's limits
+	TypeCancel      Type = 17 // P->B, B->C: the producer gave up a request; drop it
 )
 
 // MaxCommandLen is the longest command or group name in bytes.
@@ -65,6 +67,9 @@ const (
 	CodeInUse         Code = 19 // the group has subscribers: it cannot be deleted
 	CodeUnknownOp     Code = 20 // the operator request's op is not known to the broker
 	CodePurged        Code = 21 // an operator purged the request before it was answered (Result)
+	// CodeCancelled: the producer cancelled the request (Cancel) before it
+	// was answered; a request sent again with its ID gets this result.
+	CodeCancelled Code = 22
 )
 
 // Publish flags.
@@ -228,10 +233,12 @@ var typeNames = [...]string{
 	TypePong:        "pong",
 	TypeAdmin:       "admin",
 	TypeAdminReply:  "admin reply",
+	TypeInfo:        "info",
+	TypeCancel:      "cancel",
 }
 
 // Known reports whether t is a frame type of this protocol version.
-func (t Type) Known() bool { return t >= TypePublish && t <= TypeAdminReply }
+func (t Type) Known() bool { return t >= TypePublish && t <= TypeCancel }
 
 // String returns the frame type's name, or "Type(n)" for an unknown type.
 func (t Type) String() string {
@@ -258,6 +265,8 @@ var (
 	_ Frame = (*Pong)(nil)
 	_ Frame = (*AdminRequest)(nil)
 	_ Frame = (*AdminReply)(nil)
+	_ Frame = (*Info)(nil)
+	_ Frame = (*Cancel)(nil)
 )
 
 // Type returns TypePublish.

@@ -70,6 +70,9 @@ func sampleFrames() []struct {
 		{"admin reply with data", &wire.AdminReply{ReqID: 4, Payload: []byte(`{"id":"x"}`), Data: unicode}},
 		{"admin reply data without payload", &wire.AdminReply{ReqID: 5, Data: []byte{0}}},
 		{"admin reply 200 byte payload", &wire.AdminReply{ReqID: 6, Payload: bytes.Repeat([]byte{'p'}, 200), Data: []byte("d")}},
+		{"info", &wire.Info{MaxMessageSize: 1 << 20}},
+		{"info max", &wire.Info{MaxMessageSize: 1<<32 - 1}},
+		{"cancel", &wire.Cancel{ID: id2}},
 	}
 }
 
@@ -165,6 +168,9 @@ func TestTypeString(t *testing.T) {
 		{wire.TypePong, "pong"},
 		{wire.TypeAdmin, "admin"},
 		{wire.TypeAdminReply, "admin reply"},
+		{wire.TypeInfo, "info"},
+		{wire.TypeCancel, "cancel"},
+		{wire.TypeCancel + 1, "Type(18)"},
 		{0, "Type(0)"},
 		{200, "Type(200)"},
 	}

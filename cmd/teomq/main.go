@@ -21,7 +21,6 @@ import (
 	"io"
 	"os"
 	"os/signal"
-	"strings"
 	"syscall"
 )
 
@@ -65,16 +64,6 @@ func main() {
 		fmt.Fprintln(os.Stderr, errorLine(err))
 	}
 	os.Exit(code)
-}
-
-// errorLine is how main prints an error: after "teomq: ", unless the
-// library's own text starts with it already.
-func errorLine(err error) string {
-	msg := err.Error()
-	if strings.HasPrefix(msg, "teomq: ") {
-		return msg
-	}
-	return "teomq: " + msg
 }
 
 // exitCode is the exit status for run's error: 0 for success and -h, 2

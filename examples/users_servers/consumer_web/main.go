@@ -8,7 +8,9 @@
 //	go run ./cmd/teomq broker -allow-origin http://localhost:8094
 //	go run ./examples/users_servers/consumer_web -broker ADDRESS
 //
-// then open http://localhost:8094/cmd/users_servers/consumer_web/client.html
+// then open http://localhost:8094/ (the original's path,
+// /cmd/users_servers/consumer_web/client.html, serves the page too). If
+// the broker refuses the page, the page says why and what to do.
 package main
 
 import (
@@ -45,7 +47,7 @@ func main() {
 		os.Exit(1)
 	}
 	srv := &http.Server{Handler: h, ReadHeaderTimeout: 10 * time.Second}
-	fmt.Printf("Run web consumer in your browser: http://%s%s\n", browserHost(ln.Addr(), *listen), webserver.PagePath)
+	fmt.Printf("Run web consumer in your browser: http://%s/\n", browserHost(ln.Addr(), *listen))
 	fmt.Println("The broker must allow this origin: teomq broker -allow-origin http://" + browserHost(ln.Addr(), *listen))
 
 	ctx, stop := example.SignalContext()

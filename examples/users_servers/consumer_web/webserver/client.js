@@ -18,6 +18,34 @@ function setState(state, text) {
   $("state").textContent = text;
 }
 
+// hintFor says what to do about a failed connection to the broker's
+// WebSocket ws, given the reason the client learned (the broker's refusal,
+// such as "teomq: refused: origin not allowed: ..."), or "" when there is
+// nothing to add.
+function hintFor(reason, code, ws) {
+  const broker = new URL(ws);
+  if (reason.includes("origin not allowed")) {
+    return `The broker does not accept pages from ${location.origin}. Start it with ` +
+      `-allow-origin ${location.origin} (or list the origin in its config file), ` +
+      `or open this page by the address the broker allows, such as http://localhost:${location.port}/.`;
+  }
+  if (reason.includes("host not served")) {
+    return `The broker does not answer to the name ${broker.host}. Start it with -allow-host ${broker.host}.`;
+  }
+  if (reason.includes("forbidden") || reason.includes("refused")) {
+    return `The broker refused this page: ${reason}. Check its -allow-origin and its config file.`;
+  }
+  if (code === 1006 && !reason) {
+    return `No broker answers at ${ws}. Is it running, with its HTTP listener (teomq broker -http ${broker.host})?`;
+  }
+  return "";
+}
+
+function showHint(text) {
+  $("hint").textContent = text;
+  $("hint").hidden = text === "";
+}
+
 function show(command, m) {
   $(command).textContent = m.data;
   $(`${command}_from`).textContent = `from ${m.from} at ${new Date().toLocaleTimeString()}`;
@@ -70,10 +98,14 @@ async function main() {
   const client = await connect(cfg.ws, cfg.broker);
   $("address").textContent = client.address;
 
-  client.addEventListener("connected", () => setState("connected", "connected"));
+  client.addEventListener("connected", () => {
+    setState("connected", "connected");
+    showHint("");
+  });
   client.addEventListener("disconnected", (e) => {
     const { code, reason, retryIn } = e.detail;
     setState("disconnected", `disconnected (${reason || `code ${code}`})${retryIn >= 0 ? `, retrying in ${(retryIn / 1000).toFixed(1)} s` : ""}`);
+    showHint(hintFor(reason, code, cfg.ws));
   });
 
   const group = `web-${client.address}`;
