@@ -7,6 +7,7 @@ import (
 	"crypto/rand"
 	"errors"
 	"fmt"
+	"github.com/teonet-go/teomq/wire"
 	"os"
 	"path/filepath"
 	"regexp"
@@ -244,8 +245,8 @@ func TestWebConsumerInChromium(t *testing.T) {
 		page.waitFor("the page's handler to start", `window.__started === true`)
 		cancel()
 		page.waitFor("the handler's signal to abort", `window.__aborted !== undefined`)
-		if code := eval[int](page, `window.__aborted`); code != 18 {
-			t.Fatalf("signal aborted with code %d, want 18 (Cancelled)", code)
+		if code := eval[int](page, `window.__aborted`); code != int(wire.CodeCancelled) {
+			t.Fatalf("signal aborted with code %d, want %d (Cancelled)", code, wire.CodeCancelled)
 		}
 		select {
 		case err := <-res:
