@@ -110,9 +110,7 @@ func newChannel(n *Node, conn *tls.Conn, raw net.Conn, peer string, onClose func
 		quit:         make(chan struct{}),
 		done:         make(chan struct{}),
 	}
-	if sc, ok := raw.(syscall.Conn); ok {
-		c.rawSys, _ = sc.SyscallConn()
-	}
+	c.rawSys = syscallConn(raw)
 	c.space.L = &c.mu
 	c.idle.L = &c.mu
 	c.lastWrite.Store(c.sinceEpoch())
@@ -306,6 +304,25 @@ func (c *Channel) FlushAsync() error {
 		c.signalWriter()
 	}
 	return nil
+}
+
+// syscallConn returns the descriptor of conn, or of the connection it
+// wraps (NetConn, as a listener wrapper offers), or nil.
+func syscallConn(conn net.Conn) syscall.RawConn {
+	for {
+		if sc, ok := conn.(syscall.Conn); ok {
+			rc, err := sc.SyscallConn()
+			if err != nil {
+				return nil
+			}
+			return rc
+		}
+		w, ok := conn.(interface{ NetConn() net.Conn })
+		if !ok {
+			return nil
+		}
+		conn = w.NetConn()
+	}
 }
 
 // FlushIfRoom is FlushAsync, except that when the channel is idle and the
