@@ -289,9 +289,6 @@ func (c *webConn) Flush() error { return nil }
 // FlushAsync does nothing: the writer goroutine was woken by QueueAppend.
 func (c *webConn) FlushAsync() error { return nil }
 
-// FlushIfRoom does nothing: the writer goroutine was woken by QueueAppend.
-func (c *webConn) FlushIfRoom() error { return nil }
-
 // RecvReady reports whether the current WebSocket message holds another
 // frame, so that Recv returns without waiting.
 func (c *webConn) RecvReady() bool { return c.off < len(c.msg) }

@@ -11,7 +11,6 @@ import (
 	"runtime"
 	"sync"
 	"sync/atomic"
-	"syscall"
 	"time"
 )
 
@@ -36,8 +35,7 @@ const (
 // frame incomplete for too long (ErrFrameTimeout); Err then tells why.
 type Channel struct {
 	conn      *tls.Conn
-	raw       net.Conn        // conn's TCP connection, closed directly to abort
-	rawSys    syscall.RawConn // raw's descriptor, for sendRoom; nil if none
+	raw       net.Conn // conn's TCP connection, closed directly to abort
 	node      *Node
 	local     string
 	peer      string
@@ -110,7 +108,6 @@ func newChannel(n *Node, conn *tls.Conn, raw net.Conn, peer string, onClose func
 		quit:         make(chan struct{}),
 		done:         make(chan struct{}),
 	}
-	c.rawSys = syscallConn(raw)
 	c.space.L = &c.mu
 	c.idle.L = &c.mu
 	c.lastWrite.Store(c.sinceEpoch())
@@ -304,52 +301,6 @@ func (c *Channel) FlushAsync() error {
 		c.signalWriter()
 	}
 	return nil
-}
-
-// syscallConn returns the descriptor of conn, or of the connection it
-// wraps (NetConn, as a listener wrapper offers), or nil.
-func syscallConn(conn net.Conn) syscall.RawConn {
-	for {
-		if sc, ok := conn.(syscall.Conn); ok {
-			rc, err := sc.SyscallConn()
-			if err != nil {
-				return nil
-			}
-			return rc
-		}
-		w, ok := conn.(interface{ NetConn() net.Conn })
-		if !ok {
-			return nil
-		}
-		conn = w.NetConn()
-	}
-}
-
-// FlushIfRoom is FlushAsync, except that when the channel is idle and the
-// kernel takes everything queued at once (its socket buffer has room for
-// it), it writes in the calling goroutine: that saves waking the writer
-// goroutine, and cannot wait for the peer. A goroutine that serves many
-// peers may call it.
-func (c *Channel) FlushIfRoom() error {
-	c.mu.Lock()
-	if c.cause != nil {
-		c.mu.Unlock()
-		return &closedError{cause: c.cause}
-	}
-	if len(c.pending) == 0 || c.writing {
-		c.mu.Unlock()
-		return nil
-	}
-	// A TLS record adds at most 256 bytes per 16 KiB of data.
-	need := len(c.pending) + (len(c.pending)/16384+1)*256
-	if c.sinceEpoch() < c.busyUntil || sendRoom(c.rawSys) < need {
-		c.signalWriter()
-		c.mu.Unlock()
-		return nil
-	}
-	c.writing = true
-	c.mu.Unlock()
-	return c.writeInline(false)
 }
 
 // queuedLocked runs, with c.mu held, once a send has queued its frame. If

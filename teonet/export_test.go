@@ -25,7 +25,3 @@ func WriteIdle(c *Channel) bool {
 	defer c.mu.Unlock()
 	return !c.writing && len(c.pending) == 0 && c.sinceEpoch() >= c.busyUntil
 }
-
-// CanSeeSendRoom reports whether c can read its socket's send queue, so
-// that FlushIfRoom may write inline.
-func CanSeeSendRoom(c *Channel) bool { return c.rawSys != nil && sendRoom(c.rawSys) > 0 }
