@@ -50,7 +50,10 @@ type peerConn interface {
 	Close() error
 }
 
-var _ peerConn = (*teonet.Channel)(nil)
+var (
+	_ peerConn = (*teonet.Channel)(nil)
+	_ peerConn = (*teonet.WebChannel)(nil)
+)
 
 // brokerConn is one authenticated peer connection of a broker.
 type brokerConn struct {
@@ -190,7 +193,7 @@ func (c *brokerConn) handle(frame []byte, pub *wire.Publish, ans *wire.Answer) e
 func (c *brokerConn) gone(err error) {
 	b := c.b
 	switch {
-	case errors.Is(err, teonet.ErrSlowPeer), errors.Is(err, teonet.ErrPeerTimeout), errors.Is(err, errWebTimeout):
+	case errors.Is(err, teonet.ErrSlowPeer), errors.Is(err, teonet.ErrPeerTimeout):
 		b.slowPeers.Add(1)
 		b.log.Warn("teomq: dropped slow peer; its unanswered messages go to other consumers", "peer", c.addr, "remote", c.ch.RemoteAddr(), "err", err)
 	default:

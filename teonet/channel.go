@@ -26,12 +26,12 @@ var keepAliveFrame = make([]byte, frameHeaderLen)
 type Channel struct {
 	sendQueue // the write side: Send, QueueAppend, Flush..., Close, Done, Err
 
-	conn   *tls.Conn
-	raw    net.Conn // conn's TCP connection, closed directly to abort
-	node   *Node
-	local  string
-	peer   string
-	log    *slog.Logger
+	conn  *tls.Conn
+	raw   net.Conn // conn's TCP connection, closed directly to abort
+	node  *Node
+	local string
+	peer  string
+	log   *slog.Logger
 	// onClose, if set, runs once when the channel has closed: a Listener
 	// counts its open channels with it.
 	onClose func()
