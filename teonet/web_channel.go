@@ -223,20 +223,23 @@ func (t webTransport) keepAlive() error {
 // a status that tells the browser why (finish).
 func (t webTransport) interrupt() {}
 
-// abort ends the context of every read and write: the library closes the
-// socket.
-func (t webTransport) abort() { t.c.cancel() }
+// abort closes the socket at once, and ends the context of every read and
+// write.
+func (t webTransport) abort() {
+	t.c.cancel()
+	t.c.conn.CloseNow()
+}
 
 // finish closes the WebSocket with the status and reason of cause
 // (WebCloseStatus). A browser that does not answer the close within
 // closeFlushTimeout is dropped.
 func (t webTransport) finish(cause error, _ bool) {
-	abort := time.AfterFunc(closeFlushTimeout, t.c.cancel)
+	abort := time.AfterFunc(closeFlushTimeout, t.abort)
 	defer abort.Stop()
 	status, reason := WebCloseStatus(cause)
 	if status != websocket.StatusGoingAway && !errors.Is(cause, ErrPeerClosed) {
 		t.c.log.Warn("teonet: web peer dropped", "peer", t.c.peer, "remote", t.c.remote, "status", status, "err", cause)
 	}
 	t.c.conn.Close(status, reason)
-	t.c.cancel()
+	t.abort()
 }
