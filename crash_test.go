@@ -10,6 +10,7 @@ import (
 	"os/exec"
 	"path/filepath"
 	"regexp"
+	"strconv"
 	"sync"
 	"sync/atomic"
 	"testing"
@@ -89,6 +90,25 @@ func buildCLI(t *testing.T) string {
 	return bin
 }
 
+// crashSeedEnv names the variable that replays a crash test's kill
+// schedule: the seed a failed run logged.
+const crashSeedEnv = "TEOMQ_CRASH_SEED"
+
+// crashSeed returns the seed of the kill schedule, from crashSeedEnv when
+// set, else from the clock, and logs it.
+func crashSeed(t *testing.T) uint64 {
+	t.Helper()
+	seed := uint64(time.Now().UnixNano())
+	if v := os.Getenv(crashSeedEnv); v != "" {
+		var err error
+		if seed, err = strconv.ParseUint(v, 10, 64); err != nil {
+			t.Fatalf("%s=%q: want a decimal seed: %v", crashSeedEnv, v, err)
+		}
+	}
+	t.Logf("kill schedule seed %d (replay it with %s=%d)", seed, crashSeedEnv, seed)
+	return seed
+}
+
 // TestBrokerCrashLosesNoConfirmedMessage kills the broker with SIGKILL at
 // random moments while producers publish, restarts it on the same data dir
 // and then drains: every confirmed message must be delivered.
@@ -165,7 +185,7 @@ func TestBrokerCrashLosesNoConfirmedMessage(t *testing.T) {
 		}
 	}
 
-	rng := rand.New(rand.NewPCG(uint64(time.Now().UnixNano()), 1))
+	rng := rand.New(rand.NewPCG(crashSeed(t), 1))
 	const kills = 3
 	for k := range kills {
 		time.Sleep(time.Duration(200+rng.IntN(600)) * time.Millisecond)
