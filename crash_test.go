@@ -80,11 +80,16 @@ func freePort(t *testing.T) string {
 	return ln.Addr().String()
 }
 
-// buildCLI builds cmd/teomq into a temp dir.
+// buildCLI builds cmd/teomq into a temp dir, with the race detector when
+// this test binary has it.
 func buildCLI(t *testing.T) string {
 	t.Helper()
 	bin := filepath.Join(t.TempDir(), "teomq")
-	if out, err := exec.Command("go", "build", "-o", bin, "./cmd/teomq").CombinedOutput(); err != nil {
+	args := []string{"build", "-ldflags=-s -w", "-o", bin}
+	if raceEnabled {
+		args = append(args, "-race")
+	}
+	if out, err := exec.Command("go", append(args, "./cmd/teomq")...).CombinedOutput(); err != nil {
 		t.Fatalf("build teomq: %v\n%s", err, out)
 	}
 	return bin
@@ -113,6 +118,7 @@ func crashSeed(t *testing.T) uint64 {
 // random moments while producers publish, restarts it on the same data dir
 // and then drains: every confirmed message must be delivered.
 func TestBrokerCrashLosesNoConfirmedMessage(t *testing.T) {
+	t.Parallel() // the broker is a process of its own; this overlaps the other parallel tests only
 	dir := t.TempDir()
 	hostport := freePort(t)
 	bp := &brokerProcess{t: t, bin: buildCLI(t), args: []string{

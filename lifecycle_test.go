@@ -35,6 +35,7 @@ func TestConnectByBareAddressOnOneMachine(t *testing.T) {
 }
 
 func TestConnectErrors(t *testing.T) {
+	t.Parallel() // waits out a 2 s connect timeout; overlaps the other parallel tests only
 	b := mustStartBroker(t, teomq.BrokerConfig{})
 	unknown := strings.Repeat("A", 35)
 	_, err := teomq.Connect(testCtx(t), unknown, teomq.WithName("x"), teomq.WithConfigDir(t.TempDir()))
