@@ -243,6 +243,15 @@ function decodeFrame(frame) {
   }
 }
 
+/**
+ * wireCodec is this client's frame codec, exported for the test that checks
+ * it against the Go codec's golden frames (wire/testdata/frames.jsonl); it
+ * is not part of the client's API.
+ */
+export const wireCodec = Object.freeze({
+  T, encodePublish, encodeSubscribe, encodeUnsubscribe, encodeAnswer, encodePingPong, decodeFrame,
+});
+
 // toBytes turns a payload (string, bytes or nothing) into bytes.
 function toBytes(data) {
   if (data === undefined || data === null) return new Uint8Array(0);
