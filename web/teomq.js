@@ -249,7 +249,7 @@ function decodeFrame(frame) {
  * is not part of the client's API.
  */
 export const wireCodec = Object.freeze({
-  T, encodePublish, encodeSubscribe, encodeUnsubscribe, encodeAnswer, encodePingPong, decodeFrame,
+  T, encodePublish, encodeSubscribe, encodeUnsubscribe, encodeAnswer, encodePingPong, encodeCancel, decodeFrame,
 });
 
 // toBytes turns a payload (string, bytes or nothing) into bytes.

@@ -84,6 +84,8 @@ var zeroFrames = map[wire.Type]func() wire.Frame{
 	wire.TypePong:        newOf[wire.Pong],
 	wire.TypeAdmin:       newOf[wire.AdminRequest],
 	wire.TypeAdminReply:  newOf[wire.AdminReply],
+	wire.TypeInfo:        newOf[wire.Info],
+	wire.TypeCancel:      newOf[wire.Cancel],
 }
 
 // typeNamed returns the frame type whose String is name.

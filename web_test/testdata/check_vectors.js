@@ -20,9 +20,10 @@ async (moduleURL, text) => {
     answer: (f) => w.encodeAnswer(bytesOf(f.id), f.attempt, f.kind, bytesOf(f.data)),
     ping: (f) => w.encodePingPong(w.T.Ping, BigInt(f.nonce)),
     pong: (f) => w.encodePingPong(w.T.Pong, BigInt(f.nonce)),
+    cancel: (f) => w.encodeCancel(bytesOf(f.id)),
   };
   // The frames the client receives: decodeFrame gives every field.
-  const decoded = new Set(["confirm", "suback", "deliver", "result", "error", "ping", "pong"]);
+  const decoded = new Set(["confirm", "suback", "deliver", "result", "error", "ping", "pong", "info", "cancel"]);
   // The frames a browser client neither sends nor takes: decodeFrame
   // refuses them, as it does any frame it does not know.
   const foreign = new Set(["credit", "touch", "admin", "admin reply"]);
