@@ -21,11 +21,10 @@ import (
 // Each connection owns its writes: only its writer goroutine, or its own
 // serve goroutine, ever blocks on its socket. Every other broker goroutine
 // (commit, confirm, tick, other peers' serve goroutines) only queues
-// frames and calls FlushAsync, so a peer that stops reading stalls nobody
-// but itself, and is dropped once its queue passes MaxPeerQueue. (Writing
-// to an idle peer in the broker goroutine when its socket has room was
-// measured slower than the hand-off: the writer runs on the other core
-// while the broker goroutine reads on.)
+// frames and calls FlushIfRoom, which writes only what the socket takes at
+// once (never waiting for the peer) and leaves anything more to the peer's
+// writer goroutine, so a peer that stops reading stalls nobody but itself,
+// and is dropped once its queue passes MaxPeerQueue.
 type peerConn interface {
 	// PeerAddress is the peer's authenticated Teonet address.
 	PeerAddress() string
@@ -42,6 +41,9 @@ type peerConn interface {
 	// FlushAsync has the connection's writer goroutine write the frames
 	// QueueAppend queued; it never writes or waits itself.
 	FlushAsync() error
+	// FlushIfRoom is FlushAsync, but writes in the calling goroutine when
+	// that cannot wait for the peer (its socket takes it all at once).
+	FlushIfRoom() error
 	// Recv returns the next frame, valid until the next Recv.
 	Recv() ([]byte, error)
 	// RecvReady reports whether Recv would return without waiting.

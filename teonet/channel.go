@@ -8,6 +8,7 @@ import (
 	"log/slog"
 	"net"
 	"os"
+	"syscall"
 	"time"
 )
 
@@ -53,7 +54,9 @@ func newChannel(n *Node, conn *tls.Conn, raw net.Conn, peer string, onClose func
 		log:     n.log.With("peer", peer, "remote", raw.RemoteAddr().String()),
 		onClose: onClose,
 	}
-	c.init(&tlsTransport{c: c}, n.cfg.MaxFrame, n.cfg.MaxQueue, n.cfg.KeepAlive)
+	t := &tlsTransport{c: c, rc: syscallConn(raw)}
+	t.sndbuf = sendBuffer(t.rc)
+	c.init(t, n.cfg.MaxFrame, n.cfg.MaxQueue, n.cfg.KeepAlive)
 	c.fr = newFrameReader(waitTrackingReader{c}, readBufferSize, c.maxFrame)
 	c.fr.skipOversize = n.cfg.SkipOversize
 	c.fr.mem, c.fr.quit, c.fr.now = n.frameMem, c.quit, c.sinceEpoch
@@ -132,6 +135,10 @@ func (r waitTrackingReader) Read(p []byte) (int, error) {
 // the queue holds the frames as the wire carries them.
 type tlsTransport struct {
 	c *Channel
+	// rc and sndbuf are the socket's descriptor (nil if the connection
+	// offers none) and its send buffer at the start, for room.
+	rc     syscall.RawConn
+	sndbuf int
 	// writeDeadline is the connection's write deadline; used only by the
 	// holder of the write token.
 	writeDeadline time.Time
@@ -157,6 +164,28 @@ func (t *tlsTransport) write(b []byte) error {
 		return fmt.Errorf("teonet: write: %w", err)
 	}
 	return nil
+}
+
+// room returns what the socket takes at once.
+func (t *tlsTransport) room() int { return sendRoom(t.rc, t.sndbuf) }
+
+// syscallConn returns the descriptor of conn, or of the connection it
+// wraps (NetConn, as a listener wrapper offers), or nil.
+func syscallConn(conn net.Conn) syscall.RawConn {
+	for {
+		if sc, ok := conn.(syscall.Conn); ok {
+			rc, err := sc.SyscallConn()
+			if err != nil {
+				return nil
+			}
+			return rc
+		}
+		w, ok := conn.(interface{ NetConn() net.Conn })
+		if !ok {
+			return nil
+		}
+		conn = w.NetConn()
+	}
 }
 
 // keepAlive writes a frame header of length 0, which Recv consumes.

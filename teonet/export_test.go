@@ -25,3 +25,7 @@ func WriteIdle(c *Channel) bool {
 	defer c.mu.Unlock()
 	return !c.writing && len(c.pending) == 0 && c.sinceEpoch() >= c.busyUntil
 }
+
+// CanSeeSendRoom reports whether c can read its socket's send room, so
+// that FlushIfRoom may write inline.
+func CanSeeSendRoom(c *Channel) bool { return c.t.room() > 0 }

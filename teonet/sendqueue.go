@@ -30,6 +30,9 @@ type transport interface {
 	write(b []byte) error
 	// keepAlive writes a keepalive, which the peer never sees as a frame.
 	keepAlive() error
+	// room returns how many bytes write takes now without waiting for the
+	// peer; 0 when the transport cannot tell.
+	room() int
 	// interrupt runs when the queue closes for any cause but a local
 	// Close: it may end a blocked read or write at once.
 	interrupt()
@@ -282,6 +285,33 @@ func (q *sendQueue) FlushAsync() error {
 		q.signalWriter()
 	}
 	return nil
+}
+
+// FlushIfRoom is FlushAsync, except that when the channel is idle and its
+// connection takes everything queued at once (the socket buffer has room
+// for it), it writes in the calling goroutine: that saves the hand-off to
+// the writer goroutine, and cannot wait for the peer. A goroutine that
+// serves many peers may call it.
+func (q *sendQueue) FlushIfRoom() error {
+	q.mu.Lock()
+	if q.cause != nil {
+		q.mu.Unlock()
+		return q.closedErr()
+	}
+	if len(q.pending) == 0 || q.writing {
+		q.mu.Unlock()
+		return nil
+	}
+	// A TLS record adds at most 256 bytes per 16 KiB of data.
+	need := len(q.pending) + (len(q.pending)/16384+1)*256
+	if q.sinceEpoch() < q.busyUntil || q.t.room() < need {
+		q.signalWriter()
+		q.mu.Unlock()
+		return nil
+	}
+	q.writing = true
+	q.mu.Unlock()
+	return q.writeInline(false)
 }
 
 // queuedLocked runs, with q.mu held, once a send has queued its frame. If

@@ -211,6 +211,10 @@ func (t webTransport) write(frames []byte) error {
 	return nil
 }
 
+// room returns 0: a WebSocket write may always wait; the writer goroutine
+// does it.
+func (t webTransport) room() int { return 0 }
+
 // keepAlive writes the frame WebConfig.Ping makes.
 func (t webTransport) keepAlive() error {
 	buf := t.c.ping(append(t.c.pingBuf[:0], 0, 0, 0, 0))
