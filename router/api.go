@@ -129,6 +129,7 @@ type Action struct {
 // the defaults below.
 type Config struct {
 	MaxQueueLen   int           // pending messages per command; default 1,000,000
+	MaxQueueBytes int64         // payload bytes of those pending messages per command; default 1 GiB
 	Lease         time.Duration // time a consumer has to answer; default 30s
 	MaxDeliveries int           // attempts before dead-lettering; default 20
 	DedupWindow   time.Duration // how long a message ID is remembered; default 2m
@@ -146,6 +147,7 @@ type Config struct {
 // Defaults.
 const (
 	DefaultMaxQueueLen   = 1_000_000
+	DefaultMaxQueueBytes = 1 << 30
 	DefaultLease         = 30 * time.Second
 	DefaultMaxDeliveries = 20
 	DefaultDedupWindow   = 2 * time.Minute

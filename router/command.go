@@ -10,6 +10,9 @@ type command struct {
 	nextSeq  uint64   // the last Seq assigned
 	active   int      // committed messages with an item pending or in flight
 	reserved int      // admitted messages not yet committed or aborted
+	// activeBytes and reservedBytes are the payload bytes of the active
+	// and the reserved messages: what Config.MaxQueueBytes bounds.
+	activeBytes, reservedBytes int64
 
 	// Counts since the command was created (or restored), for rates.
 	published, delivered, answered uint64

@@ -41,6 +41,7 @@ func (r *Router) CheckInvariants() error {
 		}
 	}
 	active := make(map[*command]int)
+	activeBytes := make(map[*command]int64)
 	flights, delayed := 0, 0
 	for id, ms := range r.live {
 		if ms.msg.ID != id {
@@ -111,6 +112,7 @@ func (r *Router) CheckInvariants() error {
 		}
 		if act > 0 {
 			active[ms.items[0].group.cmd]++
+			activeBytes[ms.items[0].group.cmd] += int64(len(ms.msg.Data))
 		}
 		if (ms.dlIdx >= 0) != (ms.hasDeadline() && !ms.expired) {
 			return fmt.Errorf("seq %d: deadline heap membership wrong", ms.msg.Seq)
@@ -138,6 +140,9 @@ func (r *Router) CheckInvariants() error {
 	for _, cmd := range r.commands {
 		if cmd.active != active[cmd] {
 			return fmt.Errorf("command %q: active %d, counted %d", cmd.name, cmd.active, active[cmd])
+		}
+		if cmd.activeBytes != activeBytes[cmd] {
+			return fmt.Errorf("command %q: active bytes %d, counted %d", cmd.name, cmd.activeBytes, activeBytes[cmd])
 		}
 	}
 	if flights != r.leases.len() || delayed != r.delayed.len() {

@@ -44,6 +44,7 @@ func (ms *msgState) deadline() int64 { return ms.msg.Deadline.UnixNano() }
 func (ms *msgState) incActive() {
 	if ms.active == 0 {
 		ms.cmd.active++
+		ms.cmd.activeBytes += ms.size()
 	}
 	ms.active++
 }
@@ -52,5 +53,9 @@ func (ms *msgState) decActive() {
 	ms.active--
 	if ms.active == 0 {
 		ms.cmd.active--
+		ms.cmd.activeBytes -= ms.size()
 	}
 }
+
+// size is the message's payload size, as the byte quota counts it.
+func (ms *msgState) size() int64 { return int64(len(ms.msg.Data)) }
