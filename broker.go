@@ -67,6 +67,9 @@ type Broker struct {
 	storeErr error
 	storeLog outageLog
 
+	// disk is the store's disk budget (BrokerConfig.MaxDisk).
+	disk *diskBudget
+
 	// notify runs OnPublish off the broker's lock; nil without OnPublish.
 	notify *notifier
 	// metrics counts for /metrics and the dashboard: the router's
@@ -130,6 +133,7 @@ func NewBroker(cfg BrokerConfig) (*Broker, error) {
 		node.Close()
 		return nil, err
 	}
+	b.disk = newDiskBudget(cfg, b.store, b.log)
 	// HTTP first: /healthz, /readyz and /metrics answer while the store
 	// loads; the WebSocket refuses peers until the broker has started.
 	if err := b.startHTTP(); err != nil {
@@ -152,6 +156,10 @@ func NewBroker(cfg BrokerConfig) (*Broker, error) {
 		b.notify = startNotifier(cfg.OnPublish, cfg.MaxCallbackQueue, b.log)
 	}
 	b.logLimits()
+	if b.disk.limit != 0 {
+		b.wg.Add(1)
+		go b.diskLoop() // owned by the Broker; stopped by Close
+	}
 	b.wg.Add(4)
 	go b.acceptLoop()  // owned by the Broker; stopped by Close
 	go b.tickLoop()    // owned by the Broker; stopped by Close

@@ -125,6 +125,19 @@ type BrokerConfig struct {
 	// MaxQueueLen is the most messages a command may hold before publishes
 	// fail with ErrQueueFull.
 	MaxQueueLen int
+	// MaxQueueBytes is the most payload bytes a command's pending
+	// messages may hold before publishes fail with ErrQueueFull; default
+	// router.DefaultMaxQueueBytes (1 GiB). It bounds the broker's memory
+	// in DurabilityMemory as well as the store.
+	MaxQueueBytes int64
+	// MaxDisk is the disk budget of the store in bytes: once the store
+	// takes that much space, publishes fail with ErrDiskBudget until
+	// consumers drain the queues and the store shrinks. The store's size is
+	// measured every diskCheckInterval and counted up by each publish's
+	// payload in between. Default (0): the store's size at start plus half
+	// the space free on its file system at start; negative: no budget.
+	// Only a store that reports its size (the pebble store) has a budget.
+	MaxDisk int64
 	// Lease is how long a consumer has to answer before the message is
 	// redelivered; handlers can extend it with ExtendLease.
 	Lease time.Duration
@@ -268,6 +281,7 @@ func (cfg BrokerConfig) withDefaults() (BrokerConfig, error) {
 		bad  bool
 	}{
 		{"MaxQueueLen", cfg.MaxQueueLen < 0},
+		{"MaxQueueBytes", cfg.MaxQueueBytes < 0},
 		{"MaxDeliveries", cfg.MaxDeliveries < 0},
 		{"Lease", cfg.Lease < 0},
 		{"DedupWindow", cfg.DedupWindow < 0},
@@ -292,6 +306,7 @@ func (cfg BrokerConfig) withDefaults() (BrokerConfig, error) {
 func (cfg BrokerConfig) routerConfig() router.Config {
 	return router.Config{
 		MaxQueueLen:   cfg.MaxQueueLen,
+		MaxQueueBytes: cfg.MaxQueueBytes,
 		Lease:         cfg.Lease,
 		MaxDeliveries: cfg.MaxDeliveries,
 		DedupWindow:   cfg.DedupWindow,

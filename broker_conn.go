@@ -295,6 +295,11 @@ func (c *brokerConn) onPublish(f *wire.Publish) {
 		c.confirm(f.ID, storeCode(err), err.Error())
 		return
 	}
+	if why := b.disk.refusal(len(m.Data)); why != "" {
+		c.unlock()
+		c.confirm(f.ID, wire.CodeDiskBudget, why)
+		return
+	}
 	acts, err := b.router.Admit(now, c.id, m)
 	if err != nil {
 		b.exec(acts)
@@ -308,6 +313,7 @@ func (c *brokerConn) onPublish(f *wire.Publish) {
 		c.confirm(f.ID, routerCode(err), err.Error())
 		return
 	}
+	b.disk.charge(len(m.Data))
 	c.unlock()
 	p := &pendingPublish{conn: c, msg: m, received: now}
 	if b.inline {
