@@ -36,9 +36,15 @@ var _ Store = (*MemoryStore)(nil)
 
 type memCommand struct {
 	name   string
-	groups map[string]struct{}
+	groups map[string]memGroup
 	msgs   map[uint64]*memMessage
 	dead   map[deadAddr]*Message
+}
+
+// memGroup is where a durable group starts taking messages.
+type memGroup struct {
+	from uint64
+	also []uint64
 }
 
 type memMessage struct {
@@ -137,7 +143,7 @@ func (s *MemoryStore) apply(op *Op, t target) {
 	case KindDeadLetterDelete:
 		delete(c.dead, deadAddr{t.seq, op.Group})
 	case KindGroup:
-		c.groups[op.Group] = struct{}{}
+		c.groups[op.Group] = memGroup{from: op.Seq, also: slices.Clone(op.Seqs)}
 	case KindGroupDelete:
 		delete(c.groups, op.Group)
 	}
@@ -148,7 +154,7 @@ func (s *MemoryStore) command(name string) *memCommand {
 	if c == nil {
 		c = &memCommand{
 			name:   name,
-			groups: make(map[string]struct{}),
+			groups: make(map[string]memGroup),
 			msgs:   make(map[uint64]*memMessage),
 			dead:   make(map[deadAddr]*Message),
 		}
@@ -182,7 +188,8 @@ func (s *MemoryStore) Load(fn func(*Record) error) error {
 
 func (c *memCommand) load(fn func(*Record) error) error {
 	for _, g := range slices.Sorted(maps.Keys(c.groups)) {
-		if err := fn(&Record{Kind: KindGroup, Command: c.name, Group: g}); err != nil {
+		mg := c.groups[g]
+		if err := fn(&Record{Kind: KindGroup, Command: c.name, Group: g, Seq: mg.from, Seqs: slices.Clone(mg.also)}); err != nil {
 			return err
 		}
 	}
