@@ -89,7 +89,7 @@ func storeOp(a *router.Action) (store.Op, bool) {
 	case router.ActDeadLetterDelete:
 		op.Kind = store.KindDeadLetterDelete
 	case router.ActGroup:
-		op.Kind = store.KindGroup
+		op.Kind, op.Seq, op.Seqs = store.KindGroup, a.Start.From, a.Start.Also
 	case router.ActGroupDelete:
 		op.Kind = store.KindGroupDelete
 	case router.ActMailbox:

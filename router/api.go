@@ -89,7 +89,7 @@ const (
 	// with it until it is replayed and answered (or its group is dropped).
 	ActDeadLetter
 	// ActGroup: persist that durable Group of Msg.Command exists
-	// (Msg carries only Command).
+	// (Msg carries only Command), from Start on.
 	ActGroup
 	// ActDeadLetterDelete: persist that Msg left Group's dead-letter queue:
 	// replayed (an ActAttempt with Attempt 0 follows and the message waits in
@@ -123,6 +123,17 @@ type Action struct {
 	From     string
 	Data     []byte
 	Expires  time.Time
+	// Start (ActGroup) is where the group starts taking messages: the
+	// first Seq it takes, and the earlier Seqs it takes too (sorted).
+	Start GroupStart
+}
+
+// GroupStart is where a durable group starts taking its command's
+// messages: every message of Seq From and up (From 0: every message), and
+// those of Also, published before the group existed and stored after.
+type GroupStart struct {
+	From uint64
+	Also []uint64
 }
 
 // Config sets the router's limits, and who observes it. Zero values take

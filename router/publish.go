@@ -177,6 +177,6 @@ func (r *Router) checkAnswerGroup(cmd *command, m *Message) error {
 // cmd has no group or m is a request the default group answers.
 func (r *Router) ensureGroups(cmd *command, m *Message) {
 	if len(cmd.groups) == 0 || (m.Request && m.AnswerGroup == DefaultGroup && cmd.group(DefaultGroup) == nil) {
-		r.newGroup(cmd, DefaultGroup, false)
+		r.newGroup(cmd, DefaultGroup, false, m.Seq)
 	}
 }
