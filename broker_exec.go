@@ -89,7 +89,10 @@ func storeOp(a *router.Action) (store.Op, bool) {
 	case router.ActDeadLetterDelete:
 		op.Kind = store.KindDeadLetterDelete
 	case router.ActGroup:
-		op.Kind, op.Seq, op.Seqs = store.KindGroup, a.Start.From, a.Start.Also
+		op.Kind = store.KindGroup
+		if s := a.Start; s != nil {
+			op.Seq, op.Seqs = s.From, s.Also
+		}
 	case router.ActGroupDelete:
 		op.Kind = store.KindGroupDelete
 	case router.ActMailbox:

@@ -125,7 +125,7 @@ type Action struct {
 	Expires  time.Time
 	// Start (ActGroup) is where the group starts taking messages: the
 	// first Seq it takes, and the earlier Seqs it takes too (sorted).
-	Start GroupStart
+	Start *GroupStart
 }
 
 // GroupStart is where a durable group starts taking its command's

@@ -71,7 +71,7 @@ func (r *Router) newGroup(cmd *command, name string, ephemeral bool, also ...uin
 
 // announce emits the ActGroup that persists durable group g.
 func (r *Router) announce(g *group) {
-	r.emit(Action{Kind: ActGroup, Msg: g.cmd.ref, Group: g.name, Start: GroupStart{From: g.from, Also: g.also}})
+	r.emit(Action{Kind: ActGroup, Msg: g.cmd.ref, Group: g.name, Start: &GroupStart{From: g.from, Also: g.also}})
 }
 
 // addGroup adds a group to cmd.
