@@ -105,6 +105,12 @@ const (
 	// as attempt Attempt in Group, was cancelled by its producer: its
 	// handler may stop, and its answer will be dropped.
 	ActCancel
+	// ActFetch: read from the store the payloads of up to Attempt
+	// messages of Msg.Command from Msg.Seq on (Msg is the first of them,
+	// paged out: its Data is nil), and hand them to Fill. Until then the
+	// command's groups deliver nothing past that message. See
+	// Config.ResidentBytes.
+	ActFetch
 )
 
 // Action is one effect the broker carries out after an event.
@@ -141,6 +147,12 @@ type GroupStart struct {
 type Config struct {
 	MaxQueueLen   int           // pending messages per command; default 1,000,000
 	MaxQueueBytes int64         // payload bytes of those pending messages per command; default 1 GiB
+	// ResidentBytes bounds the payload bytes of its committed messages
+	// that a command keeps in memory: past it, a message committed while
+	// no subscriber of the command has free credit leaves its payload to
+	// the store (Data is set to nil), and dispatch asks for it back with
+	// ActFetch before delivering it. 0: every payload stays in memory.
+	ResidentBytes int64
 	Lease         time.Duration // time a consumer has to answer; default 30s
 	MaxDeliveries int           // attempts before dead-lettering; default 20
 	DedupWindow   time.Duration // how long a message ID is remembered; default 2m

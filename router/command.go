@@ -13,6 +13,11 @@ type command struct {
 	// activeBytes and reservedBytes are the payload bytes of the active
 	// and the reserved messages: what Config.MaxQueueBytes bounds.
 	activeBytes, reservedBytes int64
+	// residentBytes is the payload bytes of committed messages held in
+	// memory (not paged out): what Config.ResidentBytes bounds. fetching
+	// is set while an ActFetch waits for its Fill.
+	residentBytes int64
+	fetching      bool
 
 	// Counts since the command was created (or restored), for rates.
 	published, delivered, answered uint64

@@ -108,6 +108,15 @@ func (g *group) next() *item {
 	}
 }
 
+// head returns the item next would return, without taking it.
+func (g *group) head() *item {
+	if g.ready.len() > 0 {
+		return g.ready.top()
+	}
+	g.dropStale()
+	return g.fresh.peek()
+}
+
 // dropStale removes stale entries from the head of the fresh ring, and
 // compacts the ring when most of it is stale: amortized O(1) per entry.
 func (g *group) dropStale() {

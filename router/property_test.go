@@ -20,7 +20,19 @@ import (
 func TestRandomEvents(t *testing.T) {
 	for seed := int64(1); seed <= 6; seed++ {
 		t.Run(fmt.Sprint("seed ", seed), func(t *testing.T) {
-			newFuzzer(t, seed).run(3000)
+			newFuzzer(t, seed, 0).run(3000)
+		})
+	}
+}
+
+// TestRandomEventsPaged is TestRandomEvents with payloads paged out past
+// a few messages per command (Config.ResidentBytes): the fuzzer serves
+// each ActFetch from its record of the stored payloads some steps later,
+// and every delivery must carry its message's own payload.
+func TestRandomEventsPaged(t *testing.T) {
+	for seed := int64(1); seed <= 6; seed++ {
+		t.Run(fmt.Sprint("seed ", seed), func(t *testing.T) {
+			newFuzzer(t, seed, 40).run(3000)
 		})
 	}
 }
@@ -35,6 +47,10 @@ type fuzzer struct {
 	parked    map[router.ID]bool   // results waiting in a mailbox
 	cancelled map[router.ID]bool   // withdrawn by their producer
 	held      []router.Action      // deliveries seen, some stale by now
+	payloads  map[router.ID][]byte // each committed message's payload, as the store keeps it
+	fetches   []router.Action      // ActFetch waiting to be served
+	paging    bool                 // Config.ResidentBytes is set
+	filled    int                  // payloads served by Fill
 }
 
 var (
@@ -44,8 +60,9 @@ var (
 	consumers    = []router.ConnID{10, 11, 12, 13, 14}
 )
 
-func newFuzzer(t *testing.T, seed int64) *fuzzer {
+func newFuzzer(t *testing.T, seed int64, resident int64) *fuzzer {
 	cfg := router.Config{
+		ResidentBytes: resident,
 		MaxQueueLen: 40, Lease: 5 * time.Second, MaxDeliveries: 4,
 		DedupWindow: 20 * time.Second, MailboxTTL: 30 * time.Second,
 		RetryDelay: 100 * time.Millisecond, MaxRetryDelay: time.Second,
@@ -59,7 +76,28 @@ func newFuzzer(t *testing.T, seed int64) *fuzzer {
 		result:    make(map[router.ID]string),
 		parked:    make(map[router.ID]bool),
 		cancelled: make(map[router.ID]bool),
+		payloads:  make(map[router.ID][]byte),
+		paging:    resident > 0,
 	}
+}
+
+// serve answers the oldest waiting ActFetch with Fill, as the broker
+// would after reading the store: the committed, unfinished messages of its
+// command from its Seq on, in Seq order.
+func (f *fuzzer) serve() {
+	if len(f.fetches) == 0 {
+		return
+	}
+	a := f.fetches[0]
+	f.fetches = f.fetches[1:]
+	var page []router.Payload
+	for _, m := range f.published {
+		if m.Command == a.Msg.Command && m.Seq >= a.Msg.Seq && f.live[m.ID] && len(page) < a.Attempt {
+			page = append(page, router.Payload{ID: m.ID, Seq: m.Seq, Data: f.payloads[m.ID]})
+		}
+	}
+	f.filled += len(page)
+	f.check(f.r.Fill(f.now, a.Msg.Command, page), nil, "fill")
 }
 
 func (f *fuzzer) pick(n int) int { return f.rnd.Intn(n) }
@@ -117,8 +155,10 @@ func (f *fuzzer) step() {
 	case n < 96:
 		f.advance(time.Duration(f.pick(15000)) * time.Millisecond)
 		f.check(f.r.Tick(f.now), nil, "tick")
-	case n < 98:
+	case n < 97:
 		f.cancel()
+	case n < 98:
+		f.serve()
 	default:
 		f.operate()
 	}
@@ -147,6 +187,10 @@ func (f *fuzzer) operate() {
 func (f *fuzzer) publish() {
 	p := producers[f.pick(len(producers))]
 	m := f.msg(fuzzCommands[f.pick(2)], fmt.Sprint("p", p), f.pick(3) > 0)
+	if f.pick(2) == 0 {
+		m.Data = make([]byte, f.pick(20))
+		f.rnd.Read(m.Data)
+	}
 	if f.pick(5) == 0 {
 		m.Deadline = f.now.Add(time.Duration(f.pick(30000)-2000) * time.Millisecond)
 	}
@@ -159,6 +203,7 @@ func (f *fuzzer) publish() {
 		f.r.Abort(m)
 		return
 	}
+	f.payloads[m.ID] = slices.Clone(m.Data)
 	f.published = append(f.published, m)
 	f.live[m.ID] = true
 	f.check(f.r.Commit(f.now, m), nil, "commit")
@@ -269,7 +314,15 @@ func (f *fuzzer) observe(op string, a router.Action) {
 		if !a.Msg.Deadline.IsZero() && !f.now.Before(a.Msg.Deadline) {
 			f.t.Fatalf("%s: delivered a message past its deadline", op)
 		}
+		if want := f.payloads[a.Msg.ID]; string(a.Msg.Data) != string(want) || (a.Msg.Data == nil) != (want == nil) {
+			f.t.Fatalf("%s: delivered payload %q, the message was published with %q", op, a.Msg.Data, want)
+		}
 		f.held = append(f.held, a)
+	case router.ActFetch:
+		if !f.live[a.Msg.ID] || a.Msg.Data != nil || a.Attempt < 1 {
+			f.t.Fatalf("%s: fetch from a message not queued and paged out", op)
+		}
+		f.fetches = append(f.fetches, a)
 	case router.ActAck:
 		if a.Last {
 			if !f.live[a.Msg.ID] || f.finished[a.Msg.ID] {
@@ -324,7 +377,10 @@ func (f *fuzzer) drain() {
 			f.check(acts, err, "subscribe")
 		}
 	}
-	for round := 0; round < 50 && len(f.live) > 0; round++ {
+	for round := 0; round < 500 && len(f.live) > 0; round++ {
+		for len(f.fetches) > 0 {
+			f.serve()
+		}
 		for len(f.held) > 0 {
 			d := f.held[0]
 			f.held = f.held[1:]
@@ -345,6 +401,9 @@ func (f *fuzzer) drain() {
 		f.t.Fatalf("state left after drain: %+v", st)
 	}
 	f.t.Logf("%d messages finished, %d results, %d cancelled", len(f.finished), len(f.result), len(f.cancelled))
+	if f.paging && f.filled < 50 {
+		f.t.Fatalf("only %d payloads were paged back in: the queues are too short to page", f.filled)
+	}
 	if len(f.finished) < 100 {
 		f.t.Fatalf("only %d messages went through: the event mix is too weak", len(f.finished))
 	}

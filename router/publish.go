@@ -52,7 +52,7 @@ func (r *Router) Admit(now time.Time, conn ConnID, m *Message) ([]Action, error)
 	m.Seq = cmd.nextSeq
 	cmd.reserved++
 	ms := newMsgState(cmd, m)
-	cmd.reservedBytes += ms.size()
+	cmd.reservedBytes += ms.bytes()
 	ms.admitted = now.UnixNano()
 	r.live[m.ID] = ms
 	return r.acts, nil
@@ -75,10 +75,11 @@ func (r *Router) Commit(now time.Time, m *Message) []Action {
 	}
 	cmd := ms.cmd
 	cmd.reserved--
-	cmd.reservedBytes -= ms.size()
+	cmd.reservedBytes -= ms.bytes()
 	cmd.published++
 	ms.committed = true
 	r.ensureGroups(cmd, m)
+	r.pageOut(cmd, ms)
 	r.place(ms, cmd.groups, nil, nil)
 	t := now.UnixNano()
 	switch {
@@ -103,7 +104,7 @@ func (r *Router) Abort(m *Message) {
 	}
 	delete(r.live, m.ID)
 	ms.cmd.reserved--
-	ms.cmd.reservedBytes -= ms.size()
+	ms.cmd.reservedBytes -= ms.bytes()
 }
 
 // checkQuota returns ErrQueueFull, naming the limit, when cmd cannot take

@@ -151,6 +151,7 @@ func (r *Router) restoreMsg(m *Message, ackedBy []string, attempts map[string]in
 	}
 	ms := newMsgState(cmd, m)
 	ms.committed = true
+	cmd.residentBytes += ms.bytes()
 	r.live[m.ID] = ms
 	r.place(ms, groups, attempts, deadIn)
 }
