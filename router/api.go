@@ -147,12 +147,6 @@ type GroupStart struct {
 type Config struct {
 	MaxQueueLen   int           // pending messages per command; default 1,000,000
 	MaxQueueBytes int64         // payload bytes of those pending messages per command; default 1 GiB
-	// ResidentBytes bounds the payload bytes of its committed messages
-	// that a command keeps in memory: past it, a message committed while
-	// no subscriber of the command has free credit leaves its payload to
-	// the store (Data is set to nil), and dispatch asks for it back with
-	// ActFetch before delivering it. 0: every payload stays in memory.
-	ResidentBytes int64
 	Lease         time.Duration // time a consumer has to answer; default 30s
 	MaxDeliveries int           // attempts before dead-lettering; default 20
 	DedupWindow   time.Duration // how long a message ID is remembered; default 2m
@@ -164,7 +158,13 @@ type Config struct {
 	// dead letter, no subscriber, no group but an empty default group)
 	// before Tick forgets it; default 5m. See Tick.
 	IdleTimeout time.Duration
-	Observer    Observer // told of deliveries, answers, expiries and dead letters; nil: none
+	// ResidentBytes bounds the payload bytes of its committed messages
+	// that a command keeps in memory: past it, a message committed while
+	// no subscriber of the command has free credit leaves its payload to
+	// the store (Data is set to nil), and dispatch asks for it back with
+	// ActFetch before delivering it. 0: every payload stays in memory.
+	ResidentBytes int64
+	Observer      Observer // told of deliveries, answers, expiries and dead letters; nil: none
 }
 
 // Defaults.

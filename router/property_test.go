@@ -62,12 +62,12 @@ var (
 
 func newFuzzer(t *testing.T, seed int64, resident int64) *fuzzer {
 	cfg := router.Config{
-		ResidentBytes: resident,
 		MaxQueueLen: 40, Lease: 5 * time.Second, MaxDeliveries: 4,
 		DedupWindow: 20 * time.Second, MailboxTTL: 30 * time.Second,
 		RetryDelay: 100 * time.Millisecond, MaxRetryDelay: time.Second,
 		IdleTimeout: 20 * time.Second,
 	}
+	cfg.ResidentBytes = resident
 	return &fuzzer{
 		harness:   newHarness(t, cfg),
 		rnd:       rand.New(rand.NewSource(seed)),
