@@ -69,6 +69,12 @@ type Broker struct {
 
 	// disk is the store's disk budget (BrokerConfig.MaxDisk).
 	disk *diskBudget
+	// fetchQ holds the reads of paged-out payloads the router asked for,
+	// under mu, until fetchLoop takes them; fetchWake tells it there are
+	// some. fetchLog rate-limits the log lines of failed reads.
+	fetchQ    []fetchReq
+	fetchWake chan struct{}
+	fetchLog  ratelog.Limiter
 
 	// notify runs OnPublish off the broker's lock; nil without OnPublish.
 	notify *notifier
@@ -111,18 +117,19 @@ func NewBroker(cfg BrokerConfig) (*Broker, error) {
 	rc := cfg.routerConfig()
 	rc.Observer = metrics
 	b := &Broker{
-		cfg:      cfg,
-		log:      cfg.Logger.With("broker", node.Address()),
-		node:     node,
-		fds:      fds,
-		metrics:  metrics,
-		router:   router.New(rc),
-		conns:    make(map[router.ConnID]*brokerConn),
-		commitQ:  make(chan *pendingPublish, 4096),
-		syncing:  make(chan syncingBatch, maxSyncing),
-		unsynced: make(map[router.ID]*pendingPublish),
-		lazyWake: make(chan struct{}, 1),
-		exit:     make(chan struct{}),
+		cfg:       cfg,
+		log:       cfg.Logger.With("broker", node.Address()),
+		node:      node,
+		fds:       fds,
+		metrics:   metrics,
+		router:    router.New(rc),
+		conns:     make(map[router.ConnID]*brokerConn),
+		commitQ:   make(chan *pendingPublish, 4096),
+		syncing:   make(chan syncingBatch, maxSyncing),
+		unsynced:  make(map[router.ID]*pendingPublish),
+		lazyWake:  make(chan struct{}, 1),
+		fetchWake: make(chan struct{}, 1),
+		exit:      make(chan struct{}),
 	}
 	b.policy.Store(cfg.Policy)
 	local := isLoopback
@@ -159,6 +166,10 @@ func NewBroker(cfg BrokerConfig) (*Broker, error) {
 	if b.disk.limit != 0 {
 		b.wg.Add(1)
 		go b.diskLoop() // owned by the Broker; stopped by Close
+	}
+	if pager, ok := b.store.(store.Pager); ok && rc.ResidentBytes > 0 {
+		b.wg.Add(1)
+		go b.fetchLoop(pager) // owned by the Broker; stopped by Close
 	}
 	b.wg.Add(4)
 	go b.acceptLoop()  // owned by the Broker; stopped by Close

@@ -315,7 +315,7 @@ func (c *brokerConn) onPublish(f *wire.Publish) {
 	}
 	b.disk.charge(len(m.Data))
 	c.unlock()
-	p := &pendingPublish{conn: c, msg: m, received: now}
+	p := &pendingPublish{conn: c, msg: m, received: now, data: m.Data}
 	if b.inline {
 		b.commit([]*pendingPublish{p}, c.unlock)
 		return

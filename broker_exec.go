@@ -31,6 +31,8 @@ func (b *Broker) exec(acts []router.Action) {
 			if c := b.conns[a.Conn]; c != nil {
 				c.queue(&wire.Cancel{ID: wire.ID(a.Msg.ID)})
 			}
+		case router.ActFetch:
+			b.queueFetch(a)
 		case router.ActResult:
 			f := wire.Result{ID: wire.ID(a.Msg.ID), Code: wire.Code(a.Code), From: a.From, Data: a.Data}
 			if b.holdResult(a.Conn, &f) {
