@@ -12,10 +12,11 @@ type Payload struct {
 // fetchMax bounds the messages one ActFetch asks for.
 const fetchMax = 1024
 
-// pageOut leaves the payload of ms, being committed, to the store when
-// its command holds Config.ResidentBytes of payloads in memory already and
-// no group of it has a subscriber with free credit (which would take the
-// message at once). Otherwise the payload counts as resident.
+// pageOut leaves the payload of ms, being committed or restored (with no
+// delivery made yet), to the store when its command holds
+// Config.ResidentBytes of payloads in memory already and no group of it
+// has a subscriber with free credit (which would take the message at
+// once). Otherwise the payload counts as resident.
 func (r *Router) pageOut(cmd *command, ms *msgState) {
 	if r.cfg.ResidentBytes <= 0 || cmd.residentBytes+ms.bytes() <= r.cfg.ResidentBytes || cmd.hasFreeCredit() {
 		cmd.residentBytes += ms.bytes()

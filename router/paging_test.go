@@ -60,3 +60,26 @@ func TestPayloadKeptForAWaitingSubscriber(t *testing.T) {
 		t.Fatal("delivered without its payload")
 	}
 }
+
+// Restored messages are paged out past ResidentBytes too, unless they were
+// delivered before (a redelivery keeps its payload).
+func TestRestorePagesOut(t *testing.T) {
+	h := newHarness(t, router.Config{ResidentBytes: 15})
+	var msgs []*router.Message
+	for seq := uint64(1); seq <= 4; seq++ {
+		m := stored(h, "cmd", seq)
+		m.Data = bytes.Repeat([]byte{'x'}, 10)
+		msgs = append(msgs, m)
+	}
+	h.r.Restore(msgs[0], nil, nil)
+	h.r.Restore(msgs[1], nil, nil)
+	h.r.Restore(msgs[2], nil, map[string]int{router.DefaultGroup: 1})
+	h.r.Restore(msgs[3], nil, nil)
+	acts := h.subscribe(10, 1, "cmd", router.DefaultGroup, 10)
+	if got := seqs(deliveries(acts)); !slices.Equal(got, []uint64{3, 1}) {
+		t.Fatalf("delivered %v before a fetch, want the redelivery 3, then 1", got)
+	}
+	if f := one(t, acts, router.ActFetch); f.Msg.Seq != 2 || msgs[3].Data != nil {
+		t.Fatalf("fetch from %d (seq 4 paged: %v), want from 2 with 2 and 4 paged out", f.Msg.Seq, msgs[3].Data == nil)
+	}
+}

@@ -151,7 +151,11 @@ func (r *Router) restoreMsg(m *Message, ackedBy []string, attempts map[string]in
 	}
 	ms := newMsgState(cmd, m)
 	ms.committed = true
-	cmd.residentBytes += ms.bytes()
+	if len(attempts) == 0 && deadIn == nil {
+		r.pageOut(cmd, ms) // a fresh copy in every group
+	} else {
+		cmd.residentBytes += ms.bytes()
+	}
 	r.live[m.ID] = ms
 	r.place(ms, groups, attempts, deadIn)
 }
