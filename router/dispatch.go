@@ -24,6 +24,7 @@ func (r *Router) dispatch(now int64, g *group) {
 		r.deliver(now, g.pick(), it)
 	}
 	g.dropStale()
+	r.prefetch(g)
 }
 
 // deliver hands the loose item it to s, which has free credit.

@@ -48,6 +48,34 @@ func (r *Router) fetch(cmd *command, ms *msgState) {
 	r.emit(Action{Kind: ActFetch, Msg: ms.msg, Attempt: int(min(max(n, 1), fetchMax))})
 }
 
+// prefetchAhead is how far down a group's queue prefetch looks for a
+// paged-out message.
+const prefetchAhead = 256
+
+// prefetch asks for the payloads of g's queue ahead of its subscribers, if
+// it has any,
+// when the message prefetchAhead places down (or the last) is paged out,
+// so that the fetch is done before they reach it. The fetch starts at the
+// first paged-out message; finding it costs one walk of that stretch per
+// fetch.
+func (r *Router) prefetch(g *group) {
+	cmd := g.cmd
+	n := g.fresh.len()
+	if r.cfg.ResidentBytes <= 0 || cmd.fetching || n == 0 || len(g.subs) == 0 {
+		return
+	}
+	k := min(n-1, prefetchAhead)
+	if it := g.fresh.at(k); it.state != stQueued || !it.ms.paged {
+		return
+	}
+	for i := range k + 1 {
+		if it := g.fresh.at(i); it.state == stQueued && it.ms.paged {
+			r.fetch(cmd, it.ms)
+			return
+		}
+	}
+}
+
 // Fill hands back the payloads an ActFetch for command asked for, and
 // dispatches the messages they belong to. A payload of a message that is
 // not paged out (finished meanwhile) is ignored. Fill ends the command's
