@@ -6,6 +6,7 @@ import (
 	"os"
 	"path/filepath"
 	"runtime"
+	"runtime/debug"
 	"strconv"
 	"sync/atomic"
 	"testing"
@@ -88,4 +89,45 @@ func runBacklog(b *testing.B, n int, resident int64) {
 	b.ReportMetric(t1.Sub(start).Seconds(), "first-delivery-s")
 	b.ReportMetric(float64(rss1-rss0)/(1<<20), "rss-MB")
 	b.ReportMetric(float64(n-1)/t2.Sub(t1).Seconds(), "drain-msgs/s")
+}
+
+// BenchmarkBacklogLarge publishes TEOMQ_BENCH_LARGE_MB (default 64)
+// messages of 1 MiB with no consumer, in sync durability, and reports the
+// growth of the process's resident set (broker and producer share it)
+// once they are stored, with the default ResidentBytes (64 MiB) and with
+// every payload in memory. Run it with -benchtime=1x.
+func BenchmarkBacklogLarge(b *testing.B) {
+	n := 64
+	if v, err := strconv.Atoi(os.Getenv("TEOMQ_BENCH_LARGE_MB")); err == nil && v > 0 {
+		n = v
+	}
+	for _, resident := range []int64{0, -1} {
+		name := "resident=default"
+		if resident < 0 {
+			name = "resident=all"
+		}
+		b.Run(fmt.Sprintf("pending=%dMiB/%s", n, name), func(b *testing.B) {
+			for range b.N {
+				debug.FreeOSMemory()
+				rss0 := memstat.RSS()
+				dir := b.TempDir()
+				br := mustStartBroker(b, teomq.BrokerConfig{
+					Durability: teomq.DurabilitySync, DataDir: filepath.Join(dir, "data"),
+					ResidentBytes: resident, MaxQueueBytes: 1 << 40,
+				})
+				p := mustConnect(b, br)
+				payload := make([]byte, 1<<20)
+				ctx := context.Background()
+				for range n {
+					if _, err := p.Send(ctx, "bench", payload); err != nil {
+						b.Fatal(err)
+					}
+				}
+				debug.FreeOSMemory()
+				b.ReportMetric(float64(memstat.RSS()-rss0)/(1<<20), "rss-MB")
+				p.Close()
+				br.Close()
+			}
+		})
+	}
 }
