@@ -129,3 +129,41 @@ func testPagesWhileDraining(t *testing.T, f *fixture) {
 		t.Fatalf("Undone after the drain = %d, %v; want 0", n, err)
 	}
 }
+
+// Pages read while other goroutines append and finish messages are in
+// Seq order and hold only messages that were appended, with their own
+// payloads.
+func testPagesConcurrentWrites(t *testing.T, f *fixture) {
+	const n = 300
+	done := make(chan error, 1)
+	go func() { // owned by the test: ends after n appends
+		for seq := uint64(1); seq <= n; seq++ {
+			ops := []store.Op{appendOp("q", seq)}
+			if seq > 10 {
+				ops = append(ops, ackOp("q", seq-10, "", true))
+			}
+			if err := f.s.Write(ops, false); err != nil {
+				done <- err
+				return
+			}
+		}
+		done <- nil
+	}()
+	for range 200 {
+		recs := f.page("q", 0, 20)
+		for i, r := range recs {
+			if i > 0 && r.Msg.Seq <= recs[i-1].Msg.Seq {
+				t.Fatalf("page out of order: %v", pageSeqs(recs))
+			}
+			if want := fmt.Sprintf("q/%d", r.Msg.Seq); string(r.Msg.Data) != want {
+				t.Fatalf("seq %d read with payload %q, want %q", r.Msg.Seq, r.Msg.Data, want)
+			}
+		}
+	}
+	if err := <-done; err != nil {
+		t.Fatal(err)
+	}
+	if got := pageSeqs(f.page("q", 0, 100)); !slices.Equal(got, seqRange(n-9, n)) {
+		t.Fatalf("after the writes: %v, want %d..%d", got, n-9, n)
+	}
+}

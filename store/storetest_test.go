@@ -36,6 +36,7 @@ func TestConformance(t *testing.T) {
 		{"pages", testPages},
 		{"pages with a replay below the watermark", testPagesReplayBelowWatermark},
 		{"pages while draining", testPagesWhileDraining},
+		{"pages during concurrent writes", testPagesConcurrentWrites},
 		{"replayed message below the watermark", testReplayBelowWatermark},
 		{"rewriting a message resets its state", testRewriteResets},
 		{"acks and attempts of done messages are ignored", testDoneMessageIgnoresSubOps},
