@@ -3,7 +3,8 @@
 //
 // The broker's router holds the live state in memory; the store is written
 // as the router changes it and read once, at start, to rebuild the router.
-// Delivery never reads the store.
+// A store that implements Pager also gives back a command's queued
+// messages a page at a time, for the payloads the router leaves on disk.
 package store
 
 // Kind says what an Op changes or a Record holds.
