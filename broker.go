@@ -408,10 +408,9 @@ func (b *Broker) QueueLen(command string) int {
 	return b.router.QueueLen(command)
 }
 
-// unlock releases b.mu, then writes the frames queued under it: what a
-// connection's socket takes at once is written here, the rest by the
-// connection's writer goroutine. It never waits for a peer, so no peer can
-// hold up the goroutine that calls it.
+// unlock releases b.mu, then has the writer goroutines of the connections
+// that frames were queued for under it write them. It never writes to a
+// socket itself, so no peer can hold up the goroutine that calls it.
 func (b *Broker) unlock() { b.unlockFlush(nil) }
 
 // unlockFlush is unlock for the serve goroutine of own: own's frames are
@@ -436,7 +435,7 @@ func (b *Broker) unlockFlush(own *brokerConn) {
 			flushOwn = true
 			continue
 		}
-		_ = c.ch.FlushIfRoom()
+		_ = c.ch.FlushAsync()
 	}
 	if flushOwn {
 		_ = own.ch.Flush()

@@ -7,6 +7,7 @@ import (
 
 	"github.com/coder/websocket"
 	"github.com/teonet-go/teomq/teonet"
+	"github.com/teonet-go/teomq/wire"
 )
 
 // webProtocol is the WebSocket subprotocol of teomq browser peers.
@@ -15,9 +16,9 @@ const webProtocol = "teomq.v1"
 // serveWebSocket serves /teomq: it checks the request's Host and Origin
 // (web_origin.go) and takes a handshake slot, refusing with an HTTP status
 // and a reason in the body before any upgrade; then it upgrades to a
-// WebSocket, runs the web handshake (web_handshake.go) and hands the
-// authenticated connection to the broker as a peer, which then speaks the
-// same frames as a Go peer. It runs on the HTTP server's goroutine for the
+// WebSocket, has the node run the web handshake (teonet.Node.AcceptWeb)
+// and hands the authenticated channel to the broker as a peer, which then
+// speaks the same frames as a Go peer. It runs on the HTTP server's goroutine for the
 // request and returns once the peer is started; the peer's goroutines
 // belong to the Broker.
 func (b *Broker) serveWebSocket(w http.ResponseWriter, r *http.Request) {
@@ -55,41 +56,41 @@ func (b *Broker) serveWebSocket(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 
-	params := webHandshakeParams{
-		maxMessage: b.cfg.maxFrame() + webFrameHeaderLen,
-		keepAlive:  b.webKeepAlive(),
-		authRead:   release,
-	}
-	conn.SetReadLimit(webAuthLen)
 	// The deadline covers a page that opens the WebSocket and never
 	// answers: the library closes the socket when it passes.
 	ctx, cancel := context.WithTimeout(s.ctx, s.limits.HandshakeTimeout)
 	defer cancel()
-	peer, err := b.webHandshake(ctx, conn, params)
+	ch, err := b.node.AcceptWeb(ctx, conn, teonet.WebConfig{
+		MaxFrame:   b.cfg.maxFrame(),
+		MaxQueue:   b.cfg.MaxPeerQueue,
+		KeepAlive:  b.webKeepAlive(),
+		Ping:       newWebPinger(),
+		RemoteAddr: webAddr(r.RemoteAddr),
+		Logger:     b.log,
+		AuthRead:   release,
+	})
 	if err != nil && s.ctx.Err() != nil {
 		conn.CloseNow() // the broker is closing
 		return
 	}
 	if err != nil {
 		s.refusals.refused(sourceIP(r.RemoteAddr), err, r.Header.Get("Origin"), r.Host)
-		conn.Close(websocket.StatusPolicyViolation, clipReason(err.Error()))
+		conn.Close(teonet.WebCloseStatus(err))
 		return
 	}
-	// Each message is read whole, up to the largest frame and its length
-	// prefix. Our reader enforces maxMessage with a clearer close reason
-	// than the library's limit, which is one byte further and bounds what
-	// the library buffers.
-	conn.SetReadLimit(int64(params.maxMessage) + 1)
-	b.log.Debug("teomq: web peer authenticated", "peer", peer, "remote", r.RemoteAddr)
-	b.startConn(newWebConn(conn, webConnConfig{
-		peer:       peer,
-		remote:     webAddr(r.RemoteAddr),
-		log:        b.log,
-		maxFrame:   b.cfg.maxFrame(),
-		maxMessage: params.maxMessage,
-		maxQueue:   b.cfg.MaxPeerQueue,
-		keepAlive:  params.keepAlive,
-	}), r.Header.Get("Origin"))
+	b.log.Debug("teomq: web peer authenticated", "peer", ch.PeerAddress(), "remote", r.RemoteAddr)
+	b.startConn(ch, r.Header.Get("Origin"))
+}
+
+// newWebPinger returns the keepalive of one browser peer: a wire Ping
+// frame with a nonce one higher each time, which the page answers with a
+// Pong. Its channel calls it from one goroutine at a time.
+func newWebPinger() func(dst []byte) []byte {
+	var nonce uint64
+	return func(dst []byte) []byte {
+		nonce++
+		return (&wire.Ping{Nonce: nonce}).AppendTo(dst)
+	}
 }
 
 // trackHandshake counts a handshake in b.wg, so that Close waits for it,

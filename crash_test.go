@@ -10,6 +10,7 @@ import (
 	"os/exec"
 	"path/filepath"
 	"regexp"
+	"strconv"
 	"sync"
 	"sync/atomic"
 	"testing"
@@ -79,20 +80,45 @@ func freePort(t *testing.T) string {
 	return ln.Addr().String()
 }
 
-// buildCLI builds cmd/teomq into a temp dir.
+// buildCLI builds cmd/teomq into a temp dir, with the race detector when
+// this test binary has it.
 func buildCLI(t *testing.T) string {
 	t.Helper()
 	bin := filepath.Join(t.TempDir(), "teomq")
-	if out, err := exec.Command("go", "build", "-o", bin, "./cmd/teomq").CombinedOutput(); err != nil {
+	args := []string{"build", "-ldflags=-s -w", "-o", bin}
+	if raceEnabled {
+		args = append(args, "-race")
+	}
+	if out, err := exec.Command("go", append(args, "./cmd/teomq")...).CombinedOutput(); err != nil {
 		t.Fatalf("build teomq: %v\n%s", err, out)
 	}
 	return bin
+}
+
+// crashSeedEnv names the variable that replays a crash test's kill
+// schedule: the seed a failed run logged.
+const crashSeedEnv = "TEOMQ_CRASH_SEED"
+
+// crashSeed returns the seed of the kill schedule, from crashSeedEnv when
+// set, else from the clock, and logs it.
+func crashSeed(t *testing.T) uint64 {
+	t.Helper()
+	seed := uint64(time.Now().UnixNano())
+	if v := os.Getenv(crashSeedEnv); v != "" {
+		var err error
+		if seed, err = strconv.ParseUint(v, 10, 64); err != nil {
+			t.Fatalf("%s=%q: want a decimal seed: %v", crashSeedEnv, v, err)
+		}
+	}
+	t.Logf("kill schedule seed %d (replay it with %s=%d)", seed, crashSeedEnv, seed)
+	return seed
 }
 
 // TestBrokerCrashLosesNoConfirmedMessage kills the broker with SIGKILL at
 // random moments while producers publish, restarts it on the same data dir
 // and then drains: every confirmed message must be delivered.
 func TestBrokerCrashLosesNoConfirmedMessage(t *testing.T) {
+	t.Parallel() // the broker is a process of its own; this overlaps the other parallel tests only
 	dir := t.TempDir()
 	hostport := freePort(t)
 	bp := &brokerProcess{t: t, bin: buildCLI(t), args: []string{
@@ -169,7 +195,7 @@ func TestBrokerCrashLosesNoConfirmedMessage(t *testing.T) {
 		}
 	}
 
-	rng := rand.New(rand.NewPCG(uint64(time.Now().UnixNano()), 1))
+	rng := rand.New(rand.NewPCG(crashSeed(t), 1))
 	const kills = 3
 	for k := range kills {
 		time.Sleep(time.Duration(200+rng.IntN(600)) * time.Millisecond)

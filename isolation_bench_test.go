@@ -31,18 +31,24 @@ func BenchmarkRequestStuckPeer(b *testing.B) {
 					}
 				}
 			}
-			for range 2 {
-				c := mustConnect(b, br)
-				if _, err := c.Subscribe("bench", echo, teomq.Concurrency(64)); err != nil {
-					b.Fatal(err)
-				}
-			}
-			payload := make([]byte, 128)
-			b.ReportAllocs()
-			runProducers(b, 64, func(ctx context.Context, _ int) error {
-				_, err := p.Request(ctx, "bench", payload)
-				return err
-			})
+			runRequests(b, p, mustConnect(b, br), mustConnect(b, br))
 		})
 	}
+}
+
+// runRequests subscribes the consumers to "bench" (echo, 64 handlers
+// each) and measures 64 concurrent requests of 128 B from p.
+func runRequests(b *testing.B, p *teomq.Client, consumers ...*teomq.Client) {
+	b.Helper()
+	for _, c := range consumers {
+		if _, err := c.Subscribe("bench", echo, teomq.Concurrency(64)); err != nil {
+			b.Fatal(err)
+		}
+	}
+	payload := make([]byte, 128)
+	b.ReportAllocs()
+	runProducers(b, 64, func(ctx context.Context, _ int) error {
+		_, err := p.Request(ctx, "bench", payload)
+		return err
+	})
 }

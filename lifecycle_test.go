@@ -35,6 +35,7 @@ func TestConnectByBareAddressOnOneMachine(t *testing.T) {
 }
 
 func TestConnectErrors(t *testing.T) {
+	t.Parallel() // waits out a 2 s connect timeout; overlaps the other parallel tests only
 	b := mustStartBroker(t, teomq.BrokerConfig{})
 	unknown := strings.Repeat("A", 35)
 	_, err := teomq.Connect(testCtx(t), unknown, teomq.WithName("x"), teomq.WithConfigDir(t.TempDir()))
@@ -107,7 +108,15 @@ func TestDrainLetsHandlersAnswer(t *testing.T) {
 	recv(t, started, "delivery")
 	drained := make(chan error, 1)
 	go func() { drained <- c.Drain(testCtx(t)) }()
-	time.Sleep(20 * time.Millisecond)
+	// Drain has begun once the broker sees the consumer's credit at 0; the
+	// handler is still running: Drain must wait for it.
+	waitFor(t, "Drain's credit 0 at the broker", func() bool {
+		list, err := p.Commands(testCtx(t))
+		if err != nil {
+			t.Fatal(err)
+		}
+		return consumerCredit(list, "d") == 0
+	})
 	close(release)
 	if err := recv(t, drained, "Drain"); err != nil {
 		t.Fatal(err)
@@ -200,4 +209,24 @@ func mustConnectTo(t testing.TB, endpoint string, opts ...teomq.Option) *teomq.C
 	}
 	t.Cleanup(func() { c.Close() })
 	return c
+}
+
+// consumerCredit returns the credit of command's one consumer in list, or
+// -1 when the command does not have exactly one.
+func consumerCredit(list teomq.CommandList, command string) int {
+	var credits []int
+	for _, cmd := range list.Commands {
+		if cmd.Name != command {
+			continue
+		}
+		for _, g := range cmd.Groups {
+			for _, c := range g.Consumers {
+				credits = append(credits, c.Credit)
+			}
+		}
+	}
+	if len(credits) != 1 {
+		return -1
+	}
+	return credits[0]
 }

@@ -4,6 +4,7 @@ import (
 	"time"
 
 	"github.com/teonet-go/teomq/router"
+	"github.com/teonet-go/teomq/teonet"
 )
 
 // statsSnapshot is a broker's state and counters at one moment, labelled
@@ -43,7 +44,7 @@ func (b *Broker) snapshot() statsSnapshot {
 	defer b.mu.Unlock()
 	snap := statsSnapshot{At: time.Now()}
 	for _, c := range b.conns {
-		if _, web := c.ch.(*webConn); web {
+		if _, web := c.ch.(*teonet.WebChannel); web {
 			snap.Web++
 		} else {
 			snap.Go++

@@ -1,7 +1,6 @@
 package teomq_test
 
 import (
-	"context"
 	"fmt"
 	"strings"
 	"testing"
@@ -27,17 +26,7 @@ func BenchmarkRequestPolicy(b *testing.B) {
 			if rules > 0 {
 				br.SetPolicy(mustParsePolicy(b, benchPolicy(rules, p.Address(), consumers[0].Address(), consumers[1].Address())))
 			}
-			for _, c := range consumers {
-				if _, err := c.Subscribe("bench", echo, teomq.Concurrency(64)); err != nil {
-					b.Fatal(err)
-				}
-			}
-			payload := make([]byte, 128)
-			b.ReportAllocs()
-			runProducers(b, 64, func(ctx context.Context, _ int) error {
-				_, err := p.Request(ctx, "bench", payload)
-				return err
-			})
+			runRequests(b, p, consumers...)
 		})
 	}
 }

@@ -18,7 +18,7 @@ import (
 )
 
 // The page side of the web handshake, written from its description in
-// web_handshake.go: these tests check the broker against it.
+// teonet/web_handshake.go: these tests check the broker against it.
 const (
 	testPageAuthContext   = "teomq/web/v1 page-auth\x00"
 	testBrokerAuthContext = "teomq/web/v1 broker-auth\x00"

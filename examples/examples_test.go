@@ -14,6 +14,7 @@ func brokerFlags(config string) []string {
 }
 
 func TestBasicFlow(t *testing.T) {
+	t.Parallel()
 	config := t.TempDir()
 	broker := start(t, "basic-broker", brokerFlags(config)...)
 	addr := broker.address()
@@ -45,6 +46,7 @@ func TestBasicFlow(t *testing.T) {
 }
 
 func TestCommandFlow(t *testing.T) {
+	t.Parallel()
 	config := t.TempDir()
 	broker := start(t, "command-broker", brokerFlags(config)...)
 	addr := broker.address()
@@ -56,6 +58,7 @@ func TestCommandFlow(t *testing.T) {
 }
 
 func TestUsersServersFlow(t *testing.T) {
+	t.Parallel()
 	config := t.TempDir()
 	broker := start(t, "us-broker", brokerFlags(config)...)
 	addr := broker.address()
@@ -81,6 +84,7 @@ func TestUsersServersFlow(t *testing.T) {
 }
 
 func TestSameNameTwiceIsRefused(t *testing.T) {
+	t.Parallel()
 	config := t.TempDir()
 	broker := start(t, "us-broker", brokerFlags(config)...)
 	addr := broker.address()

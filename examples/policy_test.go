@@ -16,6 +16,7 @@ import (
 // place of its placeholders): the producers send, the terminal consumer
 // gets the values, and a program the file does not name may not read them.
 func TestUsersServersFlowUnderItsConfigFile(t *testing.T) {
+	t.Parallel()
 	config := t.TempDir()
 	addrs := make(map[string]string)
 	for _, name := range []string{"producer-1", "producer-2", "teomqconsumer"} {

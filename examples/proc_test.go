@@ -2,9 +2,11 @@ package examples_test
 
 import (
 	"bufio"
+	"errors"
 	"io"
 	"os"
 	"os/exec"
+	"path"
 	"path/filepath"
 	"regexp"
 	"strings"
@@ -25,33 +27,63 @@ var builtPrograms = map[string]string{
 	"command-producer": "./examples/command/producer",
 	"us-broker":        "./examples/users_servers/broker",
 	"us-consumer":      "./examples/users_servers/consumer",
+	"us-consumer-web":  "./examples/users_servers/consumer_web",
 	"us-producer":      "./examples/users_servers/producer",
 	"teomq":            "./cmd/teomq",
 }
 
-// buildAll builds the example programs and the teomq CLI once per test
-// binary run, into a temp dir; it returns the dir.
+// builtDir is the temp dir of the built programs, removed by TestMain.
+var builtDir string
+
+// buildAll builds every program of builtPrograms once per test binary run,
+// into builtDir, where a program's path mirrors its package path. One go
+// build per package directory (programs of one directory share their
+// names' last elements with the others'), all at once, so the go command
+// links them in parallel. The programs are built with the race detector
+// when this test binary is, so they reuse the packages the test run
+// compiled, and their own races fail the flows.
 var buildAll = sync.OnceValues(func() (string, error) {
 	dir, err := os.MkdirTemp("", "teomq-examples")
 	if err != nil {
 		return "", err
 	}
-	for name, pkg := range builtPrograms {
-		cmd := exec.Command("go", "build", "-o", filepath.Join(dir, name), pkg)
-		cmd.Dir = ".."
-		if out, err := cmd.CombinedOutput(); err != nil {
-			return "", &buildError{pkg: pkg, out: string(out), err: err}
-		}
+	builtDir = dir
+	byParent := make(map[string][]string)
+	for _, pkg := range builtPrograms {
+		byParent[path.Dir(pkg)] = append(byParent[path.Dir(pkg)], pkg)
 	}
-	return dir, nil
+	errs := make(chan error, len(byParent))
+	for parent, pkgs := range byParent {
+		go func() { // owned by buildAll, which waits for every build below
+			args := []string{"build", "-ldflags=-s -w", "-o", filepath.Join(dir, filepath.FromSlash(parent)) + string(filepath.Separator)}
+			if raceEnabled {
+				args = append(args, "-race")
+			}
+			cmd := exec.Command("go", append(args, pkgs...)...)
+			cmd.Dir = ".."
+			if out, err := cmd.CombinedOutput(); err != nil {
+				errs <- &buildError{pkgs: pkgs, out: string(out), err: err}
+				return
+			}
+			errs <- nil
+		}()
+	}
+	var all []error
+	for range byParent {
+		all = append(all, <-errs)
+	}
+	return dir, errors.Join(all...)
 })
 
 type buildError struct {
-	pkg, out string
-	err      error
+	pkgs []string
+	out  string
+	err  error
 }
 
-func (e *buildError) Error() string { return "build " + e.pkg + ": " + e.err.Error() + "\n" + e.out }
+func (e *buildError) Error() string {
+	return "build " + strings.Join(e.pkgs, " ") + ": " + e.err.Error() + "\n" + e.out
+}
 
 // bin is the path of a built program.
 func bin(t *testing.T, name string) string {
@@ -60,7 +92,16 @@ func bin(t *testing.T, name string) string {
 	if err != nil {
 		t.Fatal(err)
 	}
-	return filepath.Join(dir, name)
+	pkg, ok := builtPrograms[name]
+	if !ok {
+		t.Fatalf("no program %q in builtPrograms", name)
+	}
+	return builtPath(dir, pkg)
+}
+
+// builtPath is where buildAll puts the program of pkg.
+func builtPath(dir, pkg string) string {
+	return filepath.Join(dir, filepath.FromSlash(path.Clean(pkg)))
 }
 
 // proc is a running program whose output lines the test reads.

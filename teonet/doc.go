@@ -24,6 +24,15 @@
 // is read past without being kept, so that the receiver can answer it.
 // [Permanent] tells the dial errors that no retry fixes.
 //
+// A [WebChannel] is a browser page's connection over a WebSocket that an
+// HTTP server upgraded and handed to [Node.AcceptWeb]: the page proves an
+// Ed25519 key of its own by signing the node's nonce, and the node signs
+// the page's back. It carries the same frames, several to a binary
+// message, and shares the Channel's send queue, writer goroutine,
+// limits and errors; its keepalive is a frame the caller supplies
+// ([WebConfig.Ping]), and its close tells the browser why
+// ([WebCloseStatus]).
+//
 // Admission: a [Listener] never stops accepting for a handshake. It bounds
 // handshakes per source and in total, dropping the oldest of the busiest
 // source when full, drops connections silent before their TLS hello, caps

@@ -111,6 +111,17 @@ var (
 	// payload: length 0 is the keepalive on the wire.
 	ErrEmptyFrame = errors.New("teonet: empty frame")
 
+	// ErrBadFraming is the cause of a WebChannel closed because a
+	// WebSocket message from the page is not a sequence of length-prefixed
+	// frames: a text message, an empty one, an empty frame, or a frame
+	// that runs past its message.
+	ErrBadFraming = errors.New("teonet: bad framing from web peer")
+
+	// ErrWebHandshake is returned by AcceptWeb when the page fails the web
+	// handshake: a missing or malformed auth, or a signature that does not
+	// verify. The wrapping error says what was wrong.
+	ErrWebHandshake = errors.New("teonet: web handshake failed")
+
 	// ErrRedialerClosed is returned by Redialer.WaitConnected after
 	// Redialer.Close.
 	ErrRedialerClosed = errors.New("teonet: redialer closed")

@@ -1,9 +1,7 @@
 package teonet
 
 import (
-	"errors"
 	"fmt"
-	"os"
 	"runtime"
 	"time"
 )
@@ -19,55 +17,50 @@ const (
 	minTimerWait = time.Millisecond
 )
 
-// keepAliveFrame is a frame header of length 0.
-var keepAliveFrame = make([]byte, frameHeaderLen)
-
-// connWriter is the state of writing to a channel's connection. It is used
-// only by the goroutine holding the channel's write token
-// (Channel.writing), which is the writer goroutine or a sender writing
-// inline; taking and releasing the token under Channel.mu orders their
-// uses.
-type connWriter struct {
-	spare         []byte    // the buffer swapped in for the next batch
-	underused     int       // batches in a row that used under a quarter of theirs
-	writeDeadline time.Time // the connection's write deadline
+// batchBuffers recycles the buffers of written batches. It is used only
+// by the goroutine holding the queue's write token (sendQueue.writing),
+// which is the writer goroutine or a sender writing inline; taking and
+// releasing the token under sendQueue.mu orders their uses.
+type batchBuffers struct {
+	spare     []byte // the buffer swapped in for the next batch
+	underused int    // batches in a row that used under a quarter of theirs
 }
 
-// writeLoop is the channel's writer goroutine, started by newChannel and
-// ended by closeWith. Each time it is signalled it takes the whole queue,
+// writeLoop is the channel's writer goroutine, started by start and ended
+// by closeWith. Each time it is signalled it takes the whole queue,
 // unless a sender is writing inline, and writes it in one call, so frames
 // queued during a write share the next one. A timer makes it send
 // keepalives on an idle channel and close a channel whose pending read has
 // waited for 3*keepAlive, or whose frame has been arriving for
 // frameTimeout.
-func (c *Channel) writeLoop() {
-	timer := time.NewTimer(c.keepAlive)
+func (q *sendQueue) writeLoop() {
+	timer := time.NewTimer(q.keepAlive)
 	defer timer.Stop()
 	for {
 		var err error
 		select {
-		case <-c.wake:
+		case <-q.wake:
 			// Goroutines ready to run may have frames to queue: let them,
 			// so that those frames share this write.
 			runtime.Gosched()
-			err = c.flush()
+			err = q.flush()
 		case <-timer.C:
 			var wait time.Duration
-			wait, err = c.tick()
+			wait, err = q.tick()
 			timer.Reset(wait)
-		case <-c.fr.begun:
+		case <-q.begun:
 			// A frame has begun to arrive: its deadline may come before
 			// the timer.
 			var wait time.Duration
-			wait, err = c.tick()
+			wait, err = q.tick()
 			timer.Reset(wait)
-		case <-c.quit:
-			c.shutdown()
+		case <-q.quit:
+			q.shutdown()
 			return
 		}
 		if err != nil {
-			c.closeWith(err)
-			c.shutdown()
+			q.closeWith(err)
+			q.shutdown()
 			return
 		}
 	}
@@ -75,40 +68,41 @@ func (c *Channel) writeLoop() {
 
 // flush writes what is queued, unless the write token is taken: its
 // holder signals again when it releases the token with frames queued.
-func (c *Channel) flush() error {
-	c.mu.Lock()
-	if hook := c.writerHook; hook != nil {
-		c.mu.Unlock()
+func (q *sendQueue) flush() error {
+	q.mu.Lock()
+	if hook := q.writerHook; hook != nil {
+		q.mu.Unlock()
 		hook()
-		c.mu.Lock()
+		q.mu.Lock()
 	}
-	if c.writing || len(c.pending) == 0 {
-		c.mu.Unlock()
+	if q.writing || len(q.pending) == 0 {
+		q.mu.Unlock()
 		return nil
 	}
-	c.writing = true
-	batch := c.takeBatchLocked()
-	c.mu.Unlock()
-	c.space.Broadcast()
-	return c.writeBatch(batch)
+	q.writing = true
+	batch := q.takeBatchLocked()
+	q.mu.Unlock()
+	q.space.Broadcast()
+	return q.writeBatch(batch)
 }
 
 // takeBatchLocked swaps the queue for the spare buffer and returns the
-// queue. It is called with c.mu and the write token held.
-func (c *Channel) takeBatchLocked() []byte {
-	batch := c.pending
-	c.pending = c.w.spare[:0]
-	c.w.spare = nil
+// queue. It is called with q.mu and the write token held.
+func (q *sendQueue) takeBatchLocked() []byte {
+	batch := q.pending
+	q.pending = q.w.spare[:0]
+	q.w.spare = nil
 	return batch
 }
 
 // writeBatch writes a batch taken by the holder of the write token, keeps
 // its buffer for reuse and releases the token. A failed write closes the
 // channel and is returned.
-func (c *Channel) writeBatch(batch []byte) error {
-	err := c.w.write(c, batch)
-	c.w.spare = c.w.retain(batch)
-	c.endWrite(err)
+func (q *sendQueue) writeBatch(batch []byte) error {
+	q.lastWrite.Store(q.sinceEpoch())
+	err := q.t.write(batch)
+	q.w.spare = q.w.retain(batch)
+	q.endWrite(err)
 	return err
 }
 
@@ -116,24 +110,24 @@ func (c *Channel) writeBatch(batch []byte) error {
 // failure closes the channel first, so that no sender starts a write on
 // the broken connection. Frames queued during the write are handed to the
 // writer goroutine.
-func (c *Channel) endWrite(err error) {
+func (q *sendQueue) endWrite(err error) {
 	if err != nil {
-		c.closeWith(err)
+		q.closeWith(err)
 	}
-	now := c.sinceEpoch()
-	c.mu.Lock()
-	c.writing = false
-	c.busyUntil = 2*now - c.lastWrite.Load()
-	if len(c.pending) > 0 {
-		c.signalWriter()
+	now := q.sinceEpoch()
+	q.mu.Lock()
+	q.writing = false
+	q.busyUntil = 2*now - q.lastWrite.Load()
+	if len(q.pending) > 0 {
+		q.signalWriter()
 	}
-	c.mu.Unlock()
-	c.idle.Broadcast()
+	q.mu.Unlock()
+	q.idle.Broadcast()
 }
 
 // retain returns the written batch's buffer for reuse, or nil to let a
 // large buffer go once traffic has stayed well below its size.
-func (w *connWriter) retain(batch []byte) []byte {
+func (w *batchBuffers) retain(batch []byte) []byte {
 	if cap(batch) <= retainWriteBuffer || len(batch) >= cap(batch)/4 {
 		w.underused = 0
 		return batch[:0]
@@ -145,118 +139,105 @@ func (w *connWriter) retain(batch []byte) []byte {
 	return nil
 }
 
-// write writes b to c's connection. The write deadline is moved only when
-// less than 2*keepAlive of it is left, so that a write always has at least
-// that long and setting deadlines costs nothing per batch; a peer that
-// accepts no bytes for that long is timed out.
-func (w *connWriter) write(c *Channel, b []byte) error {
-	now := time.Now()
-	ka := c.keepAlive
-	if w.writeDeadline.Sub(now) < 2*ka {
-		w.writeDeadline = now.Add(3 * ka)
-		if err := c.conn.SetWriteDeadline(w.writeDeadline); err != nil {
-			return fmt.Errorf("teonet: write: %w", err)
-		}
-	}
-	c.lastWrite.Store(int64(now.Sub(c.epoch)) + 1)
-	if _, err := c.conn.Write(b); err != nil {
-		if errors.Is(err, os.ErrDeadlineExceeded) {
-			return fmt.Errorf("%w: no data accepted for %v", ErrPeerTimeout, time.Since(now).Round(time.Millisecond))
-		}
-		return fmt.Errorf("teonet: write: %w", err)
-	}
-	return nil
-}
-
 // tick runs when the writer's timer fires: it times out a read that has
 // waited 3*keepAlive and a frame that has been arriving for frameTimeout,
 // sends a keepalive after keepAlive without writes, and returns when the
-// timer should fire next. A channel with a write in
-// progress or frames queued needs no keepalive.
-func (c *Channel) tick() (time.Duration, error) {
-	ka := c.keepAlive
+// timer should fire next. A channel with a write in progress or frames
+// queued needs no keepalive.
+func (q *sendQueue) tick() (time.Duration, error) {
+	ka := q.keepAlive
 	readWait := time.Duration(0)
-	if since := c.readWaitSince.Load(); since != 0 {
-		readWait = time.Duration(c.sinceEpoch() - since)
+	if since := q.readWaitSince.Load(); since != 0 {
+		readWait = time.Duration(q.sinceEpoch() - since)
 		if readWait >= 3*ka {
 			return 0, fmt.Errorf("%w: nothing received for %v", ErrPeerTimeout, readWait.Round(time.Millisecond))
 		}
 	}
-	if since := c.fr.started.Load(); since != 0 {
-		if age := time.Duration(c.sinceEpoch() - since); age >= c.frameTimeout {
-			return 0, fmt.Errorf("%w: a frame begun %v ago is incomplete", ErrFrameTimeout, age.Round(time.Millisecond))
+	frameAge := q.frameAge()
+	if frameAge >= 0 && frameAge >= q.frameTimeout {
+		return 0, fmt.Errorf("%w: a frame begun %v ago is incomplete", ErrFrameTimeout, frameAge.Round(time.Millisecond))
+	}
+	if q.sinceLastWrite() >= ka {
+		if err := q.sendKeepAlive(); err != nil {
+			return 0, err
 		}
 	}
-	if c.sinceLastWrite() >= ka {
-		c.mu.Lock()
-		idle := !c.writing && len(c.pending) == 0
-		if idle {
-			c.writing = true
-		}
-		c.mu.Unlock()
-		if idle {
-			err := c.w.write(c, keepAliveFrame)
-			c.endWrite(err)
-			if err != nil {
-				return 0, err
-			}
-		}
-	}
-	wait := ka - c.sinceLastWrite()
+	wait := ka - q.sinceLastWrite()
 	if readWait > 0 {
 		wait = min(wait, 3*ka-readWait)
 	}
-	if since := c.fr.started.Load(); since != 0 {
-		wait = min(wait, c.frameTimeout-time.Duration(c.sinceEpoch()-since))
+	if frameAge >= 0 {
+		wait = min(wait, q.frameTimeout-frameAge)
 	}
 	return max(wait, minTimerWait), nil
 }
 
+// frameAge returns how long the frame that has begun to arrive has been
+// waited for, or -1 if none is arriving or the transport does not say.
+func (q *sendQueue) frameAge() time.Duration {
+	if q.frameStarted == nil {
+		return -1
+	}
+	since := q.frameStarted.Load()
+	if since == 0 {
+		return -1
+	}
+	return time.Duration(q.sinceEpoch() - since)
+}
+
+// sendKeepAlive writes a keepalive if the channel is idle: nothing
+// queued and no write in progress.
+func (q *sendQueue) sendKeepAlive() error {
+	q.mu.Lock()
+	idle := !q.writing && len(q.pending) == 0
+	if idle {
+		q.writing = true
+	}
+	q.mu.Unlock()
+	if !idle {
+		return nil
+	}
+	q.lastWrite.Store(q.sinceEpoch())
+	err := q.t.keepAlive()
+	q.endWrite(err)
+	return err
+}
+
 // sinceLastWrite returns the time since the last write started.
-func (c *Channel) sinceLastWrite() time.Duration {
-	return time.Duration(c.sinceEpoch() - c.lastWrite.Load())
+func (q *sendQueue) sinceLastWrite() time.Duration {
+	return time.Duration(q.sinceEpoch() - q.lastWrite.Load())
 }
 
 // shutdown finishes the channel once closing has started. After a local
-// Close it waits for a write in progress, writes what is queued and closes
-// the TLS session with a close_notify; otherwise it only closes the
-// connection, which ends a write in progress. Then it marks the channel
-// done.
-func (c *Channel) shutdown() {
-	c.mu.Lock()
-	graceful := c.cause == ErrClosed
+// Close it waits for a write in progress and writes what is queued; then
+// the transport closes the connection, gracefully if all was written,
+// and the channel is marked done.
+func (q *sendQueue) shutdown() {
+	q.mu.Lock()
+	graceful := q.cause == ErrClosed
 	if graceful {
-		for c.writing {
-			c.idle.Wait()
+		for q.writing {
+			q.idle.Wait()
 		}
-		c.writing = true
+		q.writing = true
 	}
-	c.mu.Unlock()
-	if graceful && c.flushHeld() == nil {
-		c.conn.Close()
-	} else {
-		c.raw.Close()
-	}
-	c.fr.releaseAll()
-	c.node.forgetChannel(c)
-	if c.onClose != nil {
-		c.onClose()
-	}
-	c.log.Debug("teonet: channel closed", "cause", c.Err())
-	close(c.done)
+	q.mu.Unlock()
+	flushed := graceful && q.flushHeld() == nil
+	q.t.finish(q.Err(), flushed)
+	close(q.done)
 }
 
 // flushHeld writes what is queued, with the write token held, and
 // releases the token.
-func (c *Channel) flushHeld() error {
-	c.mu.Lock()
-	batch := c.takeBatchLocked()
-	c.mu.Unlock()
-	c.space.Broadcast()
+func (q *sendQueue) flushHeld() error {
+	q.mu.Lock()
+	batch := q.takeBatchLocked()
+	q.mu.Unlock()
+	q.space.Broadcast()
 	if len(batch) == 0 {
-		c.w.spare = batch
-		c.endWrite(nil)
+		q.w.spare = batch
+		q.endWrite(nil)
 		return nil
 	}
-	return c.writeBatch(batch)
+	return q.writeBatch(batch)
 }

@@ -22,8 +22,9 @@
 // one.
 //
 // On each connection the broker and the page prove their keys to each
-// other (see web_handshake.go in the teomq repository); the page refuses a
-// broker whose key does not hash to the broker address it was given.
+// other (see teonet/web_handshake.go in the teomq repository); the page
+// refuses a broker whose key does not hash to the broker address it was
+// given.
 //
 // The client reconnects by itself with capped exponential backoff and
 // jitter, re-subscribes, and resends unconfirmed messages with their IDs
@@ -61,7 +62,7 @@ const ANSWER_REPLY = 0, ANSWER_ERROR = 1, ANSWER_RETRY = 2;
 const FLAG_REQUEST = 1, FLAG_ANSWER_GROUP = 2;
 const MAX_NAME = 255;
 
-// Handshake (web_handshake.go).
+// Handshake (teonet/web_handshake.go).
 const HS_VERSION = 1, HS_HELLO = 1, HS_AUTH = 2, HS_WELCOME = 3;
 const HS_KEY = 32, HS_NONCE = 32, HS_SIG = 64;
 const HS_HELLO_LEN = 2 + HS_KEY + HS_NONCE + 4 + 4;
@@ -241,6 +242,15 @@ function decodeFrame(frame) {
     default: throw new Error(`unexpected frame type ${type}`);
   }
 }
+
+/**
+ * wireCodec is this client's frame codec, exported for the test that checks
+ * it against the Go codec's golden frames (wire/testdata/frames.jsonl); it
+ * is not part of the client's API.
+ */
+export const wireCodec = Object.freeze({
+  T, encodePublish, encodeSubscribe, encodeUnsubscribe, encodeAnswer, encodePingPong, encodeCancel, decodeFrame,
+});
 
 // toBytes turns a payload (string, bytes or nothing) into bytes.
 function toBytes(data) {
