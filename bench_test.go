@@ -67,7 +67,7 @@ func BenchmarkSend(b *testing.B) {
 		{64, teomq.DurabilityMemory},
 	} {
 		b.Run(fmt.Sprintf("producers=%d/%s", bc.producers, bc.durability), func(b *testing.B) {
-			br := mustStartBroker(b, teomq.BrokerConfig{Durability: bc.durability, MaxQueueLen: 1 << 30})
+			br := mustStartBroker(b, teomq.BrokerConfig{Durability: bc.durability, MaxQueueLen: 1 << 30, MaxQueueBytes: 1 << 40})
 			producers := connectClients(b, br, bc.producers)
 			payload := make([]byte, 128)
 			b.ReportAllocs()

@@ -67,6 +67,15 @@ type Broker struct {
 	storeErr error
 	storeLog outageLog
 
+	// disk is the store's disk budget (BrokerConfig.MaxDisk).
+	disk *diskBudget
+	// fetchQ holds the reads of paged-out payloads the router asked for,
+	// under mu, until fetchLoop takes them; fetchWake tells it there are
+	// some. fetchLog rate-limits the log lines of failed reads.
+	fetchQ    []fetchReq
+	fetchWake chan struct{}
+	fetchLog  ratelog.Limiter
+
 	// notify runs OnPublish off the broker's lock; nil without OnPublish.
 	notify *notifier
 	// metrics counts for /metrics and the dashboard: the router's
@@ -108,18 +117,19 @@ func NewBroker(cfg BrokerConfig) (*Broker, error) {
 	rc := cfg.routerConfig()
 	rc.Observer = metrics
 	b := &Broker{
-		cfg:      cfg,
-		log:      cfg.Logger.With("broker", node.Address()),
-		node:     node,
-		fds:      fds,
-		metrics:  metrics,
-		router:   router.New(rc),
-		conns:    make(map[router.ConnID]*brokerConn),
-		commitQ:  make(chan *pendingPublish, 4096),
-		syncing:  make(chan syncingBatch, maxSyncing),
-		unsynced: make(map[router.ID]*pendingPublish),
-		lazyWake: make(chan struct{}, 1),
-		exit:     make(chan struct{}),
+		cfg:       cfg,
+		log:       cfg.Logger.With("broker", node.Address()),
+		node:      node,
+		fds:       fds,
+		metrics:   metrics,
+		router:    router.New(rc),
+		conns:     make(map[router.ConnID]*brokerConn),
+		commitQ:   make(chan *pendingPublish, 4096),
+		syncing:   make(chan syncingBatch, maxSyncing),
+		unsynced:  make(map[router.ID]*pendingPublish),
+		lazyWake:  make(chan struct{}, 1),
+		fetchWake: make(chan struct{}, 1),
+		exit:      make(chan struct{}),
 	}
 	b.policy.Store(cfg.Policy)
 	local := isLoopback
@@ -130,6 +140,7 @@ func NewBroker(cfg BrokerConfig) (*Broker, error) {
 		node.Close()
 		return nil, err
 	}
+	b.disk = newDiskBudget(cfg, b.store, b.log)
 	// HTTP first: /healthz, /readyz and /metrics answer while the store
 	// loads; the WebSocket refuses peers until the broker has started.
 	if err := b.startHTTP(); err != nil {
@@ -152,6 +163,14 @@ func NewBroker(cfg BrokerConfig) (*Broker, error) {
 		b.notify = startNotifier(cfg.OnPublish, cfg.MaxCallbackQueue, b.log)
 	}
 	b.logLimits()
+	if b.disk.limit != 0 {
+		b.wg.Add(1)
+		go b.diskLoop() // owned by the Broker; stopped by Close
+	}
+	if pager, ok := b.store.(store.Pager); ok && rc.ResidentBytes > 0 {
+		b.wg.Add(1)
+		go b.fetchLoop(pager) // owned by the Broker; stopped by Close
+	}
 	b.wg.Add(4)
 	go b.acceptLoop()  // owned by the Broker; stopped by Close
 	go b.tickLoop()    // owned by the Broker; stopped by Close

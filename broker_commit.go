@@ -14,6 +14,9 @@ type pendingPublish struct {
 	conn     *brokerConn
 	msg      *router.Message
 	received time.Time // when the publish arrived
+	// data is the message's payload, for OnPublish: the router may page
+	// msg.Data out when it queues the message.
+	data []byte
 
 	// Set while the message's store write is applied but not yet synced
 	// (guarded by b.mu): the message is already queued for consumers, and
@@ -254,7 +257,7 @@ func (b *Broker) settle(batch []*pendingPublish, err error, unlock func()) {
 		if b.notify != nil {
 			b.notify.queue(PublishInfo{
 				ID: MessageID(p.msg.ID), Command: p.msg.Command, From: p.msg.From,
-				Data: p.msg.Data, QueueLen: b.router.QueueLen(p.msg.Command),
+				Data: p.data, QueueLen: b.router.QueueLen(p.msg.Command),
 			})
 		}
 	}

@@ -29,6 +29,8 @@ const (
 	// larger payloads belong in a file or object store, with a reference
 	// in the message.
 	MaxMessageSizeLimit = 64 << 20
+	// DefaultResidentBytes is BrokerConfig.ResidentBytes's default.
+	DefaultResidentBytes = 64 << 20
 	// DefaultSyncInterval is how often DurabilityInterval syncs the disk.
 	DefaultSyncInterval = 10 * time.Millisecond
 )
@@ -125,6 +127,27 @@ type BrokerConfig struct {
 	// MaxQueueLen is the most messages a command may hold before publishes
 	// fail with ErrQueueFull.
 	MaxQueueLen int
+	// MaxQueueBytes is the most payload bytes a command's pending
+	// messages may hold before publishes fail with ErrQueueFull; default
+	// router.DefaultMaxQueueBytes (1 GiB). It bounds the broker's memory
+	// in DurabilityMemory as well as the store.
+	MaxQueueBytes int64
+	// ResidentBytes bounds the payload bytes of its waiting messages that
+	// a command keeps in memory in the durable modes: past it, a message
+	// queued while no consumer has room for it leaves its payload in the
+	// store, which is read back, a batch at a time and off the broker's
+	// lock, as consumers reach it. Default DefaultResidentBytes (64 MiB);
+	// negative: every payload stays in memory. DurabilityMemory keeps
+	// every payload: there is no store to read it from.
+	ResidentBytes int64
+	// MaxDisk is the disk budget of the store in bytes: once the store
+	// takes that much space, publishes fail with ErrDiskBudget until
+	// consumers drain the queues and the store shrinks. The store's size is
+	// measured every diskCheckInterval and counted up by each publish's
+	// payload in between. Default (0): the store's size at start plus half
+	// the space free on its file system at start; negative: no budget.
+	// Only a store that reports its size (the pebble store) has a budget.
+	MaxDisk int64
 	// Lease is how long a consumer has to answer before the message is
 	// redelivered; handlers can extend it with ExtendLease.
 	Lease time.Duration
@@ -268,6 +291,7 @@ func (cfg BrokerConfig) withDefaults() (BrokerConfig, error) {
 		bad  bool
 	}{
 		{"MaxQueueLen", cfg.MaxQueueLen < 0},
+		{"MaxQueueBytes", cfg.MaxQueueBytes < 0},
 		{"MaxDeliveries", cfg.MaxDeliveries < 0},
 		{"Lease", cfg.Lease < 0},
 		{"DedupWindow", cfg.DedupWindow < 0},
@@ -292,12 +316,33 @@ func (cfg BrokerConfig) withDefaults() (BrokerConfig, error) {
 func (cfg BrokerConfig) routerConfig() router.Config {
 	return router.Config{
 		MaxQueueLen:   cfg.MaxQueueLen,
+		MaxQueueBytes: cfg.MaxQueueBytes,
+		ResidentBytes: cfg.residentBytes(),
 		Lease:         cfg.Lease,
 		MaxDeliveries: cfg.MaxDeliveries,
 		DedupWindow:   cfg.DedupWindow,
 		MaxDedup:      cfg.MaxDedup,
 		MailboxTTL:    cfg.MailboxTTL,
 	}
+}
+
+// residentBytes is the router's Config.ResidentBytes: 0 (every payload
+// in memory) unless the store can read payloads back (store.Pager).
+func (cfg BrokerConfig) residentBytes() int64 {
+	if cfg.ResidentBytes < 0 {
+		return 0
+	}
+	if cfg.Store != nil {
+		if _, ok := cfg.Store.(store.Pager); !ok {
+			return 0
+		}
+	} else if cfg.Durability == DurabilityMemory {
+		return 0
+	}
+	if cfg.ResidentBytes == 0 {
+		return DefaultResidentBytes
+	}
+	return cfg.ResidentBytes
 }
 
 // maxFrame is the largest frame the broker accepts: a full-size message

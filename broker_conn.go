@@ -298,6 +298,11 @@ func (c *brokerConn) onPublish(f *wire.Publish) {
 		c.confirm(f.ID, storeCode(err), err.Error())
 		return
 	}
+	if why := b.disk.refusal(len(m.Data)); why != "" {
+		c.unlock()
+		c.confirm(f.ID, wire.CodeDiskBudget, why)
+		return
+	}
 	acts, err := b.router.Admit(now, c.id, m)
 	if err != nil {
 		b.exec(acts)
@@ -311,8 +316,9 @@ func (c *brokerConn) onPublish(f *wire.Publish) {
 		c.confirm(f.ID, routerCode(err), err.Error())
 		return
 	}
+	b.disk.charge(len(m.Data))
 	c.unlock()
-	p := &pendingPublish{conn: c, msg: m, received: now}
+	p := &pendingPublish{conn: c, msg: m, received: now, data: m.Data}
 	if b.inline {
 		b.commit([]*pendingPublish{p}, c.unlock)
 		return

@@ -31,6 +31,8 @@ func (b *Broker) exec(acts []router.Action) {
 			if c := b.conns[a.Conn]; c != nil {
 				c.queue(&wire.Cancel{ID: wire.ID(a.Msg.ID)})
 			}
+		case router.ActFetch:
+			b.queueFetch(a)
 		case router.ActResult:
 			f := wire.Result{ID: wire.ID(a.Msg.ID), Code: wire.Code(a.Code), From: a.From, Data: a.Data}
 			if b.holdResult(a.Conn, &f) {
@@ -90,6 +92,9 @@ func storeOp(a *router.Action) (store.Op, bool) {
 		op.Kind = store.KindDeadLetterDelete
 	case router.ActGroup:
 		op.Kind = store.KindGroup
+		if s := a.Start; s != nil {
+			op.Seq, op.Seqs = s.From, s.Also
+		}
 	case router.ActGroupDelete:
 		op.Kind = store.KindGroupDelete
 	case router.ActMailbox:

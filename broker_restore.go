@@ -38,7 +38,7 @@ func (b *Broker) restore() error {
 			b.router.Restore(routerMessage(r.Msg), r.AckedBy, attempts)
 			n++
 		case store.KindGroup:
-			b.router.RestoreGroup(r.Command, r.Group)
+			b.router.RestoreGroup(r.Command, r.Group, router.GroupStart{From: r.Seq, Also: r.Seqs})
 		case store.KindDeadLetter:
 			b.router.RestoreDeadLetter(routerMessage(r.Msg), r.Group)
 			dead++

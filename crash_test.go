@@ -123,6 +123,9 @@ func TestBrokerCrashLosesNoConfirmedMessage(t *testing.T) {
 	hostport := freePort(t)
 	bp := &brokerProcess{t: t, bin: buildCLI(t), args: []string{
 		"broker", "-config", dir, "-listen", hostport, "-http", "127.0.0.1:0", "-durability", "sync",
+		// A few hundred payloads in memory: the backlog is mostly read
+		// back from the store, across the restarts too.
+		"-resident-bytes", "4096",
 	}}
 	bp.start()
 	defer bp.kill()
@@ -132,7 +135,7 @@ func TestBrokerCrashLosesNoConfirmedMessage(t *testing.T) {
 	var (
 		mu        sync.Mutex
 		confirmed = make(map[teomq.MessageID]bool)
-		attempted = make(map[teomq.MessageID]bool)
+		attempted = make(map[teomq.MessageID]string) // the payload sent
 		sendErrs  atomic.Int64
 	)
 	stop := make(chan struct{})
@@ -149,11 +152,12 @@ func TestBrokerCrashLosesNoConfirmedMessage(t *testing.T) {
 				default:
 				}
 				id := teomq.MessageID(mustUUID(t))
+				data := fmt.Sprintf("p%d-%d", i, n)
 				mu.Lock()
-				attempted[id] = true
+				attempted[id] = data
 				mu.Unlock()
 				ctx, cancel := context.WithTimeout(context.Background(), 3*time.Second)
-				_, err := p.Send(ctx, "crash", fmt.Appendf(nil, "p%d-%d", i, n), teomq.WithID(id))
+				_, err := p.Send(ctx, "crash", []byte(data), teomq.WithID(id))
 				cancel()
 				if err != nil {
 					sendErrs.Add(1)
@@ -207,12 +211,14 @@ func TestBrokerCrashLosesNoConfirmedMessage(t *testing.T) {
 	var (
 		dmu       sync.Mutex
 		delivered = make(map[teomq.MessageID]int)
+		payloads  = make(map[teomq.MessageID]string)
 	)
 	for range 2 {
 		c := mustConnectTo(t, endpoint)
 		if _, err := c.Subscribe("crash", func(_ context.Context, m *teomq.Message) ([]byte, error) {
 			dmu.Lock()
 			delivered[m.ID]++
+			payloads[m.ID] = string(m.Data)
 			dmu.Unlock()
 			return nil, nil
 		}, teomq.Concurrency(32)); err != nil {
@@ -249,8 +255,10 @@ func TestBrokerCrashLosesNoConfirmedMessage(t *testing.T) {
 	defer dmu.Unlock()
 	redelivered := 0
 	for id, n := range delivered {
-		if !attempted[id] {
+		if sent, ok := attempted[id]; !ok {
 			t.Errorf("delivered message %s was never sent", id)
+		} else if payloads[id] != sent {
+			t.Errorf("message %s delivered with %q, sent with %q", id, payloads[id], sent)
 		}
 		redelivered += n - 1
 	}

@@ -14,7 +14,9 @@ var (
 	// ErrClosed is returned by the methods of a closed Client or Broker.
 	ErrClosed = errors.New("teomq: closed")
 	// ErrQueueFull is returned when the command's queue is at its length
-	// limit; the message was not stored.
+	// or byte limit (BrokerConfig.MaxQueueLen, MaxQueueBytes); the error
+	// names the limit, and the message was not stored. Send it again once
+	// consumers have drained the queue.
 	ErrQueueFull = errors.New("teomq: queue full")
 	// ErrTooLarge is returned when a message exceeds the broker's size
 	// limit; the message was not stored.
@@ -76,6 +78,10 @@ var (
 	// request this producer cancelled before it was answered: a request
 	// whose context ended. Send it with a new ID to ask again.
 	ErrCancelled = errors.New("teomq: request cancelled by its producer")
+	// ErrDiskBudget is returned when the broker's store takes its whole
+	// disk budget (BrokerConfig.MaxDisk): the message was not stored.
+	// Send it again once consumers have drained the queues.
+	ErrDiskBudget = errors.New("teomq: broker disk budget reached")
 )
 
 // BrokerError is an error the broker reported for an operation, with its
@@ -132,6 +138,8 @@ func codeSentinel(c wire.Code) error {
 		return ErrIDInUse
 	case wire.CodeNoAnswerGroup:
 		return ErrNoAnswerGroup
+	case wire.CodeDiskBudget:
+		return ErrDiskBudget
 	case wire.CodeCancelled:
 		return ErrCancelled
 	case wire.CodeMalformed, wire.CodeUnknownType, wire.CodeBadVersion,

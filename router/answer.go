@@ -89,6 +89,9 @@ func (r *Router) finish(now int64, it *item) {
 // dedup window.
 func (r *Router) retire(now int64, ms *msgState) {
 	delete(r.live, ms.msg.ID)
+	if !ms.paged {
+		ms.cmd.residentBytes -= ms.bytes()
+	}
 	if ms.dlIdx >= 0 {
 		r.deadlines.remove(int(ms.dlIdx))
 	}

@@ -89,7 +89,7 @@ const (
 	// with it until it is replayed and answered (or its group is dropped).
 	ActDeadLetter
 	// ActGroup: persist that durable Group of Msg.Command exists
-	// (Msg carries only Command).
+	// (Msg carries only Command), from Start on.
 	ActGroup
 	// ActDeadLetterDelete: persist that Msg left Group's dead-letter queue:
 	// replayed (an ActAttempt with Attempt 0 follows and the message waits in
@@ -105,6 +105,12 @@ const (
 	// as attempt Attempt in Group, was cancelled by its producer: its
 	// handler may stop, and its answer will be dropped.
 	ActCancel
+	// ActFetch: read from the store the payloads of up to Attempt
+	// messages of Msg.Command from Msg.Seq on (Msg is the first of them,
+	// paged out: its Data is nil), and hand them to Fill. Until then the
+	// command's groups deliver nothing past that message. See
+	// Config.ResidentBytes.
+	ActFetch
 )
 
 // Action is one effect the broker carries out after an event.
@@ -123,12 +129,24 @@ type Action struct {
 	From     string
 	Data     []byte
 	Expires  time.Time
+	// Start (ActGroup) is where the group starts taking messages: the
+	// first Seq it takes, and the earlier Seqs it takes too (sorted).
+	Start *GroupStart
+}
+
+// GroupStart is where a durable group starts taking its command's
+// messages: every message of Seq From and up (From 0: every message), and
+// those of Also, published before the group existed and stored after.
+type GroupStart struct {
+	From uint64
+	Also []uint64
 }
 
 // Config sets the router's limits, and who observes it. Zero values take
 // the defaults below.
 type Config struct {
 	MaxQueueLen   int           // pending messages per command; default 1,000,000
+	MaxQueueBytes int64         // payload bytes of those pending messages per command; default 1 GiB
 	Lease         time.Duration // time a consumer has to answer; default 30s
 	MaxDeliveries int           // attempts before dead-lettering; default 20
 	DedupWindow   time.Duration // how long a message ID is remembered; default 2m
@@ -140,12 +158,19 @@ type Config struct {
 	// dead letter, no subscriber, no group but an empty default group)
 	// before Tick forgets it; default 5m. See Tick.
 	IdleTimeout time.Duration
-	Observer    Observer // told of deliveries, answers, expiries and dead letters; nil: none
+	// ResidentBytes bounds the payload bytes of its committed messages
+	// that a command keeps in memory: past it, a message committed while
+	// no subscriber of the command has free credit leaves its payload to
+	// the store (Data is set to nil), and dispatch asks for it back with
+	// ActFetch before delivering it. 0: every payload stays in memory.
+	ResidentBytes int64
+	Observer      Observer // told of deliveries, answers, expiries and dead letters; nil: none
 }
 
 // Defaults.
 const (
 	DefaultMaxQueueLen   = 1_000_000
+	DefaultMaxQueueBytes = 1 << 30
 	DefaultLease         = 30 * time.Second
 	DefaultMaxDeliveries = 20
 	DefaultDedupWindow   = 2 * time.Minute

@@ -10,6 +10,14 @@ type command struct {
 	nextSeq  uint64   // the last Seq assigned
 	active   int      // committed messages with an item pending or in flight
 	reserved int      // admitted messages not yet committed or aborted
+	// activeBytes and reservedBytes are the payload bytes of the active
+	// and the reserved messages: what Config.MaxQueueBytes bounds.
+	activeBytes, reservedBytes int64
+	// residentBytes is the payload bytes of committed messages held in
+	// memory (not paged out): what Config.ResidentBytes bounds. fetching
+	// is set while an ActFetch waits for its Fill.
+	residentBytes int64
+	fetching      bool
 
 	// Counts since the command was created (or restored), for rates.
 	published, delivered, answered uint64
@@ -44,12 +52,31 @@ func (cmd *command) group(name string) *group {
 }
 
 // newGroup adds a group to cmd; a durable one is announced with ActGroup.
-func (r *Router) newGroup(cmd *command, name string, ephemeral bool) *group {
+// The group starts with the next message, and takes those admitted and
+// not yet committed too (Commit places them in the groups it finds), and
+// the messages of also.
+func (r *Router) newGroup(cmd *command, name string, ephemeral bool, also ...uint64) *group {
 	g := cmd.addGroup(name, ephemeral)
+	g.from = cmd.nextSeq + 1
+	g.also = also
+	if cmd.reserved > 0 {
+		for _, ms := range r.live {
+			if ms.cmd == cmd && !ms.committed {
+				g.also = append(g.also, ms.msg.Seq)
+			}
+		}
+	}
+	slices.Sort(g.also)
+	g.also = slices.Compact(g.also)
 	if !ephemeral {
-		r.emit(Action{Kind: ActGroup, Msg: cmd.ref, Group: name})
+		r.announce(g)
 	}
 	return g
+}
+
+// announce emits the ActGroup that persists durable group g.
+func (r *Router) announce(g *group) {
+	r.emit(Action{Kind: ActGroup, Msg: g.cmd.ref, Group: g.name, Start: &GroupStart{From: g.from, Also: g.also}})
 }
 
 // addGroup adds a group to cmd.

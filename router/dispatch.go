@@ -5,6 +5,10 @@ package router
 // one already delivered MaxDeliveries times is dead-lettered.
 func (r *Router) dispatch(now int64, g *group) {
 	for g.free > 0 {
+		if h := g.head(); h != nil && h.ms.paged {
+			r.fetch(g.cmd, h.ms)
+			break
+		}
 		it := g.next()
 		if it == nil {
 			break
@@ -20,6 +24,7 @@ func (r *Router) dispatch(now int64, g *group) {
 		r.deliver(now, g.pick(), it)
 	}
 	g.dropStale()
+	r.prefetch(g)
 }
 
 // deliver hands the loose item it to s, which has free credit.

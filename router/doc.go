@@ -27,6 +27,16 @@
 // (producer address, ID), so a producer never gets another producer's
 // confirm or result by reusing its ID.
 //
+// Payloads need not all stay in memory (Config.ResidentBytes): past a
+// command's budget a queued message keeps its state but leaves its
+// payload to the store; before a group reaches it, the router asks for
+// the payloads from that message on (ActFetch), and the broker reads them
+// off its lock and hands them back with Fill. The router itself still
+// reads nothing. Quotas bound each command's pending messages in count
+// and payload bytes (Config.MaxQueueLen, MaxQueueBytes), and a durable
+// group records where it starts (ActGroup's Start), so that a restart
+// gives it only the messages published after it existed.
+//
 // Operators see the queues through Commands and OldestDeadLetters and act
 // on them with Replay, PurgeDeadLetters, PurgeQueue and DeleteGroup, whose
 // store changes come back as actions like any other event's. Tick forgets

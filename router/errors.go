@@ -20,7 +20,9 @@ var (
 	// subscribing to it.
 	ErrNoAnswerGroup = errors.New("router: no such answer group")
 	// ErrQueueFull is returned by Admit when the command has
-	// Config.MaxQueueLen messages admitted and not yet finished.
+	// Config.MaxQueueLen messages admitted and not yet finished, or their
+	// payloads would pass Config.MaxQueueBytes. It is wrapped with the
+	// limit reached.
 	ErrQueueFull = errors.New("router: queue full")
 	// ErrBadName is returned when a command or group name is empty, longer
 	// than MaxNameLen bytes, not UTF-8, or holds a space or control

@@ -10,7 +10,12 @@ type group struct {
 	name      string
 	ephemeral bool // removed with its last subscriber
 	removed   bool
-	dirty     bool // queued for dispatch at the end of the event
+	// from and also are the group's start: it takes the messages of Seq
+	// from and up (from 0: every message), and those of also (sorted),
+	// admitted before it existed and committed after.
+	from  uint64
+	also  []uint64
+	dirty bool // queued for dispatch at the end of the event
 
 	subs []*subscriber // in subscription order
 	rr   int           // where the next subscriber search starts
@@ -22,6 +27,16 @@ type group struct {
 	dead   []*item     // the dead-letter queue
 	queued int         // items in fresh, ready, or delayed
 	flight int         // items in flight
+}
+
+// takes reports whether the group takes message seq of its command, by
+// its start: a group gets the messages published after it exists.
+func (g *group) takes(seq uint64) bool {
+	if g.from == 0 || seq >= g.from {
+		return true
+	}
+	_, found := slices.BinarySearch(g.also, seq)
+	return found
 }
 
 // MaxCredit is the largest credit a subscription takes; more is clamped.
@@ -91,6 +106,15 @@ func (g *group) next() *item {
 		it.state = stLoose
 		return it
 	}
+}
+
+// head returns the item next would return, without taking it.
+func (g *group) head() *item {
+	if g.ready.len() > 0 {
+		return g.ready.top()
+	}
+	g.dropStale()
+	return g.fresh.peek()
 }
 
 // dropStale removes stale entries from the head of the fresh ring, and

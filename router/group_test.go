@@ -2,6 +2,7 @@ package router_test
 
 import (
 	"errors"
+	"slices"
 	"testing"
 
 	"github.com/teonet-go/teomq/router"
@@ -126,5 +127,49 @@ func TestSubscribeErrors(t *testing.T) {
 	}
 	if st := h.r.Stats(); st.Subscribers != 1 || st.Commands != 1 {
 		t.Fatalf("refused subscribes left state: %+v", st)
+	}
+}
+
+// A new durable group is announced with its start: the next Seq, plus the
+// messages admitted and not yet committed, which Commit still gives it.
+func TestGroupStartAnnounced(t *testing.T) {
+	h := newHarness(t, router.Config{})
+	h.send(1, "cmd", false)             // seq 1: before the group
+	pending := h.msg("cmd", "p", false) // seq 2: admitted before, committed after
+	if _, err := h.r.Admit(h.now, 1, pending); err != nil {
+		t.Fatal(err)
+	}
+	g := one(t, h.subscribe(10, 1, "cmd", "late", 10), router.ActGroup)
+	if g.Start.From != 3 || !slices.Equal(g.Start.Also, []uint64{2}) {
+		t.Fatalf("group late starts at %+v, want From 3 Also [2]", g.Start)
+	}
+	if got := seqs(deliveries(h.done(h.r.Commit(h.now, pending)))); !slices.Equal(got, []uint64{2}) {
+		t.Fatalf("late got %v on the commit, want [2]", got)
+	}
+	if got := seqs(deliveries(h.publish(1, h.msg("cmd", "p", false)))); !slices.Equal(got, []uint64{3}) {
+		t.Fatalf("late got %v on a publish, want [3]", got)
+	}
+}
+
+// At restore a group takes only the messages its start covers, and the
+// command's Seq continues past the start even when no message is left.
+func TestRestoreGroupStart(t *testing.T) {
+	h := newHarness(t, router.Config{})
+	for seq := uint64(1); seq <= 5; seq++ {
+		h.r.Restore(stored(h, "cmd", seq), nil, nil)
+	}
+	h.r.RestoreGroup("cmd", "all", router.GroupStart{})
+	h.r.RestoreGroup("cmd", "late", router.GroupStart{From: 4, Also: []uint64{2}})
+	if got := seqs(deliveries(h.subscribe(10, 1, "cmd", "late", 10))); !slices.Equal(got, []uint64{2, 4, 5}) {
+		t.Fatalf("late got %v, want [2 4 5]", got)
+	}
+	if got := seqs(deliveries(h.subscribe(11, 1, "cmd", "all", 10))); !slices.Equal(got, []uint64{1, 2, 3, 4, 5}) {
+		t.Fatalf("all got %v, want [1 2 3 4 5]", got)
+	}
+
+	empty := newHarness(t, router.Config{})
+	empty.r.RestoreGroup("cmd", "g", router.GroupStart{From: 9})
+	if m, _ := empty.send(1, "cmd", false); m.Seq != 9 {
+		t.Fatalf("first Seq after restoring a group that starts at 9: %d, want 9", m.Seq)
 	}
 }

@@ -11,6 +11,9 @@ type CommandInfo struct {
 	// Messages is how many messages are not finished by every group that
 	// got them (QueueLen): what Config.MaxQueueLen bounds.
 	Messages int
+	// Bytes is the payload bytes of those messages: what
+	// Config.MaxQueueBytes bounds.
+	Bytes int64
 	// Copies summed over the groups: waiting for a delivery (incl. retry
 	// delays), delivered and not answered, in dead-letter queues.
 	Pending, InFlight, DeadLetters int
@@ -75,6 +78,7 @@ func (cmd *command) info() CommandInfo {
 	ci := CommandInfo{
 		Name:      cmd.name,
 		Messages:  cmd.active,
+		Bytes:     cmd.activeBytes,
 		Published: cmd.published,
 		Delivered: cmd.delivered,
 		Answered:  cmd.answered,

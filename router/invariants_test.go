@@ -41,6 +41,8 @@ func (r *Router) CheckInvariants() error {
 		}
 	}
 	active := make(map[*command]int)
+	activeBytes := make(map[*command]int64)
+	resident := make(map[*command]int64)
 	flights, delayed := 0, 0
 	for id, ms := range r.live {
 		if ms.msg.ID != id {
@@ -63,6 +65,9 @@ func (r *Router) CheckInvariants() error {
 			}
 			if it.state != stDone && !groupOK[it.group] {
 				return fmt.Errorf("seq %d: item %d in a removed group", ms.msg.Seq, it.state)
+			}
+			if ms.paged && it.state != stQueued && it.state != stDone {
+				return fmt.Errorf("seq %d: paged out while in state %d", ms.msg.Seq, it.state)
 			}
 			c := per[it.group]
 			switch it.state {
@@ -109,8 +114,16 @@ func (r *Router) CheckInvariants() error {
 		if left == 0 {
 			return fmt.Errorf("seq %d: finished message still live", ms.msg.Seq)
 		}
+		if (ms.paged && ms.msg.Data != nil) || (!ms.paged && int(ms.size) != len(ms.msg.Data)) {
+			return fmt.Errorf("seq %d: payload of %d bytes held, %d recorded, paged %v", ms.msg.Seq, len(ms.msg.Data), ms.size, ms.paged)
+		}
+		if ms.committed && !ms.paged {
+			resident[ms.cmd] += ms.bytes()
+		}
 		if act > 0 {
 			active[ms.items[0].group.cmd]++
+			activeBytes[ms.items[0].group.cmd] += ms.bytes()
+
 		}
 		if (ms.dlIdx >= 0) != (ms.hasDeadline() && !ms.expired) {
 			return fmt.Errorf("seq %d: deadline heap membership wrong", ms.msg.Seq)
@@ -138,6 +151,12 @@ func (r *Router) CheckInvariants() error {
 	for _, cmd := range r.commands {
 		if cmd.active != active[cmd] {
 			return fmt.Errorf("command %q: active %d, counted %d", cmd.name, cmd.active, active[cmd])
+		}
+		if cmd.residentBytes != resident[cmd] {
+			return fmt.Errorf("command %q: resident bytes %d, counted %d", cmd.name, cmd.residentBytes, resident[cmd])
+		}
+		if cmd.activeBytes != activeBytes[cmd] {
+			return fmt.Errorf("command %q: active bytes %d, counted %d", cmd.name, cmd.activeBytes, activeBytes[cmd])
 		}
 	}
 	if flights != r.leases.len() || delayed != r.delayed.len() {

@@ -11,7 +11,9 @@ type msgState struct {
 	left      int32       // items not done: pending, in flight or dead
 	active    int32       // items pending or in flight
 	dlIdx     int32       // index in the router's deadline heap; -1: none
+	size      int32       // the payload's length, also while it is paged out
 	committed bool        // Commit ran: the message is queued
+	paged     bool        // the payload is not in memory: dispatch fetches it (ActFetch)
 	expired   bool        // the deadline passed, or the message was cancelled, and that was handled
 	cancelled bool        // the producer cancelled it (Cancel)
 }
@@ -24,7 +26,7 @@ type msgState1 struct {
 }
 
 func newMsgState(cmd *command, m *Message) *msgState {
-	x := &msgState1{msgState: msgState{msg: m, cmd: cmd, dlIdx: -1}}
+	x := &msgState1{msgState: msgState{msg: m, cmd: cmd, dlIdx: -1, size: int32(min(len(m.Data), 1<<31-1))}}
 	x.items = x.one[:0]
 	return &x.msgState
 }
@@ -44,6 +46,7 @@ func (ms *msgState) deadline() int64 { return ms.msg.Deadline.UnixNano() }
 func (ms *msgState) incActive() {
 	if ms.active == 0 {
 		ms.cmd.active++
+		ms.cmd.activeBytes += ms.bytes()
 	}
 	ms.active++
 }
@@ -52,5 +55,9 @@ func (ms *msgState) decActive() {
 	ms.active--
 	if ms.active == 0 {
 		ms.cmd.active--
+		ms.cmd.activeBytes -= ms.bytes()
 	}
 }
+
+// size is the message's payload size, as the byte quota counts it.
+func (ms *msgState) bytes() int64 { return int64(ms.size) }

@@ -20,7 +20,19 @@ import (
 func TestRandomEvents(t *testing.T) {
 	for seed := int64(1); seed <= 6; seed++ {
 		t.Run(fmt.Sprint("seed ", seed), func(t *testing.T) {
-			newFuzzer(t, seed).run(3000)
+			newFuzzer(t, seed, 0).run(3000)
+		})
+	}
+}
+
+// TestRandomEventsPaged is TestRandomEvents with payloads paged out past
+// a few messages per command (Config.ResidentBytes): the fuzzer serves
+// each ActFetch from its record of the stored payloads some steps later,
+// and every delivery must carry its message's own payload.
+func TestRandomEventsPaged(t *testing.T) {
+	for seed := int64(1); seed <= 6; seed++ {
+		t.Run(fmt.Sprint("seed ", seed), func(t *testing.T) {
+			newFuzzer(t, seed, 40).run(3000)
 		})
 	}
 }
@@ -35,6 +47,18 @@ type fuzzer struct {
 	parked    map[router.ID]bool   // results waiting in a mailbox
 	cancelled map[router.ID]bool   // withdrawn by their producer
 	held      []router.Action      // deliveries seen, some stale by now
+	payloads  map[router.ID][]byte // each committed message's payload, as the store keeps it
+	fetches   []router.Action      // ActFetch waiting to be served
+	paging    bool                 // Config.ResidentBytes is set
+	filled    int                  // payloads served by Fill
+	delivered map[deliveryKey]bool // every delivery seen
+}
+
+// deliveryKey names one delivery attempt of a message to a connection.
+type deliveryKey struct {
+	conn    router.ConnID
+	id      router.ID
+	attempt int
 }
 
 var (
@@ -44,13 +68,14 @@ var (
 	consumers    = []router.ConnID{10, 11, 12, 13, 14}
 )
 
-func newFuzzer(t *testing.T, seed int64) *fuzzer {
+func newFuzzer(t *testing.T, seed int64, resident int64) *fuzzer {
 	cfg := router.Config{
 		MaxQueueLen: 40, Lease: 5 * time.Second, MaxDeliveries: 4,
 		DedupWindow: 20 * time.Second, MailboxTTL: 30 * time.Second,
 		RetryDelay: 100 * time.Millisecond, MaxRetryDelay: time.Second,
 		IdleTimeout: 20 * time.Second,
 	}
+	cfg.ResidentBytes = resident
 	return &fuzzer{
 		harness:   newHarness(t, cfg),
 		rnd:       rand.New(rand.NewSource(seed)),
@@ -59,7 +84,29 @@ func newFuzzer(t *testing.T, seed int64) *fuzzer {
 		result:    make(map[router.ID]string),
 		parked:    make(map[router.ID]bool),
 		cancelled: make(map[router.ID]bool),
+		payloads:  make(map[router.ID][]byte),
+		paging:    resident > 0,
+		delivered: make(map[deliveryKey]bool),
 	}
+}
+
+// serve answers the oldest waiting ActFetch with Fill, as the broker
+// would after reading the store: the committed, unfinished messages of its
+// command from its Seq on, in Seq order.
+func (f *fuzzer) serve() {
+	if len(f.fetches) == 0 {
+		return
+	}
+	a := f.fetches[0]
+	f.fetches = f.fetches[1:]
+	var page []router.Payload
+	for _, m := range f.published {
+		if m.Command == a.Msg.Command && m.Seq >= a.Msg.Seq && f.live[m.ID] && len(page) < a.Attempt {
+			page = append(page, router.Payload{ID: m.ID, Seq: m.Seq, Data: f.payloads[m.ID]})
+		}
+	}
+	f.filled += len(page)
+	f.check(f.r.Fill(f.now, a.Msg.Command, page), nil, "fill")
 }
 
 func (f *fuzzer) pick(n int) int { return f.rnd.Intn(n) }
@@ -117,8 +164,10 @@ func (f *fuzzer) step() {
 	case n < 96:
 		f.advance(time.Duration(f.pick(15000)) * time.Millisecond)
 		f.check(f.r.Tick(f.now), nil, "tick")
-	case n < 98:
+	case n < 97:
 		f.cancel()
+	case n < 98:
+		f.serve()
 	default:
 		f.operate()
 	}
@@ -147,6 +196,10 @@ func (f *fuzzer) operate() {
 func (f *fuzzer) publish() {
 	p := producers[f.pick(len(producers))]
 	m := f.msg(fuzzCommands[f.pick(2)], fmt.Sprint("p", p), f.pick(3) > 0)
+	if f.pick(2) == 0 {
+		m.Data = make([]byte, f.pick(20))
+		f.rnd.Read(m.Data)
+	}
 	if f.pick(5) == 0 {
 		m.Deadline = f.now.Add(time.Duration(f.pick(30000)-2000) * time.Millisecond)
 	}
@@ -159,6 +212,7 @@ func (f *fuzzer) publish() {
 		f.r.Abort(m)
 		return
 	}
+	f.payloads[m.ID] = slices.Clone(m.Data)
 	f.published = append(f.published, m)
 	f.live[m.ID] = true
 	f.check(f.r.Commit(f.now, m), nil, "commit")
@@ -195,12 +249,16 @@ func (f *fuzzer) answer() {
 	acts, err := f.r.Answer(f.now, d.Conn, d.Msg.ID, attempt, kind, []byte(fmt.Sprint("answer ", f.pick(1000))))
 	f.check(acts, err, "answer", router.ErrUnknownID, router.ErrStaleAttempt)
 	if err == nil && attempt != d.Attempt {
-		// accepted only if conn holds that attempt too, in another group
+		// accepted only if conn was handed that attempt too, in another
+		// group (held may have forgotten it)
+		if !f.delivered[deliveryKey{d.Conn, d.Msg.ID, attempt}] {
+			f.t.Fatalf("answer of attempt %d accepted for delivery %d", attempt, d.Attempt)
+		}
 		i = slices.IndexFunc(f.held, func(h router.Action) bool {
 			return h.Conn == d.Conn && h.Msg.ID == d.Msg.ID && h.Attempt == attempt
 		})
 		if i < 0 {
-			f.t.Fatalf("answer of attempt %d accepted for delivery %d", attempt, d.Attempt)
+			return
 		}
 	}
 	if err == nil || f.pick(3) == 0 {
@@ -269,7 +327,16 @@ func (f *fuzzer) observe(op string, a router.Action) {
 		if !a.Msg.Deadline.IsZero() && !f.now.Before(a.Msg.Deadline) {
 			f.t.Fatalf("%s: delivered a message past its deadline", op)
 		}
+		if want := f.payloads[a.Msg.ID]; string(a.Msg.Data) != string(want) || (a.Msg.Data == nil) != (want == nil) {
+			f.t.Fatalf("%s: delivered payload %q, the message was published with %q", op, a.Msg.Data, want)
+		}
 		f.held = append(f.held, a)
+		f.delivered[deliveryKey{a.Conn, a.Msg.ID, a.Attempt}] = true
+	case router.ActFetch:
+		if !f.live[a.Msg.ID] || a.Msg.Data != nil || a.Attempt < 1 {
+			f.t.Fatalf("%s: fetch from a message not queued and paged out", op)
+		}
+		f.fetches = append(f.fetches, a)
 	case router.ActAck:
 		if a.Last {
 			if !f.live[a.Msg.ID] || f.finished[a.Msg.ID] {
@@ -324,7 +391,10 @@ func (f *fuzzer) drain() {
 			f.check(acts, err, "subscribe")
 		}
 	}
-	for round := 0; round < 50 && len(f.live) > 0; round++ {
+	for round := 0; round < 500 && len(f.live) > 0; round++ {
+		for len(f.fetches) > 0 {
+			f.serve()
+		}
 		for len(f.held) > 0 {
 			d := f.held[0]
 			f.held = f.held[1:]
@@ -345,6 +415,9 @@ func (f *fuzzer) drain() {
 		f.t.Fatalf("state left after drain: %+v", st)
 	}
 	f.t.Logf("%d messages finished, %d results, %d cancelled", len(f.finished), len(f.result), len(f.cancelled))
+	if f.paging && f.filled < 50 {
+		f.t.Fatalf("only %d payloads were paged back in: the queues are too short to page", f.filled)
+	}
 	if len(f.finished) < 100 {
 		f.t.Fatalf("only %d messages went through: the event mix is too weak", len(f.finished))
 	}

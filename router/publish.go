@@ -23,7 +23,9 @@ import (
 // ErrNoAnswerGroup when a request names an AnswerGroup its command does
 // not have (the default group needs no subscriber: Commit creates it);
 // ErrQueueFull when the command has Config.MaxQueueLen messages admitted
-// and not finished (dead letters do not count).
+// and not finished, or when m's payload would take the payload bytes of
+// those past Config.MaxQueueBytes (dead letters do not count); the error
+// names the limit.
 func (r *Router) Admit(now time.Time, conn ConnID, m *Message) ([]Action, error) {
 	r.begin()
 	cmd := r.commands[m.Command]
@@ -43,13 +45,14 @@ func (r *Router) Admit(now time.Time, conn ConnID, m *Message) ([]Action, error)
 		r.scheduleSweep(now.UnixNano())
 	}
 	cmd.used = true
-	if cmd.active+cmd.reserved >= r.cfg.MaxQueueLen {
-		return r.acts, ErrQueueFull
+	if err := r.checkQuota(cmd, m); err != nil {
+		return r.acts, err
 	}
 	cmd.nextSeq++
 	m.Seq = cmd.nextSeq
 	cmd.reserved++
 	ms := newMsgState(cmd, m)
+	cmd.reservedBytes += ms.bytes()
 	ms.admitted = now.UnixNano()
 	r.live[m.ID] = ms
 	return r.acts, nil
@@ -72,9 +75,11 @@ func (r *Router) Commit(now time.Time, m *Message) []Action {
 	}
 	cmd := ms.cmd
 	cmd.reserved--
+	cmd.reservedBytes -= ms.bytes()
 	cmd.published++
 	ms.committed = true
 	r.ensureGroups(cmd, m)
+	r.pageOut(cmd, ms)
 	r.place(ms, cmd.groups, nil, nil)
 	t := now.UnixNano()
 	switch {
@@ -99,6 +104,23 @@ func (r *Router) Abort(m *Message) {
 	}
 	delete(r.live, m.ID)
 	ms.cmd.reserved--
+	ms.cmd.reservedBytes -= ms.bytes()
+}
+
+// checkQuota returns ErrQueueFull, naming the limit, when cmd cannot take
+// m: it holds Config.MaxQueueLen messages, or m's payload would take its
+// payload bytes past Config.MaxQueueBytes.
+func (r *Router) checkQuota(cmd *command, m *Message) error {
+	if n := cmd.active + cmd.reserved; n >= r.cfg.MaxQueueLen {
+		return fmt.Errorf("%w: command %q holds %d messages, the limit (max queue length) is %d",
+			ErrQueueFull, cmd.name, n, r.cfg.MaxQueueLen)
+	}
+	held := cmd.activeBytes + cmd.reservedBytes
+	if size := int64(len(m.Data)); held+size > r.cfg.MaxQueueBytes {
+		return fmt.Errorf("%w: command %q holds %d bytes of payload, %d more would pass the limit (max queue bytes) of %d",
+			ErrQueueFull, cmd.name, held, size, r.cfg.MaxQueueBytes)
+	}
+	return nil
 }
 
 // place gives the message an item in each of groups: queued fresh; or as
@@ -156,6 +178,6 @@ func (r *Router) checkAnswerGroup(cmd *command, m *Message) error {
 // cmd has no group or m is a request the default group answers.
 func (r *Router) ensureGroups(cmd *command, m *Message) {
 	if len(cmd.groups) == 0 || (m.Request && m.AnswerGroup == DefaultGroup && cmd.group(DefaultGroup) == nil) {
-		r.newGroup(cmd, DefaultGroup, false)
+		r.newGroup(cmd, DefaultGroup, false, m.Seq)
 	}
 }

@@ -4,6 +4,7 @@ import (
 	"errors"
 	"slices"
 	"strconv"
+	"strings"
 	"testing"
 
 	"github.com/teonet-go/teomq/router"
@@ -217,5 +218,47 @@ func TestAdmitRejectsBadCommand(t *testing.T) {
 	}
 	if st := h.r.Stats(); st.Commands != 0 || st.Messages != 0 {
 		t.Fatalf("rejected publishes left state: %+v", st)
+	}
+}
+
+// The payload bytes of a command's pending messages are bounded too: a
+// publish that would pass MaxQueueBytes is refused with ErrQueueFull naming
+// the limit, stores nothing, and goes through once an answer frees room.
+func TestQueueBytesFull(t *testing.T) {
+	h := newHarness(t, router.Config{MaxQueueBytes: 20})
+	h.subscribe(10, 1, "cmd", router.DefaultGroup, 1)
+	sized := func(n int) *router.Message {
+		m := h.msg("cmd", "p", false)
+		m.Data = make([]byte, n)
+		return m
+	}
+	d := one(t, h.publish(1, sized(8)), router.ActDeliver) // in flight: counts
+	h.publish(1, sized(8))                                 // pending
+	_, err := h.r.Admit(h.now, 1, sized(5))
+	if !errors.Is(err, router.ErrQueueFull) || !strings.Contains(err.Error(), "max queue bytes") {
+		t.Fatalf("Admit past the byte limit: %v, want ErrQueueFull naming max queue bytes", err)
+	}
+	if ci, _ := h.r.Command("cmd"); ci.Messages != 2 || ci.Bytes != 16 {
+		t.Fatalf("after a refusal: %d messages, %d bytes; want 2, 16", ci.Messages, ci.Bytes)
+	}
+	if _, err := h.r.Admit(h.now, 1, sized(4)); err != nil { // exactly at the limit
+		t.Fatalf("Admit up to the limit: %v", err)
+	}
+	if _, err := h.r.Admit(h.now, 1, sized(0)); err != nil {
+		t.Fatalf("an empty payload takes no bytes: %v", err)
+	}
+	h.answer(d, router.Reply, "")
+	if _, err := h.r.Admit(h.now, 1, sized(5)); err != nil {
+		t.Fatalf("Admit after an answer freed 8 bytes: %v", err)
+	}
+}
+
+// The message limit's error names its limit too.
+func TestQueueFullNamesTheLimit(t *testing.T) {
+	h := newHarness(t, router.Config{MaxQueueLen: 1})
+	h.send(1, "cmd", false)
+	_, err := h.r.Admit(h.now, 1, h.msg("cmd", "p", false))
+	if !errors.Is(err, router.ErrQueueFull) || !strings.Contains(err.Error(), "max queue length") {
+		t.Fatalf("Admit: %v, want ErrQueueFull naming max queue length", err)
 	}
 }

@@ -33,7 +33,8 @@ func (r *Router) restoring() *restoreState {
 // Restore rebuilds a stored message m (m.Seq set) at start, before any
 // event. The groups in ackedBy are done with it; attempts counts its
 // deliveries per group. It goes to every durable group of its command not
-// in ackedBy (to the default group if the command has none); a copy
+// in ackedBy whose start covers it (to the default group if the command
+// has none); a copy
 // delivered before (in flight when the broker stopped) is queued as a
 // redelivery. The command's Seq continues after the largest restored.
 // Ephemeral groups are not restored: a request whose answer group was
@@ -45,11 +46,19 @@ func (r *Router) Restore(m *Message, ackedBy []string, attempts map[string]int) 
 }
 
 // RestoreGroup rebuilds durable group of command at start, before any
-// event.
-func (r *Router) RestoreGroup(command, group string) {
+// event. The group takes the restored messages its start covers (a group
+// gets the messages published after it exists), and the command's Seq
+// continues at or after start.From.
+func (r *Router) RestoreGroup(command, group string, start GroupStart) {
 	cmd := r.command(command)
-	if cmd.group(group) == nil {
-		cmd.addGroup(group, false)
+	g := cmd.group(group)
+	if g == nil {
+		g = cmd.addGroup(group, false)
+	}
+	g.from, g.also = start.From, slices.Clone(start.Also)
+	slices.Sort(g.also)
+	if start.From > 0 {
+		cmd.nextSeq = max(cmd.nextSeq, start.From-1)
 	}
 }
 
@@ -114,8 +123,8 @@ func (r *Router) restoreMsg(m *Message, ackedBy []string, attempts map[string]in
 	}
 	cmd := r.command(m.Command)
 	cmd.nextSeq = max(cmd.nextSeq, m.Seq)
-	if len(cmd.groups) == 0 {
-		r.newGroup(cmd, DefaultGroup, false)
+	if len(cmd.groups) == 0 { // it takes every message restored
+		r.announce(cmd.addGroup(DefaultGroup, false))
 	}
 	var deadIn map[string]bool
 	for _, d := range dead {
@@ -130,7 +139,7 @@ func (r *Router) restoreMsg(m *Message, ackedBy []string, attempts map[string]in
 	}
 	var groups []*group
 	for _, g := range cmd.groups {
-		if deadIn[g.name] || !slices.Contains(ackedBy, g.name) {
+		if deadIn[g.name] || (g.takes(m.Seq) && !slices.Contains(ackedBy, g.name)) {
 			groups = append(groups, g)
 		}
 	}
@@ -142,6 +151,11 @@ func (r *Router) restoreMsg(m *Message, ackedBy []string, attempts map[string]in
 	}
 	ms := newMsgState(cmd, m)
 	ms.committed = true
+	if len(attempts) == 0 && deadIn == nil {
+		r.pageOut(cmd, ms) // a fresh copy in every group
+	} else {
+		cmd.residentBytes += ms.bytes()
+	}
 	r.live[m.ID] = ms
 	r.place(ms, groups, attempts, deadIn)
 }

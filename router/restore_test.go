@@ -27,13 +27,13 @@ func TestRestoreRebuildsQueues(t *testing.T) {
 	// finished by "a"; seq 5 is a dead letter of "a".
 	r.Restore(m[6], nil, map[string]int{"a": 1})
 	r.Restore(m[3], nil, nil)
-	r.RestoreGroup("cmd", "a")
+	r.RestoreGroup("cmd", "a", router.GroupStart{})
 	r.Restore(m[1], nil, nil)
 	r.Restore(m[2], []string{"a"}, nil)
 	r.Restore(m[4], nil, map[string]int{"a": 2, "gone": 7})
 	r.Restore(m[5], nil, map[string]int{"a": 5})
 	r.RestoreDeadLetter(m[5], "a")
-	r.RestoreGroup("cmd", "b")
+	r.RestoreGroup("cmd", "b", router.GroupStart{})
 
 	if n := r.QueueLen("cmd"); n != 6 { // 5 is dead in a, waits in b
 		t.Fatalf("QueueLen %d, want 6", n)
@@ -83,7 +83,7 @@ func TestRestoreWithoutGroupsUsesDefaultGroup(t *testing.T) {
 func TestRestoreAtMaxDeliveriesDeadLetters(t *testing.T) {
 	h := newHarness(t, router.Config{MaxDeliveries: 3})
 	m := stored(h, "cmd", 1)
-	h.r.RestoreGroup("cmd", router.DefaultGroup)
+	h.r.RestoreGroup("cmd", router.DefaultGroup, router.GroupStart{})
 	h.r.Restore(m, nil, map[string]int{router.DefaultGroup: 3}) // in flight a 3rd time
 	acts := h.subscribe(10, 1, "cmd", router.DefaultGroup, 1)
 	none(t, acts, router.ActDeliver)
@@ -98,7 +98,7 @@ func TestRestoreEdgeCases(t *testing.T) {
 	done := stored(h, "cmd", 1)
 	orphan := stored(h, "cmd", 2)
 	onlyDead := stored(h, "cmd", 3)
-	h.r.RestoreGroup("cmd", "a")
+	h.r.RestoreGroup("cmd", "a", router.GroupStart{})
 	h.r.Restore(done, []string{"a", "old-ephemeral"}, nil)
 	h.r.RestoreDeadLetter(orphan, "old-ephemeral") // its group did not survive
 	h.r.RestoreDeadLetter(onlyDead, "a")           // message record already moved
@@ -127,8 +127,8 @@ func TestRestoreMailboxAndDedup(t *testing.T) {
 	h.r.RestoreDedup(answered, "producer", router.ResultOK, "consumer", []byte("parked"), true, exp)
 	h.r.RestoreDedup(pending, "producer", 0, "", nil, false, exp)
 	h.r.RestoreDedup(live.ID, "producer", router.ResultRemoteError, "c", []byte("answer group failed"), true, exp)
-	h.r.RestoreGroup("cmd", router.DefaultGroup)
-	h.r.RestoreGroup("cmd", "b")
+	h.r.RestoreGroup("cmd", router.DefaultGroup, router.GroupStart{})
+	h.r.RestoreGroup("cmd", "b", router.GroupStart{})
 	h.r.Restore(live, []string{router.DefaultGroup}, nil)
 
 	acts := h.connect(1, "producer")

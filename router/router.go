@@ -67,6 +67,9 @@ func withDefaults(c Config) Config {
 	if c.MaxQueueLen <= 0 {
 		c.MaxQueueLen = DefaultMaxQueueLen
 	}
+	if c.MaxQueueBytes <= 0 {
+		c.MaxQueueBytes = DefaultMaxQueueBytes
+	}
 	if c.MaxDeliveries <= 0 {
 		c.MaxDeliveries = DefaultMaxDeliveries
 	}

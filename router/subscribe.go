@@ -40,7 +40,7 @@ func (r *Router) Subscribe(now time.Time, conn ConnID, subID uint32, command, gr
 		g = r.newGroup(cmd, group, ephemeral)
 	case g.ephemeral && !ephemeral:
 		g.ephemeral = false
-		r.emit(Action{Kind: ActGroup, Msg: cmd.ref, Group: group})
+		r.announce(g)
 	}
 	s := &subscriber{conn: c, id: subID, group: g, credit: min(credit, MaxCredit)}
 	c.subs = append(c.subs, s)

@@ -36,9 +36,15 @@ var _ Store = (*MemoryStore)(nil)
 
 type memCommand struct {
 	name   string
-	groups map[string]struct{}
+	groups map[string]memGroup
 	msgs   map[uint64]*memMessage
 	dead   map[deadAddr]*Message
+}
+
+// memGroup is where a durable group starts taking messages.
+type memGroup struct {
+	from uint64
+	also []uint64
 }
 
 type memMessage struct {
@@ -137,7 +143,7 @@ func (s *MemoryStore) apply(op *Op, t target) {
 	case KindDeadLetterDelete:
 		delete(c.dead, deadAddr{t.seq, op.Group})
 	case KindGroup:
-		c.groups[op.Group] = struct{}{}
+		c.groups[op.Group] = memGroup{from: op.Seq, also: slices.Clone(op.Seqs)}
 	case KindGroupDelete:
 		delete(c.groups, op.Group)
 	}
@@ -148,7 +154,7 @@ func (s *MemoryStore) command(name string) *memCommand {
 	if c == nil {
 		c = &memCommand{
 			name:   name,
-			groups: make(map[string]struct{}),
+			groups: make(map[string]memGroup),
 			msgs:   make(map[uint64]*memMessage),
 			dead:   make(map[deadAddr]*Message),
 		}
@@ -182,25 +188,13 @@ func (s *MemoryStore) Load(fn func(*Record) error) error {
 
 func (c *memCommand) load(fn func(*Record) error) error {
 	for _, g := range slices.Sorted(maps.Keys(c.groups)) {
-		if err := fn(&Record{Kind: KindGroup, Command: c.name, Group: g}); err != nil {
+		mg := c.groups[g]
+		if err := fn(&Record{Kind: KindGroup, Command: c.name, Group: g, Seq: mg.from, Seqs: slices.Clone(mg.also)}); err != nil {
 			return err
 		}
 	}
 	for _, seq := range slices.Sorted(maps.Keys(c.msgs)) {
-		m := c.msgs[seq]
-		r := &Record{Kind: KindMessage, Command: c.name, Msg: cloneMessage(m.msg, c.name, seq)}
-		r.Msg.Attempt = 0
-		if len(m.ackedBy) > 0 {
-			r.AckedBy = slices.Sorted(maps.Keys(m.ackedBy))
-		}
-		if len(m.attempts) > 0 {
-			r.Attempts = make(map[string]uint32, len(m.attempts))
-			for g, a := range m.attempts {
-				r.Attempts[g] = a
-				r.Msg.Attempt = max(r.Msg.Attempt, a)
-			}
-		}
-		if err := fn(r); err != nil {
+		if err := fn(c.record(seq)); err != nil {
 			return err
 		}
 	}
@@ -262,4 +256,66 @@ func (s *MemoryStore) Close() error {
 	s.closed = true
 	s.order, s.cmds, s.mailbox, s.dedup = nil, nil, nil, nil
 	return nil
+}
+
+// record returns message seq of c as Load reports it.
+func (c *memCommand) record(seq uint64) *Record {
+	m := c.msgs[seq]
+	r := &Record{Kind: KindMessage, Command: c.name, Msg: cloneMessage(m.msg, c.name, seq)}
+	r.Msg.Attempt = 0
+	if len(m.ackedBy) > 0 {
+		r.AckedBy = slices.Sorted(maps.Keys(m.ackedBy))
+	}
+	if len(m.attempts) > 0 {
+		r.Attempts = make(map[string]uint32, len(m.attempts))
+		for g, a := range m.attempts {
+			r.Attempts[g] = a
+			r.Msg.Attempt = max(r.Msg.Attempt, a)
+		}
+	}
+	return r
+}
+
+var _ Pager = (*MemoryStore)(nil)
+
+// ReadMessages returns up to limit undone messages of command from Seq
+// from on, in Seq order. It sorts the command's Seqs: the memory store is
+// for tests and small queues. Safe for concurrent use.
+func (s *MemoryStore) ReadMessages(command string, from uint64, limit int) ([]*Record, error) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	if s.closed {
+		return nil, ErrClosed
+	}
+	c := s.cmds[command]
+	if c == nil || limit <= 0 {
+		return nil, nil
+	}
+	var seqs []uint64
+	for seq := range c.msgs {
+		if seq >= from {
+			seqs = append(seqs, seq)
+		}
+	}
+	slices.Sort(seqs)
+	seqs = seqs[:min(limit, len(seqs))]
+	out := make([]*Record, 0, len(seqs))
+	for _, seq := range seqs {
+		out = append(out, c.record(seq))
+	}
+	return out, nil
+}
+
+// Undone returns how many messages of command are undone. Safe for
+// concurrent use.
+func (s *MemoryStore) Undone(command string) (int, error) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	if s.closed {
+		return 0, ErrClosed
+	}
+	if c := s.cmds[command]; c != nil {
+		return len(c.msgs), nil
+	}
+	return 0, nil
 }

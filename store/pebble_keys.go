@@ -10,7 +10,7 @@ import "encoding/binary"
 //	"V"                                   format version (1 byte)
 //	'c' name                              command ID (uint32)
 //	'w' cmd                               watermark: every main-lane seq below it is done (uint64, merged by max)
-//	'g' cmd group                         durable group (empty value)
+//	'g' cmd group                         durable group (its start: see appendGroupStart)
 //	'q' cmd lane seq 0x00                 message
 //	'q' cmd lane seq 0x01 group           non-Last ack of group (empty value)
 //	'q' cmd lane seq 0x02 group           attempts in group (uvarint)

@@ -134,7 +134,11 @@ func (l *loader) commands(idx *index) ([]*command, error) {
 // command reads one command's groups, messages and dead letters.
 func (l *loader) command(c *command) error {
 	err := l.scan(cmdPrefix(pfxGroup, c.id), func(k, v []byte) error {
-		return l.emit(&Record{Kind: KindGroup, Command: c.name, Group: string(k[1+cmdIDLen:])})
+		from, also, err := decodeGroupStart(v)
+		if err != nil {
+			return l.corrupt(k, err)
+		}
+		return l.emit(&Record{Kind: KindGroup, Command: c.name, Group: string(k[1+cmdIDLen:]), Seq: from, Seqs: also})
 	})
 	if err != nil {
 		return err

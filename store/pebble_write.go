@@ -270,7 +270,8 @@ func (s *PebbleStore) apply(w *batchWriter, op *Op, t target) {
 	case KindDeadLetterDelete:
 		w.delete(deadKey(c.id, t.seq, op.Group))
 	case KindGroup:
-		w.set(groupKey(c.id, op.Group), nil)
+		w.val = appendGroupStart(w.val[:0], op.Seq, op.Seqs)
+		w.set(groupKey(c.id, op.Group), w.val)
 	case KindGroupDelete:
 		w.delete(groupKey(c.id, op.Group))
 	}

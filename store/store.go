@@ -3,7 +3,8 @@
 //
 // The broker's router holds the live state in memory; the store is written
 // as the router changes it and read once, at start, to rebuild the router.
-// Delivery never reads the store.
+// A store that implements Pager also gives back a command's queued
+// messages a page at a time, for the payloads the router leaves on disk.
 package store
 
 // Kind says what an Op changes or a Record holds.
@@ -30,6 +31,9 @@ const (
 	// replayed or purged.
 	KindDeadLetterDelete
 	// KindGroup: durable Group of Command exists (created by a subscribe).
+	// It takes the messages of Seq and up, and those listed in Seqs
+	// (published before it existed and stored after); Seq 0 takes every
+	// message. Writing it again replaces its start.
 	KindGroup
 	// KindAttempt: message (Command, Seq) was handed out Attempt times in
 	// Group. Ignored for a message that is not queued.
@@ -92,12 +96,15 @@ type Op struct {
 	Producer string
 	Msg      *Message
 	Answer   *Answer
+	// Seqs (KindGroup): the messages below Seq that the group takes too.
+	Seqs []uint64
 }
 
 // Record is one piece of state returned by Load. Which fields matter depends
 // on Kind: KindMessage (Msg, with the groups that already acked it in
 // AckedBy and per-group attempts in Attempts), KindDeadLetter (Msg, Group),
-// KindGroup (Command, Group), KindMailbox (Answer, Producer, Expires),
+// KindGroup (Command, Group, and the start Seq and Seqs it was written
+// with), KindMailbox (Answer, Producer, Expires),
 // KindDedup (ID, Producer, Answer or nil, Expires). For KindMessage,
 // Msg.Attempt is the highest of Attempts.
 //
@@ -110,6 +117,8 @@ type Record struct {
 	ID       [16]byte
 	Producer string // KindMailbox, KindDedup: the producer whose ID it is
 	Expires  int64
+	Seq      uint64   // KindGroup: the first message the group takes
+	Seqs     []uint64 // KindGroup: the messages below Seq it takes too
 	Msg      *Message
 	Answer   *Answer
 	AckedBy  []string

@@ -32,6 +32,11 @@ func TestConformance(t *testing.T) {
 		{"answers and dedup records are per producer", testPerProducer},
 		{"dead letters", testDeadLetters},
 		{"group delete", testGroupDelete},
+		{"group start", testGroupStart},
+		{"pages", testPages},
+		{"pages with a replay below the watermark", testPagesReplayBelowWatermark},
+		{"pages while draining", testPagesWhileDraining},
+		{"pages during concurrent writes", testPagesConcurrentWrites},
 		{"replayed message below the watermark", testReplayBelowWatermark},
 		{"rewriting a message resets its state", testRewriteResets},
 		{"acks and attempts of done messages are ignored", testDoneMessageIgnoresSubOps},
@@ -262,6 +267,37 @@ func testGroupDelete(t *testing.T, f *fixture) {
 		}
 		wantSeqs(t, f.load(), "q", 1)
 		f.reopen()
+	}
+}
+
+// A group's start (the first Seq it takes, and the earlier Seqs it takes
+// too) is kept, replaced by a new write, and reset by a delete.
+func testGroupStart(t *testing.T, f *fixture) {
+	group := func(g string, from uint64, also ...uint64) store.Op {
+		return store.Op{Kind: store.KindGroup, Command: "q", Group: g, Seq: from, Seqs: also}
+	}
+	f.write(true, group("all", 0), group("late", 7, 4, 6), group("moved", 3))
+	f.write(true, group("moved", 9), store.Op{Kind: store.KindGroupDelete, Command: "q", Group: "late"})
+	f.write(true, group("late", 12))
+	for range 2 {
+		got := make(map[string]string)
+		for _, r := range f.load() {
+			if r.Kind == store.KindGroup {
+				got[r.Group] = fmt.Sprint(r.Seq, r.Seqs)
+			}
+		}
+		want := map[string]string{"all": "0 []", "late": "12 []", "moved": "9 []"}
+		if fmt.Sprint(got) != fmt.Sprint(want) {
+			t.Fatalf("group starts %v, want %v", got, want)
+		}
+		f.reopen()
+	}
+	f.write(true, group("late", 20, 15, 18))
+	f.reopen()
+	for _, r := range f.load() {
+		if r.Kind == store.KindGroup && r.Group == "late" && fmt.Sprint(r.Seq, r.Seqs) != "20 [15 18]" {
+			t.Fatalf("group late starts at %d %v, want 20 [15 18]", r.Seq, r.Seqs)
+		}
 	}
 }
 

@@ -52,7 +52,7 @@ export const Code = Object.freeze({
   OK: 0, QueueFull: 1, TooLarge: 2, BadCommand: 3, StoreFailed: 4, RemoteError: 5,
   Timeout: 6, DeadLetter: 7, Malformed: 8, UnknownType: 9, BadVersion: 10, UnknownID: 11,
   StaleAttempt: 12, Shutdown: 13, Forbidden: 14, StoreUnavailable: 15, IDInUse: 16, NoAnswerGroup: 17,
-  NotFound: 18, InUse: 19, UnknownOp: 20, Purged: 21, Cancelled: 22, Closed: -1,
+  NotFound: 18, InUse: 19, UnknownOp: 20, Purged: 21, Cancelled: 22, DiskBudget: 23, Closed: -1,
 });
 
 const codeNames = Object.fromEntries(Object.entries(Code).map(([k, v]) => [v, k]));

@@ -28,6 +28,7 @@ var codeNames = [...]string{
 	CodeUnknownOp:        "unknown operator request",
 	CodePurged:           "purged",
 	CodeCancelled:        "cancelled by the producer",
+	CodeDiskBudget:       "disk budget",
 }
 
 // String returns the code's name, or "Code(n)" for a code this version does

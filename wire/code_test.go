@@ -22,7 +22,8 @@ func TestCodeString(t *testing.T) {
 		{wire.CodeNoAnswerGroup, "no such answer group"},
 		{wire.CodeNotFound, "not found"},
 		{wire.CodeCancelled, "cancelled by the producer"},
-		{wire.CodeCancelled + 1, "Code(23)"},
+		{wire.CodeDiskBudget, "disk budget"},
+		{wire.CodeDiskBudget + 1, "Code(24)"},
 		{65535, "Code(65535)"},
 	}
 	for _, tc := range tests {
@@ -33,7 +34,7 @@ func TestCodeString(t *testing.T) {
 }
 
 func TestEveryCodeHasAName(t *testing.T) {
-	for c := wire.CodeOK; c <= wire.CodeCancelled; c++ {
+	for c := wire.CodeOK; c <= wire.CodeDiskBudget; c++ {
 		if s := c.String(); s == "" || s == fmt.Sprintf("Code(%d)", c) {
 			t.Errorf("code %d has no name", uint16(c))
 		}

@@ -70,6 +70,10 @@ const (
 	// CodeCancelled: the producer cancelled the request (Cancel) before it
 	// was answered; a request sent again with its ID gets this result.
 	CodeCancelled Code = 22
+	// CodeDiskBudget: the broker's store takes its whole disk budget; the
+	// message was not stored. Publish again once consumers drained the
+	// queues and the store shrank.
+	CodeDiskBudget Code = 23
 )
 
 // Publish flags.

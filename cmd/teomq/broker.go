@@ -24,6 +24,9 @@ func runBroker(ctx context.Context, e *env, args []string) error {
 		data       string
 		durability string
 		maxQueue   int
+		maxBytes   int64
+		maxDisk    int64
+		resident   int64
 		maxSize    int
 		lease      time.Duration
 		syncDelay  time.Duration
@@ -39,6 +42,9 @@ func runBroker(ctx context.Context, e *env, args []string) error {
 	fs.StringVar(&data, "data", "", "data `dir` of the message store (default <config>/teonet/<name>/data)")
 	fs.StringVar(&durability, "durability", string(teomq.DurabilitySync), "when a message is confirmed: sync (on disk), interval (written, synced every 10ms) or memory (lost on restart)")
 	fs.IntVar(&maxQueue, "max-queue", 0, "most messages a command may hold (0: 1,000,000)")
+	fs.Int64Var(&maxBytes, "max-bytes", 0, "most payload bytes a command's pending messages may hold (0: 1 GiB)")
+	fs.Int64Var(&maxDisk, "max-disk", 0, "disk budget of the store in bytes: past it publishes are refused (0: the store's size at start plus half the free space; -1: none)")
+	fs.Int64Var(&resident, "resident-bytes", 0, "payload bytes of its waiting messages a command keeps in memory; the rest are read back from the store as consumers reach them (0: 64 MiB; -1: all; sync and interval durability)")
 	fs.IntVar(&maxSize, "max-size", teomq.DefaultMaxMessageSize, "largest message payload in bytes")
 	fs.DurationVar(&syncDelay, "sync-delay", store.DefaultSyncDelay, "sync durability: pause between fsyncs while several producers publish, so that each covers more messages (negative: none)")
 	fs.DurationVar(&lease, "lease", 0, "time a consumer has to answer before redelivery (0: 30s)")
@@ -76,6 +82,9 @@ func runBroker(ctx context.Context, e *env, args []string) error {
 		DataDir:        data,
 		Durability:     d,
 		MaxQueueLen:    maxQueue,
+		MaxQueueBytes:  maxBytes,
+		MaxDisk:        maxDisk,
+		ResidentBytes:  resident,
 		MaxMessageSize: maxSize,
 		Lease:          lease,
 		SyncDelay:      syncDelay,

@@ -1,0 +1,133 @@
+package teomq_test
+
+import (
+	"context"
+	"fmt"
+	"os"
+	"path/filepath"
+	"runtime"
+	"runtime/debug"
+	"strconv"
+	"sync/atomic"
+	"testing"
+	"time"
+
+	"github.com/teonet-go/teomq"
+	"github.com/teonet-go/teomq/internal/memstat"
+)
+
+// BenchmarkBacklog starts a broker on a store holding a backlog of
+// pending 128 B messages on one command and drains it with two
+// consumers: the time from NewBroker to the first delivery, the growth of
+// the resident set once started, and the drain rate. It runs a
+// 10,000-message queue and a large backlog (TEOMQ_BENCH_BACKLOG messages,
+// default 100,000), each with payloads paged out past 1 MiB per command
+// (ResidentBytes) and with every payload in memory (resident=all, as
+// before paging), so that one run gives the ratios. Run it with
+// -benchtime=1x.
+func BenchmarkBacklog(b *testing.B) {
+	big := 100_000
+	if v, err := strconv.Atoi(os.Getenv("TEOMQ_BENCH_BACKLOG")); err == nil && v > 0 {
+		big = v
+	}
+	for _, n := range []int{10_000, big} {
+		for _, resident := range []int64{1 << 20, -1} {
+			name := fmt.Sprintf("pending=%d/resident=1MiB", n)
+			if resident < 0 {
+				name = fmt.Sprintf("pending=%d/resident=all", n)
+			}
+			b.Run(name, func(b *testing.B) {
+				for range b.N {
+					runBacklog(b, n, resident)
+				}
+			})
+		}
+	}
+}
+
+func runBacklog(b *testing.B, n int, resident int64) {
+	dir := b.TempDir()
+	dataDir := filepath.Join(dir, "data")
+	fillStore(b, dataDir, n)
+	runtime.GC()
+	rss0 := memstat.RSS()
+	start := time.Now()
+	br, err := teomq.NewBroker(teomq.BrokerConfig{
+		Name: "broker", ConfigDir: dir, DataDir: dataDir, Listen: "127.0.0.1:0",
+		Logger: testLogger(), MaxQueueLen: 2 * n, ResidentBytes: resident,
+	})
+	if err != nil {
+		b.Fatal(err)
+	}
+	defer br.Close()
+	var got atomic.Int64
+	first := make(chan time.Time, 1)
+	done := make(chan time.Time, 1)
+	handler := func(_ context.Context, m *teomq.Message) ([]byte, error) {
+		switch got.Add(1) {
+		case 1:
+			first <- time.Now()
+		case int64(n):
+			done <- time.Now()
+		}
+		return nil, nil
+	}
+	for range 2 {
+		if _, err := mustConnect(b, br).Subscribe("bench", handler, teomq.Concurrency(64)); err != nil {
+			b.Fatal(err)
+		}
+	}
+	t1 := recv(b, first, "first delivery")
+	runtime.GC()
+	rss1 := memstat.RSS()
+	var t2 time.Time
+	select {
+	case t2 = <-done:
+	case <-time.After(10 * time.Minute):
+		b.Fatalf("drained %d of %d messages in 10 minutes", got.Load(), n)
+	}
+	b.ReportMetric(t1.Sub(start).Seconds(), "first-delivery-s")
+	b.ReportMetric(float64(rss1-rss0)/(1<<20), "rss-MB")
+	b.ReportMetric(float64(n-1)/t2.Sub(t1).Seconds(), "drain-msgs/s")
+}
+
+// BenchmarkBacklogLarge publishes TEOMQ_BENCH_LARGE_MB (default 64)
+// messages of 1 MiB with no consumer, in sync durability, and reports the
+// growth of the process's resident set (broker and producer share it)
+// once they are stored, with the default ResidentBytes (64 MiB) and with
+// every payload in memory. Run it with -benchtime=1x.
+func BenchmarkBacklogLarge(b *testing.B) {
+	n := 64
+	if v, err := strconv.Atoi(os.Getenv("TEOMQ_BENCH_LARGE_MB")); err == nil && v > 0 {
+		n = v
+	}
+	for _, resident := range []int64{0, -1} {
+		name := "resident=default"
+		if resident < 0 {
+			name = "resident=all"
+		}
+		b.Run(fmt.Sprintf("pending=%dMiB/%s", n, name), func(b *testing.B) {
+			for range b.N {
+				debug.FreeOSMemory()
+				rss0 := memstat.RSS()
+				dir := b.TempDir()
+				br := mustStartBroker(b, teomq.BrokerConfig{
+					Durability: teomq.DurabilitySync, DataDir: filepath.Join(dir, "data"),
+					ResidentBytes: resident, MaxQueueBytes: 1 << 40,
+				})
+				p := mustConnect(b, br)
+				payload := make([]byte, 1<<20)
+				ctx := context.Background()
+				for range n {
+					if _, err := p.Send(ctx, "bench", payload); err != nil {
+						b.Fatal(err)
+					}
+				}
+				debug.FreeOSMemory()
+				b.ReportMetric(float64(memstat.RSS()-rss0)/(1<<20), "rss-MB")
+				p.Close()
+				br.Close()
+			}
+		})
+	}
+}

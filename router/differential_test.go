@@ -1,0 +1,177 @@
+package router_test
+
+import (
+	"fmt"
+	"math/rand"
+	"slices"
+	"testing"
+	"time"
+
+	"github.com/teonet-go/teomq/router"
+)
+
+// TestPagingDifferential drives two routers with the same random events:
+// one keeps every payload in memory (the reference), the other pages
+// payloads out past a few messages per command and has each ActFetch
+// served from its stored payloads before the next event. After every
+// event both must have taken the same actions (deliveries with the same
+// payloads, acks, results, dead letters...), fetches aside, and hold the
+// same counts.
+func TestPagingDifferential(t *testing.T) {
+	for seed := int64(1); seed <= 4; seed++ {
+		t.Run(fmt.Sprint("seed ", seed), func(t *testing.T) {
+			newDiffer(t, seed).run(2000)
+		})
+	}
+}
+
+type differ struct {
+	t        *testing.T
+	rnd      *rand.Rand
+	now      time.Time
+	ref, pg  *router.Router
+	ids      uint64
+	stored   map[router.ID][]byte         // the paged router's store: committed, unfinished payloads
+	byCmd    map[string][]*router.Message // the paged router's messages, in Seq order
+	held     []router.Action              // the reference's deliveries, some stale
+	fetched  int
+	refMsgs  map[router.ID]*router.Message
+	pageMsgs map[router.ID]*router.Message
+}
+
+func newDiffer(t *testing.T, seed int64) *differ {
+	cfg := router.Config{MaxQueueLen: 60, Lease: 5 * time.Second, MaxDeliveries: 3,
+		RetryDelay: 100 * time.Millisecond, MaxRetryDelay: time.Second}
+	paged := cfg
+	paged.ResidentBytes = 30
+	return &differ{t: t, rnd: rand.New(rand.NewSource(seed)), now: t0,
+		ref: router.New(cfg), pg: router.New(paged),
+		stored: make(map[router.ID][]byte), byCmd: make(map[string][]*router.Message),
+		refMsgs: make(map[router.ID]*router.Message), pageMsgs: make(map[router.ID]*router.Message)}
+}
+
+func (d *differ) pick(n int) int { return d.rnd.Intn(n) }
+
+func (d *differ) run(steps int) {
+	for range steps {
+		d.now = d.now.Add(time.Duration(d.pick(300)) * time.Millisecond)
+		d.step()
+	}
+	if d.fetched < 50 {
+		d.t.Fatalf("only %d payloads fetched: the queues did not page", d.fetched)
+	}
+}
+
+func (d *differ) step() {
+	cmds, groups := []string{"a", "b"}, []string{router.DefaultGroup, "g1"}
+	conn := router.ConnID(10 + d.pick(4))
+	switch n := d.pick(100); {
+	case n < 40:
+		cmd := cmds[d.pick(2)]
+		d.ids++
+		id := router.ID{}
+		id[15], id[14] = byte(d.ids), byte(d.ids>>8)
+		data := make([]byte, d.pick(12))
+		d.rnd.Read(data)
+		rm := &router.Message{ID: id, Command: cmd, From: "p", Request: d.pick(2) == 0, Data: slices.Clone(data)}
+		pm := &router.Message{ID: id, Command: cmd, From: "p", Request: rm.Request, Data: slices.Clone(data)}
+		ra, rerr := d.ref.Admit(d.now, 1, rm)
+		pa, perr := d.pg.Admit(d.now, 1, pm)
+		d.same("admit", ra, rerr, pa, perr)
+		if rerr != nil {
+			return
+		}
+		d.stored[id] = data
+		d.byCmd[cmd] = append(d.byCmd[cmd], pm)
+		d.refMsgs[id], d.pageMsgs[id] = rm, pm
+		d.same("commit", d.ref.Commit(d.now, rm), nil, d.pg.Commit(d.now, pm), nil)
+	case n < 50:
+		sub, cmd, g, credit := uint32(1+d.pick(2)), cmds[d.pick(2)], groups[d.pick(2)], 1+d.pick(3)
+		ra, rerr := d.ref.Subscribe(d.now, conn, sub, cmd, g, credit, false)
+		pa, perr := d.pg.Subscribe(d.now, conn, sub, cmd, g, credit, false)
+		d.same("subscribe", ra, rerr, pa, perr)
+	case n < 55:
+		sub := uint32(1 + d.pick(2))
+		ra, rerr := d.ref.Unsubscribe(d.now, conn, sub)
+		pa, perr := d.pg.Unsubscribe(d.now, conn, sub)
+		d.same("unsubscribe", ra, rerr, pa, perr)
+	case n < 85:
+		if len(d.held) == 0 {
+			return
+		}
+		i := d.pick(len(d.held))
+		h := d.held[i]
+		d.held = slices.Delete(d.held, i, i+1)
+		kind := []router.AnswerKind{router.Reply, router.Reply, router.Fail, router.Retry}[d.pick(4)]
+		ra, rerr := d.ref.Answer(d.now, h.Conn, h.Msg.ID, h.Attempt, kind, []byte("r"))
+		pa, perr := d.pg.Answer(d.now, h.Conn, h.Msg.ID, h.Attempt, kind, []byte("r"))
+		d.same("answer", ra, rerr, pa, perr)
+	case n < 88:
+		d.same("disconnect", d.ref.Disconnect(d.now, conn), nil, d.pg.Disconnect(d.now, conn), nil)
+	case n < 96:
+		d.now = d.now.Add(time.Duration(d.pick(8000)) * time.Millisecond)
+		d.same("tick", d.ref.Tick(d.now), nil, d.pg.Tick(d.now), nil)
+	default:
+		cmd := cmds[d.pick(2)]
+		ra, _ := d.ref.Replay(d.now, cmd, nil)
+		pa, _ := d.pg.Replay(d.now, cmd, nil)
+		d.same("replay", ra, nil, pa, nil)
+	}
+}
+
+// same serves the paged router's fetches, then compares the two routers'
+// actions and errors for one event.
+func (d *differ) same(op string, ra []router.Action, rerr error, pa []router.Action, perr error) {
+	d.t.Helper()
+	ref := d.describe(ra)
+	all := slices.Clone(pa)
+	for i := 0; i < len(all); i++ {
+		if a := all[i]; a.Kind == router.ActFetch {
+			all = append(all, d.serve(a)...)
+		}
+	}
+	got := d.describe(all)
+	if fmt.Sprint(rerr) != fmt.Sprint(perr) || !slices.Equal(ref, got) {
+		d.t.Fatalf("%s: reference %v %v\npaged     %v %v", op, rerr, ref, perr, got)
+	}
+	for _, a := range ra {
+		if a.Kind == router.ActDeliver {
+			d.held = append(d.held, a)
+		}
+		if a.Kind == router.ActAck && a.Last {
+			delete(d.stored, a.Msg.ID)
+		}
+	}
+	if rs, ps := d.ref.Stats(), d.pg.Stats(); rs != ps {
+		d.t.Fatalf("%s: reference stats %+v, paged %+v", op, rs, ps)
+	}
+}
+
+// serve answers a fetch as the broker would from the store.
+func (d *differ) serve(a router.Action) []router.Action {
+	var page []router.Payload
+	for _, m := range d.byCmd[a.Msg.Command] {
+		if data, ok := d.stored[m.ID]; ok && m.Seq >= a.Msg.Seq && len(page) < a.Attempt {
+			page = append(page, router.Payload{ID: m.ID, Seq: m.Seq, Data: data})
+		}
+	}
+	d.fetched += len(page)
+	return slices.Clone(d.pg.Fill(d.now, a.Msg.Command, page))
+}
+
+// describe lists an event's actions but fetches, in a canonical order.
+func (d *differ) describe(acts []router.Action) []string {
+	var out []string
+	for _, a := range acts {
+		if a.Kind == router.ActFetch {
+			continue
+		}
+		s := fmt.Sprintf("%d c%d s%d %x/%d g%q a%d last%v code%d data%q", a.Kind, a.Conn, a.SubID, a.Msg.ID[14:], a.Msg.Seq, a.Group, a.Attempt, a.Last, a.Code, a.Data)
+		if a.Kind == router.ActDeliver || a.Kind == router.ActDeadLetter {
+			s += fmt.Sprintf(" payload%q", a.Msg.Data)
+		}
+		out = append(out, s)
+	}
+	slices.Sort(out)
+	return out
+}

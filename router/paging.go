@@ -1,0 +1,104 @@
+package router
+
+import "time"
+
+// Payload is a stored message's payload, read back for Fill.
+type Payload struct {
+	ID   ID
+	Seq  uint64
+	Data []byte
+}
+
+// fetchMax bounds the messages one ActFetch asks for.
+const fetchMax = 1024
+
+// pageOut leaves the payload of ms, being committed or restored (with no
+// delivery made yet), to the store when its command holds
+// Config.ResidentBytes of payloads in memory already and no group of it
+// has a subscriber with free credit (which would take the message at
+// once). Otherwise the payload counts as resident.
+func (r *Router) pageOut(cmd *command, ms *msgState) {
+	if r.cfg.ResidentBytes <= 0 || cmd.residentBytes+ms.bytes() <= r.cfg.ResidentBytes || cmd.hasFreeCredit() {
+		cmd.residentBytes += ms.bytes()
+		return
+	}
+	ms.paged = true
+	ms.msg.Data = nil
+}
+
+// hasFreeCredit reports whether a subscriber of cmd may take a message.
+func (cmd *command) hasFreeCredit() bool {
+	for _, g := range cmd.groups {
+		if g.free > 0 {
+			return true
+		}
+	}
+	return false
+}
+
+// fetch asks the broker for the payloads from ms on (ActFetch), unless a
+// fetch of its command is under way. It asks for about half of
+// Config.ResidentBytes worth, by ms's size.
+func (r *Router) fetch(cmd *command, ms *msgState) {
+	if cmd.fetching {
+		return
+	}
+	cmd.fetching = true
+	n := r.cfg.ResidentBytes / 2 / max(ms.bytes(), 1)
+	r.emit(Action{Kind: ActFetch, Msg: ms.msg, Attempt: int(min(max(n, 1), fetchMax))})
+}
+
+// prefetchAhead is how far down a group's queue prefetch looks for a
+// paged-out message.
+const prefetchAhead = 256
+
+// prefetch asks for the payloads of g's queue ahead of its subscribers, if
+// it has any,
+// when the message prefetchAhead places down (or the last) is paged out,
+// so that the fetch is done before they reach it. The fetch starts at the
+// first paged-out message; finding it costs one walk of that stretch per
+// fetch.
+func (r *Router) prefetch(g *group) {
+	cmd := g.cmd
+	n := g.fresh.len()
+	if r.cfg.ResidentBytes <= 0 || cmd.fetching || n == 0 || len(g.subs) == 0 {
+		return
+	}
+	k := min(n-1, prefetchAhead)
+	if it := g.fresh.at(k); it.state != stQueued || !it.ms.paged {
+		return
+	}
+	for i := range k + 1 {
+		if it := g.fresh.at(i); it.state == stQueued && it.ms.paged {
+			r.fetch(cmd, it.ms)
+			return
+		}
+	}
+}
+
+// Fill hands back the payloads an ActFetch for command asked for, and
+// dispatches the messages they belong to. A payload of a message that is
+// not paged out (finished meanwhile) is ignored. Fill ends the command's
+// fetch, whether or not it brought what was asked for: the next dispatch
+// that meets a paged-out message asks again.
+func (r *Router) Fill(now time.Time, command string, payloads []Payload) []Action {
+	r.begin()
+	cmd := r.commands[command]
+	if cmd == nil {
+		return r.flush(now)
+	}
+	cmd.fetching = false
+	for _, p := range payloads {
+		ms := r.live[p.ID]
+		if ms == nil || ms.cmd != cmd || !ms.paged || ms.msg.Seq != p.Seq || len(p.Data) != int(ms.size) {
+			continue
+		}
+		ms.paged = false
+		ms.msg.Data = p.Data
+		cmd.residentBytes += ms.bytes()
+	}
+	for _, g := range cmd.groups {
+		r.markDirty(g)
+	}
+	return r.flush(now)
+}

@@ -1,0 +1,22 @@
+package store
+
+// Pager is a Store that reads a command's queue a page at a time, so that
+// a broker can keep only the head of each queue in memory and read the
+// rest, in Seq order, as the head advances.
+//
+// Implementations are safe for concurrent use, also with Write: a page
+// holds every message whose append returned before ReadMessages was
+// called and that no Last ack that returned before it finished; writes
+// still under way may or may not show.
+type Pager interface {
+	Store
+	// ReadMessages returns up to limit undone messages of command with Seq
+	// from or above, in Seq order, each as a KindMessage Record with
+	// AckedBy and Attempts as Load gives them. A command the store does
+	// not hold gives none. It reads the messages it returns, not the
+	// queue.
+	ReadMessages(command string, from uint64, limit int) ([]*Record, error)
+	// Undone returns how many messages of command are undone, without
+	// reading them.
+	Undone(command string) (int, error)
+}
