@@ -194,10 +194,7 @@ func (b *Broker) openStore() error {
 	switch {
 	case b.cfg.Store != nil:
 		b.store = b.cfg.Store
-		switch b.cfg.Store.(type) {
-		case *store.MemoryStore, discardStore:
-			b.inline = true
-		}
+		_, b.inline = b.cfg.Store.(store.Volatile)
 	case b.cfg.Durability == DurabilityMemory:
 		// The router already holds every message in memory, and nothing
 		// outlives the process: there is nothing to store.

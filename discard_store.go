@@ -6,8 +6,12 @@ import "github.com/teonet-go/teomq/store"
 // state, and a restart forgets it, so writes have nowhere to go.
 type discardStore struct{}
 
-var _ store.Store = discardStore{}
+var (
+	_ store.Store    = discardStore{}
+	_ store.Volatile = discardStore{}
+)
 
 func (discardStore) Write([]store.Op, bool) error         { return nil }
 func (discardStore) Load(func(*store.Record) error) error { return nil }
 func (discardStore) Close() error                         { return nil }
+func (discardStore) Volatile()                            {}

@@ -33,6 +33,7 @@ type answerKey struct {
 }
 
 var _ Store = (*MemoryStore)(nil)
+var _ Volatile = (*MemoryStore)(nil)
 
 type memCommand struct {
 	name   string
@@ -319,3 +320,6 @@ func (s *MemoryStore) Undone(command string) (int, error) {
 	}
 	return 0, nil
 }
+
+// Volatile marks a MemoryStore as one whose writes need no sync.
+func (s *MemoryStore) Volatile() {}

@@ -125,6 +125,15 @@ type Record struct {
 	Attempts map[string]uint32
 }
 
+// Volatile is implemented by a store whose writes outlive nothing but
+// the process (MemoryStore): a write needs no sync, so a broker stores
+// publishes on the connection's goroutine instead of group-committing
+// them.
+type Volatile interface {
+	// Volatile marks the store; it does nothing.
+	Volatile()
+}
+
 // Store persists teomq's state.
 //
 // Implementations are safe for concurrent use. Write calls with sync set
