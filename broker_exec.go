@@ -34,7 +34,7 @@ func (b *Broker) exec(acts []router.Action) {
 		case router.ActFetch:
 			b.queueFetch(a)
 		case router.ActResult:
-			f := wire.Result{ID: wire.ID(a.Msg.ID), Code: wire.Code(a.Code), From: a.From, Data: a.Data}
+			f := wire.Result{ID: wire.ID(a.Msg.ID), Code: resultWireCode(a.Code), From: a.From, Data: a.Data}
 			if b.holdResult(a.Conn, &f) {
 				continue
 			}
@@ -80,7 +80,7 @@ func storeOp(a *router.Action) (store.Op, bool) {
 			op.Expires = a.Expires.UnixMilli()
 		}
 		if a.Answered {
-			op.Answer = &store.Answer{ID: m.ID, Producer: m.From, Code: uint16(a.Code), From: a.From, Data: a.Data}
+			op.Answer = &store.Answer{ID: m.ID, Producer: m.From, Code: storeResultCode(a.Code), From: a.From, Data: a.Data}
 		}
 	case router.ActAttempt:
 		op.Kind, op.Attempt = store.KindAttempt, uint32(a.Attempt)
@@ -99,7 +99,7 @@ func storeOp(a *router.Action) (store.Op, bool) {
 		op.Kind = store.KindGroupDelete
 	case router.ActMailbox:
 		op.Kind, op.Expires = store.KindMailbox, a.Expires.UnixMilli()
-		op.Answer = &store.Answer{ID: m.ID, Producer: m.From, Code: uint16(a.Code), From: a.From, Data: a.Data}
+		op.Answer = &store.Answer{ID: m.ID, Producer: m.From, Code: storeResultCode(a.Code), From: a.From, Data: a.Data}
 	case router.ActMailboxDelete:
 		op.Kind = store.KindMailboxDelete
 	default:

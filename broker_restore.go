@@ -44,10 +44,10 @@ func (b *Broker) restore() error {
 			dead++
 		case store.KindMailbox:
 			a := r.Answer
-			b.router.RestoreMailbox(router.ID(a.ID), a.Producer, router.ResultCode(a.Code), a.From, a.Data, time.UnixMilli(r.Expires))
+			b.router.RestoreMailbox(router.ID(a.ID), a.Producer, routerResultCode(a.Code), a.From, a.Data, time.UnixMilli(r.Expires))
 		case store.KindDedup:
 			if a := r.Answer; a != nil {
-				b.router.RestoreDedup(router.ID(r.ID), r.Producer, router.ResultCode(a.Code), a.From, a.Data, true, time.UnixMilli(r.Expires))
+				b.router.RestoreDedup(router.ID(r.ID), r.Producer, routerResultCode(a.Code), a.From, a.Data, true, time.UnixMilli(r.Expires))
 			} else {
 				b.router.RestoreDedup(router.ID(r.ID), r.Producer, 0, "", nil, false, time.UnixMilli(r.Expires))
 			}

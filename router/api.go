@@ -42,8 +42,9 @@ const (
 	Retry                   // redeliver later
 )
 
-// ResultCode says what a Result action carries to a producer. Values equal
-// the wire package's codes of the same meaning.
+// ResultCode says what a Result action carries to a producer. The broker
+// maps each to its protocol code in one place; the values are stored, so
+// they never change meaning.
 type ResultCode uint16
 
 // Result codes.
