@@ -279,7 +279,7 @@ func storeMessage(m *router.Message) store.Message {
 		sm.Deadline = m.Deadline.UnixMilli()
 	}
 	if m.Request {
-		sm.Flags |= wire.FlagRequest
+		sm.Flags |= store.MessageRequest
 	}
 	return sm
 }
@@ -291,7 +291,7 @@ func routerMessage(sm *store.Message) *router.Message {
 		Command: sm.Command,
 		Seq:     sm.Seq,
 		From:    sm.From,
-		Request: sm.Flags&wire.FlagRequest != 0,
+		Request: sm.Flags&store.MessageRequest != 0,
 		Data:    sm.Data,
 
 		AnswerGroup: sm.AnswerGroup,

@@ -55,6 +55,10 @@ const (
 	KindGroupDelete
 )
 
+// MessageRequest is the Message.Flags bit of a request: one whose
+// producer waits for an answer. The value is stored: it never changes.
+const MessageRequest uint8 = 1
+
 // Message is one stored message.
 type Message struct {
 	Command  string
@@ -62,7 +66,7 @@ type Message struct {
 	ID       [16]byte // producer-made UUIDv7
 	From     string   // producer address
 	Deadline int64    // unix milliseconds; 0: none
-	Flags    uint8    // wire publish flags
+	Flags    uint8    // MessageRequest, and bits this store does not read
 	Attempt  uint32   // deliveries so far (restored records only)
 	// AnswerGroup is the group whose answer goes to the producer of a
 	// request; "" is the default group.
