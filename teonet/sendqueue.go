@@ -290,8 +290,10 @@ func (q *sendQueue) FlushAsync() error {
 // FlushIfRoom is FlushAsync, except that when the channel is idle and its
 // connection takes everything queued at once (the socket buffer has room
 // for it), it writes in the calling goroutine: that saves the hand-off to
-// the writer goroutine, and cannot wait for the peer. A goroutine that
-// serves many peers may call it.
+// the writer goroutine, and cannot wait for the peer. Writing itself, it
+// first yields the processor once, as Flush does, so that frames of
+// goroutines ready to run share the write. A goroutine that serves many
+// peers may call it.
 func (q *sendQueue) FlushIfRoom() error {
 	q.mu.Lock()
 	if q.cause != nil {
@@ -311,7 +313,7 @@ func (q *sendQueue) FlushIfRoom() error {
 	}
 	q.writing = true
 	q.mu.Unlock()
-	return q.writeInline(false)
+	return q.writeInline(true)
 }
 
 // queuedLocked runs, with q.mu held, once a send has queued its frame. If
