@@ -136,9 +136,14 @@ func (r waitTrackingReader) Read(p []byte) (int, error) {
 type tlsTransport struct {
 	c *Channel
 	// rc and sndbuf are the socket's descriptor (nil if the connection
-	// offers none) and its send buffer at the start, for room.
+	// offers none) and its send buffer at the start, for fits. room is
+	// what the socket was last seen to take at once, less what was written
+	// since: as only this channel writes to the socket, and the kernel only
+	// drains it, that much surely fits. It is read by fits and lowered by
+	// write, which the queue's write token orders.
 	rc     syscall.RawConn
 	sndbuf int
+	room   int
 	// writeDeadline is the connection's write deadline; used only by the
 	// holder of the write token.
 	writeDeadline time.Time
@@ -157,6 +162,8 @@ func (t *tlsTransport) write(b []byte) error {
 			return fmt.Errorf("teonet: write: %w", err)
 		}
 	}
+	// A TLS record adds at most 256 bytes per 16 KiB of data.
+	t.room -= len(b) + (len(b)/16384+1)*256
 	if _, err := t.c.conn.Write(b); err != nil {
 		if errors.Is(err, os.ErrDeadlineExceeded) {
 			return fmt.Errorf("%w: no data accepted for %v", ErrPeerTimeout, time.Since(now).Round(time.Millisecond))
@@ -166,8 +173,14 @@ func (t *tlsTransport) write(b []byte) error {
 	return nil
 }
 
-// room returns what the socket takes at once.
-func (t *tlsTransport) room() int { return sendRoom(t.rc, t.sndbuf) }
+// fits reports whether the socket takes n bytes at once: from what it was
+// last seen to take, or, if that is not enough, from a fresh look.
+func (t *tlsTransport) fits(n int) bool {
+	if t.room < n {
+		t.room = sendRoom(t.rc, t.sndbuf)
+	}
+	return t.room >= n
+}
 
 // syscallConn returns the descriptor of conn, or of the connection it
 // wraps (NetConn, as a listener wrapper offers), or nil.

@@ -28,4 +28,8 @@ func WriteIdle(c *Channel) bool {
 
 // CanSeeSendRoom reports whether c can read its socket's send room, so
 // that FlushIfRoom may write inline.
-func CanSeeSendRoom(c *Channel) bool { return c.t.room() > 0 }
+func CanSeeSendRoom(c *Channel) bool {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	return !c.writing && c.t.fits(1)
+}

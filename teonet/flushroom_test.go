@@ -33,29 +33,42 @@ func TestFlushIfRoomWritesInlineWhileTheSocketHasRoom(t *testing.T) {
 	}
 }
 
-// FlushIfRoom never waits for a peer that stopped reading: once the socket
-// is full it returns at once and leaves the frames to the writer
-// goroutine, which delivers them when the peer reads again.
+// FlushIfRoom never waits for a peer that stopped reading: it writes
+// inline only what the socket takes at once, and once the socket is full
+// it leaves the frames to the writer goroutine, which delivers them when
+// the peer reads again. Each flush comes once the channel is idle again,
+// so that it is the one to decide whether to write inline.
 func TestFlushIfRoomNeverWaitsForAStuckPeer(t *testing.T) {
 	a, b := pair(t)
 	frame := bytes.Repeat([]byte("x"), 64<<10)
-	const frames = 400 // 25 MiB: far more than the socket buffers hold
-	returned := make(chan struct{})
-	go func() { // owned by the test: ends after frames flushes
-		defer close(returned)
-		for range frames {
-			if a.QueueAppend(func(dst []byte) []byte { return append(dst, frame...) }) != nil {
-				return
-			}
-			if a.FlushIfRoom() != nil {
-				return
-			}
+	const frames = 200 // 12.5 MiB: more than the socket buffers hold
+	stuck := false
+	for i := range frames {
+		if err := a.QueueAppend(func(dst []byte) []byte { return append(dst, frame...) }); err != nil {
+			t.Fatal(err)
 		}
-	}()
-	select {
-	case <-returned:
-	case <-time.After(testTimeout):
-		t.Fatal("FlushIfRoom waited for a peer that does not read")
+		returned := make(chan error, 1)
+		go func() { returned <- a.FlushIfRoom() }() // owned by the test: ends with the flush
+		select {
+		case err := <-returned:
+			if err != nil {
+				t.Fatal(err)
+			}
+		case <-time.After(2 * time.Second):
+			t.Fatalf("FlushIfRoom %d waited for a peer that does not read", i)
+		}
+		// Idle again, unless the writer goroutine is stuck on the full
+		// socket: then the later flushes only queue.
+		deadline := time.Now().Add(50 * time.Millisecond)
+		for !stuck && !teonet.WriteIdle(a) {
+			if time.Now().After(deadline) {
+				stuck = true
+			}
+			time.Sleep(time.Millisecond)
+		}
+	}
+	if !stuck {
+		t.Fatal("the writer never got stuck: the socket took everything")
 	}
 	for i := range frames {
 		if _, err := recvWithin(t, b, testTimeout); err != nil {

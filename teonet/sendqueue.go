@@ -30,9 +30,10 @@ type transport interface {
 	write(b []byte) error
 	// keepAlive writes a keepalive, which the peer never sees as a frame.
 	keepAlive() error
-	// room returns how many bytes write takes now without waiting for the
-	// peer; 0 when the transport cannot tell.
-	room() int
+	// fits reports whether write takes n bytes now without waiting for
+	// the peer; false when the transport cannot tell. It is called with
+	// the queue's lock held and its write token free.
+	fits(n int) bool
 	// interrupt runs when the queue closes for any cause but a local
 	// Close: it may end a blocked read or write at once.
 	interrupt()
@@ -306,7 +307,7 @@ func (q *sendQueue) FlushIfRoom() error {
 	}
 	// A TLS record adds at most 256 bytes per 16 KiB of data.
 	need := len(q.pending) + (len(q.pending)/16384+1)*256
-	if q.sinceEpoch() < q.busyUntil || q.t.room() < need {
+	if q.sinceEpoch() < q.busyUntil || !q.t.fits(need) {
 		q.signalWriter()
 		q.mu.Unlock()
 		return nil

@@ -211,9 +211,9 @@ func (t webTransport) write(frames []byte) error {
 	return nil
 }
 
-// room returns 0: a WebSocket write may always wait; the writer goroutine
-// does it.
-func (t webTransport) room() int { return 0 }
+// fits reports false: a WebSocket write may always wait; the writer
+// goroutine does it.
+func (t webTransport) fits(int) bool { return false }
 
 // keepAlive writes the frame WebConfig.Ping makes.
 func (t webTransport) keepAlive() error {
