@@ -18,6 +18,7 @@ type command struct {
 	// is set while an ActFetch waits for its Fill.
 	residentBytes int64
 	fetching      bool
+	tail          tail // committed messages past the window, in the store only
 
 	// Counts since the command was created (or restored), for rates.
 	published, delivered, answered uint64

@@ -85,6 +85,9 @@ func (r *Router) finishRestore() {
 		return cmp.Or(cmp.Compare(a.m.Command, b.m.Command), cmp.Compare(a.m.Seq, b.m.Seq))
 	})
 	for _, rm := range rs.msgs {
+		if len(rm.attempts) == 0 && deadBy[rm.m.ID] == nil && r.restoreToTail(rm.m) {
+			continue
+		}
 		r.restoreMsg(rm.m, rm.ackedBy, rm.attempts, deadBy[rm.m.ID], true)
 		delete(deadBy, rm.m.ID)
 	}

@@ -29,7 +29,7 @@ func (r *Router) Stats() Stats {
 		st.Groups += len(cmd.groups)
 		for _, g := range cmd.groups {
 			st.Subscribers += len(g.subs)
-			st.Pending += g.queued
+			st.Pending += g.queued + g.tailPending()
 			st.InFlight += g.flight
 			st.DeadLetters += len(g.dead)
 		}

@@ -1,0 +1,153 @@
+package router
+
+import "time"
+
+// tail counts the committed messages of a command that are past its
+// window: they are in the store only, fresh in every group their seq
+// belongs to, and read back with ActLoad, in Seq order, as the window
+// empties. Every undone message of the command with Seq at or above from
+// and committed while the tail was non-empty is in it.
+type tail struct {
+	from    uint64 // the Seq the next ActLoad reads from
+	n       int    // messages in the tail
+	bytes   int64  // their payload bytes
+	loading bool   // an ActLoad waits for its Load
+	asked   int    // n when that ActLoad was emitted
+}
+
+// Stored is a message read back from the store for Load, as the store's
+// Load gives it: the groups done with it and its deliveries per group.
+type Stored struct {
+	Msg      *Message
+	AckedBy  []string
+	Attempts map[string]int
+}
+
+// pageable reports whether the committed message ms may go to its
+// command's tail instead of memory: windows are on, the message is a
+// plain send (no request, no deadline, not cancelled), its command's
+// window is full or its tail non-empty, and ms comes after the tail's
+// start.
+func (r *Router) pageable(cmd *command, ms *msgState) bool {
+	w := r.cfg.Window
+	if w <= 0 || ms.msg.Request || ms.hasDeadline() || ms.cancelled {
+		return false
+	}
+	if cmd.tail.n > 0 {
+		return ms.msg.Seq >= cmd.tail.from
+	}
+	return cmd.active >= w && !cmd.hasFreeCredit()
+}
+
+// toTail counts the committed message ms, which pageable accepted, in its
+// command's tail and forgets its state. Its ID stays in the dedup window
+// for Config.DedupWindow from now.
+func (r *Router) toTail(now int64, cmd *command, ms *msgState) {
+	r.countTail(cmd, ms)
+	delete(r.live, ms.msg.ID)
+	r.remember(&dedupEntry{key: dedupKey{ms.msg.From, ms.msg.ID}, idx: -1}, now+int64(r.cfg.DedupWindow))
+}
+
+// restoreToTail counts the restored message m, fresh in every group, in
+// its command's tail when the command's window is full, and reports
+// whether it did.
+func (r *Router) restoreToTail(m *Message) bool {
+	cmd := r.command(m.Command)
+	if r.live[m.ID] != nil {
+		return false
+	}
+	ms := &msgState{msg: m, cmd: cmd, dlIdx: -1, size: int32(min(len(m.Data), 1<<31-1)), committed: true}
+	if !r.pageable(cmd, ms) {
+		return false
+	}
+	cmd.nextSeq = max(cmd.nextSeq, m.Seq)
+	if len(cmd.groups) == 0 {
+		r.announce(cmd.addGroup(DefaultGroup, false))
+	}
+	r.countTail(cmd, ms)
+	return true
+}
+
+// countTail adds ms to its command's tail counts.
+func (r *Router) countTail(cmd *command, ms *msgState) {
+	if cmd.tail.n == 0 {
+		cmd.tail.from = ms.msg.Seq
+	}
+	cmd.tail.n++
+	cmd.tail.bytes += ms.bytes()
+	cmd.active++
+	cmd.activeBytes += ms.bytes()
+}
+
+// load asks the broker for the next page of cmd's tail (ActLoad) when g,
+// which has subscribers, holds fewer than Config.Window queued messages
+// and no load is under way.
+func (r *Router) load(g *group) {
+	cmd := g.cmd
+	if cmd.tail.n == 0 || cmd.tail.loading || len(g.subs) == 0 || g.queued >= r.cfg.Window {
+		return
+	}
+	cmd.tail.loading = true
+	cmd.tail.asked = cmd.tail.n
+	r.emit(Action{Kind: ActLoad, Msg: &Message{Command: cmd.name, Seq: cmd.tail.from}, Attempt: r.cfg.Window})
+}
+
+// Load hands back the page of command's tail an ActLoad asked for: msgs
+// in Seq order as the store holds them, ok set when the read succeeded
+// (a page shorter than asked for then ends the tail). It places the
+// messages in their groups and dispatches them. A message that is not in
+// the tail (below its start, or known to the router) is ignored. On a
+// failed read (ok unset) the next dispatch asks again.
+func (r *Router) Load(now time.Time, command string, msgs []Stored, limit int, ok bool) []Action {
+	r.begin()
+	cmd := r.commands[command]
+	if cmd == nil || !cmd.tail.loading {
+		return r.flush(now)
+	}
+	cmd.tail.loading = false
+	if !ok {
+		return r.flush(now)
+	}
+	placed := 0
+	for _, s := range msgs {
+		m := s.Msg
+		if cmd.tail.n == 0 || m.Seq < cmd.tail.from {
+			continue
+		}
+		cmd.tail.from = m.Seq + 1
+		if r.live[m.ID] != nil { // went ahead of the tail, or not yet committed
+			continue
+		}
+		placed++
+		cmd.tail.n--
+		cmd.tail.bytes -= int64(len(m.Data))
+		cmd.active--
+		cmd.activeBytes -= int64(len(m.Data))
+		if e := r.dedup[dedupKey{m.From, m.ID}]; e != nil && !e.answered {
+			r.forget(e) // the live message stands for it
+		}
+		r.restoreMsg(m, s.AckedBy, s.Attempts, nil, true)
+	}
+	if lost := min(cmd.tail.asked-placed, cmd.tail.n); len(msgs) < limit && lost > 0 {
+		// The store holds no more of those counted before the ActLoad:
+		// forget them (those counted since may be past the page).
+		b := cmd.tail.bytes * int64(lost) / int64(cmd.tail.n)
+		cmd.tail.n -= lost
+		cmd.tail.bytes -= b
+		cmd.active -= lost
+		cmd.activeBytes -= b
+	}
+	for _, g := range cmd.groups {
+		r.markDirty(g)
+	}
+	return r.flush(now)
+}
+
+// tailPending is how many of cmd's tail messages g gets: all of them
+// when its start covers the tail's start.
+func (g *group) tailPending() int {
+	if t := g.cmd.tail; t.n > 0 && g.takes(t.from) {
+		return t.n
+	}
+	return 0
+}
