@@ -11,8 +11,16 @@ type tail struct {
 	from    uint64 // the Seq the next ActLoad reads from
 	n       int    // messages in the tail
 	bytes   int64  // their payload bytes
+	last    uint64 // the largest Seq counted in the tail
 	loading bool   // an ActLoad waits for its Load
 	asked   int    // n when that ActLoad was emitted
+
+	// Purged messages of a former tail, Seq purgeFrom to purgeTo, that
+	// the store still holds and nothing counts: read back with ActLoad
+	// (purgeLoad set) only to be deleted. purging is how many.
+	purgeFrom, purgeTo uint64
+	purging            int
+	purgeLoad          bool
 }
 
 // Stored is a message read back from the store for Load, as the store's
@@ -36,7 +44,7 @@ func (r *Router) pageable(cmd *command, ms *msgState) bool {
 	if cmd.tail.n > 0 {
 		return ms.msg.Seq >= cmd.tail.from
 	}
-	return cmd.active >= w && !cmd.hasFreeCredit()
+	return ms.msg.Seq > cmd.tail.last && cmd.active >= w && !cmd.hasFreeCredit()
 }
 
 // toTail counts the committed message ms, which pageable accepted, in its
@@ -74,6 +82,7 @@ func (r *Router) countTail(cmd *command, ms *msgState) {
 		cmd.tail.from = ms.msg.Seq
 	}
 	cmd.tail.n++
+	cmd.tail.last = max(cmd.tail.last, ms.msg.Seq)
 	cmd.tail.bytes += ms.bytes()
 	cmd.active++
 	cmd.activeBytes += ms.bytes()
@@ -105,6 +114,14 @@ func (r *Router) Load(now time.Time, command string, msgs []Stored, limit int, o
 		return r.flush(now)
 	}
 	cmd.tail.loading = false
+	if cmd.tail.purgeLoad {
+		cmd.tail.purgeLoad = false
+		if ok {
+			r.deletePurged(cmd, msgs, limit)
+		}
+		r.loadPurged(cmd)
+		return r.flush(now)
+	}
 	if !ok {
 		return r.flush(now)
 	}
@@ -150,4 +167,75 @@ func (g *group) tailPending() int {
 		return t.n
 	}
 	return 0
+}
+
+// purgeTail drops cmd's tail: its messages leave the counts at once and
+// are read back only to be deleted. It returns how many copies the groups
+// lose.
+func (r *Router) purgeTail(cmd *command) int {
+	t := &cmd.tail
+	if t.n == 0 {
+		return 0
+	}
+	copies := 0
+	for _, g := range cmd.groups {
+		copies += g.tailPending()
+	}
+	if t.purging == 0 {
+		t.purgeFrom = t.from
+	}
+	t.purgeTo = t.last
+	t.purging += t.n
+	cmd.active -= t.n
+	cmd.activeBytes -= t.bytes
+	t.n, t.bytes = 0, 0
+	r.loadPurged(cmd)
+	return copies
+}
+
+// loadPurged asks for the next page of purged messages (ActLoad), if
+// some are left and no load is under way.
+func (r *Router) loadPurged(cmd *command) {
+	t := &cmd.tail
+	if t.purging == 0 || t.loading {
+		return
+	}
+	t.loading, t.purgeLoad = true, true
+	r.emit(Action{Kind: ActLoad, Msg: &Message{Command: cmd.name, Seq: t.purgeFrom}, Attempt: max(r.cfg.Window, 1)})
+}
+
+// deletePurged deletes the purged messages of a page (a Last ActAck
+// each); a short page, or one past purgeTo, ends the purge.
+func (r *Router) deletePurged(cmd *command, msgs []Stored, limit int) {
+	t := &cmd.tail
+	for _, s := range msgs {
+		m := s.Msg
+		if m.Seq > t.purgeTo {
+			t.purging = 0
+			break
+		}
+		if m.Seq < t.purgeFrom || r.live[m.ID] != nil {
+			continue
+		}
+		t.purgeFrom = m.Seq + 1
+		t.purging = max(t.purging-1, 0)
+		r.emit(Action{Kind: ActAck, Msg: m, Last: true})
+	}
+	if len(msgs) < limit {
+		t.purging = 0
+	}
+}
+
+// dropUnwantedTail purges cmd's tail when no group of it takes the tail's
+// messages any more (the groups that did were removed).
+func (r *Router) dropUnwantedTail(cmd *command) {
+	if cmd.tail.n == 0 {
+		return
+	}
+	for _, g := range cmd.groups {
+		if g.takes(cmd.tail.from) {
+			return
+		}
+	}
+	r.purgeTail(cmd)
 }

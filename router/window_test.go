@@ -149,3 +149,63 @@ func TestWindowRestoreDeliversTheBacklogInOrder(t *testing.T) {
 		t.Fatalf("delivered %d of %d, %d left in the store", len(got[router.DefaultGroup]), n, len(s.msgs))
 	}
 }
+
+// publishStored admits m, stores it and commits it, as the broker does,
+// serving the loads of the commit; it returns the deliveries.
+func (s *pagedStore) publishStored(t *testing.T, m *router.Message) []router.Action {
+	t.Helper()
+	acts, err := s.h.r.Admit(s.h.now, 1, m)
+	if err != nil {
+		t.Fatal(err)
+	}
+	s.h.done(acts)
+	s.msgs[m.Seq] = m
+	return s.apply(s.h.done(s.h.r.Commit(s.h.now, m)))
+}
+
+// Purging a queue with a paged backlog counts and deletes the messages in
+// the store too: none comes back, and the queue works on after.
+func TestWindowPurgeDeletesTheBacklog(t *testing.T) {
+	h := newHarness(t, router.Config{Window: 4})
+	s := newPagedStore(h)
+	for range 20 {
+		s.publishStored(t, h.msg("cmd", "p", false))
+	}
+	acts, n, err := h.r.PurgeQueue(h.now, "cmd")
+	if err != nil || n != 20 {
+		t.Fatalf("PurgeQueue: %d copies, %v; want 20", n, err)
+	}
+	if got := h.r.QueueLen("cmd"); got != 0 {
+		t.Fatalf("QueueLen %d after the purge, want 0", got)
+	}
+	s.apply(h.done(acts))
+	if len(s.msgs) != 0 {
+		t.Fatalf("%d messages left in the store after the purge", len(s.msgs))
+	}
+	m := h.msg("cmd", "p", false)
+	s.publishStored(t, m)
+	ds := s.apply(h.subscribe(10, 1, "cmd", router.DefaultGroup, 5))
+	if got := seqs(ds); !slices.Equal(got, []uint64{m.Seq}) {
+		t.Fatalf("delivered %v after the purge, want only the new message %d", got, m.Seq)
+	}
+}
+
+// Deleting the only group of a paged backlog deletes the messages in the
+// store that it alone was to get.
+func TestWindowDeleteGroupDeletesItsBacklog(t *testing.T) {
+	h := newHarness(t, router.Config{Window: 4})
+	s := newPagedStore(h)
+	h.subscribe(10, 1, "cmd", "g", 1)
+	h.unsubscribe(10, 1)
+	for range 12 {
+		s.publishStored(t, h.msg("cmd", "p", false))
+	}
+	acts, n, err := h.r.DeleteGroup(h.now, "cmd", "g")
+	if err != nil || n != 12 {
+		t.Fatalf("DeleteGroup: %d copies, %v; want 12", n, err)
+	}
+	s.apply(h.done(acts))
+	if got := h.r.QueueLen("cmd"); got != 0 || len(s.msgs) != 0 {
+		t.Fatalf("QueueLen %d, %d stored after the delete, want none", got, len(s.msgs))
+	}
+}
