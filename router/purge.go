@@ -26,7 +26,7 @@ func (r *Router) PurgeQueue(now time.Time, command string) ([]Action, int, error
 	for _, g := range cmd.groups {
 		n += r.dropQueued(t, g, true)
 	}
-	n += r.purgeTail(cmd)
+	n += r.purgeTail(t, cmd)
 	return r.flush(now), n, nil
 }
 

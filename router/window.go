@@ -1,6 +1,12 @@
 package router
 
-import "time"
+import (
+	"bytes"
+	"cmp"
+	"slices"
+	"strings"
+	"time"
+)
 
 // tail counts the committed messages of a command that are past its
 // window: they are in the store only, fresh in every group their seq
@@ -53,7 +59,7 @@ func (r *Router) pageable(cmd *command, ms *msgState) bool {
 func (r *Router) toTail(now int64, cmd *command, ms *msgState) {
 	r.countTail(cmd, ms)
 	delete(r.live, ms.msg.ID)
-	r.remember(&dedupEntry{key: dedupKey{ms.msg.From, ms.msg.ID}, idx: -1}, now+int64(r.cfg.DedupWindow))
+	r.remember(&dedupEntry{key: dedupKey{ms.msg.From, ms.msg.ID}, idx: -1, tail: true, cmd: cmd}, now+int64(r.cfg.DedupWindow))
 }
 
 // restoreToTail counts the restored message m, fresh in every group, in
@@ -82,6 +88,7 @@ func (r *Router) countTail(cmd *command, ms *msgState) {
 		cmd.tail.from = ms.msg.Seq
 	}
 	cmd.tail.n++
+	cmd.countTailGroups(ms.msg.Seq, 1)
 	cmd.tail.last = max(cmd.tail.last, ms.msg.Seq)
 	cmd.tail.bytes += ms.bytes()
 	cmd.active++
@@ -117,7 +124,7 @@ func (r *Router) Load(now time.Time, command string, msgs []Stored, limit int, o
 	if cmd.tail.purgeLoad {
 		cmd.tail.purgeLoad = false
 		if ok {
-			r.deletePurged(cmd, msgs, limit)
+			r.deletePurged(now.UnixNano(), cmd, msgs, limit)
 		}
 		r.loadPurged(cmd)
 		return r.flush(now)
@@ -136,11 +143,12 @@ func (r *Router) Load(now time.Time, command string, msgs []Stored, limit int, o
 			continue
 		}
 		placed++
+		cmd.countTailGroups(m.Seq, -1)
 		cmd.tail.n--
 		cmd.tail.bytes -= int64(len(m.Data))
 		cmd.active--
 		cmd.activeBytes -= int64(len(m.Data))
-		if e := r.dedup[dedupKey{m.From, m.ID}]; e != nil && !e.answered {
+		if e := r.dedup[dedupKey{m.From, m.ID}]; e != nil && e.tail {
 			r.forget(e) // the live message stands for it
 		}
 		r.restoreMsg(m, s.AckedBy, s.Attempts, nil, true)
@@ -153,6 +161,9 @@ func (r *Router) Load(now time.Time, command string, msgs []Stored, limit int, o
 		cmd.tail.bytes -= b
 		cmd.active -= lost
 		cmd.activeBytes -= b
+		for _, g := range cmd.groups {
+			g.tailN = min(g.tailN, cmd.tail.n)
+		}
 	}
 	for _, g := range cmd.groups {
 		r.markDirty(g)
@@ -160,19 +171,23 @@ func (r *Router) Load(now time.Time, command string, msgs []Stored, limit int, o
 	return r.flush(now)
 }
 
-// tailPending is how many of cmd's tail messages g gets: all of them
-// when its start covers the tail's start.
-func (g *group) tailPending() int {
-	if t := g.cmd.tail; t.n > 0 && g.takes(t.from) {
-		return t.n
+// tailPending is how many of its command's tail messages g gets.
+func (g *group) tailPending() int { return g.tailN }
+
+// countTailGroups adds d to the tail counts of the groups that take
+// message seq.
+func (cmd *command) countTailGroups(seq uint64, d int) {
+	for _, g := range cmd.groups {
+		if g.takes(seq) {
+			g.tailN = max(g.tailN+d, 0)
+		}
 	}
-	return 0
 }
 
 // purgeTail drops cmd's tail: its messages leave the counts at once and
 // are read back only to be deleted. It returns how many copies the groups
 // lose.
-func (r *Router) purgeTail(cmd *command) int {
+func (r *Router) purgeTail(now int64, cmd *command) int {
 	t := &cmd.tail
 	if t.n == 0 {
 		return 0
@@ -189,6 +204,10 @@ func (r *Router) purgeTail(cmd *command) int {
 	cmd.active -= t.n
 	cmd.activeBytes -= t.bytes
 	t.n, t.bytes = 0, 0
+	for _, g := range cmd.groups {
+		g.tailN = 0
+	}
+	r.finishTailDedup(now, cmd)
 	r.loadPurged(cmd)
 	return copies
 }
@@ -206,7 +225,7 @@ func (r *Router) loadPurged(cmd *command) {
 
 // deletePurged deletes the purged messages of a page (a Last ActAck
 // each); a short page, or one past purgeTo, ends the purge.
-func (r *Router) deletePurged(cmd *command, msgs []Stored, limit int) {
+func (r *Router) deletePurged(now int64, cmd *command, msgs []Stored, limit int) {
 	t := &cmd.tail
 	for _, s := range msgs {
 		m := s.Msg
@@ -219,16 +238,34 @@ func (r *Router) deletePurged(cmd *command, msgs []Stored, limit int) {
 		}
 		t.purgeFrom = m.Seq + 1
 		t.purging = max(t.purging-1, 0)
-		r.emit(Action{Kind: ActAck, Msg: m, Last: true})
+		r.ackPurged(now, cmd, m)
 	}
 	if len(msgs) < limit {
 		t.purging = 0
 	}
 }
 
+// ackPurged acks purged message m for every group that takes it, the last
+// ack deleting it, as purging a queued message does.
+func (r *Router) ackPurged(now int64, cmd *command, m *Message) {
+	var gs []*group
+	for _, g := range cmd.groups {
+		if g.takes(m.Seq) {
+			gs = append(gs, g)
+		}
+	}
+	exp := time.Unix(0, now+int64(r.cfg.DedupWindow))
+	if len(gs) == 0 {
+		r.emit(Action{Kind: ActAck, Msg: m, Last: true, Expires: exp})
+	}
+	for i, g := range gs {
+		r.emit(Action{Kind: ActAck, Msg: m, Group: g.name, Last: i == len(gs)-1, Expires: exp})
+	}
+}
+
 // dropUnwantedTail purges cmd's tail when no group of it takes the tail's
 // messages any more (the groups that did were removed).
-func (r *Router) dropUnwantedTail(cmd *command) {
+func (r *Router) dropUnwantedTail(now int64, cmd *command) {
 	if cmd.tail.n == 0 {
 		return
 	}
@@ -237,5 +274,25 @@ func (r *Router) dropUnwantedTail(cmd *command) {
 			return
 		}
 	}
-	r.purgeTail(cmd)
+	r.purgeTail(now, cmd)
+}
+
+// finishTailDedup turns the dedup entries of cmd's tail messages, which
+// were purged, into those of finished messages, kept for
+// Config.DedupWindow from now.
+func (r *Router) finishTailDedup(now int64, cmd *command) {
+	var es []*dedupEntry
+	for _, e := range r.dedup {
+		if e.tail && e.cmd == cmd {
+			es = append(es, e)
+		}
+	}
+	slices.SortFunc(es, func(a, b *dedupEntry) int {
+		return cmp.Or(strings.Compare(a.key.producer, b.key.producer), bytes.Compare(a.key.id[:], b.key.id[:]))
+	})
+	for _, e := range es {
+		e.tail, e.cmd = false, nil
+		r.tailDedup--
+		r.remember(e, now+int64(r.cfg.DedupWindow))
+	}
 }
