@@ -10,6 +10,7 @@ import (
 type restoreState struct {
 	msgs []restoredMsg
 	dead []restoredDead
+	kept map[string]int // messages of msgs by command
 }
 
 type restoredMsg struct {
@@ -40,8 +41,20 @@ func (r *Router) restoring() *restoreState {
 // Ephemeral groups are not restored: a request whose answer group was
 // ephemeral gets no answer after a restart, only ResultTimeout at its
 // deadline.
+//
+// With Config.Window set, a command's messages must come in Seq order:
+// past its first Window, a plain message (see Config.Window) that no
+// group has attempted is only counted in the command's tail, to be read
+// back from the store with ActLoad, and m is not kept.
 func (r *Router) Restore(m *Message, ackedBy []string, attempts map[string]int) {
 	rs := r.restoring()
+	if r.cfg.Window > 0 && len(attempts) == 0 && r.restoreToTail(rs, m) {
+		return
+	}
+	if rs.kept == nil {
+		rs.kept = make(map[string]int)
+	}
+	rs.kept[m.Command]++
 	rs.msgs = append(rs.msgs, restoredMsg{m: m, ackedBy: ackedBy, attempts: attempts})
 }
 
@@ -85,9 +98,6 @@ func (r *Router) finishRestore() {
 		return cmp.Or(cmp.Compare(a.m.Command, b.m.Command), cmp.Compare(a.m.Seq, b.m.Seq))
 	})
 	for _, rm := range rs.msgs {
-		if len(rm.attempts) == 0 && deadBy[rm.m.ID] == nil && r.restoreToTail(rm.m) {
-			continue
-		}
 		r.restoreMsg(rm.m, rm.ackedBy, rm.attempts, deadBy[rm.m.ID], true)
 		delete(deadBy, rm.m.ID)
 	}
@@ -106,6 +116,7 @@ func (r *Router) finishRestore() {
 			r.restoreMsg(d.m, acked, attempts, ds, false)
 		}
 	}
+	r.defaultTailGroups()
 	for key, e := range r.dedup { // results of messages still queued
 		if ms := r.live[key.id]; ms != nil && ms.msg.From == key.producer {
 			r.forget(e)

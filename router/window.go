@@ -62,24 +62,35 @@ func (r *Router) toTail(now int64, cmd *command, ms *msgState) {
 	r.remember(&dedupEntry{key: dedupKey{ms.msg.From, ms.msg.ID}, idx: -1, tail: true, cmd: cmd}, now+int64(r.cfg.DedupWindow))
 }
 
-// restoreToTail counts the restored message m, fresh in every group, in
-// its command's tail when the command's window is full, and reports
-// whether it did.
-func (r *Router) restoreToTail(m *Message) bool {
+// restoreToTail counts the restored message m, which no group has
+// attempted, in its command's tail when it is plain and the command has
+// Config.Window messages restored before it, and reports whether it did.
+func (r *Router) restoreToTail(rs *restoreState, m *Message) bool {
 	cmd := r.command(m.Command)
-	if r.live[m.ID] != nil {
-		return false
-	}
-	ms := &msgState{msg: m, cmd: cmd, dlIdx: -1, size: int32(min(len(m.Data), 1<<31-1)), committed: true}
-	if !r.pageable(cmd, ms) {
+	if m.Request || !m.Deadline.IsZero() || (cmd.tail.n == 0 && rs.kept[m.Command] < r.cfg.Window) {
 		return false
 	}
 	cmd.nextSeq = max(cmd.nextSeq, m.Seq)
-	if len(cmd.groups) == 0 {
-		r.announce(cmd.addGroup(DefaultGroup, false))
-	}
-	r.countTail(cmd, ms)
+	r.countTail(cmd, &msgState{msg: m, cmd: cmd, size: int32(min(len(m.Data), 1<<31-1))})
 	return true
+}
+
+// defaultTailGroups gives each restored command that has a tail and no
+// group its default group, announced, which takes the tail.
+func (r *Router) defaultTailGroups() {
+	names := make([]string, 0)
+	for name, cmd := range r.commands {
+		if cmd.tail.n > 0 && len(cmd.groups) == 0 {
+			names = append(names, name)
+		}
+	}
+	slices.Sort(names)
+	for _, name := range names {
+		cmd := r.commands[name]
+		g := cmd.addGroup(DefaultGroup, false)
+		g.tailN = cmd.tail.n
+		r.announce(g)
+	}
 }
 
 // countTail adds ms to its command's tail counts.
