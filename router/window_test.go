@@ -1,6 +1,7 @@
 package router_test
 
 import (
+	"errors"
 	"slices"
 	"testing"
 
@@ -207,5 +208,24 @@ func TestWindowDeleteGroupDeletesItsBacklog(t *testing.T) {
 	s.apply(h.done(acts))
 	if got := h.r.QueueLen("cmd"); got != 0 || len(s.msgs) != 0 {
 		t.Fatalf("QueueLen %d, %d stored after the delete, want none", got, len(s.msgs))
+	}
+}
+
+// A message past the window is still in the dedup window: its producer's
+// retry is refused as a duplicate, and admits nothing.
+func TestWindowKeepsDedupOfPagedMessages(t *testing.T) {
+	h := newHarness(t, router.Config{Window: 4})
+	s := newPagedStore(h)
+	var last *router.Message
+	for range 10 {
+		last = h.msg("cmd", "p", false)
+		s.publishStored(t, last)
+	}
+	retry := &router.Message{ID: last.ID, Command: "cmd", From: "p", Data: []byte("again")}
+	if _, err := h.r.Admit(h.now, 1, retry); !errors.Is(err, router.ErrDuplicate) {
+		t.Fatalf("Admit of a paged message's ID: %v, want ErrDuplicate", err)
+	}
+	if got := h.r.QueueLen("cmd"); got != 10 {
+		t.Fatalf("QueueLen %d after the refused retry, want 10", got)
 	}
 }
