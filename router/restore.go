@@ -165,7 +165,7 @@ func (r *Router) restoreMsg(m *Message, ackedBy []string, attempts map[string]in
 	}
 	ms := newMsgState(cmd, m)
 	ms.committed = true
-	if len(attempts) == 0 && deadIn == nil {
+	if len(attempts) == 0 && deadIn == nil && !r.loading {
 		r.pageOut(cmd, ms) // a fresh copy in every group
 	} else {
 		cmd.residentBytes += ms.bytes()

@@ -116,7 +116,20 @@ func (r *Router) load(g *group) {
 	}
 	cmd.tail.loading = true
 	cmd.tail.asked = cmd.tail.n
-	r.emit(Action{Kind: ActLoad, Msg: &Message{Command: cmd.name, Seq: cmd.tail.from}, Attempt: r.cfg.Window})
+	r.emit(Action{Kind: ActLoad, Msg: &Message{Command: cmd.name, Seq: cmd.tail.from}, Attempt: r.pageLen(cmd)})
+}
+
+// pageLen is how many messages an ActLoad of cmd's tail asks for:
+// Config.Window, or fewer when their payloads, at the tail's average
+// size, would pass half of Config.ResidentBytes. A page's payloads stay
+// in memory (Load does not page them out).
+func (r *Router) pageLen(cmd *command) int {
+	n := r.cfg.Window
+	if t := cmd.tail; r.cfg.ResidentBytes > 0 && t.bytes > 0 {
+		avg := max(t.bytes/int64(t.n), 1)
+		n = int(min(max(r.cfg.ResidentBytes/2/avg, 1), int64(n)))
+	}
+	return n
 }
 
 // Load hands back the page of command's tail an ActLoad asked for: msgs
@@ -162,7 +175,9 @@ func (r *Router) Load(now time.Time, command string, msgs []Stored, limit int, o
 		if e := r.dedup[dedupKey{m.From, m.ID}]; e != nil && e.tail {
 			r.forget(e) // the live message stands for it
 		}
+		r.loading = true
 		r.restoreMsg(m, s.AckedBy, s.Attempts, nil, true)
+		r.loading = false
 	}
 	if lost := min(cmd.tail.asked-placed, cmd.tail.n); len(msgs) < limit && lost > 0 {
 		// The store holds no more of those counted before the ActLoad:
