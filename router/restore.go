@@ -58,6 +58,18 @@ func (r *Router) Restore(m *Message, ackedBy []string, attempts map[string]int) 
 	rs.msgs = append(rs.msgs, restoredMsg{m: m, ackedBy: ackedBy, attempts: attempts})
 }
 
+// RestoreTail counts stored message seq of command, a plain message (see
+// Config.Window) with a payload of size bytes that no group has acked or
+// attempted, in the command's tail at start, before any event, without
+// the message itself: Load reads it when a group gets to it. Call it only
+// with Config.Window set, for a message past the command's first Window
+// restored messages, in Seq order with those Restore is given.
+func (r *Router) RestoreTail(command string, seq uint64, size int) {
+	cmd := r.command(command)
+	cmd.nextSeq = max(cmd.nextSeq, seq)
+	r.countTail(cmd, &msgState{msg: &Message{Seq: seq}, cmd: cmd, size: int32(min(size, 1<<31-1))})
+}
+
 // RestoreGroup rebuilds durable group of command at start, before any
 // event. The group takes the restored messages its start covers (a group
 // gets the messages published after it exists), and the command's Seq
@@ -90,6 +102,7 @@ func (r *Router) finishRestore() {
 	r.restore = nil
 	saved := r.acts
 	r.acts = nil
+	r.defaultTailGroups()
 	deadBy := make(map[ID][]restoredDead)
 	for _, d := range rs.dead {
 		deadBy[d.m.ID] = append(deadBy[d.m.ID], d)
@@ -116,7 +129,6 @@ func (r *Router) finishRestore() {
 			r.restoreMsg(d.m, acked, attempts, ds, false)
 		}
 	}
-	r.defaultTailGroups()
 	for key, e := range r.dedup { // results of messages still queued
 		if ms := r.live[key.id]; ms != nil && ms.msg.From == key.producer {
 			r.forget(e)

@@ -229,3 +229,33 @@ func TestWindowKeepsDedupOfPagedMessages(t *testing.T) {
 		t.Fatalf("QueueLen %d after the refused retry, want 10", got)
 	}
 }
+
+// A restore that hands the messages past the window as counts only
+// (RestoreTail) delivers them all, in order, read back with ActLoad.
+func TestWindowRestoreTailDeliversInOrder(t *testing.T) {
+	h := newHarness(t, router.Config{Window: 4})
+	s := newPagedStore(h)
+	const n = 100
+	for seq := uint64(1); seq <= n; seq++ {
+		m := h.msg("cmd", "p", false)
+		m.Seq = seq
+		s.msgs[seq] = m
+		if seq <= 4 {
+			c := *m
+			h.r.Restore(&c, nil, nil)
+		} else {
+			h.r.RestoreTail("cmd", seq, len(m.Data))
+		}
+	}
+	if got, st := h.r.QueueLen("cmd"), h.r.Stats(); got != n || st.Pending != n || st.Messages != n {
+		t.Fatalf("QueueLen %d, %+v after the restore, want %d pending", got, st, n)
+	}
+	got := drain(t, h, s, s.apply(h.subscribe(10, 1, "cmd", router.DefaultGroup, 3)))
+	want := make([]uint64, n)
+	for i := range want {
+		want[i] = uint64(i + 1)
+	}
+	if !slices.Equal(got[router.DefaultGroup], want) || len(s.msgs) != 0 {
+		t.Fatalf("delivered %v, %d left in the store; want 1..%d, none", got, len(s.msgs), n)
+	}
+}

@@ -53,6 +53,10 @@ const (
 	// KindDeadLetterDelete for a dead letter) for each of them in the same
 	// Write, as for the removal of an ephemeral group.
 	KindGroupDelete
+	// KindTail: restore-only record of an undone message past the head
+	// that HeadLoader.LoadHead reads in full: Command, Seq and, in Size,
+	// its payload's length.
+	KindTail
 )
 
 // Message is one stored message.
@@ -123,6 +127,7 @@ type Record struct {
 	Answer   *Answer
 	AckedBy  []string
 	Attempts map[string]uint32
+	Size     int // KindTail: the payload's length
 }
 
 // Store persists teomq's state.
