@@ -21,31 +21,38 @@ import (
 // consumers: the time from NewBroker to the first delivery, the growth of
 // the resident set once started, and the drain rate. It runs a
 // 10,000-message queue and a large backlog (TEOMQ_BENCH_BACKLOG messages,
-// default 100,000), each with payloads paged out past 1 MiB per command
-// (ResidentBytes) and with every payload in memory (resident=all, as
-// before paging), so that one run gives the ratios. Run it with
-// -benchtime=1x.
+// default 100,000), each with the default window (window=4096: the
+// backlog past it stays in the store, counted) and payloads paged out
+// past 1 MiB per command (ResidentBytes); with every message in memory
+// and payloads paged out (window=all, as before windows); and with every
+// message and payload in memory (resident=all, as before paging), so that
+// one run gives the ratios. Run it with -benchtime=1x.
 func BenchmarkBacklog(b *testing.B) {
 	big := 100_000
 	if v, err := strconv.Atoi(os.Getenv("TEOMQ_BENCH_BACKLOG")); err == nil && v > 0 {
 		big = v
 	}
+	cases := []struct {
+		name     string
+		resident int64
+		window   int
+	}{
+		{"window=4096", 1 << 20, 0},
+		{"window=all", 1 << 20, -1},
+		{"resident=all", -1, -1},
+	}
 	for _, n := range []int{10_000, big} {
-		for _, resident := range []int64{1 << 20, -1} {
-			name := fmt.Sprintf("pending=%d/resident=1MiB", n)
-			if resident < 0 {
-				name = fmt.Sprintf("pending=%d/resident=all", n)
-			}
-			b.Run(name, func(b *testing.B) {
+		for _, c := range cases {
+			b.Run(fmt.Sprintf("pending=%d/%s", n, c.name), func(b *testing.B) {
 				for range b.N {
-					runBacklog(b, n, resident)
+					runBacklog(b, n, c.resident, c.window)
 				}
 			})
 		}
 	}
 }
 
-func runBacklog(b *testing.B, n int, resident int64) {
+func runBacklog(b *testing.B, n int, resident int64, window int) {
 	dir := b.TempDir()
 	dataDir := filepath.Join(dir, "data")
 	fillStore(b, dataDir, n)
@@ -55,6 +62,7 @@ func runBacklog(b *testing.B, n int, resident int64) {
 	br, err := teomq.NewBroker(teomq.BrokerConfig{
 		Name: "broker", ConfigDir: dir, DataDir: dataDir, Listen: "127.0.0.1:0",
 		Logger: testLogger(), MaxQueueLen: 2 * n, ResidentBytes: resident,
+		Window: window,
 	})
 	if err != nil {
 		b.Fatal(err)

@@ -167,7 +167,7 @@ func NewBroker(cfg BrokerConfig) (*Broker, error) {
 		b.wg.Add(1)
 		go b.diskLoop() // owned by the Broker; stopped by Close
 	}
-	if pager, ok := b.store.(store.Pager); ok && rc.ResidentBytes > 0 {
+	if pager, ok := b.store.(store.Pager); ok && (rc.ResidentBytes > 0 || rc.Window > 0) {
 		b.wg.Add(1)
 		go b.fetchLoop(pager) // owned by the Broker; stopped by Close
 	}

@@ -31,6 +31,8 @@ const (
 	MaxMessageSizeLimit = 64 << 20
 	// DefaultResidentBytes is BrokerConfig.ResidentBytes's default.
 	DefaultResidentBytes = 64 << 20
+	// DefaultWindow is BrokerConfig.Window's default.
+	DefaultWindow = 4096
 	// DefaultSyncInterval is how often DurabilityInterval syncs the disk.
 	DefaultSyncInterval = 10 * time.Millisecond
 )
@@ -140,6 +142,19 @@ type BrokerConfig struct {
 	// negative: every payload stays in memory. DurabilityMemory keeps
 	// every payload: there is no store to read it from.
 	ResidentBytes int64
+	// Window bounds the messages of a command kept in memory in the
+	// durable modes: past it, a plain message (a send without a deadline)
+	// queued while no consumer has room for it is kept in the store only,
+	// counted, and read back in pages of Window, off the broker's lock,
+	// as consumers reach it; a restart reads only the first Window of a
+	// backlog's messages into memory. Requests and messages with a
+	// deadline are always kept in memory, so they may be delivered ahead
+	// of such a backlog. The ID of a message kept in the store only is
+	// remembered for DedupWindow from its publish, not across a restart:
+	// a producer that resends such a message unconfirmed at a broker crash
+	// may see it stored twice. Default DefaultWindow; negative: every
+	// message stays in memory, as DurabilityMemory keeps them.
+	Window int
 	// MaxDisk is the disk budget of the store in bytes: once the store
 	// takes that much space, publishes fail with ErrDiskBudget until
 	// consumers drain the queues and the store shrinks. The store's size is
@@ -318,6 +333,7 @@ func (cfg BrokerConfig) routerConfig() router.Config {
 		MaxQueueLen:   cfg.MaxQueueLen,
 		MaxQueueBytes: cfg.MaxQueueBytes,
 		ResidentBytes: cfg.residentBytes(),
+		Window:        cfg.window(),
 		Lease:         cfg.Lease,
 		MaxDeliveries: cfg.MaxDeliveries,
 		DedupWindow:   cfg.DedupWindow,
@@ -343,6 +359,27 @@ func (cfg BrokerConfig) residentBytes() int64 {
 		return DefaultResidentBytes
 	}
 	return cfg.ResidentBytes
+}
+
+// window is the router's Config.Window: 0 (every message in memory)
+// unless the store can read messages back (store.Pager).
+func (cfg BrokerConfig) window() int {
+	if cfg.Window < 0 || !cfg.pages() {
+		return 0
+	}
+	if cfg.Window == 0 {
+		return DefaultWindow
+	}
+	return cfg.Window
+}
+
+// pages reports whether the store can read messages back (store.Pager).
+func (cfg BrokerConfig) pages() bool {
+	if cfg.Store != nil {
+		_, ok := cfg.Store.(store.Pager)
+		return ok
+	}
+	return cfg.Durability != DurabilityMemory
 }
 
 // maxFrame is the largest frame the broker accepts: a full-size message

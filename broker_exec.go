@@ -31,7 +31,7 @@ func (b *Broker) exec(acts []router.Action) {
 			if c := b.conns[a.Conn]; c != nil {
 				c.queue(&wire.Cancel{ID: wire.ID(a.Msg.ID)})
 			}
-		case router.ActFetch:
+		case router.ActFetch, router.ActLoad:
 			b.queueFetch(a)
 		case router.ActResult:
 			f := wire.Result{ID: wire.ID(a.Msg.ID), Code: resultWireCode(a.Code), From: a.From, Data: a.Data}

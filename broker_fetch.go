@@ -13,15 +13,16 @@ type fetchReq struct {
 	command string
 	seq     uint64
 	count   int
+	load    bool // an ActLoad: whole messages for Router.Load
 }
 
 // fetchRetry is how long fetchLoop waits after a failed read before it
 // ends the fetch, so that the router asks again.
 const fetchRetry = 100 * time.Millisecond
 
-// queueFetch hands an ActFetch to fetchLoop. Called with b.mu held.
+// queueFetch hands an ActFetch or ActLoad to fetchLoop. Called with b.mu held.
 func (b *Broker) queueFetch(a *router.Action) {
-	b.fetchQ = append(b.fetchQ, fetchReq{command: a.Msg.Command, seq: a.Msg.Seq, count: a.Attempt})
+	b.fetchQ = append(b.fetchQ, fetchReq{command: a.Msg.Command, seq: a.Msg.Seq, count: a.Attempt, load: a.Kind == router.ActLoad})
 	select {
 	case b.fetchWake <- struct{}{}:
 	default:
@@ -49,6 +50,12 @@ func (b *Broker) fetchLoop(pager store.Pager) {
 			f := b.fetchQ[0]
 			b.fetchQ = b.fetchQ[1:]
 			b.mu.Unlock()
+			if f.load {
+				if !b.load(pager, f) {
+					return
+				}
+				continue
+			}
 			payloads, err := readPayloads(pager, f)
 			if err != nil {
 				if more, ok := b.fetchLog.Allow(); ok {

@@ -6,6 +6,7 @@ import (
 
 	"github.com/teonet-go/teomq/router"
 	"github.com/teonet-go/teomq/store"
+	"github.com/teonet-go/teomq/wire"
 )
 
 // restore rebuilds the router's state from the store: queues in order
@@ -25,7 +26,18 @@ func (b *Broker) restore() error {
 		names[s] = s
 		return s
 	}
-	err := b.store.Load(func(r *store.Record) error {
+	load := b.store.Load
+	if hl, ok := b.store.(store.HeadLoader); ok && b.cfg.window() > 0 {
+		// Past the window, plain messages are only counted: Router.Load
+		// reads them when consumers get to them.
+		load = func(fn func(*store.Record) error) error {
+			return hl.LoadHead(b.cfg.window(), func(flags uint8, deadline int64) bool {
+				return flags&wire.FlagRequest == 0 && deadline == 0
+			}, fn)
+		}
+	}
+	var tail int
+	err := load(func(r *store.Record) error {
 		if m := r.Msg; m != nil {
 			m.Command, m.From = intern(m.Command), intern(m.From)
 		}
@@ -37,6 +49,9 @@ func (b *Broker) restore() error {
 			}
 			b.router.Restore(routerMessage(r.Msg), r.AckedBy, attempts)
 			n++
+		case store.KindTail:
+			b.router.RestoreTail(intern(r.Command), r.Seq, r.Size)
+			tail++
 		case store.KindGroup:
 			b.router.RestoreGroup(r.Command, r.Group, router.GroupStart{From: r.Seq, Also: r.Seqs})
 		case store.KindDeadLetter:
@@ -57,8 +72,8 @@ func (b *Broker) restore() error {
 	if err != nil {
 		return fmt.Errorf("teomq: restore from store: %w", err)
 	}
-	if n > 0 || dead > 0 {
-		b.log.Info("teomq: restored queues", "messages", n, "dead_letters", dead, "took", time.Since(start).Round(time.Millisecond))
+	if n > 0 || dead > 0 || tail > 0 {
+		b.log.Info("teomq: restored queues", "messages", n, "left_in_store", tail, "dead_letters", dead, "took", time.Since(start).Round(time.Millisecond))
 	}
 	return nil
 }

@@ -126,6 +126,9 @@ func TestBrokerCrashLosesNoConfirmedMessage(t *testing.T) {
 		// A few hundred payloads in memory: the backlog is mostly read
 		// back from the store, across the restarts too.
 		"-resident-bytes", "4096",
+		// A window of 16 messages: the backlog past it is counted, not
+		// held, and read back from the store as consumers reach it.
+		"-window", "16",
 	}}
 	bp.start()
 	defer bp.kill()

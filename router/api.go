@@ -112,6 +112,10 @@ const (
 	// command's groups deliver nothing past that message. See
 	// Config.ResidentBytes.
 	ActFetch
+	// ActLoad: read from the store up to Attempt undone messages of
+	// Msg.Command from Msg.Seq on, in Seq order, and hand them to Load
+	// (with ok unset if the read failed). See Config.Window.
+	ActLoad
 )
 
 // Action is one effect the broker carries out after an event.
@@ -165,7 +169,15 @@ type Config struct {
 	// the store (Data is set to nil), and dispatch asks for it back with
 	// ActFetch before delivering it. 0: every payload stays in memory.
 	ResidentBytes int64
-	Observer      Observer // told of deliveries, answers, expiries and dead letters; nil: none
+	// Window bounds the plain messages (sends without a deadline) of a
+	// command held in memory: past it, while no subscriber has free
+	// credit, a committed message is left to the store and counted in the
+	// command's tail, read back in pages of Window with ActLoad as a
+	// group's queue runs low. Requests and messages with a deadline are
+	// always held in memory, so they may go ahead of a tail. 0: every
+	// message stays in memory.
+	Window   int
+	Observer Observer // told of deliveries, answers, expiries and dead letters; nil: none
 }
 
 // Defaults.

@@ -18,6 +18,7 @@ type command struct {
 	// is set while an ActFetch waits for its Fill.
 	residentBytes int64
 	fetching      bool
+	tail          tail // committed messages past the window, in the store only
 
 	// Counts since the command was created (or restored), for rates.
 	published, delivered, answered uint64
@@ -113,6 +114,7 @@ func (r *Router) removeGroup(now int64, g *group, loose []*item, notify bool) {
 		r.emit(Action{Kind: ActDeadLetterDelete, Msg: it.ms.msg, Group: g.name})
 		r.drop(now, it, notify)
 	}
+	r.dropUnwantedTail(now, cmd)
 }
 
 // dropQueued drops g's copies that wait for a delivery: fresh, redelivered

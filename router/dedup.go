@@ -17,8 +17,10 @@ type dedupEntry struct {
 	code     ResultCode
 	from     string
 	data     []byte
-	expires  int64 // unix ns; set when the message is finished
-	idx      int32 // index in the router's dedup heap; -1: none
+	expires  int64    // unix ns; set when the message is finished
+	tail     bool     // the message is queued in the tail of cmd, not finished
+	cmd      *command // tail only
+	idx      int32    // index in the router's dedup heap; -1: none
 }
 
 func dedupBefore(a, b *dedupEntry) bool  { return a.expires < b.expires }
@@ -28,8 +30,11 @@ func setDedupIndex(e *dedupEntry, i int) { e.idx = int32(i) }
 // entries the one due to expire first is forgotten early, so that a high
 // message rate cannot fill memory with IDs.
 func (r *Router) remember(e *dedupEntry, expires int64) {
-	if old := r.dedup[e.key]; old != nil && old.idx >= 0 {
-		r.dedupExp.remove(int(old.idx))
+	if old := r.dedup[e.key]; old != nil {
+		r.forget(old)
+	}
+	if e.tail {
+		r.tailDedup++
 	}
 	e.expires = expires
 	r.dedup[e.key] = e
@@ -71,6 +76,9 @@ func (r *Router) seen(now time.Time, conn ConnID, m *Message) error {
 
 // forget drops e from the dedup window.
 func (r *Router) forget(e *dedupEntry) {
+	if e.tail && r.dedup[e.key] == e {
+		r.tailDedup--
+	}
 	delete(r.dedup, e.key)
 	if e.idx >= 0 {
 		r.dedupExp.remove(int(e.idx))

@@ -20,7 +20,24 @@ import (
 func TestPagingDifferential(t *testing.T) {
 	for seed := int64(1); seed <= 4; seed++ {
 		t.Run(fmt.Sprint("seed ", seed), func(t *testing.T) {
-			newDiffer(t, seed).run(2000)
+			newDiffer(t, seed, false).run(2000)
+		})
+	}
+}
+
+// TestWindowDifferential is TestPagingDifferential with windows of 4
+// messages per command as well: plain sends past the window stay in the
+// store and come back with ActLoad, served from the store before the next
+// event, and queues are purged now and then. (Requests are never paged,
+// so that they do not go ahead of a paged backlog, this test sends none.)
+func TestWindowDifferential(t *testing.T) {
+	for seed := int64(1); seed <= 4; seed++ {
+		t.Run(fmt.Sprint("seed ", seed), func(t *testing.T) {
+			d := newDiffer(t, seed, true)
+			d.run(3000)
+			if d.loaded < 100 {
+				t.Fatalf("only %d messages loaded: the queues did not pass their windows", d.loaded)
+			}
 		})
 	}
 }
@@ -35,16 +52,27 @@ type differ struct {
 	byCmd    map[string][]*router.Message // the paged router's messages, in Seq order
 	held     []router.Action              // the reference's deliveries, some stale
 	fetched  int
+	windowed bool // the paged router has windows: no requests, purges
+	loaded   int  // messages the paged router loaded
 	refMsgs  map[router.ID]*router.Message
 	pageMsgs map[router.ID]*router.Message
 }
 
-func newDiffer(t *testing.T, seed int64) *differ {
+func newDiffer(t *testing.T, seed int64, windowed bool) *differ {
 	cfg := router.Config{MaxQueueLen: 60, Lease: 5 * time.Second, MaxDeliveries: 3,
 		RetryDelay: 100 * time.Millisecond, MaxRetryDelay: time.Second}
+	if windowed {
+		// A paged message's ID is remembered for DedupWindow from its
+		// publish, a queued one's for as long as it is queued: a window
+		// longer than the run keeps the two alike.
+		cfg.DedupWindow = time.Hour
+	}
 	paged := cfg
 	paged.ResidentBytes = 30
-	return &differ{t: t, rnd: rand.New(rand.NewSource(seed)), now: t0,
+	if windowed {
+		paged.Window = 4
+	}
+	return &differ{windowed: windowed, t: t, rnd: rand.New(rand.NewSource(seed)), now: t0,
 		ref: router.New(cfg), pg: router.New(paged),
 		stored: make(map[router.ID][]byte), byCmd: make(map[string][]*router.Message),
 		refMsgs: make(map[router.ID]*router.Message), pageMsgs: make(map[router.ID]*router.Message)}
@@ -57,7 +85,8 @@ func (d *differ) run(steps int) {
 		d.now = d.now.Add(time.Duration(d.pick(300)) * time.Millisecond)
 		d.step()
 	}
-	if d.fetched < 50 {
+	// Loaded pages keep their payloads: with windows, fewer are fetched.
+	if want := map[bool]int{false: 50, true: 20}[d.windowed]; d.fetched < want {
 		d.t.Fatalf("only %d payloads fetched: the queues did not page", d.fetched)
 	}
 }
@@ -73,7 +102,7 @@ func (d *differ) step() {
 		id[15], id[14] = byte(d.ids), byte(d.ids>>8)
 		data := make([]byte, d.pick(12))
 		d.rnd.Read(data)
-		rm := &router.Message{ID: id, Command: cmd, From: "p", Request: d.pick(2) == 0, Data: slices.Clone(data)}
+		rm := &router.Message{ID: id, Command: cmd, From: "p", Request: !d.windowed && d.pick(2) == 0, Data: slices.Clone(data)}
 		pm := &router.Message{ID: id, Command: cmd, From: "p", Request: rm.Request, Data: slices.Clone(data)}
 		ra, rerr := d.ref.Admit(d.now, 1, rm)
 		pa, perr := d.pg.Admit(d.now, 1, pm)
@@ -111,6 +140,14 @@ func (d *differ) step() {
 	case n < 96:
 		d.now = d.now.Add(time.Duration(d.pick(8000)) * time.Millisecond)
 		d.same("tick", d.ref.Tick(d.now), nil, d.pg.Tick(d.now), nil)
+	case n < 98 && d.windowed:
+		cmd := cmds[d.pick(2)]
+		ra, rn, rerr := d.ref.PurgeQueue(d.now, cmd)
+		pa, pn, perr := d.pg.PurgeQueue(d.now, cmd)
+		if rn != pn {
+			d.t.Fatalf("purge: reference removed %d copies, paged %d", rn, pn)
+		}
+		d.same("purge", ra, rerr, pa, perr)
 	default:
 		cmd := cmds[d.pick(2)]
 		ra, _ := d.ref.Replay(d.now, cmd, nil)
@@ -126,8 +163,11 @@ func (d *differ) same(op string, ra []router.Action, rerr error, pa []router.Act
 	ref := d.describe(ra)
 	all := slices.Clone(pa)
 	for i := 0; i < len(all); i++ {
-		if a := all[i]; a.Kind == router.ActFetch {
+		switch a := all[i]; a.Kind {
+		case router.ActFetch:
 			all = append(all, d.serve(a)...)
+		case router.ActLoad:
+			all = append(all, d.load(a)...)
 		}
 	}
 	got := d.describe(all)
@@ -138,6 +178,8 @@ func (d *differ) same(op string, ra []router.Action, rerr error, pa []router.Act
 		if a.Kind == router.ActDeliver {
 			d.held = append(d.held, a)
 		}
+	}
+	for _, a := range all {
 		if a.Kind == router.ActAck && a.Last {
 			delete(d.stored, a.Msg.ID)
 		}
@@ -159,11 +201,26 @@ func (d *differ) serve(a router.Action) []router.Action {
 	return slices.Clone(d.pg.Fill(d.now, a.Msg.Command, page))
 }
 
+// load answers an ActLoad as the broker would from the store: messages
+// past the window are fresh, so no group has acked or attempted them.
+func (d *differ) load(a router.Action) []router.Action {
+	var page []router.Stored
+	for _, m := range d.byCmd[a.Msg.Command] {
+		if data, ok := d.stored[m.ID]; ok && m.Seq >= a.Msg.Seq && len(page) < a.Attempt {
+			c := *m
+			c.Data = data
+			page = append(page, router.Stored{Msg: &c})
+		}
+	}
+	d.loaded += len(page)
+	return slices.Clone(d.pg.Load(d.now, a.Msg.Command, page, a.Attempt, true))
+}
+
 // describe lists an event's actions but fetches, in a canonical order.
 func (d *differ) describe(acts []router.Action) []string {
 	var out []string
 	for _, a := range acts {
-		if a.Kind == router.ActFetch {
+		if a.Kind == router.ActFetch || a.Kind == router.ActLoad {
 			continue
 		}
 		s := fmt.Sprintf("%d c%d s%d %x/%d g%q a%d last%v code%d data%q", a.Kind, a.Conn, a.SubID, a.Msg.ID[14:], a.Msg.Seq, a.Group, a.Attempt, a.Last, a.Code, a.Data)

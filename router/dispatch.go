@@ -25,6 +25,7 @@ func (r *Router) dispatch(now int64, g *group) {
 	}
 	g.dropStale()
 	r.prefetch(g)
+	r.load(g)
 }
 
 // deliver hands the loose item it to s, which has free credit.

@@ -31,8 +31,14 @@
 // command's budget a queued message keeps its state but leaves its
 // payload to the store; before a group reaches it, the router asks for
 // the payloads from that message on (ActFetch), and the broker reads them
-// off its lock and hands them back with Fill. The router itself still
-// reads nothing. Quotas bound each command's pending messages in count
+// off its lock and hands them back with Fill. Nor need every message
+// (Config.Window): past a command's window, a plain send queued while no
+// subscriber has room for it is only counted in the command's tail, and
+// when a group's queue runs low the router asks for the next page of it
+// (ActLoad), which the broker reads and hands back with Load; Restore
+// counts a backlog past the window the same way. Purging a queue deletes
+// its tail through the same pages. The router itself still reads
+// nothing. Quotas bound each command's pending messages in count
 // and payload bytes (Config.MaxQueueLen, MaxQueueBytes), and a durable
 // group records where it starts (ActGroup's Start), so that a restart
 // gives it only the messages published after it existed.

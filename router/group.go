@@ -26,6 +26,7 @@ type group struct {
 	ready  heap[*item] // redeliveries by Seq: they go before fresh ones
 	dead   []*item     // the dead-letter queue
 	queued int         // items in fresh, ready, or delayed
+	tailN  int         // messages of the command's tail the group takes
 	flight int         // items in flight
 }
 

@@ -25,7 +25,7 @@ func (r *Router) EachGroup(fn func(*GroupStats)) {
 				Group:       g.name,
 				Durable:     !g.ephemeral,
 				Subscribers: len(g.subs),
-				Pending:     g.queued,
+				Pending:     g.queued + g.tailPending(),
 				InFlight:    g.flight,
 				DeadLetters: len(g.dead),
 			}

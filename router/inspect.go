@@ -88,7 +88,7 @@ func (cmd *command) info() CommandInfo {
 		gi := GroupInfo{
 			Name:      g.name,
 			Ephemeral: g.ephemeral,
-			Pending:   g.queued,
+			Pending:   g.queued + g.tailPending(),
 			InFlight:  g.flight,
 			Dead:      len(g.dead),
 			Consumers: make([]ConsumerInfo, 0, len(g.subs)),

@@ -149,6 +149,16 @@ func (r *Router) CheckInvariants() error {
 		}
 	}
 	for _, cmd := range r.commands {
+		if cmd.tail.n < 0 || cmd.tail.bytes < 0 || (cmd.tail.n == 0 && cmd.tail.bytes != 0) {
+			return fmt.Errorf("command %q: tail of %d messages, %d bytes", cmd.name, cmd.tail.n, cmd.tail.bytes)
+		}
+		for _, g := range cmd.groups {
+			if g.tailN > cmd.tail.n {
+				return fmt.Errorf("group %q: %d tail messages of %d", g.name, g.tailN, cmd.tail.n)
+			}
+		}
+		active[cmd] += cmd.tail.n
+		activeBytes[cmd] += cmd.tail.bytes
 		if cmd.active != active[cmd] {
 			return fmt.Errorf("command %q: active %d, counted %d", cmd.name, cmd.active, active[cmd])
 		}

@@ -79,6 +79,10 @@ func (r *Router) Commit(now time.Time, m *Message) []Action {
 	cmd.published++
 	ms.committed = true
 	r.ensureGroups(cmd, m)
+	if r.pageable(cmd, ms) {
+		r.toTail(now.UnixNano(), cmd, ms)
+		return r.flush(now)
+	}
 	r.pageOut(cmd, ms)
 	r.place(ms, cmd.groups, nil, nil)
 	t := now.UnixNano()

@@ -26,6 +26,7 @@ func (r *Router) PurgeQueue(now time.Time, command string) ([]Action, int, error
 	for _, g := range cmd.groups {
 		n += r.dropQueued(t, g, true)
 	}
+	n += r.purgeTail(t, cmd)
 	return r.flush(now), n, nil
 }
 
@@ -53,7 +54,7 @@ func (r *Router) DeleteGroup(now time.Time, command, group string) ([]Action, in
 	if len(g.subs) > 0 {
 		return r.acts, 0, fmt.Errorf("%w: %d", ErrGroupInUse, len(g.subs))
 	}
-	n := g.queued + len(g.dead) // no subscriber: nothing in flight
+	n := g.queued + g.tailPending() + len(g.dead) // no subscriber: nothing in flight
 	r.removeGroup(now.UnixNano(), g, nil, true)
 	r.emit(Action{Kind: ActGroupDelete, Msg: cmd.ref, Group: g.name})
 	return r.flush(now), n, nil

@@ -10,6 +10,7 @@ import (
 type restoreState struct {
 	msgs []restoredMsg
 	dead []restoredDead
+	kept map[string]int // messages of msgs by command
 }
 
 type restoredMsg struct {
@@ -40,9 +41,33 @@ func (r *Router) restoring() *restoreState {
 // Ephemeral groups are not restored: a request whose answer group was
 // ephemeral gets no answer after a restart, only ResultTimeout at its
 // deadline.
+//
+// With Config.Window set, a command's messages must come in Seq order:
+// past its first Window, a plain message (see Config.Window) that no
+// group has attempted is only counted in the command's tail, to be read
+// back from the store with ActLoad, and m is not kept.
 func (r *Router) Restore(m *Message, ackedBy []string, attempts map[string]int) {
 	rs := r.restoring()
+	if r.cfg.Window > 0 && len(attempts) == 0 && r.restoreToTail(rs, m) {
+		return
+	}
+	if rs.kept == nil {
+		rs.kept = make(map[string]int)
+	}
+	rs.kept[m.Command]++
 	rs.msgs = append(rs.msgs, restoredMsg{m: m, ackedBy: ackedBy, attempts: attempts})
+}
+
+// RestoreTail counts stored message seq of command, a plain message (see
+// Config.Window) with a payload of size bytes that no group has acked or
+// attempted, in the command's tail at start, before any event, without
+// the message itself: Load reads it when a group gets to it. Call it only
+// with Config.Window set, for a message past the command's first Window
+// restored messages, in Seq order with those Restore is given.
+func (r *Router) RestoreTail(command string, seq uint64, size int) {
+	cmd := r.command(command)
+	cmd.nextSeq = max(cmd.nextSeq, seq)
+	r.countTail(cmd, &msgState{msg: &Message{Seq: seq}, cmd: cmd, size: int32(min(size, 1<<31-1))})
 }
 
 // RestoreGroup rebuilds durable group of command at start, before any
@@ -77,6 +102,7 @@ func (r *Router) finishRestore() {
 	r.restore = nil
 	saved := r.acts
 	r.acts = nil
+	r.defaultTailGroups()
 	deadBy := make(map[ID][]restoredDead)
 	for _, d := range rs.dead {
 		deadBy[d.m.ID] = append(deadBy[d.m.ID], d)
@@ -151,7 +177,7 @@ func (r *Router) restoreMsg(m *Message, ackedBy []string, attempts map[string]in
 	}
 	ms := newMsgState(cmd, m)
 	ms.committed = true
-	if len(attempts) == 0 && deadIn == nil {
+	if len(attempts) == 0 && deadIn == nil && !r.loading {
 		r.pageOut(cmd, ms) // a fresh copy in every group
 	} else {
 		cmd.residentBytes += ms.bytes()

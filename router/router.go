@@ -22,6 +22,8 @@ type Router struct {
 	delayed   heap[*item]     // retried items by ready time
 	deadlines heap[*msgState] // messages with a deadline, by deadline
 	dedupExp  heap[*dedupEntry]
+	tailDedup int  // entries of dedup that stand for messages in a tail
+	loading   bool // Load is placing a page: its payloads are kept
 	mailExp   heap[*mailEntry]
 
 	// lastErr holds the reason of the last Retry answer of items that

@@ -23,13 +23,14 @@ func (r *Router) Stats() Stats {
 		Conns:    len(r.conns),
 		Messages: len(r.live),
 		Mailbox:  r.mailExp.len(),
-		Dedup:    len(r.dedup),
+		Dedup:    len(r.dedup) - r.tailDedup,
 	}
 	for _, cmd := range r.commands {
+		st.Messages += cmd.tail.n
 		st.Groups += len(cmd.groups)
 		for _, g := range cmd.groups {
 			st.Subscribers += len(g.subs)
-			st.Pending += g.queued
+			st.Pending += g.queued + g.tailPending()
 			st.InFlight += g.flight
 			st.DeadLetters += len(g.dead)
 		}

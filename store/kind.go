@@ -13,6 +13,7 @@ var kindNames = [...]string{
 	KindMailboxDelete:    "mailbox-delete",
 	KindDedup:            "dedup",
 	KindGroupDelete:      "group-delete",
+	KindTail:             "tail",
 }
 
 // String returns the kind's name, as used in errors and logs.

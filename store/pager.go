@@ -20,3 +20,15 @@ type Pager interface {
 	// reading them.
 	Undone(command string) (int, error)
 }
+
+// HeadLoader is a Store whose Load can leave out the messages past the
+// head of each queue, for a broker that reads them later with a Pager.
+type HeadLoader interface {
+	Store
+	// LoadHead is Load, except that past the first head messages of a
+	// command, a message no group has acked or attempted and that light
+	// accepts (by its Flags and Deadline) comes as a KindTail record,
+	// without being decoded. fn must not keep a KindTail record: it is
+	// reused.
+	LoadHead(head int, light func(flags uint8, deadline int64) bool, fn func(*Record) error) error
+}

@@ -60,6 +60,26 @@ func decodeMessage(v []byte, command string, seq uint64) (*Message, error) {
 	return m, d.err
 }
 
+// messageHeader reads a message value's flags and deadline and its
+// payload's length, without decoding the rest; ok is false for a value
+// it cannot read.
+func messageHeader(v []byte) (flags uint8, deadline int64, size int, ok bool) {
+	d := decoder{b: v}
+	ver := d.byte()
+	if ver != valueVersion && ver != messageAnswerGroupV {
+		return 0, 0, 0, false
+	}
+	d.bytes(16)
+	deadline = int64(d.uint64())
+	flags = d.byte()
+	d.uvarint()
+	d.skipString()
+	if ver == messageAnswerGroupV {
+		d.skipString()
+	}
+	return flags, deadline, len(d.b), d.err == nil
+}
+
 func appendMailbox(b []byte, expires int64, a *Answer) []byte {
 	b = append(b, valueVersion)
 	b = binary.BigEndian.AppendUint64(b, uint64(expires))
@@ -172,6 +192,16 @@ func (d *decoder) string() string {
 		return ""
 	}
 	return string(d.bytes(int(n)))
+}
+
+// skipString passes over a string without copying it.
+func (d *decoder) skipString() {
+	n := d.uvarint()
+	if n > uint64(len(d.b)) {
+		d.fail(errShortValue)
+		return
+	}
+	d.b = d.b[n:]
 }
 
 // rest returns a copy of what is left: values read from pebble are only

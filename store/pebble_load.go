@@ -24,19 +24,34 @@ const progressCheck = 4096
 // Write; fn must not call Write. An error from fn stops Load and is
 // returned. It logs its progress every second.
 func (s *PebbleStore) Load(fn func(*Record) error) error {
+	return s.LoadHead(0, nil, fn)
+}
+
+var _ HeadLoader = (*PebbleStore)(nil)
+
+// LoadHead is Load that hands the messages past the first head of each
+// command, when light accepts them and no group acked or attempted them,
+// as KindTail records (see HeadLoader); head 0 or a nil light: none. The
+// store still reads their keys and values, to rebuild its index.
+func (s *PebbleStore) LoadHead(head int, light func(flags uint8, deadline int64) bool, fn func(*Record) error) error {
 	s.mu.Lock()
 	defer s.mu.Unlock()
 	if s.closed {
 		return ErrClosed
 	}
 	s.writers.Wait()
-	return s.load(fn)
+	return s.loadHead(head, light, fn)
 }
 
 // load reads the store, reporting to fn when it is not nil, and installs
 // the index it rebuilt. Called with mu held and no writer in flight.
-func (s *PebbleStore) load(fn func(*Record) error) error {
+func (s *PebbleStore) load(fn func(*Record) error) error { return s.loadHead(0, nil, fn) }
+
+func (s *PebbleStore) loadHead(head int, light func(flags uint8, deadline int64) bool, fn func(*Record) error) error {
 	l := &loader{s: s, fn: fn, now: time.Now().UnixMilli(), start: time.Now()}
+	if head > 0 && light != nil {
+		l.head, l.light = head, light
+	}
 	l.lastLog = l.start
 	idx, err := l.run()
 	if err != nil {
@@ -58,6 +73,16 @@ type loader struct {
 	lastLog time.Time
 	records int
 	undone  int
+
+	// head and light: see LoadHead. emitted counts the command's messages
+	// handed to fn in full; tail is the reused KindTail record, and val
+	// the value of a message past the head, kept until its sub-keys are
+	// read, in case it must be decoded after all.
+	head    int
+	light   func(flags uint8, deadline int64) bool
+	emitted int
+	tail    Record
+	val     []byte
 }
 
 func (l *loader) run() (idx index, err error) {
@@ -164,6 +189,7 @@ func (l *loader) command(c *command) error {
 // messages reads a command's undone messages: the low lane (rare, kept in
 // memory) merged by Seq with the main lane from the watermark up.
 func (l *loader) messages(c *command) error {
+	l.emitted = 0
 	var low []*Record
 	lower, upper := laneBounds(c.id, laneLow)
 	err := l.lane(c, laneLow, lower, upper, func(r *Record) error {
@@ -201,13 +227,21 @@ func (l *loader) messages(c *command) error {
 func (l *loader) lane(c *command, ln lane, lower, upper []byte, emit func(*Record) error) error {
 	var cur *Record
 	var curSeq uint64
-	have := false
+	have, lightSeq := false, false
 	flush := func() error {
 		if !have {
 			return nil
 		}
 		have = false
 		l.undone++
+		if lightSeq {
+			lightSeq = false
+			r, err := l.tailRecord(c, curSeq)
+			if err != nil {
+				return err
+			}
+			return emit(r)
+		}
 		if cur == nil {
 			return nil
 		}
@@ -235,8 +269,13 @@ func (l *loader) lane(c *command, ln lane, lower, upper []byte, emit func(*Recor
 			} else {
 				c.add(p.seq)
 			}
-			have, curSeq, cur = true, p.seq, nil
+			have, curSeq, cur, lightSeq = true, p.seq, nil, false
 			if l.fn == nil {
+				return nil
+			}
+			if ln == laneMain && l.isLight(v) {
+				l.val = append(l.val[:0], v...)
+				lightSeq = true
 				return nil
 			}
 			m, err := decodeMessage(v, c.name, p.seq)
@@ -252,6 +291,15 @@ func (l *loader) lane(c *command, ln lane, lower, upper []byte, emit func(*Recor
 				c.hole(p.seq)
 			}
 			return nil
+		}
+		if lightSeq { // acked or attempted: decoded after all
+			lightSeq = false
+			m, err := decodeMessage(l.val, c.name, curSeq)
+			if err != nil {
+				return l.corrupt(k, err)
+			}
+			m.Attempt = 0
+			cur = &Record{Kind: KindMessage, Command: c.name, Msg: m}
 		}
 		if cur == nil {
 			return nil
@@ -276,6 +324,27 @@ func (l *loader) lane(c *command, ln lane, lower, upper []byte, emit func(*Recor
 		return err
 	}
 	return flush()
+}
+
+// isLight reports whether the message of value v, past the command's
+// head, comes as a KindTail record unless a sub-key says otherwise.
+func (l *loader) isLight(v []byte) bool {
+	if l.head == 0 || l.emitted < l.head {
+		return false
+	}
+	flags, deadline, _, ok := messageHeader(v)
+	return ok && l.light(flags, deadline)
+}
+
+// tailRecord returns the KindTail record (reused) of main-lane message
+// seq of c, whose value is in l.val.
+func (l *loader) tailRecord(c *command, seq uint64) (*Record, error) {
+	_, _, size, ok := messageHeader(l.val)
+	if !ok {
+		return nil, l.corrupt(appendQueueSeq(nil, c.id, laneMain, seq), errShortValue)
+	}
+	l.tail = Record{Kind: KindTail, Command: c.name, Seq: seq, Size: size}
+	return &l.tail, nil
 }
 
 // mailbox reads the mailbox, deleting expired answers.
@@ -329,6 +398,9 @@ func (l *loader) batch() *pebble.Batch {
 // emit hands r to fn and logs progress now and then.
 func (l *loader) emit(r *Record) error {
 	l.records++
+	if r.Kind == KindMessage {
+		l.emitted++
+	}
 	if l.records%progressCheck == 0 {
 		if now := time.Now(); now.Sub(l.lastLog) >= progressEvery {
 			l.lastLog = now

@@ -53,6 +53,10 @@ const (
 	// KindDeadLetterDelete for a dead letter) for each of them in the same
 	// Write, as for the removal of an ephemeral group.
 	KindGroupDelete
+	// KindTail: restore-only record of an undone message past the head
+	// that HeadLoader.LoadHead reads in full: Command, Seq and, in Size,
+	// its payload's length.
+	KindTail
 )
 
 // MessageRequest is the Message.Flags bit of a request: one whose
@@ -127,6 +131,7 @@ type Record struct {
 	Answer   *Answer
 	AckedBy  []string
 	Attempts map[string]uint32
+	Size     int // KindTail: the payload's length
 }
 
 // Volatile is implemented by a store whose writes outlive nothing but

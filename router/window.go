@@ -1,0 +1,213 @@
+package router
+
+import (
+	"slices"
+	"time"
+)
+
+// tail counts the committed messages of a command that are past its
+// window: they are in the store only, fresh in every group their seq
+// belongs to, and read back with ActLoad, in Seq order, as the window
+// empties. Every undone message of the command with Seq at or above from
+// and committed while the tail was non-empty is in it.
+type tail struct {
+	from    uint64 // the Seq the next ActLoad reads from
+	n       int    // messages in the tail
+	bytes   int64  // their payload bytes
+	last    uint64 // the largest Seq counted in the tail
+	loading bool   // an ActLoad waits for its Load
+	asked   int    // n when that ActLoad was emitted
+
+	// Purged messages of a former tail, Seq purgeFrom to purgeTo, that
+	// the store still holds and nothing counts: read back with ActLoad
+	// (purgeLoad set) only to be deleted. purging is how many.
+	purgeFrom, purgeTo uint64
+	purging            int
+	purgeLoad          bool
+}
+
+// Stored is a message read back from the store for Load, as the store's
+// Load gives it: the groups done with it and its deliveries per group.
+type Stored struct {
+	Msg      *Message
+	AckedBy  []string
+	Attempts map[string]int
+}
+
+// pageable reports whether the committed message ms may go to its
+// command's tail instead of memory: windows are on, the message is a
+// plain send (no request, no deadline, not cancelled), its command's
+// window is full or its tail non-empty, and ms comes after the tail's
+// start.
+func (r *Router) pageable(cmd *command, ms *msgState) bool {
+	w := r.cfg.Window
+	if w <= 0 || ms.msg.Request || ms.hasDeadline() || ms.cancelled {
+		return false
+	}
+	if cmd.tail.n > 0 {
+		return ms.msg.Seq >= cmd.tail.from
+	}
+	return ms.msg.Seq > cmd.tail.last && cmd.active >= w && !cmd.hasFreeCredit()
+}
+
+// toTail counts the committed message ms, which pageable accepted, in its
+// command's tail and forgets its state. Its ID stays in the dedup window
+// for Config.DedupWindow from now.
+func (r *Router) toTail(now int64, cmd *command, ms *msgState) {
+	r.countTail(cmd, ms)
+	delete(r.live, ms.msg.ID)
+	r.remember(&dedupEntry{key: dedupKey{ms.msg.From, ms.msg.ID}, idx: -1, tail: true, cmd: cmd}, now+int64(r.cfg.DedupWindow))
+}
+
+// restoreToTail counts the restored message m, which no group has
+// attempted, in its command's tail when it is plain and the command has
+// Config.Window messages restored before it, and reports whether it did.
+func (r *Router) restoreToTail(rs *restoreState, m *Message) bool {
+	cmd := r.command(m.Command)
+	if m.Request || !m.Deadline.IsZero() || (cmd.tail.n == 0 && rs.kept[m.Command] < r.cfg.Window) {
+		return false
+	}
+	cmd.nextSeq = max(cmd.nextSeq, m.Seq)
+	r.countTail(cmd, &msgState{msg: m, cmd: cmd, size: int32(min(len(m.Data), 1<<31-1))})
+	return true
+}
+
+// defaultTailGroups gives each restored command that has a tail and no
+// group its default group, announced, which takes the tail.
+func (r *Router) defaultTailGroups() {
+	names := make([]string, 0)
+	for name, cmd := range r.commands {
+		if cmd.tail.n > 0 && len(cmd.groups) == 0 {
+			names = append(names, name)
+		}
+	}
+	slices.Sort(names)
+	for _, name := range names {
+		cmd := r.commands[name]
+		g := cmd.addGroup(DefaultGroup, false)
+		g.tailN = cmd.tail.n
+		r.announce(g)
+	}
+}
+
+// countTail adds ms to its command's tail counts.
+func (r *Router) countTail(cmd *command, ms *msgState) {
+	if cmd.tail.n == 0 {
+		cmd.tail.from = ms.msg.Seq
+	}
+	cmd.tail.n++
+	cmd.countTailGroups(ms.msg.Seq, 1)
+	cmd.tail.last = max(cmd.tail.last, ms.msg.Seq)
+	cmd.tail.bytes += ms.bytes()
+	cmd.active++
+	cmd.activeBytes += ms.bytes()
+}
+
+// load asks the broker for the next page of cmd's tail (ActLoad) when g,
+// which has subscribers, has nothing to deliver now, or fewer than
+// Config.Window queued while its command holds less than half of
+// Config.ResidentBytes of payloads; and no load is under way.
+func (r *Router) load(g *group) {
+	cmd := g.cmd
+	if cmd.tail.n == 0 || cmd.tail.loading || len(g.subs) == 0 {
+		return
+	}
+	full := g.queued >= r.cfg.Window || (r.cfg.ResidentBytes > 0 && cmd.residentBytes >= r.cfg.ResidentBytes/2)
+	if full && g.head() != nil {
+		return
+	}
+	cmd.tail.loading = true
+	cmd.tail.asked = cmd.tail.n
+	r.emit(Action{Kind: ActLoad, Msg: &Message{Command: cmd.name, Seq: cmd.tail.from}, Attempt: r.pageLen(cmd)})
+}
+
+// pageLen is how many messages an ActLoad of cmd's tail asks for:
+// Config.Window, or fewer when their payloads, at the tail's average
+// size, would pass half of Config.ResidentBytes. A page's payloads stay
+// in memory (Load does not page them out).
+func (r *Router) pageLen(cmd *command) int {
+	n := r.cfg.Window
+	if t := cmd.tail; r.cfg.ResidentBytes > 0 && t.bytes > 0 {
+		avg := max(t.bytes/int64(t.n), 1)
+		n = int(min(max(r.cfg.ResidentBytes/2/avg, 1), int64(n)))
+	}
+	return n
+}
+
+// Load hands back the page of command's tail an ActLoad asked for: msgs
+// in Seq order as the store holds them, ok set when the read succeeded
+// (a page shorter than asked for then ends the tail). It places the
+// messages in their groups and dispatches them. A message that is not in
+// the tail (below its start, or known to the router) is ignored. On a
+// failed read (ok unset) the next dispatch asks again.
+func (r *Router) Load(now time.Time, command string, msgs []Stored, limit int, ok bool) []Action {
+	r.begin()
+	cmd := r.commands[command]
+	if cmd == nil || !cmd.tail.loading {
+		return r.flush(now)
+	}
+	cmd.tail.loading = false
+	if cmd.tail.purgeLoad {
+		cmd.tail.purgeLoad = false
+		if ok {
+			r.deletePurged(now.UnixNano(), cmd, msgs, limit)
+		}
+		r.loadPurged(cmd)
+		return r.flush(now)
+	}
+	if !ok {
+		return r.flush(now)
+	}
+	placed := 0
+	for _, s := range msgs {
+		m := s.Msg
+		if cmd.tail.n == 0 || m.Seq < cmd.tail.from {
+			continue
+		}
+		cmd.tail.from = m.Seq + 1
+		if r.live[m.ID] != nil { // went ahead of the tail, or not yet committed
+			continue
+		}
+		placed++
+		cmd.countTailGroups(m.Seq, -1)
+		cmd.tail.n--
+		cmd.tail.bytes -= int64(len(m.Data))
+		cmd.active--
+		cmd.activeBytes -= int64(len(m.Data))
+		if e := r.dedup[dedupKey{m.From, m.ID}]; e != nil && e.tail {
+			r.forget(e) // the live message stands for it
+		}
+		r.loading = true
+		r.restoreMsg(m, s.AckedBy, s.Attempts, nil, true)
+		r.loading = false
+	}
+	if lost := min(cmd.tail.asked-placed, cmd.tail.n); len(msgs) < limit && lost > 0 {
+		// The store holds no more of those counted before the ActLoad:
+		// forget them (those counted since may be past the page).
+		b := cmd.tail.bytes * int64(lost) / int64(cmd.tail.n)
+		cmd.tail.n -= lost
+		cmd.tail.bytes -= b
+		cmd.active -= lost
+		cmd.activeBytes -= b
+		for _, g := range cmd.groups {
+			g.tailN = min(g.tailN, cmd.tail.n)
+		}
+	}
+	for _, g := range cmd.groups {
+		r.markDirty(g)
+	}
+	return r.flush(now)
+}
+
+// tailPending is how many of its command's tail messages g gets.
+func (g *group) tailPending() int { return g.tailN }
+
+// countTailGroups adds d to the tail counts of the groups that take
+// message seq.
+func (cmd *command) countTailGroups(seq uint64, d int) {
+	for _, g := range cmd.groups {
+		if g.takes(seq) {
+			g.tailN = max(g.tailN+d, 0)
+		}
+	}
+}

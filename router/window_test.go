@@ -1,0 +1,261 @@
+package router_test
+
+import (
+	"errors"
+	"slices"
+	"testing"
+
+	"github.com/teonet-go/teomq/router"
+)
+
+// pagedStore stands for the broker's store under a router with windows:
+// it holds every committed message until its Last ack, and serves ActLoad
+// from them in Seq order.
+type pagedStore struct {
+	h     *harness
+	msgs  map[uint64]*router.Message // by Seq, of one command
+	acked map[uint64][]string        // groups done with a message
+	loads int
+}
+
+func newPagedStore(h *harness) *pagedStore {
+	return &pagedStore{h: h, msgs: make(map[uint64]*router.Message), acked: make(map[uint64][]string)}
+}
+
+// apply records the acks in acts and serves every ActLoad (and those its
+// Load brings), returning the deliveries of them all.
+func (s *pagedStore) apply(acts []router.Action) []router.Action {
+	var out []router.Action
+	for len(acts) > 0 {
+		var next []router.Action
+		for _, a := range acts {
+			switch a.Kind {
+			case router.ActDeliver:
+				out = append(out, a)
+			case router.ActAck:
+				s.acked[a.Msg.Seq] = append(s.acked[a.Msg.Seq], a.Group)
+				if a.Last {
+					delete(s.msgs, a.Msg.Seq)
+				}
+			case router.ActLoad:
+				s.loads++
+				page := s.read(a.Msg.Seq, a.Attempt)
+				next = append(next, s.h.done(s.h.r.Load(s.h.now, a.Msg.Command, page, a.Attempt, true))...)
+			}
+		}
+		acts = next
+	}
+	return out
+}
+
+func (s *pagedStore) read(from uint64, limit int) []router.Stored {
+	var keys []uint64
+	for seq := range s.msgs {
+		if seq >= from {
+			keys = append(keys, seq)
+		}
+	}
+	slices.Sort(keys)
+	var page []router.Stored
+	for _, seq := range keys[:min(limit, len(keys))] {
+		m := *s.msgs[seq]
+		page = append(page, router.Stored{Msg: &m, AckedBy: slices.Clone(s.acked[seq])})
+	}
+	return page
+}
+
+// drain answers every delivery (and those the answers bring) until none
+// is left, and returns the Seqs each group got, in order.
+func drain(t *testing.T, h *harness, s *pagedStore, ds []router.Action) map[string][]uint64 {
+	t.Helper()
+	got := make(map[string][]uint64)
+	for i := 0; len(ds) > 0; i++ {
+		if i > 100_000 {
+			t.Fatal("no end to the deliveries")
+		}
+		d := ds[0]
+		ds = ds[1:]
+		got[d.Group] = append(got[d.Group], d.Msg.Seq)
+		ds = append(ds, s.apply(h.answer(d, router.Reply, ""))...)
+	}
+	return got
+}
+
+// With a window of 4, a backlog of 40 messages in two groups goes to the
+// store past the window and comes back in pages: each group gets every
+// message once, in order, and QueueLen counts the messages in the store.
+func TestWindowPagesTheBacklog(t *testing.T) {
+	h := newHarness(t, router.Config{Window: 4})
+	s := newPagedStore(h)
+	h.subscribe(10, 1, "cmd", "a", 1)
+	h.subscribe(11, 1, "cmd", "b", 1)
+	const n = 40
+	var ds []router.Action
+	for range n {
+		m := h.msg("cmd", "p", false)
+		acts, err := h.r.Admit(h.now, 1, m)
+		if err != nil {
+			t.Fatal(err)
+		}
+		h.done(acts)
+		s.msgs[m.Seq] = m // stored before the commit, as the broker does
+		ds = append(ds, s.apply(h.done(h.r.Commit(h.now, m)))...)
+	}
+	if got := h.r.QueueLen("cmd"); got != n {
+		t.Fatalf("QueueLen %d with a paged backlog, want %d", got, n)
+	}
+	ds = append(ds, s.apply(h.setCredit(10, 1, 2))...)
+	ds = append(ds, s.apply(h.setCredit(11, 1, 3))...)
+	got := drain(t, h, s, ds)
+	want := make([]uint64, n)
+	for i := range want {
+		want[i] = uint64(i + 1)
+	}
+	for _, g := range []string{"a", "b"} {
+		if !slices.Equal(got[g], want) {
+			t.Fatalf("group %s got %v, want %v", g, got[g], want)
+		}
+	}
+	if s.loads < n/4-1 {
+		t.Fatalf("%d loads, want the backlog read in pages of 4", s.loads)
+	}
+	if got := h.r.QueueLen("cmd"); got != 0 || len(s.msgs) != 0 {
+		t.Fatalf("QueueLen %d and %d stored after the drain, want none", got, len(s.msgs))
+	}
+}
+
+// A restart with a backlog 100 times the window places the window and
+// counts the rest; a subscriber then gets every message once, in order.
+func TestWindowRestoreDeliversTheBacklogInOrder(t *testing.T) {
+	h := newHarness(t, router.Config{Window: 4})
+	s := newPagedStore(h)
+	const n = 400
+	for seq := uint64(1); seq <= n; seq++ {
+		m := h.msg("cmd", "p", false)
+		m.Seq = seq
+		s.msgs[seq] = m
+		c := *m
+		h.r.Restore(&c, nil, nil)
+	}
+	if got := h.r.QueueLen("cmd"); got != n {
+		t.Fatalf("QueueLen %d after the restore, want %d", got, n)
+	}
+	got := drain(t, h, s, s.apply(h.subscribe(10, 1, "cmd", router.DefaultGroup, 2)))
+	for i, seq := range got[router.DefaultGroup] {
+		if seq != uint64(i+1) {
+			t.Fatalf("delivery %d is seq %d, want %d (got %v)", i, seq, i+1, got)
+		}
+	}
+	if len(got[router.DefaultGroup]) != n || len(s.msgs) != 0 {
+		t.Fatalf("delivered %d of %d, %d left in the store", len(got[router.DefaultGroup]), n, len(s.msgs))
+	}
+}
+
+// publishStored admits m, stores it and commits it, as the broker does,
+// serving the loads of the commit; it returns the deliveries.
+func (s *pagedStore) publishStored(t *testing.T, m *router.Message) []router.Action {
+	t.Helper()
+	acts, err := s.h.r.Admit(s.h.now, 1, m)
+	if err != nil {
+		t.Fatal(err)
+	}
+	s.h.done(acts)
+	s.msgs[m.Seq] = m
+	return s.apply(s.h.done(s.h.r.Commit(s.h.now, m)))
+}
+
+// Purging a queue with a paged backlog counts and deletes the messages in
+// the store too: none comes back, and the queue works on after.
+func TestWindowPurgeDeletesTheBacklog(t *testing.T) {
+	h := newHarness(t, router.Config{Window: 4})
+	s := newPagedStore(h)
+	for range 20 {
+		s.publishStored(t, h.msg("cmd", "p", false))
+	}
+	acts, n, err := h.r.PurgeQueue(h.now, "cmd")
+	if err != nil || n != 20 {
+		t.Fatalf("PurgeQueue: %d copies, %v; want 20", n, err)
+	}
+	if got := h.r.QueueLen("cmd"); got != 0 {
+		t.Fatalf("QueueLen %d after the purge, want 0", got)
+	}
+	s.apply(h.done(acts))
+	if len(s.msgs) != 0 {
+		t.Fatalf("%d messages left in the store after the purge", len(s.msgs))
+	}
+	m := h.msg("cmd", "p", false)
+	s.publishStored(t, m)
+	ds := s.apply(h.subscribe(10, 1, "cmd", router.DefaultGroup, 5))
+	if got := seqs(ds); !slices.Equal(got, []uint64{m.Seq}) {
+		t.Fatalf("delivered %v after the purge, want only the new message %d", got, m.Seq)
+	}
+}
+
+// Deleting the only group of a paged backlog deletes the messages in the
+// store that it alone was to get.
+func TestWindowDeleteGroupDeletesItsBacklog(t *testing.T) {
+	h := newHarness(t, router.Config{Window: 4})
+	s := newPagedStore(h)
+	h.subscribe(10, 1, "cmd", "g", 1)
+	h.unsubscribe(10, 1)
+	for range 12 {
+		s.publishStored(t, h.msg("cmd", "p", false))
+	}
+	acts, n, err := h.r.DeleteGroup(h.now, "cmd", "g")
+	if err != nil || n != 12 {
+		t.Fatalf("DeleteGroup: %d copies, %v; want 12", n, err)
+	}
+	s.apply(h.done(acts))
+	if got := h.r.QueueLen("cmd"); got != 0 || len(s.msgs) != 0 {
+		t.Fatalf("QueueLen %d, %d stored after the delete, want none", got, len(s.msgs))
+	}
+}
+
+// A message past the window is still in the dedup window: its producer's
+// retry is refused as a duplicate, and admits nothing.
+func TestWindowKeepsDedupOfPagedMessages(t *testing.T) {
+	h := newHarness(t, router.Config{Window: 4})
+	s := newPagedStore(h)
+	var last *router.Message
+	for range 10 {
+		last = h.msg("cmd", "p", false)
+		s.publishStored(t, last)
+	}
+	retry := &router.Message{ID: last.ID, Command: "cmd", From: "p", Data: []byte("again")}
+	if _, err := h.r.Admit(h.now, 1, retry); !errors.Is(err, router.ErrDuplicate) {
+		t.Fatalf("Admit of a paged message's ID: %v, want ErrDuplicate", err)
+	}
+	if got := h.r.QueueLen("cmd"); got != 10 {
+		t.Fatalf("QueueLen %d after the refused retry, want 10", got)
+	}
+}
+
+// A restore that hands the messages past the window as counts only
+// (RestoreTail) delivers them all, in order, read back with ActLoad.
+func TestWindowRestoreTailDeliversInOrder(t *testing.T) {
+	h := newHarness(t, router.Config{Window: 4})
+	s := newPagedStore(h)
+	const n = 100
+	for seq := uint64(1); seq <= n; seq++ {
+		m := h.msg("cmd", "p", false)
+		m.Seq = seq
+		s.msgs[seq] = m
+		if seq <= 4 {
+			c := *m
+			h.r.Restore(&c, nil, nil)
+		} else {
+			h.r.RestoreTail("cmd", seq, len(m.Data))
+		}
+	}
+	if got, st := h.r.QueueLen("cmd"), h.r.Stats(); got != n || st.Pending != n || st.Messages != n {
+		t.Fatalf("QueueLen %d, %+v after the restore, want %d pending", got, st, n)
+	}
+	got := drain(t, h, s, s.apply(h.subscribe(10, 1, "cmd", router.DefaultGroup, 3)))
+	want := make([]uint64, n)
+	for i := range want {
+		want[i] = uint64(i + 1)
+	}
+	if !slices.Equal(got[router.DefaultGroup], want) || len(s.msgs) != 0 {
+		t.Fatalf("delivered %v, %d left in the store; want 1..%d, none", got, len(s.msgs), n)
+	}
+}
