@@ -1,15 +1,13 @@
 package store_test
 
 import (
-	"bufio"
 	"errors"
 	"fmt"
+	"github.com/teonet-go/teomq/internal/childtest"
 	"io"
 	"os"
-	"os/exec"
 	"strings"
 	"testing"
-	"time"
 
 	"github.com/teonet-go/teomq/store"
 )
@@ -46,36 +44,17 @@ func TestOpenPebbleDirInUseAcrossProcesses(t *testing.T) {
 		return
 	}
 	dir := t.TempDir()
-	cmd := exec.Command(os.Args[0], "-test.run=^TestOpenPebbleDirInUseAcrossProcesses$", "-test.count=1")
-	cmd.Env = append(os.Environ(), storeHolderEnv+"="+dir)
-	stdin, err := cmd.StdinPipe()
-	if err != nil {
-		t.Fatal(err)
-	}
-	stdout, err := cmd.StdoutPipe()
-	if err != nil {
-		t.Fatal(err)
-	}
-	if err := cmd.Start(); err != nil {
-		t.Fatal(err)
-	}
-	defer func() {
-		stdin.Close()
-		cmd.Process.Kill()
-		cmd.Wait()
-	}()
-	waitForChildLine(t, stdout, storeHolderReady)
+	child := childtest.Start(t, "TestOpenPebbleDirInUseAcrossProcesses", storeHolderEnv, dir, storeHolderReady)
 
-	_, err = store.OpenPebble(dir, store.PebbleOptions{Logger: quietLogger()})
+	_, err := store.OpenPebble(dir, store.PebbleOptions{Logger: quietLogger()})
 	var inUse *store.DirInUseError
-	if !errors.As(err, &inUse) || inUse.PID != cmd.Process.Pid {
-		t.Fatalf("open while another process holds the store: %v, want a DirInUseError naming pid %d", err, cmd.Process.Pid)
+	if !errors.As(err, &inUse) || inUse.PID != child.PID() {
+		t.Fatalf("open while another process holds the store: %v, want a DirInUseError naming pid %d", err, child.PID())
 	}
-	if msg := err.Error(); !strings.Contains(msg, fmt.Sprint(cmd.Process.Pid)) {
+	if msg := err.Error(); !strings.Contains(msg, fmt.Sprint(child.PID())) {
 		t.Fatalf("error %q should name the pid", msg)
 	}
-	stdin.Close()
-	if err := cmd.Wait(); err != nil {
+	if err := child.Stop(); err != nil {
 		t.Fatalf("holder: %v", err)
 	}
 	openPebble(t, dir, store.PebbleOptions{})
@@ -95,30 +74,4 @@ func holdStore(dir string) {
 		os.Exit(1)
 	}
 	os.Exit(0)
-}
-
-// waitForChildLine reads r until a line equal to want, or fails after a
-// while.
-func waitForChildLine(t *testing.T, r io.Reader, want string) {
-	t.Helper()
-	found := make(chan bool, 1)
-	go func() { // owned by the test; ends when the child's stdout closes
-		sc := bufio.NewScanner(r)
-		for sc.Scan() {
-			if sc.Text() == want {
-				found <- true
-				io.Copy(io.Discard, r)
-				return
-			}
-		}
-		found <- false
-	}()
-	select {
-	case ok := <-found:
-		if !ok {
-			t.Fatalf("child exited without printing %q", want)
-		}
-	case <-time.After(10 * time.Second):
-		t.Fatalf("child did not print %q", want)
-	}
 }

@@ -1,12 +1,11 @@
 package teonet_test
 
 import (
-	"bufio"
 	"errors"
 	"fmt"
+	"github.com/teonet-go/teomq/internal/childtest"
 	"io"
 	"os"
-	"os/exec"
 	"path/filepath"
 	"strings"
 	"testing"
@@ -80,42 +79,23 @@ func TestIdentityLockAcrossProcesses(t *testing.T) {
 		return
 	}
 	dir := t.TempDir()
-	cmd := exec.Command(os.Args[0], "-test.run=^TestIdentityLockAcrossProcesses$", "-test.count=1")
-	cmd.Env = append(os.Environ(), lockHolderEnv+"="+dir)
-	stdin, err := cmd.StdinPipe()
-	if err != nil {
-		t.Fatal(err)
-	}
-	stdout, err := cmd.StdoutPipe()
-	if err != nil {
-		t.Fatal(err)
-	}
-	if err := cmd.Start(); err != nil {
-		t.Fatal(err)
-	}
-	defer func() {
-		stdin.Close()
-		cmd.Process.Kill()
-		cmd.Wait()
-	}()
-	waitForLine(t, stdout, lockHolderReady)
+	child := childtest.Start(t, "TestIdentityLockAcrossProcesses", lockHolderEnv, dir, lockHolderReady)
 
-	_, err = teonet.New(teonet.Config{Name: "app", ConfigDir: dir})
+	_, err := teonet.New(teonet.Config{Name: "app", ConfigDir: dir})
 	var inUse *teonet.IdentityInUseError
 	if !errors.As(err, &inUse) {
 		t.Fatalf("New while another process holds the identity: %v, want IdentityInUseError", err)
 	}
-	if inUse.PID != cmd.Process.Pid {
-		t.Fatalf("error names pid %d, want the child's %d", inUse.PID, cmd.Process.Pid)
+	if inUse.PID != child.PID() {
+		t.Fatalf("error names pid %d, want the child's %d", inUse.PID, child.PID())
 	}
-	if msg := err.Error(); !strings.Contains(msg, fmt.Sprint(cmd.Process.Pid)) || !strings.Contains(msg, "-name") {
+	if msg := err.Error(); !strings.Contains(msg, fmt.Sprint(child.PID())) || !strings.Contains(msg, "-name") {
 		t.Fatalf("error %q should name the pid and the -name flag", msg)
 	}
 
-	if err := cmd.Process.Kill(); err != nil {
+	if err := child.Kill(); err != nil {
 		t.Fatal(err)
 	}
-	cmd.Wait()
 	n := newNode(t, dir, "app")
 	if _, err := os.ReadFile(filepath.Join(dir, "teonet", "app", "key.pem")); err != nil || n.Address() == "" {
 		t.Fatalf("identity not taken over: %v", err)
@@ -132,32 +112,6 @@ func holdIdentity(dir string) {
 	fmt.Println(lockHolderReady)
 	io.Copy(io.Discard, os.Stdin)
 	os.Exit(0)
-}
-
-// waitForLine reads r until a line equal to want, or fails after a while.
-func waitForLine(t *testing.T, r io.Reader, want string) {
-	t.Helper()
-	found := make(chan bool, 1)
-	go func() {
-		sc := bufio.NewScanner(r)
-		for sc.Scan() {
-			if sc.Text() == want {
-				found <- true
-				io.Copy(io.Discard, r)
-				return
-			}
-			t.Logf("child: %s", sc.Text())
-		}
-		found <- false
-	}()
-	select {
-	case ok := <-found:
-		if !ok {
-			t.Fatalf("child exited without printing %q", want)
-		}
-	case <-time.After(testTimeout):
-		t.Fatalf("child did not print %q", want)
-	}
 }
 
 func TestNewInvalidConfig(t *testing.T) {
