@@ -19,6 +19,7 @@ import (
 	"github.com/chromedp/chromedp"
 	"github.com/teonet-go/teomq"
 	"github.com/teonet-go/teomq/examples/users_servers/consumer_web/webserver"
+	"github.com/teonet-go/teomq/policy"
 )
 
 // stepTimeout bounds each wait of the browser tests.
@@ -59,10 +60,23 @@ type stack struct {
 	origin    string // the page server's origin
 	pageURL   string
 	broker    *teomq.Broker
+	// policy is the broker's policy, nil for the default; with one, the
+	// page's origin is admitted only if the policy names it.
+	policy *policy.Policy
+}
+
+// stackOption sets up a stack before its broker starts.
+type stackOption func(*stack)
+
+// withPolicy runs the broker under the policy that build returns. build
+// gets the stack before the broker starts: its configDir (for the Go
+// peers' identities) and its page origin are set.
+func withPolicy(build func(s *stack) *policy.Policy) stackOption {
+	return func(s *stack) { s.policy = build(s) }
 }
 
 // startStack starts a broker and the consumer_web server on 127.0.0.1.
-func startStack(t *testing.T) *stack {
+func startStack(t *testing.T, opts ...stackOption) *stack {
 	t.Helper()
 	ln, err := net.Listen("tcp", "127.0.0.1:0")
 	if err != nil {
@@ -74,6 +88,9 @@ func startStack(t *testing.T) *stack {
 		listen:    "127.0.0.1:0",
 		httpAddr:  "127.0.0.1:0",
 		origin:    "http://" + ln.Addr().String(),
+	}
+	for _, o := range opts {
+		o(s)
 	}
 	s.startBroker()
 	s.listen, s.httpAddr = s.broker.Addr().String(), s.broker.HTTPAddr().String()
@@ -105,7 +122,7 @@ func (s *stack) module() string { return "http://" + s.httpAddr + "/teomq.js" }
 // startBroker starts the broker on the stack's identity and addresses.
 func (s *stack) startBroker() {
 	s.t.Helper()
-	b, err := teomq.NewBroker(teomq.BrokerConfig{
+	cfg := teomq.BrokerConfig{
 		Name:           "web-test-broker",
 		ConfigDir:      s.configDir,
 		Listen:         s.listen,
@@ -113,12 +130,31 @@ func (s *stack) startBroker() {
 		AllowedOrigins: []string{s.origin},
 		Durability:     teomq.DurabilityMemory,
 		Logger:         testLogger(),
-	})
+	}
+	if s.policy != nil {
+		cfg.Policy, cfg.AllowedOrigins = s.policy, nil
+	}
+	b, err := teomq.NewBroker(cfg)
 	if err != nil {
 		s.t.Fatalf("NewBroker: %v", err)
 	}
 	s.broker = b
 	s.t.Cleanup(func() { b.Close() })
+}
+
+// expectOtherOriginRefused opens the page by another name than the
+// stack's origin (localhost for 127.0.0.1), an origin the broker does not
+// allow, and checks that the page shows the broker's reason and the
+// setting that would allow it.
+func (s *stack) expectOtherOriginRefused(t *testing.T, browserCtx context.Context) {
+	t.Helper()
+	_, port, _ := strings.Cut(strings.TrimPrefix(s.origin, "http://"), ":")
+	refused := newTab(t, browserCtx)
+	refused.do("open the page by another name", chromedp.Navigate("http://localhost:"+port+"/"))
+	refused.waitFor("the broker's reason", `document.getElementById("state").textContent.includes("origin not allowed")`)
+	if hint := refused.text("hint"); !strings.Contains(hint, "-allow-origin http://localhost:"+port) {
+		t.Fatalf("hint %q, want the -allow-origin to give", hint)
+	}
 }
 
 // connect connects a Go client with its own identity.
