@@ -17,7 +17,10 @@
 // pending messages, restarts it, and compares the RSS and the time to the
 // first delivery:
 //
-//	go run . -backlog 1000000 [-rounds 2]
+//	CGO_ENABLED=0 go run . -backlog 1000000 [-rounds 3]
+//
+// (without cgo, so that the store's memtables are Go memory that a closed
+// broker gives back, not C malloc's that a later round reuses).
 //
 // See BENCHMARKS.md in the main module for the rows and what each side
 // guarantees in them.
