@@ -122,6 +122,7 @@ func TestBadFlags(t *testing.T) {
 		{"zero rounds", []string{"-rounds", "0"}, nil},
 		{"unknown side", []string{"-side", "kafka"}, nil},
 		{"stray argument", []string{"now"}, nil},
+		{"negative backlog", []string{"-backlog", "-1"}, nil},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {

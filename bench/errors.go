@@ -10,4 +10,7 @@ var (
 	errNotReady = errors.New("not ready for connections")
 	// errUnknownRow is returned for an -only that names no row.
 	errUnknownRow = errors.New("unknown row")
+	// errTimeout is returned when the backlog comparison waits too long
+	// for a delivery.
+	errTimeout = errors.New("timed out")
 )

@@ -13,6 +13,15 @@
 //
 //	go run . [-scale 0.01] [-only request-64-memory] [-md FILE]
 //
+// With -backlog N it instead fills a durable queue of each system with N
+// pending messages, restarts it, and compares the RSS and the time to the
+// first delivery:
+//
+//	CGO_ENABLED=0 go run . -backlog 1000000 [-rounds 3]
+//
+// (without cgo, so that the store's memtables are Go memory that a closed
+// broker gives back, not C malloc's that a later round reuses).
+//
 // See BENCHMARKS.md in the main module for the rows and what each side
 // guarantees in them.
 package main
@@ -50,6 +59,7 @@ func main() {
 type options struct {
 	settings
 	scale       float64
+	backlog     int
 	only        string
 	md          string
 	cpuprofile  string
@@ -62,6 +72,7 @@ func parseOptions(args []string, stderr io.Writer) (options, error) {
 	fs := flag.NewFlagSet("bench", flag.ContinueOnError)
 	fs.SetOutput(stderr)
 	fs.Float64Var(&o.scale, "scale", 1, "multiply every row's message count by `factor` (0.01 for a smoke run)")
+	fs.IntVar(&o.backlog, "backlog", 0, "instead of the rows, compare restarts with `n` pending 128 B messages (RSS, time to first delivery, drain)")
 	fs.StringVar(&o.only, "only", "", "run only these `rows` (comma-separated ids)")
 	fs.StringVar(&o.side, "side", sideBoth, "run only one side: teomq, nats or both")
 	fs.IntVar(&o.rounds, "rounds", 1, "run each side of a row `n` times, alternating, and report each side's median-throughput run")
@@ -87,6 +98,8 @@ func parseOptions(args []string, stderr io.Writer) (options, error) {
 		return o, fmt.Errorf("unexpected argument %q", fs.Arg(0))
 	case o.scale <= 0:
 		return o, fmt.Errorf("-scale %v: must be positive", o.scale)
+	case o.backlog < 0:
+		return o, fmt.Errorf("-backlog %d: must not be negative", o.backlog)
 	case o.rounds < 1:
 		return o, fmt.Errorf("-rounds %d: must be at least 1", o.rounds)
 	case o.side != sideBoth && o.side != sideTeomq && o.side != sideNATS:
@@ -106,6 +119,9 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer) (err erro
 	o, err := parseOptions(args, stderr)
 	if err != nil {
 		return err
+	}
+	if o.backlog > 0 {
+		return runBacklogComparison(ctx, o.backlog, o.rounds, stdout, stderr)
 	}
 	selected, err := selectRows(rows(), o.only)
 	if err != nil {
