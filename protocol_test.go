@@ -13,7 +13,15 @@ import (
 // rawPeer is a Teonet channel to a broker that speaks frames by hand.
 func rawPeer(t testing.TB, b *teomq.Broker) *teonet.Channel {
 	t.Helper()
-	n, err := teonet.New(teonet.Config{Name: "raw", ConfigDir: t.TempDir(), Logger: testLogger()})
+	return dialPeer(t, b, teonet.Config{Name: "raw"})
+}
+
+// dialPeer dials b from a node of cfg, with its own config dir and the
+// test logger; both are closed when the test ends.
+func dialPeer(t testing.TB, b *teomq.Broker, cfg teonet.Config) *teonet.Channel {
+	t.Helper()
+	cfg.ConfigDir, cfg.Logger = t.TempDir(), testLogger()
+	n, err := teonet.New(cfg)
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -98,17 +98,7 @@ func TestMaxMessageSizeHasACeiling(t *testing.T) {
 // transport allows: a client that does not know the broker's limit.
 func bigPeer(t testing.TB, b *teomq.Broker) *teonet.Channel {
 	t.Helper()
-	n, err := teonet.New(teonet.Config{Name: "big", ConfigDir: t.TempDir(), Logger: testLogger(), MaxFrame: 64 << 20})
-	if err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(func() { n.Close() })
-	ch, err := n.Dial(testCtx(t), b.Endpoint())
-	if err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(func() { ch.Close() })
-	return ch
+	return dialPeer(t, b, teonet.Config{Name: "big", MaxFrame: 64 << 20})
 }
 
 // A frame over the broker's limit that reaches it anyway (a client that

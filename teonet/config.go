@@ -155,27 +155,26 @@ func (c Config) withDefaults() (Config, error) {
 			return c, err
 		}
 	}
-	switch {
-	case c.MaxFrame < 0 || c.MaxFrame > math.MaxInt32:
+	if c.MaxFrame < 0 || c.MaxFrame > math.MaxInt32 {
 		return c, fmt.Errorf("%w: MaxFrame %d out of range [0, %d]", ErrInvalidConfig, c.MaxFrame, math.MaxInt32)
-	case c.KeepAlive < 0:
-		return c, fmt.Errorf("%w: negative KeepAlive %v", ErrInvalidConfig, c.KeepAlive)
-	case c.HandshakeTimeout < 0:
-		return c, fmt.Errorf("%w: negative HandshakeTimeout %v", ErrInvalidConfig, c.HandshakeTimeout)
-	case c.MaxQueue < 0:
-		return c, fmt.Errorf("%w: negative MaxQueue %d", ErrInvalidConfig, c.MaxQueue)
-	case c.HelloTimeout < 0:
-		return c, fmt.Errorf("%w: negative HelloTimeout %v", ErrInvalidConfig, c.HelloTimeout)
-	case c.FrameTimeout < 0:
-		return c, fmt.Errorf("%w: negative FrameTimeout %v", ErrInvalidConfig, c.FrameTimeout)
-	case c.MaxFrameMemory < 0:
-		return c, fmt.Errorf("%w: negative MaxFrameMemory %d", ErrInvalidConfig, c.MaxFrameMemory)
-	case c.MaxHandshakes < 0:
-		return c, fmt.Errorf("%w: negative MaxHandshakes %d", ErrInvalidConfig, c.MaxHandshakes)
-	case c.MaxHandshakesPerIP < 0:
-		return c, fmt.Errorf("%w: negative MaxHandshakesPerIP %d", ErrInvalidConfig, c.MaxHandshakesPerIP)
-	case c.MaxPeers < 0:
-		return c, fmt.Errorf("%w: negative MaxPeers %d", ErrInvalidConfig, c.MaxPeers)
+	}
+	for _, f := range []struct {
+		name     string
+		negative bool
+	}{
+		{"KeepAlive", c.KeepAlive < 0},
+		{"HandshakeTimeout", c.HandshakeTimeout < 0},
+		{"MaxQueue", c.MaxQueue < 0},
+		{"HelloTimeout", c.HelloTimeout < 0},
+		{"FrameTimeout", c.FrameTimeout < 0},
+		{"MaxFrameMemory", c.MaxFrameMemory < 0},
+		{"MaxHandshakes", c.MaxHandshakes < 0},
+		{"MaxHandshakesPerIP", c.MaxHandshakesPerIP < 0},
+		{"MaxPeers", c.MaxPeers < 0},
+	} {
+		if f.negative {
+			return c, fmt.Errorf("%w: negative %s", ErrInvalidConfig, f.name)
+		}
 	}
 	if c.ConfigDir == "" {
 		dir, err := os.UserConfigDir()
