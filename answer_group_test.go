@@ -68,24 +68,7 @@ func TestForgedAnswersNeverReachTheProducer(t *testing.T) {
 // naming a group the command lacks is refused.
 func TestAnswerGroupChoosesTheAnsweringGroup(t *testing.T) {
 	b := mustStartBroker(t, teomq.BrokerConfig{})
-	defaultDone := make(chan struct{}, 1)
-	for _, g := range []string{"", "audit"} {
-		c := mustConnect(t, b)
-		if _, err := c.Subscribe("version", func(ctx context.Context, _ *teomq.Message) ([]byte, error) {
-			if g == "" {
-				defer func() { defaultDone <- struct{}{} }()
-				return []byte("from default"), nil
-			}
-			select { // answer after the default group
-			case <-defaultDone:
-				return []byte("from audit"), nil
-			case <-ctx.Done():
-				return nil, ctx.Err()
-			}
-		}, teomq.Group(g)); err != nil {
-			t.Fatal(err)
-		}
-	}
+	subscribeDefaultAndAudit(t, mustConnect(t, b), mustConnect(t, b))
 	p := mustConnect(t, b)
 	ctx := testCtx(t)
 	ans, err := p.Request(ctx, "version", nil, teomq.AnswerGroup("audit"))
@@ -130,5 +113,30 @@ func TestAnswerGroupGoneFailsTheRequest(t *testing.T) {
 	live.Close()
 	if err := recv(t, errs, "the request's outcome"); !errors.Is(err, teomq.ErrNoAnswerGroup) {
 		t.Fatalf("request whose answer group went away: %v, want ErrNoAnswerGroup", err)
+	}
+}
+
+// subscribeDefaultAndAudit subscribes def in the default group and audit
+// in the group "audit" to "version": each answers "from <its group>", the
+// audit member only after the default member has answered, so that an
+// answer from audit that reaches a producer cannot be the first by luck.
+func subscribeDefaultAndAudit(t testing.TB, def, audit *teomq.Client) {
+	t.Helper()
+	defaultDone := make(chan struct{}, 1)
+	if _, err := def.Subscribe("version", func(context.Context, *teomq.Message) ([]byte, error) {
+		defer func() { defaultDone <- struct{}{} }()
+		return []byte("from default"), nil
+	}); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := audit.Subscribe("version", func(ctx context.Context, _ *teomq.Message) ([]byte, error) {
+		select {
+		case <-defaultDone:
+			return []byte("from audit"), nil
+		case <-ctx.Done():
+			return nil, ctx.Err()
+		}
+	}, teomq.Group("audit")); err != nil {
+		t.Fatal(err)
 	}
 }

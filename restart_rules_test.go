@@ -69,24 +69,7 @@ func TestRestartKeepsAnswerGroup(t *testing.T) {
 	waitFor(t, "the request to be queued", func() bool { return r.b.QueueLen("version") == 1 })
 	r.restart()
 
-	defaultDone := make(chan struct{}, 1)
-	for _, g := range []string{"", "audit"} {
-		c := mustConnectTo(t, r.b.Endpoint())
-		if _, err := c.Subscribe("version", func(ctx context.Context, _ *teomq.Message) ([]byte, error) {
-			if g == "" {
-				defer func() { defaultDone <- struct{}{} }()
-				return []byte("from default"), nil
-			}
-			select { // answer after the default group
-			case <-defaultDone:
-				return []byte("from audit"), nil
-			case <-ctx.Done():
-				return nil, ctx.Err()
-			}
-		}, teomq.Group(g)); err != nil {
-			t.Fatal(err)
-		}
-	}
+	subscribeDefaultAndAudit(t, mustConnectTo(t, r.b.Endpoint()), mustConnectTo(t, r.b.Endpoint()))
 	o := recv(t, done, "the answer")
 	if o.err != nil {
 		t.Fatal(o.err)

@@ -8,8 +8,6 @@ import (
 	"errors"
 	"fmt"
 	"github.com/teonet-go/teomq/wire"
-	"os"
-	"path/filepath"
 	"regexp"
 	"strings"
 	"testing"
@@ -334,23 +332,7 @@ func TestWebConsumerInChromium(t *testing.T) {
 		}
 	}
 	page.mu.Unlock()
-	// The screenshot goes to the test's temp dir, or to TEOMQ_WEB_ARTIFACTS
-	// when set (for CI to keep it).
-	dir := os.Getenv("TEOMQ_WEB_ARTIFACTS")
-	if dir == "" {
-		dir = t.TempDir()
-	}
-	shot := filepath.Join(dir, "consumer_web.png")
-	ctxShot, cancel := context.WithTimeout(page.ctx, stepTimeout)
-	defer cancel()
-	png, err := chromedp.Run(ctxShot, chromedp.FullScreenshot(100))
-	if err != nil {
-		t.Fatalf("screenshot: %v", err)
-	}
-	if err := os.WriteFile(shot, png, 0o644); err != nil {
-		t.Fatal(err)
-	}
-	t.Logf("screenshot of the page: %s", shot)
+	page.saveScreenshot("consumer_web.png")
 }
 
 // jsonBytes writes b as a JavaScript array literal.

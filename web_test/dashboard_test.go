@@ -4,8 +4,6 @@ import (
 	"context"
 	"errors"
 	"fmt"
-	"os"
-	"path/filepath"
 	"testing"
 
 	"github.com/chromedp/chromedp"
@@ -95,21 +93,5 @@ func TestDashboardInChromium(t *testing.T) {
 	// Some history for the charts.
 	page.waitFor("a few polls", `Number(document.body.dataset.polls) >= 6`)
 
-	// The screenshot goes to the test's temp dir, or to TEOMQ_WEB_ARTIFACTS
-	// when set (for CI to keep it).
-	dir := os.Getenv("TEOMQ_WEB_ARTIFACTS")
-	if dir == "" {
-		dir = t.TempDir()
-	}
-	shot := filepath.Join(dir, "dashboard.png")
-	ctxShot, cancel := context.WithTimeout(page.ctx, stepTimeout)
-	defer cancel()
-	png, err := chromedp.Run(ctxShot, chromedp.FullScreenshot(100))
-	if err != nil {
-		t.Fatalf("screenshot: %v", err)
-	}
-	if err := os.WriteFile(shot, png, 0o644); err != nil {
-		t.Fatal(err)
-	}
-	t.Logf("screenshot of the dashboard: %s", shot)
+	page.saveScreenshot("dashboard.png")
 }

@@ -10,6 +10,7 @@ import (
 	"net/http"
 	"os"
 	"os/exec"
+	"path/filepath"
 	"strings"
 	"sync"
 	"testing"
@@ -319,3 +320,25 @@ func jsString(s string) string {
 }
 
 func ptr[T any](v T) *T { return &v }
+
+// saveScreenshot saves a full-page screenshot as name in the test's temp
+// dir, or in TEOMQ_WEB_ARTIFACTS when set (for CI to keep it), and logs
+// where.
+func (p *tab) saveScreenshot(name string) {
+	p.t.Helper()
+	dir := os.Getenv("TEOMQ_WEB_ARTIFACTS")
+	if dir == "" {
+		dir = p.t.TempDir()
+	}
+	shot := filepath.Join(dir, name)
+	ctx, cancel := context.WithTimeout(p.ctx, stepTimeout)
+	defer cancel()
+	png, err := chromedp.Run(ctx, chromedp.FullScreenshot(100))
+	if err != nil {
+		p.t.Fatalf("screenshot: %v", err)
+	}
+	if err := os.WriteFile(shot, png, 0o644); err != nil {
+		p.t.Fatal(err)
+	}
+	p.t.Logf("screenshot: %s", shot)
+}
