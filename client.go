@@ -45,6 +45,7 @@ type Client struct {
 	ready     chan struct{}
 	readyOnce sync.Once
 	refused   chan error
+	refusals  refusals // read and written on the redialer's goroutine
 
 	// running holds the handler contexts of the deliveries in progress,
 	// so that the broker's Cancel reaches them.
@@ -68,12 +69,20 @@ type orphan struct {
 // broker has greeted the client. ctx bounds only the connecting; the
 // client lives until Close.
 //
-// While ctx lasts, Connect retries a broker that does not answer yet. It
-// fails at once on what no retry can fix: an endpoint held by another node
+// broker may list several brokers, separated by commas, that serve the
+// same queues (brokers of one cluster): the client connects to the first
+// that answers, in order, and when its connection drops it fails over to
+// the next one, where it re-subscribes and resends its unconfirmed
+// messages with their IDs.
+//
+// While ctx lasts, Connect retries brokers that do not answer yet. It
+// fails at once on what no retry can fix, when every listed broker has
+// failed that way: an endpoint held by another node
 // (teonet.ErrAddressMismatch), one that is no Teonet endpoint, such as the
 // broker's HTTP port (teonet.ErrNotTeonet), a broker of another protocol
 // version (ErrProtocol), or a broker whose policy refuses this client
-// (ErrForbidden).
+// (ErrForbidden). A list with an empty entry fails with
+// teonet.ErrBadTarget.
 func Connect(ctx context.Context, broker string, opts ...Option) (*Client, error) {
 	o := defaultClientOptions()
 	for _, opt := range opts {
@@ -90,7 +99,15 @@ func Connect(ctx context.Context, broker string, opts ...Option) (*Client, error
 	if err != nil {
 		return nil, &opError{op: "connect", err: err}
 	}
-	if _, _, err := node.Resolve(broker); err != nil {
+	targets, err := brokerList(broker)
+	if err == nil {
+		for _, t := range targets {
+			if _, _, err = node.Resolve(t); err != nil {
+				break
+			}
+		}
+	}
+	if err != nil {
 		node.Close()
 		return nil, &opError{op: "connect", err: err}
 	}
@@ -102,6 +119,7 @@ func Connect(ctx context.Context, broker string, opts ...Option) (*Client, error
 		subs:    make(map[uint32]*Subscription),
 		ready:   make(chan struct{}),
 		refused: make(chan error, 1),
+		refusals: newRefusals(targets),
 		running: make(map[runKey]*handlerCtx),
 	}
 	c.ctx, c.cancel = context.WithCancel(context.Background())
@@ -114,14 +132,12 @@ func Connect(ctx context.Context, broker string, opts ...Option) (*Client, error
 	dialErr := make(chan error, 1)
 	var reconnect bool // set at the first connect; read and written on the redialer's goroutine
 	c.redial = node.Redial(teonet.RedialConfig{
-		Target: broker,
-		Serve:  c.serve,
+		Targets: targets,
+		Serve:   c.serve,
 		OnEvent: func(e teonet.Event) {
 			switch e.Kind {
 			case teonet.EventDialFailed:
-				if teonet.Permanent(e.Err) {
-					c.refuse(e.Err)
-				}
+				c.refuse(e.Peer, e.Err)
 				select {
 				case dialErr <- e.Err:
 				default:
@@ -218,7 +234,7 @@ func (c *Client) Close() error {
 func (c *Client) serve(ctx context.Context, ch *teonet.Channel) {
 	info, err := greet(ch)
 	if err != nil {
-		c.refuse(err)
+		c.refuse(ch.PeerAddress(), err)
 		return
 	}
 	c.maxMessage.Store(int64(info.MaxMessageSize))

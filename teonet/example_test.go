@@ -94,7 +94,7 @@ func ExampleNode_Redial() {
 	defer client.Close()
 	got := make(chan string, 1)
 	r := client.Redial(teonet.RedialConfig{
-		Target: broker.Address(), // found in the address book
+		Targets: []string{broker.Address()}, // found in the address book
 		Serve: func(ctx context.Context, ch *teonet.Channel) {
 			for {
 				p, err := ch.Recv()

@@ -177,7 +177,7 @@ func TestNodeCloseClosesEverything(t *testing.T) {
 	accepted := acceptAsync(l)
 	a := dial(t, client, l.Endpoint())
 	b := waitAccepted(t, accepted)
-	r := server.Redial(teonet.RedialConfig{Target: client.Address() + "@127.0.0.1:1"})
+	r := server.Redial(teonet.RedialConfig{Targets: []string{client.Address() + "@127.0.0.1:1"}})
 
 	if err := server.Close(); err != nil {
 		t.Fatalf("Close: %v", err)
@@ -207,7 +207,7 @@ func TestNodeCloseClosesEverything(t *testing.T) {
 	if _, err := server.Dial(ctx, l.Endpoint()); !errors.Is(err, teonet.ErrNodeClosed) {
 		t.Errorf("Dial after Close: %v, want ErrNodeClosed", err)
 	}
-	if _, err := server.Redial(teonet.RedialConfig{Target: l.Endpoint()}).WaitConnected(ctx); !errors.Is(err, teonet.ErrNodeClosed) {
+	if _, err := server.Redial(teonet.RedialConfig{Targets: []string{l.Endpoint()}}).WaitConnected(ctx); !errors.Is(err, teonet.ErrNodeClosed) {
 		t.Errorf("Redial after Close: %v, want ErrNodeClosed", err)
 	}
 	if _, _, err := client.Resolve(server.Address()); !errors.Is(err, teonet.ErrUnknownPeer) {

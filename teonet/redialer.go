@@ -3,8 +3,10 @@ package teonet
 import (
 	"context"
 	"errors"
+	"fmt"
 	"log/slog"
 	"math/rand/v2"
+	"strings"
 	"sync"
 	"time"
 )
@@ -22,8 +24,12 @@ const (
 
 // RedialConfig configures a Redialer.
 type RedialConfig struct {
-	// Target is the peer, as for Node.Dial.
-	Target string
+	// Targets are the peers to keep a channel to, each as for Node.Dial,
+	// in order of preference: the redialer dials the first, and after a
+	// failed dial or a dropped channel the next one, in a ring. Peers that
+	// serve the same clients (brokers of one cluster) fail over to each
+	// other this way. At least one is required.
+	Targets []string
 
 	// Serve is called in the redialer's goroutine with each new channel
 	// and must return once ch is done; typically it runs the read loop.
@@ -74,14 +80,16 @@ func (k EventKind) String() string {
 // Event reports a change of a Redialer's connection.
 type Event struct {
 	Kind    EventKind
-	Peer    string // the target's address
+	Peer    string // the address of the target dialed
+	Target  string // that target, as given in RedialConfig.Targets
 	Err     error  // the cause of a disconnect or a failed dial
 	Attempt int    // dials since the last stable channel, this one included
 }
 
-// Redialer keeps a channel to one peer open: it dials, runs Serve, and
-// after the channel drops dials again with capped exponential backoff and
-// full jitter, until closed. Its goroutine is started by Node.Redial and
+// Redialer keeps a channel to one of its targets open: it dials, runs
+// Serve, and after the channel drops dials the next target; once every
+// target failed in a row it waits a capped exponential backoff with full
+// jitter before the next round, until closed. Its goroutine is started by Node.Redial and
 // stopped by Close. A Redialer is safe for concurrent use.
 type Redialer struct {
 	node *Node
@@ -98,9 +106,10 @@ type Redialer struct {
 	err     error         // why the redialer stopped; nil while it runs
 }
 
-// Redial starts a Redialer for cfg. A target that does not parse stops it
-// at once: WaitConnected returns the error, and OnEvent gets a
-// EventDialFailed with it. On a closed node, WaitConnected returns
+// Redial starts a Redialer for cfg. No target, or a target that does not
+// parse, stops it at once: WaitConnected returns the error (matching
+// ErrBadTarget or ErrBadAddress), and OnEvent gets an EventDialFailed with
+// it. On a closed node, WaitConnected returns
 // ErrNodeClosed.
 func (n *Node) Redial(cfg RedialConfig) *Redialer {
 	if cfg.MinBackoff <= 0 {
@@ -117,7 +126,7 @@ func (n *Node) Redial(cfg RedialConfig) *Redialer {
 	r := &Redialer{
 		node:    n,
 		cfg:     cfg,
-		log:     n.log.With("redial", cfg.Target),
+		log:     n.log.With("redial", strings.Join(cfg.Targets, ",")),
 		ctx:     ctx,
 		cancel:  cancel,
 		done:    make(chan struct{}),
@@ -191,47 +200,79 @@ func (r *Redialer) Close() error {
 }
 
 // run is the redialer's goroutine, started by Node.Redial and ended by
-// Close (or a target that cannot be dialed ever).
+// Close (or targets that cannot be dialed ever).
 func (r *Redialer) run() {
 	defer close(r.done)
 	defer r.stop(ErrRedialerClosed)
-	addr, _, err := ParseTarget(r.cfg.Target)
+	addrs, err := parseTargets(r.cfg.Targets)
 	if err != nil {
-		r.emit(Event{Kind: EventDialFailed, Peer: r.cfg.Target, Err: err, Attempt: 1})
+		r.emit(Event{Kind: EventDialFailed, Peer: strings.Join(r.cfg.Targets, ","), Err: err, Attempt: 1})
 		r.stop(err)
 		return
 	}
-	attempt := 0
+	var (
+		next   int // the target to dial next
+		tried  int // targets that failed since the last round's backoff
+		rounds int // rounds in which every target failed, since the last stable channel
+		dials  int // dials since the last stable channel
+	)
+	// failed counts one target's failure and waits the backoff once every
+	// target failed in a row.
+	failed := func() {
+		next = (next + 1) % len(addrs)
+		if tried++; tried >= len(addrs) {
+			tried = 0
+			rounds++
+			r.sleep(rounds)
+		}
+	}
 	for r.ctx.Err() == nil {
-		attempt++
-		c, err := r.node.Dial(r.ctx, r.cfg.Target)
+		dials++
+		target, addr := r.cfg.Targets[next], addrs[next]
+		c, err := r.node.Dial(r.ctx, target)
 		if err != nil {
 			if r.ctx.Err() != nil {
 				return
 			}
-			r.emit(Event{Kind: EventDialFailed, Peer: addr, Err: err, Attempt: attempt})
+			r.emit(Event{Kind: EventDialFailed, Peer: addr, Target: target, Err: err, Attempt: dials})
 			if errors.Is(err, ErrNodeClosed) {
 				r.stop(err)
 				return
 			}
-			r.sleep(attempt)
+			failed()
 			continue
 		}
 		if !r.setCurrent(c) {
 			c.Close()
 			return
 		}
-		r.emit(Event{Kind: EventConnected, Peer: addr, Attempt: attempt})
+		r.emit(Event{Kind: EventConnected, Peer: addr, Target: target, Attempt: dials})
 		start := time.Now()
 		r.cfg.Serve(r.ctx, c)
 		c.Close()
 		r.setCurrent(nil)
-		r.emit(Event{Kind: EventDisconnected, Peer: addr, Err: c.Err(), Attempt: attempt})
+		r.emit(Event{Kind: EventDisconnected, Peer: addr, Target: target, Err: c.Err(), Attempt: dials})
 		if time.Since(start) > stableAfter {
-			attempt = 0
+			tried, rounds, dials = 0, 0, 0
 		}
-		r.sleep(max(attempt, 1))
+		failed()
 	}
+}
+
+// parseTargets returns the addresses of targets, or the first one's error.
+func parseTargets(targets []string) ([]string, error) {
+	if len(targets) == 0 {
+		return nil, fmt.Errorf("%w: no target", ErrBadTarget)
+	}
+	addrs := make([]string, len(targets))
+	for i, t := range targets {
+		addr, _, err := ParseTarget(t)
+		if err != nil {
+			return nil, err
+		}
+		addrs[i] = addr
+	}
+	return addrs, nil
 }
 
 // setCurrent publishes c as the live channel. It refuses a new channel once

@@ -89,7 +89,7 @@ func TestRedialerReconnects(t *testing.T) {
 	events := make(eventLog, 64)
 	served := make(chan *teonet.Channel, 4)
 	r := client.Redial(teonet.RedialConfig{
-		Target:     endpoint,
+		Targets:    []string{endpoint},
 		Serve:      echoServe(served),
 		OnEvent:    events.onEvent,
 		MinBackoff: 10 * time.Millisecond,
@@ -156,7 +156,7 @@ func TestRedialerBacksOffWhilePeerDown(t *testing.T) {
 	client := newNode(t, dir, "client")
 	events := make(eventLog, 64)
 	r := client.Redial(teonet.RedialConfig{
-		Target:     server.Address() + "@" + hostport,
+		Targets:    []string{server.Address() + "@" + hostport},
 		OnEvent:    events.onEvent,
 		MinBackoff: time.Millisecond,
 		MaxBackoff: 20 * time.Millisecond,
@@ -212,7 +212,7 @@ func TestRedialerClose(t *testing.T) {
 	pingOnAccept(t, l)
 	serveDone := make(chan error, 1)
 	r := client.Redial(teonet.RedialConfig{
-		Target: l.Endpoint(),
+		Targets: []string{l.Endpoint()},
 		Serve: func(ctx context.Context, ch *teonet.Channel) {
 			for {
 				if _, err := ch.Recv(); err != nil {
@@ -256,7 +256,7 @@ func TestRedialerClose(t *testing.T) {
 func TestRedialerBadTarget(t *testing.T) {
 	client := newNode(t, t.TempDir(), "client")
 	events := make(eventLog, 4)
-	r := client.Redial(teonet.RedialConfig{Target: "not-an-address", OnEvent: events.onEvent})
+	r := client.Redial(teonet.RedialConfig{Targets: []string{"not-an-address"}, OnEvent: events.onEvent})
 	defer r.Close()
 	ctx, cancel := context.WithTimeout(context.Background(), testTimeout)
 	defer cancel()
@@ -265,5 +265,89 @@ func TestRedialerBadTarget(t *testing.T) {
 	}
 	if ev := events.next(t, teonet.EventDialFailed); !errors.Is(ev.Err, teonet.ErrBadAddress) {
 		t.Fatalf("event %+v, want a failure with ErrBadAddress", ev)
+	}
+}
+
+// TestRedialerFailsOver gives the redialer two servers: it serves on the
+// first, moves to the second when the first goes away, without a backoff,
+// and reports each target it reached.
+func TestRedialerFailsOver(t *testing.T) {
+	dir := t.TempDir()
+	first := newNode(t, dir, "first")
+	l1 := listen(t, first)
+	echoes1 := pingOnAccept(t, l1)
+	second := newNode(t, dir, "second")
+	l2 := listen(t, second)
+	echoes2 := pingOnAccept(t, l2)
+
+	client := newNode(t, dir, "client")
+	events := make(eventLog, 64)
+	served := make(chan *teonet.Channel, 4)
+	r := client.Redial(teonet.RedialConfig{
+		Targets:    []string{l1.Endpoint(), l2.Endpoint()},
+		Serve:      echoServe(served),
+		OnEvent:    events.onEvent,
+		MinBackoff: time.Hour, // a backoff would stall the test: failing over must not wait
+		MaxBackoff: time.Hour,
+	})
+	t.Cleanup(func() { r.Close() })
+
+	if ev := events.next(t, teonet.EventConnected); ev.Peer != first.Address() || ev.Target != l1.Endpoint() {
+		t.Fatalf("first connect %+v, want %s", ev, l1.Endpoint())
+	}
+	<-served
+	expectEcho(t, echoes1)
+
+	if err := first.Close(); err != nil {
+		t.Fatal(err)
+	}
+	events.next(t, teonet.EventDisconnected)
+	if ev := events.next(t, teonet.EventConnected); ev.Peer != second.Address() || ev.Target != l2.Endpoint() {
+		t.Fatalf("after the first server left, connected %+v, want %s", ev, l2.Endpoint())
+	}
+	<-served
+	expectEcho(t, echoes2)
+}
+
+// TestRedialerSkipsDeadTarget lists a target nobody listens on first: the
+// redialer reaches the second without waiting a backoff.
+func TestRedialerSkipsDeadTarget(t *testing.T) {
+	dir := t.TempDir()
+	gone := newNode(t, dir, "gone")
+	lg := listen(t, gone)
+	dead := lg.Endpoint()
+	if err := gone.Close(); err != nil {
+		t.Fatal(err)
+	}
+	live := newNode(t, dir, "live")
+	l := listen(t, live)
+	pingOnAccept(t, l)
+
+	client := newNode(t, dir, "client")
+	events := make(eventLog, 64)
+	r := client.Redial(teonet.RedialConfig{
+		Targets:    []string{dead, l.Endpoint()},
+		OnEvent:    events.onEvent,
+		MinBackoff: time.Hour,
+		MaxBackoff: time.Hour,
+	})
+	t.Cleanup(func() { r.Close() })
+	if ev := events.next(t, teonet.EventDialFailed); ev.Target != dead {
+		t.Fatalf("failed dial %+v, want one of %s", ev, dead)
+	}
+	if ev := events.next(t, teonet.EventConnected); ev.Peer != live.Address() {
+		t.Fatalf("connected %+v, want %s", ev, live.Address())
+	}
+}
+
+// TestRedialerNoTargets refuses a config without targets.
+func TestRedialerNoTargets(t *testing.T) {
+	client := newNode(t, t.TempDir(), "client")
+	r := client.Redial(teonet.RedialConfig{})
+	defer r.Close()
+	ctx, cancel := context.WithTimeout(context.Background(), testTimeout)
+	defer cancel()
+	if _, err := r.WaitConnected(ctx); !errors.Is(err, teonet.ErrBadTarget) {
+		t.Fatalf("WaitConnected: %v, want ErrBadTarget", err)
 	}
 }
