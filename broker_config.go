@@ -98,6 +98,14 @@ type BrokerConfig struct {
 	// 127.0.0.1 and [::1], and HTTP's host when it is a concrete one
 	// (not empty, 0.0.0.0 or ::), each with the HTTP port.
 	AllowedHosts []string
+	// OperatorFrom lists the networks whose HTTP clients may read the
+	// operator pages, which name commands, groups and peers: /metrics,
+	// the dashboard (/) and its data (/api/stats). Each entry is a CIDR
+	// prefix ("10.0.0.0/8") or an address; "*" allows any. Default:
+	// loopback only, as the default policy admits only peers on the
+	// broker's machine. Behind a proxy the proxy is the client.
+	// /healthz, /readyz and /teomq.js answer anyone.
+	OperatorFrom []string
 	// HTTPLimits bounds what a client of the HTTP listener may hold:
 	// timeouts, header and body sizes, handshakes in progress.
 	HTTPLimits HTTPLimits
@@ -294,6 +302,9 @@ func (cfg BrokerConfig) withDefaults() (BrokerConfig, error) {
 		return cfg, err
 	}
 	if _, err := parseHosts(cfg.AllowedHosts, ""); err != nil {
+		return cfg, err
+	}
+	if _, err := parseOperatorNets(cfg.OperatorFrom); err != nil {
 		return cfg, err
 	}
 	limits, err := cfg.HTTPLimits.withDefaults()

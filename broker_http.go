@@ -33,12 +33,16 @@ var teomqJSETag = func() string {
 //	/metrics                  Prometheus metrics (metrics_collector.go)
 //	/, /dashboard.js          the live dashboard, and /api/stats its data (dashboard.go)
 //
+// The operator pages (/metrics, the dashboard and its data) answer only
+// to the networks of BrokerConfig.OperatorFrom (web_operator.go).
+//
 // Its bounds are BrokerConfig.HTTPLimits. It is owned by the Broker:
 // started by NewBroker, stopped by Close.
 type webServer struct {
 	ln         net.Listener
 	srv        *http.Server
 	access     webAccess       // who may open the WebSocket
+	operators  operatorNets    // who may read the operator pages
 	handshakes *handshakeSlots // WebSocket handshakes in progress
 	refusals   *refusalLog     // refused requests, logged rate-limited
 	limits     HTTPLimits
@@ -64,10 +68,16 @@ func (b *Broker) startHTTP() error {
 		ln.Close()
 		return err
 	}
+	operators, err := parseOperatorNets(b.cfg.OperatorFrom)
+	if err != nil {
+		ln.Close()
+		return err
+	}
 	lim := b.cfg.HTTPLimits
 	s := &webServer{
 		ln:         ln,
 		access:     access,
+		operators:  operators,
 		handshakes: newHandshakeSlots(lim.MaxHandshakes, lim.MaxHandshakesPerIP),
 		refusals:   newRefusalLog(b.log, refusalLogInterval),
 		limits:     lim,
@@ -79,7 +89,7 @@ func (b *Broker) startHTTP() error {
 	mux.HandleFunc("GET /web/teomq.js", serveTeomqJS)
 	mux.HandleFunc("GET /healthz", b.serveHealth)
 	mux.HandleFunc("GET /readyz", b.serveReady)
-	mux.Handle("GET /metrics", b.metricsHandler())
+	mux.Handle("GET /metrics", b.operatorOnly(b.metricsHandler()))
 	b.handleDashboard(mux)
 	s.srv = &http.Server{
 		Handler: s.limitBodies(mux),

@@ -112,15 +112,15 @@ func Connect(ctx context.Context, broker string, opts ...Option) (*Client, error
 		return nil, &opError{op: "connect", err: err}
 	}
 	c := &Client{
-		opts:    o,
-		log:     o.logger.With("client", node.Address()),
-		node:    node,
-		calls:   make(map[wire.ID]*call),
-		subs:    make(map[uint32]*Subscription),
-		ready:   make(chan struct{}),
-		refused: make(chan error, 1),
+		opts:     o,
+		log:      o.logger.With("client", node.Address()),
+		node:     node,
+		calls:    make(map[wire.ID]*call),
+		subs:     make(map[uint32]*Subscription),
+		ready:    make(chan struct{}),
+		refused:  make(chan error, 1),
 		refusals: newRefusals(targets),
-		running: make(map[runKey]*handlerCtx),
+		running:  make(map[runKey]*handlerCtx),
 	}
 	c.ctx, c.cancel = context.WithCancel(context.Background())
 	if o.onAnswer != nil {

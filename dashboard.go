@@ -47,6 +47,10 @@ func (b *Broker) handleDashboard(mux *http.ServeMux) {
 func (b *Broker) pageAccess(h http.HandlerFunc) http.HandlerFunc {
 	return func(w http.ResponseWriter, r *http.Request) {
 		s := b.web
+		if !s.operators.allows(r.RemoteAddr) {
+			s.refuse(w, r, http.StatusForbidden, errWebOperatorRefused)
+			return
+		}
 		if err := s.access.checkPage(r); err != nil {
 			s.refuse(w, r, http.StatusForbidden, err)
 			return

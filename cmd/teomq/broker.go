@@ -21,6 +21,7 @@ func runBroker(ctx context.Context, e *env, args []string) error {
 		httpAddr   string
 		origins    string
 		hosts      string
+		operators  string
 		data       string
 		durability string
 		maxQueue   int
@@ -40,6 +41,7 @@ func runBroker(ctx context.Context, e *env, args []string) error {
 	fs.StringVar(&httpAddr, "http", teomq.DefaultHTTP, "HTTP `host:port` for browser peers (WebSocket /teomq, client /teomq.js) and /healthz; empty: none")
 	fs.StringVar(&origins, "allow-origin", "", "comma-separated web `origins` whose pages may connect to the WebSocket, such as http://localhost:8094; * allows any (default: the broker's own origin only)")
 	fs.StringVar(&hosts, "allow-host", "", "comma-separated `names` the WebSocket answers to, host:port or host (any other Host is refused, against DNS rebinding); * allows any (default: localhost, 127.0.0.1, [::1] and the -http host, with the -http port)")
+	fs.StringVar(&operators, "operator-from", "", "comma-separated `networks` (CIDR prefixes or addresses) whose HTTP clients may read /metrics and the dashboard; * allows any (default: loopback only)")
 	fs.StringVar(&data, "data", "", "data `dir` of the message store (default <config>/teonet/<name>/data)")
 	fs.StringVar(&durability, "durability", string(teomq.DurabilitySync), "when a message is confirmed: sync (on disk), interval (written, synced every 10ms) or memory (lost on restart)")
 	fs.IntVar(&maxQueue, "max-queue", 0, "most messages a command may hold (0: 1,000,000)")
@@ -81,6 +83,7 @@ func runBroker(ctx context.Context, e *env, args []string) error {
 		HTTP:           httpAddr,
 		AllowedOrigins: splitList(origins),
 		AllowedHosts:   splitList(hosts),
+		OperatorFrom:   splitList(operators),
 		DataDir:        data,
 		Durability:     d,
 		MaxQueueLen:    maxQueue,
