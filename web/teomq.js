@@ -527,7 +527,8 @@ export class Client extends EventTarget {
       return Promise.reject(new TypeError(`teomq: subscribe: concurrency ${concurrency}: must be an integer of at least 1`));
     }
     if (this.#closed) return Promise.reject(closedError());
-    const sub = new Subscription(this, ++this.#nextSub, command || "default", String(group), concurrency, ephemeral, handler);
+    if (!command) return Promise.reject(new TeomqError(Code.BadCommand, "teomq: subscribe: empty command"));
+    const sub = new Subscription(this, ++this.#nextSub, String(command), String(group), concurrency, ephemeral, handler);
     if (sub.commandBytes.length > MAX_NAME || sub.groupBytes.length > MAX_NAME) {
       return Promise.reject(new TeomqError(Code.BadCommand, `teomq: subscribe: command or group over ${MAX_NAME} bytes`));
     }
@@ -836,7 +837,8 @@ export class Client extends EventTarget {
     } catch (e) {
       return Promise.reject(e);
     }
-    const cmd = utf8.encode(command || "default");
+    if (!command) return Promise.reject(new TeomqError(Code.BadCommand, "teomq: empty command"));
+    const cmd = utf8.encode(String(command));
     if (cmd.length > MAX_NAME) {
       return Promise.reject(new TeomqError(Code.BadCommand, `teomq: command of ${cmd.length} bytes, limit ${MAX_NAME}`));
     }

@@ -183,6 +183,8 @@ func TestWebConsumerInChromium(t *testing.T) {
 			FailFrom    string
 			TimeoutCode int
 			BadSub      string
+			EmptySend   int
+			EmptySub    int
 		}
 		r := eval[result](page, fmt.Sprintf(`(async () => {
 			const m = await import(%s);
@@ -195,6 +197,8 @@ func TestWebConsumerInChromium(t *testing.T) {
 				});
 				await c.request("api_nobody", "x", { timeout: 300 }).catch((e) => { out.TimeoutCode = e.code; });
 				await c.subscribe("api_bytes", () => "", { concurrency: 0 }).catch((e) => { out.BadSub = e.name; });
+				await c.send("", "x").catch((e) => { out.EmptySend = e.code; });
+				await c.subscribe("", () => "").catch((e) => { out.EmptySub = e.code; });
 				return out;
 			} finally {
 				c.close();
@@ -212,6 +216,10 @@ func TestWebConsumerInChromium(t *testing.T) {
 		}
 		if r.BadSub != "TypeError" {
 			t.Fatalf("subscribe with concurrency 0: %q, want a TypeError", r.BadSub)
+		}
+		// An empty command is refused, as the Go client refuses it.
+		if r.EmptySend != 3 || r.EmptySub != 3 {
+			t.Fatalf("empty command: send code %d, subscribe code %d, want 3 (BadCommand) for both", r.EmptySend, r.EmptySub)
 		}
 	})
 	ok = ok && t.Run("a page's handler learns that the producer gave up", func(t *testing.T) {
