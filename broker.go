@@ -15,6 +15,7 @@ import (
 	"github.com/teonet-go/teomq/policy"
 	"github.com/teonet-go/teomq/router"
 	"github.com/teonet-go/teomq/store"
+	"github.com/teonet-go/teomq/store/pebblestore"
 	"github.com/teonet-go/teomq/teonet"
 	"github.com/teonet-go/teomq/wire"
 )
@@ -200,11 +201,11 @@ func (b *Broker) openStore() error {
 		// outlives the process: there is nothing to store.
 		b.store, b.inline = discardStore{}, true
 	default:
-		d := store.DurabilitySync
+		d := pebblestore.DurabilitySync
 		if b.cfg.Durability == DurabilityInterval {
-			d = store.DurabilityInterval
+			d = pebblestore.DurabilityInterval
 		}
-		s, err := store.OpenPebble(b.cfg.DataDir, store.PebbleOptions{
+		s, err := pebblestore.OpenPebble(b.cfg.DataDir, pebblestore.PebbleOptions{
 			Durability:   d,
 			SyncInterval: b.cfg.SyncInterval,
 			SyncDelay:    b.cfg.SyncDelay,

@@ -110,7 +110,7 @@ type BrokerConfig struct {
 	// SyncDelay is DurabilitySync's pause between fsyncs while several
 	// producers publish, so that each fsync covers more messages: it saves
 	// processor time under heavy load and adds up to that much latency.
-	// Default store.DefaultSyncDelay (500µs); negative: no pause, for a
+	// Default pebblestore.DefaultSyncDelay (500µs); negative: no pause, for a
 	// few producers that each wait for their confirm.
 	SyncDelay time.Duration
 	// Store, when set, is used instead of opening one from DataDir and
