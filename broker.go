@@ -15,7 +15,6 @@ import (
 	"github.com/teonet-go/teomq/policy"
 	"github.com/teonet-go/teomq/router"
 	"github.com/teonet-go/teomq/store"
-	"github.com/teonet-go/teomq/store/pebblestore"
 	"github.com/teonet-go/teomq/teonet"
 	"github.com/teonet-go/teomq/wire"
 )
@@ -201,17 +200,17 @@ func (b *Broker) openStore() error {
 		// outlives the process: there is nothing to store.
 		b.store, b.inline = discardStore{}, true
 	default:
-		d := pebblestore.DurabilitySync
-		if b.cfg.Durability == DurabilityInterval {
-			d = pebblestore.DurabilityInterval
-		}
-		s, err := pebblestore.OpenPebble(b.cfg.DataDir, pebblestore.PebbleOptions{
-			Durability:   d,
+		s, err := store.OpenDisk(store.DiskConfig{
+			Dir:          b.cfg.DataDir,
+			Interval:     b.cfg.Durability == DurabilityInterval,
 			SyncInterval: b.cfg.SyncInterval,
 			SyncDelay:    b.cfg.SyncDelay,
 			Logger:       b.cfg.Logger,
 			OnHealth:     b.followStore,
 		})
+		if errors.Is(err, store.ErrNoDisk) {
+			return fmt.Errorf("teomq: durability %s: %w", b.cfg.Durability, ErrNoDiskStore)
+		}
 		if err != nil {
 			return fmt.Errorf("teomq: open store in %s: %w", b.cfg.DataDir, err)
 		}

@@ -51,6 +51,10 @@ var (
 	ErrProtocol = errors.New("teomq: protocol error")
 	// ErrBadConfig is returned by NewBroker for an invalid BrokerConfig.
 	ErrBadConfig = errors.New("teomq: invalid configuration")
+	// ErrNoDiskStore is returned by NewBroker when the durability needs a
+	// disk store (DurabilitySync, DurabilityInterval) and the program
+	// links none: add the blank import of the pebble store.
+	ErrNoDiskStore = errors.New(`teomq: no disk store linked: add import _ "github.com/teonet-go/teomq/store/pebblestore"`)
 	// ErrIDInUse is returned when a message ID given WithID belongs to
 	// another producer's message still queued: IDs are unique per
 	// producer. The message was not stored; send it with a new ID.

@@ -59,21 +59,3 @@ func ExampleOpenPebble() {
 	// version 2
 	// version 3
 }
-
-// The memory store has the same semantics without durability.
-func ExampleNewMemory() {
-	s := store.NewMemory()
-	defer s.Close()
-	_ = s.Write([]store.Op{
-		{Kind: store.KindGroup, Command: "users", Group: "audit"},
-		{Kind: store.KindMessage, Msg: &store.Message{Command: "users", Seq: 1}},
-		{Kind: store.KindAck, Command: "users", Seq: 1, Group: "audit"},
-	}, true)
-	_ = s.Load(func(r *store.Record) error {
-		fmt.Println(r.Kind, r.Command, r.Group, r.AckedBy)
-		return nil
-	})
-	// Output:
-	// group users audit []
-	// message users  [audit]
-}
