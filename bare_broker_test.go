@@ -41,3 +41,22 @@ func TestBareBrokerNeedsTheDiskStoreImport(t *testing.T) {
 		t.Fatalf("error %q does not name %s", got["sync error"], want)
 	}
 }
+
+// A broker program that links no metrics package answers /metrics with a
+// 404 whose one-line body names the import to add, logs once that metrics
+// are off, and still serves /healthz.
+func TestBareBrokerMetricsOff(t *testing.T) {
+	got := runBare(t)
+	if got["metrics status"] != "404" {
+		t.Fatalf("GET /metrics: status %s, want 404", got["metrics status"])
+	}
+	if body := got["metrics body"]; !strings.Contains(body, `import _ "github.com/teonet-go/teomq/metrics"`) || strings.Contains(body, "\n") {
+		t.Fatalf("GET /metrics body %q, want one line naming the metrics import", body)
+	}
+	if got["healthz status"] != "200" {
+		t.Fatalf("GET /healthz: status %s, want 200", got["healthz status"])
+	}
+	if got["metrics off logged"] != "1" {
+		t.Fatalf("the broker logged that metrics are off %s times, want once", got["metrics off logged"])
+	}
+}

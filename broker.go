@@ -209,7 +209,7 @@ func (b *Broker) openStore() error {
 			OnHealth:     b.followStore,
 		})
 		if errors.Is(err, store.ErrNoDisk) {
-			return fmt.Errorf("teomq: durability %s: %w", b.cfg.Durability, ErrNoDiskStore)
+			return fmt.Errorf("%w (durability %s)", ErrNoDiskStore, b.cfg.Durability)
 		}
 		if err != nil {
 			return fmt.Errorf("teomq: open store in %s: %w", b.cfg.DataDir, err)

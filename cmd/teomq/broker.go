@@ -7,6 +7,7 @@ import (
 	"time"
 
 	"github.com/teonet-go/teomq"
+	_ "github.com/teonet-go/teomq/metrics" // /metrics
 	"github.com/teonet-go/teomq/policy"
 	"github.com/teonet-go/teomq/store/pebblestore"
 )

@@ -4,6 +4,7 @@ package main
 
 import (
 	"github.com/teonet-go/teomq/examples/internal/example"
+	_ "github.com/teonet-go/teomq/metrics"           // /metrics
 	_ "github.com/teonet-go/teomq/store/pebblestore" // the disk store
 )
 

@@ -1,12 +1,8 @@
-package teomq
+package metrics
 
 import (
-	"strings"
-
 	"github.com/prometheus/client_golang/prometheus"
-	"github.com/teonet-go/teomq/router"
-	"github.com/teonet-go/teomq/store"
-	"github.com/teonet-go/teomq/wire"
+	"github.com/teonet-go/teomq"
 )
 
 // capNote ends the help of every metric labelled by command.
@@ -40,53 +36,53 @@ var (
 	descStoreSize   = prometheus.NewDesc("teomq_store_size_bytes", "Space the store takes on disk.", nil, nil)
 	descSyncSeconds = prometheus.NewDesc("teomq_store_fsync_seconds", "Duration of the store's write-ahead log syncs.", nil, nil)
 	descSyncMsgs    = prometheus.NewDesc("teomq_store_fsync_messages", "Messages made durable per sync of the store's write-ahead log (sync durability; approximate per sync, exact in sum).", nil, nil)
+
+	descPublishConfirm = prometheus.NewDesc("teomq_publish_confirm_seconds", "Time from receiving a publish to queueing its confirm (for a request, its result's release): the store's write and sync included.", nil, nil)
+	descQueueWait      = prometheus.NewDesc("teomq_queue_wait_seconds", "Time from receiving a publish to the first delivery of each group's copy. Messages restored after a restart are not counted.", nil, nil)
+	descHandler        = prometheus.NewDesc("teomq_handler_seconds", "Time from a delivery to its answer, as the broker sees it (the consumer's handler and the network round trip).", nil, nil)
 )
 
-// answerKinds names the answer kinds, indexed by router.AnswerKind.
-var answerKinds = [...]string{router.Reply: "reply", router.Fail: "error", router.Retry: "retry"}
+// Collector returns a prometheus.Collector of b's metrics (those /metrics
+// serves, without the Go runtime's and the process's), for a program that
+// serves them from its own registry. Safe for concurrent use.
+func Collector(b *teomq.Broker) prometheus.Collector { return collector{b} }
 
-// metricsCollector collects a broker's metrics at scrape time: the gauges
-// from the router and the series' counters, in one snapshot under the
-// broker's lock (a walk of the groups, not the messages), and the store's
-// own report. Safe for concurrent use.
-type metricsCollector struct{ b *Broker }
+// collector collects a broker's metrics at scrape time, from one
+// Broker.Metrics. Safe for concurrent use.
+type collector struct{ b *teomq.Broker }
 
-var _ prometheus.Collector = metricsCollector{}
+var _ prometheus.Collector = collector{}
 
 // Describe sends the descriptions of every metric Collect sends.
-func (mc metricsCollector) Describe(ch chan<- *prometheus.Desc) {
+func (mc collector) Describe(ch chan<- *prometheus.Desc) {
 	for _, d := range []*prometheus.Desc{
 		descPublished, descDelivered, descRedelivered, descAnswers, descExpired, descDeadLettered,
 		descPending, descInFlight, descDeadLetters, descSubscribers,
 		descCommands, descMailbox, descConnections, descRefused, descSlowPeers, descProtocol, descCallbacks,
 		descReady, descStoreUp, descStoreSize, descSyncSeconds, descSyncMsgs,
+		descPublishConfirm, descQueueWait, descHandler,
 	} {
 		ch <- d
 	}
-	m := mc.b.metrics
-	m.publishConfirm.Describe(ch)
-	m.queueWait.Describe(ch)
-	m.handler.Describe(ch)
 }
 
 // Collect sends the broker's metrics.
-func (mc metricsCollector) Collect(ch chan<- prometheus.Metric) {
-	b := mc.b
-	snap := b.snapshot()
+func (mc collector) Collect(ch chan<- prometheus.Metric) {
+	m := mc.b.Metrics()
 	counter := func(d *prometheus.Desc, v uint64, labels ...string) {
 		ch <- prometheus.MustNewConstMetric(d, prometheus.CounterValue, float64(v), labels...)
 	}
 	gauge := func(d *prometheus.Desc, v float64, labels ...string) {
 		ch <- prometheus.MustNewConstMetric(d, prometheus.GaugeValue, v, labels...)
 	}
-	for _, c := range snap.Commands {
+	for _, c := range m.Commands {
 		counter(descPublished, c.Published, c.Command)
 		for _, g := range c.Groups {
 			counter(descDelivered, g.Delivered, c.Command, g.Group)
 			counter(descRedelivered, g.Redelivered, c.Command, g.Group)
-			for k, n := range g.Answers {
-				counter(descAnswers, n, c.Command, g.Group, answerKinds[k])
-			}
+			counter(descAnswers, g.Replies, c.Command, g.Group, "reply")
+			counter(descAnswers, g.Errors, c.Command, g.Group, "error")
+			counter(descAnswers, g.Retries, c.Command, g.Group, "retry")
 			counter(descExpired, g.Expired, c.Command, g.Group)
 			counter(descDeadLettered, g.DeadLettered, c.Command, g.Group)
 			gauge(descPending, float64(g.Pending), c.Command, g.Group)
@@ -95,44 +91,29 @@ func (mc metricsCollector) Collect(ch chan<- prometheus.Metric) {
 			gauge(descSubscribers, float64(g.Subscribers), c.Command, g.Group)
 		}
 	}
-	gauge(descCommands, float64(snap.Router.Commands))
-	gauge(descMailbox, float64(snap.Router.Mailbox))
-	gauge(descConnections, float64(snap.Go), "go")
-	gauge(descConnections, float64(snap.Web), "browser")
+	gauge(descCommands, float64(m.KnownCommands))
+	gauge(descMailbox, float64(m.Mailbox))
+	gauge(descConnections, float64(m.GoPeers), "go")
+	gauge(descConnections, float64(m.BrowserPeers), "browser")
 
-	counter(descRefused, uint64(b.refused.Load()), "policy")
-	for code := range b.metrics.refused {
-		if n := b.metrics.refused[code].Load(); n > 0 {
-			counter(descRefused, uint64(n), refusalReason(wire.Code(code)))
-		}
+	counter(descRefused, m.PolicyRefusals, "policy")
+	for reason, n := range m.RefusedPublishes {
+		counter(descRefused, n, reason)
 	}
-	counter(descSlowPeers, uint64(b.slowPeers.Load()))
-	counter(descProtocol, uint64(b.protocolErrors.Load()))
-	counter(descCallbacks, uint64(b.notify.droppedCalls()))
+	counter(descSlowPeers, m.SlowPeerDisconnects)
+	counter(descProtocol, m.ProtocolErrors)
+	counter(descCallbacks, m.CallbacksDropped)
 
-	gauge(descReady, boolGauge(b.readiness() == nil))
-	gauge(descStoreUp, boolGauge(b.Health() == nil))
-	// The store reports once it is loaded: a PebbleStore's Metrics waits
-	// for its Load.
-	if r, ok := b.store.(store.MetricsReporter); ok && snap.Ready {
-		sm := r.Metrics()
-		gauge(descStoreSize, float64(sm.DiskBytes))
-		ch <- constHistogram(descSyncSeconds, sm.SyncSeconds)
-		ch <- constHistogram(descSyncMsgs, sm.SyncMessages)
+	gauge(descReady, boolGauge(m.Ready))
+	gauge(descStoreUp, boolGauge(m.Healthy))
+	if m.Store != nil {
+		gauge(descStoreSize, float64(m.Store.DiskBytes))
+		ch <- constHistogram(descSyncSeconds, m.Store.SyncSeconds)
+		ch <- constHistogram(descSyncMsgs, m.Store.SyncMessages)
 	}
-	m := b.metrics
-	m.publishConfirm.Collect(ch)
-	m.queueWait.Collect(ch)
-	m.handler.Collect(ch)
-}
-
-// refusalReason is the reason label of a refused publish's code: its name
-// in snake case ("queue_full").
-func refusalReason(c wire.Code) string {
-	if c >= maxCountedCode {
-		return "other"
-	}
-	return strings.ReplaceAll(c.String(), " ", "_")
+	ch <- constHistogram(descPublishConfirm, m.PublishConfirm)
+	ch <- constHistogram(descQueueWait, m.QueueWait)
+	ch <- constHistogram(descHandler, m.Handler)
 }
 
 func boolGauge(ok bool) float64 {
@@ -143,7 +124,7 @@ func boolGauge(ok bool) float64 {
 }
 
 // constHistogram is h as a Prometheus histogram.
-func constHistogram(d *prometheus.Desc, h store.Histogram) prometheus.Metric {
+func constHistogram(d *prometheus.Desc, h teomq.Histogram) prometheus.Metric {
 	buckets := make(map[float64]uint64, len(h.Buckets))
 	for _, bk := range h.Buckets {
 		buckets[bk.UpperBound] = bk.Count
