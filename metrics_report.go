@@ -144,7 +144,7 @@ func refusalReason(c wire.Code) string {
 	if c >= maxCountedCode {
 		return "other"
 	}
-	return strings.ReplaceAll(c.String(), " ", "_")
+	return strings.ReplaceAll(publicCode(c).String(), " ", "_")
 }
 
 // storeHistogram is a store's histogram as the broker reports it.
