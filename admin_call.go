@@ -128,7 +128,7 @@ func (a *adminCalls) reply(f *wire.AdminReply) {
 		return // its caller stopped waiting
 	}
 	if f.Code != wire.CodeOK {
-		cl.finish(nil, nil, &BrokerError{Code: f.Code, Message: f.Message})
+		cl.finish(nil, nil, brokerError(f.Code, f.Message))
 		return
 	}
 	cl.finish(bytes.Clone(f.Payload), bytes.Clone(f.Data), nil)

@@ -200,17 +200,17 @@ func (b *Broker) openStore() error {
 		// outlives the process: there is nothing to store.
 		b.store, b.inline = discardStore{}, true
 	default:
-		d := store.DurabilitySync
-		if b.cfg.Durability == DurabilityInterval {
-			d = store.DurabilityInterval
-		}
-		s, err := store.OpenPebble(b.cfg.DataDir, store.PebbleOptions{
-			Durability:   d,
+		s, err := store.OpenDisk(store.DiskConfig{
+			Dir:          b.cfg.DataDir,
+			Interval:     b.cfg.Durability == DurabilityInterval,
 			SyncInterval: b.cfg.SyncInterval,
 			SyncDelay:    b.cfg.SyncDelay,
 			Logger:       b.cfg.Logger,
 			OnHealth:     b.followStore,
 		})
+		if errors.Is(err, store.ErrNoDisk) {
+			return fmt.Errorf("%w (durability %s)", ErrNoDiskStore, b.cfg.Durability)
+		}
 		if err != nil {
 			return fmt.Errorf("teomq: open store in %s: %w", b.cfg.DataDir, err)
 		}

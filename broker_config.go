@@ -79,8 +79,9 @@ type BrokerConfig struct {
 	Listen string
 	// HTTP is the "host:port" of the broker's HTTP listener, which serves
 	// browser peers (WebSocket at /teomq), the browser client (/teomq.js),
-	// /healthz, /readyz, Prometheus metrics (/metrics) and a live
-	// dashboard (/); "127.0.0.1:0" picks a free port. Empty: no HTTP
+	// /healthz, /readyz, Prometheus metrics (/metrics, when the program
+	// imports package metrics) and a live dashboard (/); "127.0.0.1:0"
+	// picks a free port. Empty: no HTTP
 	// listener.
 	HTTP string
 	// AllowedOrigins lists the web origins ("http://localhost:8094") whose
@@ -112,13 +113,16 @@ type BrokerConfig struct {
 	// DataDir holds the message store. Default ConfigDir/teonet/Name/data.
 	DataDir string
 	// Durability says when a publish is confirmed. Default DurabilitySync.
+	// DurabilitySync and DurabilityInterval need a disk store: the
+	// program imports github.com/teonet-go/teomq/store/pebblestore, or
+	// NewBroker returns ErrNoDiskStore.
 	Durability Durability
 	// SyncInterval is DurabilityInterval's sync period.
 	SyncInterval time.Duration
 	// SyncDelay is DurabilitySync's pause between fsyncs while several
 	// producers publish, so that each fsync covers more messages: it saves
 	// processor time under heavy load and adds up to that much latency.
-	// Default store.DefaultSyncDelay (500µs); negative: no pause, for a
+	// Default pebblestore.DefaultSyncDelay (500µs); negative: no pause, for a
 	// few producers that each wait for their confirm.
 	SyncDelay time.Duration
 	// Store, when set, is used instead of opening one from DataDir and

@@ -16,7 +16,7 @@ import (
 // store recovers. Any other store error fails the broker for good
 // (wire.CodeStoreFailed) until it is restarted.
 
-// healthReporter is a store that reports its health (store.PebbleStore):
+// healthReporter is a store that reports its health (pebblestore.PebbleStore):
 // the broker then learns of the end of an outage without writing.
 type healthReporter interface {
 	Health() error
@@ -71,7 +71,7 @@ func (b *Broker) storeRefusal() error {
 }
 
 // followStore takes a change of health that the store reported
-// (store.PebbleOptions.OnHealth). Called from the store's goroutine.
+// (pebblestore.PebbleOptions.OnHealth). Called from the store's goroutine.
 func (b *Broker) followStore(err error) {
 	b.mu.Lock()
 	switch {

@@ -30,7 +30,7 @@ var teomqJSETag = func() string {
 //	/teomq.js, /web/teomq.js  the browser client, an ES module
 //	/healthz                  200 "ok", or 503 and the store error
 //	/readyz                   200 "ok" once started, 503 and why not (broker_ready.go)
-//	/metrics                  Prometheus metrics (metrics_collector.go)
+//	/metrics                  Prometheus metrics (package metrics; 404 without it)
 //	/, /dashboard.js          the live dashboard, and /api/stats its data (dashboard.go)
 //
 // The operator pages (/metrics, the dashboard and its data) answer only

@@ -351,7 +351,7 @@ func (c *Client) onFrame(ch *teonet.Channel, f wire.Frame) {
 			cl := c.calls[f.Ref]
 			c.mu.Unlock()
 			if cl != nil && !cl.confirmed() {
-				c.finish(cl, nil, &BrokerError{Code: f.Code, Message: f.Message})
+				c.finish(cl, nil, brokerError(f.Code, f.Message))
 			}
 		}
 	case *wire.AdminReply:

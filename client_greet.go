@@ -21,7 +21,7 @@ func greet(ch *teonet.Channel) (*wire.Info, error) {
 	case *wire.Info:
 		return f, nil
 	case *wire.Error:
-		return nil, &BrokerError{Code: f.Code, Message: f.Message}
+		return nil, brokerError(f.Code, f.Message)
 	}
 	if err != nil {
 		return nil, fmt.Errorf("%w: the broker's first frame: %w", ErrProtocol, err)

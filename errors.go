@@ -4,8 +4,6 @@ import (
 	"errors"
 	"fmt"
 	"strings"
-
-	"github.com/teonet-go/teomq/wire"
 )
 
 // Errors returned by Client and Broker methods. Errors the broker reports
@@ -51,6 +49,10 @@ var (
 	ErrProtocol = errors.New("teomq: protocol error")
 	// ErrBadConfig is returned by NewBroker for an invalid BrokerConfig.
 	ErrBadConfig = errors.New("teomq: invalid configuration")
+	// ErrNoDiskStore is returned by NewBroker when the durability needs a
+	// disk store (DurabilitySync, DurabilityInterval) and the program
+	// links none: add the blank import of the pebble store.
+	ErrNoDiskStore = errors.New(`teomq: no disk store linked: add import _ "github.com/teonet-go/teomq/store/pebblestore"`)
 	// ErrIDInUse is returned when a message ID given WithID belongs to
 	// another producer's message still queued: IDs are unique per
 	// producer. The message was not stored; send it with a new ID.
@@ -85,11 +87,11 @@ var (
 )
 
 // BrokerError is an error the broker reported for an operation, with its
-// wire code. It matches the package's sentinel of the same meaning with
+// code. It matches the package's sentinel of the same meaning with
 // errors.Is.
 type BrokerError struct {
-	Code    wire.Code
-	Message string
+	Code    Code
+	Message string // the broker's detail; may be empty
 }
 
 // Error implements error.
@@ -115,43 +117,43 @@ func (e *RemoteError) Error() string {
 	return fmt.Sprintf("teomq: remote error from %s: %s", e.From, e.Message)
 }
 
-// codeSentinel maps a wire code to the package's sentinel error.
-func codeSentinel(c wire.Code) error {
+// codeSentinel maps a code to the package's sentinel error.
+func codeSentinel(c Code) error {
 	switch c {
-	case wire.CodeQueueFull:
+	case CodeQueueFull:
 		return ErrQueueFull
-	case wire.CodeTooLarge:
+	case CodeTooLarge:
 		return ErrTooLarge
-	case wire.CodeBadCommand:
+	case CodeBadName:
 		return ErrBadName
-	case wire.CodeStoreFailed:
+	case CodeStoreFailed:
 		return ErrStoreFailed
-	case wire.CodeStoreUnavailable:
+	case CodeStoreUnavailable:
 		return ErrStoreUnavailable
-	case wire.CodeTimeout:
+	case CodeTimeout:
 		return ErrTimeout
-	case wire.CodeDeadLetter:
+	case CodeDeadLetter:
 		return ErrDeadLetter
-	case wire.CodeShutdown:
+	case CodeShutdown:
 		return ErrShutdown
-	case wire.CodeIDInUse:
+	case CodeIDInUse:
 		return ErrIDInUse
-	case wire.CodeNoAnswerGroup:
+	case CodeNoAnswerGroup:
 		return ErrNoAnswerGroup
-	case wire.CodeDiskBudget:
+	case CodeDiskBudget:
 		return ErrDiskBudget
-	case wire.CodeCancelled:
+	case CodeCancelled:
 		return ErrCancelled
-	case wire.CodeMalformed, wire.CodeUnknownType, wire.CodeBadVersion,
-		wire.CodeUnknownID, wire.CodeStaleAttempt, wire.CodeUnknownOp:
+	case CodeMalformed, CodeUnknownType, CodeBadVersion,
+		CodeUnknownID, CodeStaleAttempt, CodeUnknownOp:
 		return ErrProtocol
-	case wire.CodeForbidden:
+	case CodeForbidden:
 		return ErrForbidden
-	case wire.CodeNotFound:
+	case CodeNotFound:
 		return ErrNotFound
-	case wire.CodeInUse:
+	case CodeGroupInUse:
 		return ErrGroupInUse
-	case wire.CodePurged:
+	case CodePurged:
 		return ErrPurged
 	}
 	return nil

@@ -4,7 +4,6 @@ import (
 	"sync/atomic"
 	"time"
 
-	"github.com/prometheus/client_golang/prometheus"
 	"github.com/teonet-go/teomq/router"
 	"github.com/teonet-go/teomq/wire"
 )
@@ -17,9 +16,9 @@ import (
 type brokerMetrics struct {
 	series seriesSet
 
-	publishConfirm prometheus.Histogram // publish received -> confirm queued
-	queueWait      prometheus.Histogram // publish received -> first delivery
-	handler        prometheus.Histogram // delivery -> answer
+	publishConfirm *histogram // publish received -> confirm queued
+	queueWait      *histogram // publish received -> first delivery
+	handler        *histogram // delivery -> answer
 
 	refused [maxCountedCode + 1]atomic.Int64 // refused publishes by wire code
 
@@ -30,6 +29,10 @@ type brokerMetrics struct {
 }
 
 var _ router.Observer = (*brokerMetrics)(nil)
+
+// maxScrapes bounds the /api/stats requests served at once; more get 503.
+// Each takes the broker's lock for a walk of its groups.
+const maxScrapes = 4
 
 // maxCountedCode is the largest wire code counted by name; larger ones are
 // counted with it.
@@ -48,23 +51,11 @@ var (
 
 func newBrokerMetrics(maxCommands int) *brokerMetrics {
 	return &brokerMetrics{
-		series:     newSeriesSet(maxCommands),
-		statsSlots: make(chan struct{}, maxScrapes),
-		publishConfirm: prometheus.NewHistogram(prometheus.HistogramOpts{
-			Name:    "teomq_publish_confirm_seconds",
-			Help:    "Time from receiving a publish to queueing its confirm (for a request, its result's release): the store's write and sync included.",
-			Buckets: confirmBuckets,
-		}),
-		queueWait: prometheus.NewHistogram(prometheus.HistogramOpts{
-			Name:    "teomq_queue_wait_seconds",
-			Help:    "Time from receiving a publish to the first delivery of each group's copy. Messages restored after a restart are not counted.",
-			Buckets: waitBuckets,
-		}),
-		handler: prometheus.NewHistogram(prometheus.HistogramOpts{
-			Name:    "teomq_handler_seconds",
-			Help:    "Time from a delivery to its answer, as the broker sees it (the consumer's handler and the network round trip).",
-			Buckets: handlerBuckets,
-		}),
+		series:         newSeriesSet(maxCommands),
+		statsSlots:     make(chan struct{}, maxScrapes),
+		publishConfirm: newHistogram(confirmBuckets),
+		queueWait:      newHistogram(waitBuckets),
+		handler:        newHistogram(handlerBuckets),
 	}
 }
 
@@ -78,7 +69,7 @@ func (m *brokerMetrics) published(command string) {
 // Safe for concurrent use.
 func (m *brokerMetrics) confirmed(received, now time.Time) {
 	if !received.IsZero() {
-		m.publishConfirm.Observe(now.Sub(received).Seconds())
+		m.publishConfirm.observe(now.Sub(received))
 	}
 }
 
@@ -95,7 +86,7 @@ func (m *brokerMetrics) Delivered(command, group string, attempt int, queued tim
 	if attempt > 1 {
 		s.redelivered++
 	} else if queued >= 0 {
-		m.queueWait.Observe(queued.Seconds())
+		m.queueWait.observe(queued)
 	}
 }
 
@@ -106,7 +97,7 @@ func (m *brokerMetrics) Answered(command, group string, kind router.AnswerKind, 
 		s.answers[kind]++
 	}
 	if held >= 0 {
-		m.handler.Observe(held.Seconds())
+		m.handler.observe(held)
 	}
 }
 

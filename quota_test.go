@@ -8,7 +8,7 @@ import (
 	"testing"
 
 	"github.com/teonet-go/teomq"
-	"github.com/teonet-go/teomq/store"
+	"github.com/teonet-go/teomq/store/pebblestore"
 )
 
 // A command's pending payload bytes are bounded: a publish past
@@ -63,7 +63,7 @@ func TestQueueBytesQuota(t *testing.T) {
 // the messages stored before it stay.
 func TestDiskBudget(t *testing.T) {
 	dir := t.TempDir()
-	s, err := store.OpenPebble(dir, store.PebbleOptions{Logger: testLogger()})
+	s, err := pebblestore.OpenPebble(dir, pebblestore.PebbleOptions{Logger: testLogger()})
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -13,6 +13,7 @@ import (
 	"github.com/teonet-go/teomq"
 	"github.com/teonet-go/teomq/internal/memstat"
 	"github.com/teonet-go/teomq/store"
+	"github.com/teonet-go/teomq/store/pebblestore"
 )
 
 // BenchmarkBrokerRecover1M measures a broker start on a data dir holding
@@ -135,7 +136,7 @@ func copyFile(src, dst string) error {
 // fillStore writes n pending messages of command "bench" to a pebble store.
 func fillStore(b *testing.B, dir string, n int) {
 	b.Helper()
-	s, err := store.OpenPebble(dir, store.PebbleOptions{Logger: testLogger()})
+	s, err := pebblestore.OpenPebble(dir, pebblestore.PebbleOptions{Logger: testLogger()})
 	if err != nil {
 		b.Fatal(err)
 	}

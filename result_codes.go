@@ -28,6 +28,51 @@ func resultWireCode(c router.ResultCode) wire.Code {
 	return wire.CodeMalformed
 }
 
+// wireCodes pairs each Code with the wire code it stands for: the one
+// place the protocol's codes meet the package's.
+var wireCodes = [...]wire.Code{
+	CodeQueueFull:        wire.CodeQueueFull,
+	CodeTooLarge:         wire.CodeTooLarge,
+	CodeBadName:          wire.CodeBadCommand,
+	CodeStoreFailed:      wire.CodeStoreFailed,
+	CodeStoreUnavailable: wire.CodeStoreUnavailable,
+	CodeDiskBudget:       wire.CodeDiskBudget,
+	CodeIDInUse:          wire.CodeIDInUse,
+	CodeTimeout:          wire.CodeTimeout,
+	CodeDeadLetter:       wire.CodeDeadLetter,
+	CodeNoAnswerGroup:    wire.CodeNoAnswerGroup,
+	CodePurged:           wire.CodePurged,
+	CodeCancelled:        wire.CodeCancelled,
+	CodeShutdown:         wire.CodeShutdown,
+	CodeForbidden:        wire.CodeForbidden,
+	CodeNotFound:         wire.CodeNotFound,
+	CodeGroupInUse:       wire.CodeInUse,
+	CodeRemoteError:      wire.CodeRemoteError,
+	CodeMalformed:        wire.CodeMalformed,
+	CodeUnknownType:      wire.CodeUnknownType,
+	CodeBadVersion:       wire.CodeBadVersion,
+	CodeUnknownID:        wire.CodeUnknownID,
+	CodeStaleAttempt:     wire.CodeStaleAttempt,
+	CodeUnknownOp:        wire.CodeUnknownOp,
+}
+
+// publicCode is the Code of a wire code other than CodeOK: CodeUnknown
+// for one this version does not know.
+func publicCode(w wire.Code) Code {
+	for c, wc := range wireCodes {
+		if wc == w && Code(c) != CodeUnknown {
+			return Code(c)
+		}
+	}
+	return CodeUnknown
+}
+
+// brokerError is the error of a frame the broker answered with wire code
+// w (not CodeOK) and message msg.
+func brokerError(w wire.Code, msg string) *BrokerError {
+	return &BrokerError{Code: publicCode(w), Message: msg}
+}
+
 // The store keeps a result's router code as a number it does not read
 // (store.Answer.Code); these two are the only conversions.
 

@@ -222,7 +222,7 @@ func (c *Client) onConfirm(f *wire.Confirm) {
 		return
 	}
 	if f.Code != wire.CodeOK {
-		c.finish(cl, nil, &BrokerError{Code: f.Code, Message: f.Message})
+		c.finish(cl, nil, brokerError(f.Code, f.Message))
 		return
 	}
 	if !cl.request {
@@ -260,7 +260,7 @@ func resultOutcome(f *wire.Result) (*Answer, error) {
 	case wire.CodeRemoteError:
 		return nil, &RemoteError{ID: MessageID(f.ID), From: f.From, Message: string(f.Data)}
 	default:
-		return nil, &BrokerError{Code: f.Code, Message: string(f.Data)}
+		return nil, brokerError(f.Code, string(f.Data))
 	}
 }
 

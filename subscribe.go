@@ -250,7 +250,7 @@ func (s *Subscription) subscribeFrame() (f *wire.Subscribe, ok bool) {
 func (s *Subscription) acked(code wire.Code, msg string) {
 	var err error
 	if code != wire.CodeOK {
-		err = &BrokerError{Code: code, Message: msg}
+		err = brokerError(code, msg)
 	}
 	s.mu.Lock()
 	awaiting := s.awaiting

@@ -17,6 +17,17 @@
 //		return []byte("1.0"), nil
 //	})
 //	ans, _ := c.Request(ctx, "version", nil)
+//
+// A program that runs a broker imports its disk store and its metrics for
+// their side effect, as a database/sql program imports its driver:
+//
+//	import (
+//		_ "github.com/teonet-go/teomq/metrics"           // /metrics
+//		_ "github.com/teonet-go/teomq/store/pebblestore" // sync and interval durability
+//	)
+//
+// A program that only connects imports this package alone, and links
+// neither the storage engine nor the Prometheus client.
 package teomq
 
 import (

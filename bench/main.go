@@ -41,6 +41,8 @@ import (
 	"time"
 
 	"github.com/teonet-go/teomq/loadgen"
+	_ "github.com/teonet-go/teomq/metrics"           // /metrics of the teomq broker
+	_ "github.com/teonet-go/teomq/store/pebblestore" // the disk store of the teomq broker
 )
 
 func main() {

@@ -29,7 +29,9 @@ type TeomqConfig struct {
 	// NewTeomq starts a broker in the process on 127.0.0.1 with a free
 	// port and its identity and data in a temporary directory.
 	Broker string
-	// Durability is the in-process broker's. Default teomq.DurabilitySync.
+	// Durability is the in-process broker's. Default teomq.DurabilitySync,
+	// which needs the program to link the disk store (a blank import of
+	// github.com/teonet-go/teomq/store/pebblestore).
 	Durability teomq.Durability
 	// Command is the command the load uses. Default DefaultTeomqCommand.
 	Command string

@@ -41,6 +41,11 @@ var (
 	ErrFormat = errors.New("store: unknown format version")
 )
 
+// ErrNoDisk is returned by OpenDisk when the program links no disk store:
+// no package called RegisterDisk (import
+// github.com/teonet-go/teomq/store/pebblestore for its side effect).
+var ErrNoDisk = errors.New("store: no disk store linked")
+
 // ErrInvalidOptions is returned by OpenPebble when PebbleOptions hold a
 // value out of range.
 var ErrInvalidOptions = errors.New("store: invalid options")

@@ -77,7 +77,7 @@ func NewMemory() *MemoryStore {
 // MemoryStore has nothing to sync. It returns ErrInvalidOp (applying
 // nothing) when an op lacks what its Kind needs, and ErrClosed after Close.
 func (s *MemoryStore) Write(ops []Op, sync bool) error {
-	if err := validate(ops); err != nil {
+	if err := Validate(ops); err != nil {
 		return err
 	}
 	s.mu.Lock()
@@ -86,45 +86,45 @@ func (s *MemoryStore) Write(ops []Op, sync bool) error {
 		return ErrClosed
 	}
 	for i := range ops {
-		t, _ := resolve(i, &ops[i])
+		t, _ := Resolve(i, &ops[i])
 		s.apply(&ops[i], t)
 	}
 	return nil
 }
 
-func (s *MemoryStore) apply(op *Op, t target) {
+func (s *MemoryStore) apply(op *Op, t Target) {
 	switch op.Kind {
 	case KindMailbox:
-		a := cloneAnswer(op.Answer, t.id)
-		a.Producer = t.producer
-		s.mailbox[answerKey{t.id, t.producer}] = memAnswer{answer: a, expires: op.Expires}
+		a := cloneAnswer(op.Answer, t.ID)
+		a.Producer = t.Producer
+		s.mailbox[answerKey{t.ID, t.Producer}] = memAnswer{answer: a, expires: op.Expires}
 		return
 	case KindMailboxDelete:
 		if op.Producer != "" {
-			delete(s.mailbox, answerKey{t.id, t.producer})
+			delete(s.mailbox, answerKey{t.ID, t.Producer})
 			return
 		}
 		for k := range s.mailbox {
-			if k.id == t.id {
+			if k.id == t.ID {
 				delete(s.mailbox, k)
 			}
 		}
 		return
 	}
-	c := s.command(t.command)
+	c := s.command(t.Command)
 	switch op.Kind {
 	case KindMessage:
-		c.msgs[t.seq] = &memMessage{msg: cloneMessage(op.Msg, t.command, t.seq)}
+		c.msgs[t.Seq] = &memMessage{msg: cloneMessage(op.Msg, t.Command, t.Seq)}
 	case KindAck:
-		m := c.msgs[t.seq]
+		m := c.msgs[t.Seq]
 		if op.Last {
-			delete(c.msgs, t.seq)
-			if id, ok := dedupID(op); ok {
+			delete(c.msgs, t.Seq)
+			if id, ok := DedupID(op); ok {
 				a := cloneAnswer(op.Answer, id)
 				if a != nil {
-					a.Producer = t.producer
+					a.Producer = t.Producer
 				}
-				s.dedup[answerKey{id, t.producer}] = memAnswer{answer: a, expires: op.Expires}
+				s.dedup[answerKey{id, t.Producer}] = memAnswer{answer: a, expires: op.Expires}
 			}
 		} else if m != nil {
 			if m.ackedBy == nil {
@@ -133,16 +133,16 @@ func (s *MemoryStore) apply(op *Op, t target) {
 			m.ackedBy[op.Group] = struct{}{}
 		}
 	case KindAttempt:
-		if m := c.msgs[t.seq]; m != nil {
+		if m := c.msgs[t.Seq]; m != nil {
 			if m.attempts == nil {
 				m.attempts = make(map[string]uint32)
 			}
 			m.attempts[op.Group] = op.Attempt
 		}
 	case KindDeadLetter:
-		c.dead[deadAddr{t.seq, op.Group}] = cloneMessage(op.Msg, t.command, t.seq)
+		c.dead[deadAddr{t.Seq, op.Group}] = cloneMessage(op.Msg, t.Command, t.Seq)
 	case KindDeadLetterDelete:
-		delete(c.dead, deadAddr{t.seq, op.Group})
+		delete(c.dead, deadAddr{t.Seq, op.Group})
 	case KindGroup:
 		c.groups[op.Group] = memGroup{from: op.Seq, also: slices.Clone(op.Seqs)}
 	case KindGroupDelete:

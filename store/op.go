@@ -5,38 +5,39 @@ import (
 	"math"
 )
 
-// target is what an op addresses, after reconciling the Op's own fields
+// Target is what an op addresses, after reconciling the Op's own fields
 // with those of its Msg or Answer.
-type target struct {
-	command  string
-	seq      uint64
-	id       [16]byte // mailbox and dedup ID
-	producer string   // mailbox and dedup producer
+type Target struct {
+	Command  string
+	Seq      uint64
+	ID       [16]byte // mailbox and dedup ID
+	Producer string   // mailbox and dedup producer
 }
 
-// resolve checks that op carries what its Kind needs and returns what it
-// addresses. For KindMessage and KindDeadLetter, Command and Seq may be
+// Resolve checks that op, the i-th op of a Write, carries what its Kind
+// needs and returns what it addresses; the error wraps ErrInvalidOp and
+// names i. For KindMessage and KindDeadLetter, Command and Seq may be
 // given in the Op, in its Msg, or in both when they agree. For KindMailbox
 // the ID may be given in the Op or in its Answer. Seq math.MaxUint64 is
 // refused: the store reserves it as a bound.
-func resolve(i int, op *Op) (target, error) {
-	t := target{command: op.Command, seq: op.Seq, id: op.ID, producer: op.Producer}
-	if op.Answer != nil && t.producer == "" {
-		t.producer = op.Answer.Producer
+func Resolve(i int, op *Op) (Target, error) {
+	t := Target{Command: op.Command, Seq: op.Seq, ID: op.ID, Producer: op.Producer}
+	if op.Answer != nil && t.Producer == "" {
+		t.Producer = op.Answer.Producer
 	}
 	switch op.Kind {
 	case KindMessage, KindDeadLetter:
 		if op.Msg == nil {
 			return t, invalidOp(i, op, "no Msg")
 		}
-		if t.command == "" {
-			t.command = op.Msg.Command
-		} else if op.Msg.Command != "" && op.Msg.Command != t.command {
+		if t.Command == "" {
+			t.Command = op.Msg.Command
+		} else if op.Msg.Command != "" && op.Msg.Command != t.Command {
 			return t, invalidOp(i, op, "Command differs from Msg.Command")
 		}
-		if t.seq == 0 {
-			t.seq = op.Msg.Seq
-		} else if op.Msg.Seq != 0 && op.Msg.Seq != t.seq {
+		if t.Seq == 0 {
+			t.Seq = op.Msg.Seq
+		} else if op.Msg.Seq != 0 && op.Msg.Seq != t.Seq {
 			return t, invalidOp(i, op, "Seq differs from Msg.Seq")
 		}
 	case KindAck:
@@ -48,9 +49,9 @@ func resolve(i int, op *Op) (target, error) {
 		if op.Answer == nil {
 			return t, invalidOp(i, op, "no Answer")
 		}
-		if t.id == ([16]byte{}) {
-			t.id = op.Answer.ID
-		} else if op.Answer.ID != ([16]byte{}) && op.Answer.ID != t.id {
+		if t.ID == ([16]byte{}) {
+			t.ID = op.Answer.ID
+		} else if op.Answer.ID != ([16]byte{}) && op.Answer.ID != t.ID {
 			return t, invalidOp(i, op, "ID differs from Answer.ID")
 		}
 		if err := sameProducer(i, op); err != nil {
@@ -62,10 +63,10 @@ func resolve(i int, op *Op) (target, error) {
 	default:
 		return t, invalidOp(i, op, "kind not writable")
 	}
-	if t.command == "" {
+	if t.Command == "" {
 		return t, invalidOp(i, op, "empty Command")
 	}
-	if t.seq == math.MaxUint64 {
+	if t.Seq == math.MaxUint64 {
 		return t, invalidOp(i, op, "Seq out of range")
 	}
 	return t, nil
@@ -80,10 +81,11 @@ func sameProducer(i int, op *Op) error {
 	return nil
 }
 
-// validate resolves every op, returning the first problem.
-func validate(ops []Op) error {
+// Validate resolves every op, returning the first problem: an error
+// wrapping ErrInvalidOp. A Store calls it before it applies any op.
+func Validate(ops []Op) error {
 	for i := range ops {
-		if _, err := resolve(i, &ops[i]); err != nil {
+		if _, err := Resolve(i, &ops[i]); err != nil {
 			return err
 		}
 	}
@@ -94,9 +96,9 @@ func invalidOp(i int, op *Op, why string) error {
 	return fmt.Errorf("%w: op %d (%v): %s", ErrInvalidOp, i, op.Kind, why)
 }
 
-// dedupID returns the ID a Last ack keeps in the dedup window, and whether
+// DedupID returns the ID a Last ack keeps in the dedup window, and whether
 // it has one.
-func dedupID(op *Op) ([16]byte, bool) {
+func DedupID(op *Op) ([16]byte, bool) {
 	id := op.ID
 	if id == ([16]byte{}) && op.Answer != nil {
 		id = op.Answer.ID

@@ -5,6 +5,10 @@
 // as the router changes it and read once, at start, to rebuild the router.
 // A store that implements Pager also gives back a command's queued
 // messages a page at a time, for the payloads the router leaves on disk.
+//
+// This package holds the interface, the memory store, and OpenDisk, which
+// opens the disk store a program links: package store/pebblestore
+// registers itself with RegisterDisk when imported.
 package store
 
 // Kind says what an Op changes or a Record holds.

@@ -98,10 +98,6 @@ func (a *AdminReply) AppendTo(dst []byte) []byte {
 	return append(dst, a.Data...)
 }
 
-// Err returns nil if the request was carried out, or the refusal as a
-// *CodeError.
-func (a *AdminReply) Err() error { return a.Code.Err(a.Message) }
-
 // bytesLen is the encoded length of b with its uvarint length prefix.
 func bytesLen(b []byte) int { return uvarintLen(uint64(len(b))) + len(b) }
 

@@ -30,6 +30,6 @@
 // gives up a request withdraws it with a [Cancel], which the broker passes
 // on to the consumers holding the message.
 //
-// Result and error codes ([Code]) become Go errors through [CodeError],
-// which tells a remote error (a broker's refusal) apart from a local one.
+// Result and error codes ([Code]) stay numbers here: package teomq maps
+// them to its own Code and errors in one place (result_codes.go).
 package wire

@@ -1,7 +1,6 @@
 package wire_test
 
 import (
-	"errors"
 	"fmt"
 
 	"github.com/teonet-go/teomq/wire"
@@ -32,14 +31,4 @@ func ExampleDecodePublish() {
 		fmt.Println(p.Command, err)
 	}
 	// Output: num_servers <nil>
-}
-
-func ExampleCodeError() {
-	c := wire.Confirm{Code: wire.CodeQueueFull, Message: "queue version is full"}
-	err := c.Err()
-	fmt.Println(err)
-	fmt.Println(errors.Is(err, &wire.CodeError{Code: wire.CodeQueueFull}))
-	// Output:
-	// queue full: queue version is full
-	// true
 }

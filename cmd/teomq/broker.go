@@ -7,8 +7,9 @@ import (
 	"time"
 
 	"github.com/teonet-go/teomq"
+	_ "github.com/teonet-go/teomq/metrics" // /metrics
 	"github.com/teonet-go/teomq/policy"
-	"github.com/teonet-go/teomq/store"
+	"github.com/teonet-go/teomq/store/pebblestore"
 )
 
 // runBroker runs a broker until ctx ends (SIGINT or SIGTERM).
@@ -50,7 +51,7 @@ func runBroker(ctx context.Context, e *env, args []string) error {
 	fs.Int64Var(&resident, "resident-bytes", 0, "payload bytes of its waiting messages a command keeps in memory; the rest are read back from the store as consumers reach them (0: 64 MiB; -1: all; sync and interval durability)")
 	fs.IntVar(&window, "window", 0, "messages of a command kept in memory; the rest of a backlog stays in the store and is read back a window at a time (0: 4096; -1: all; sync and interval durability)")
 	fs.IntVar(&maxSize, "max-size", teomq.DefaultMaxMessageSize, "largest message payload in bytes")
-	fs.DurationVar(&syncDelay, "sync-delay", store.DefaultSyncDelay, "sync durability: pause between fsyncs while several producers publish, so that each covers more messages (negative: none)")
+	fs.DurationVar(&syncDelay, "sync-delay", pebblestore.DefaultSyncDelay, "sync durability: pause between fsyncs while several producers publish, so that each covers more messages (negative: none)")
 	fs.DurationVar(&lease, "lease", 0, "time a consumer has to answer before redelivery (0: 30s)")
 	fs.IntVar(&maxDeliver, "max-deliveries", 0, "deliveries before a message is dead-lettered (0: 20)")
 	fs.BoolVar(&logMsgs, "log-messages", false, "log every stored message with its command's queue length")

@@ -2,6 +2,10 @@
 // address; start the consumer and producer with -broker=ADDRESS.
 package main
 
-import "github.com/teonet-go/teomq/examples/internal/example"
+import (
+	"github.com/teonet-go/teomq/examples/internal/example"
+	_ "github.com/teonet-go/teomq/metrics"           // /metrics
+	_ "github.com/teonet-go/teomq/store/pebblestore" // the disk store
+)
 
 func main() { example.RunBroker("teomq-command-broker") }

@@ -1,0 +1,4 @@
+package loadgen_test
+
+// The sync-durability targets run a broker that needs a disk store.
+import _ "github.com/teonet-go/teomq/store/pebblestore"

@@ -1,0 +1,60 @@
+package pebblestore_test
+
+import (
+	"fmt"
+	"slices"
+	"testing"
+
+	"github.com/teonet-go/teomq/store"
+	"github.com/teonet-go/teomq/store/pebblestore"
+)
+
+// LoadHead hands the first messages of each queue in full and, past them,
+// the plain messages no group touched as KindTail records with their Seq
+// and payload size; an acked, attempted or not light message comes in
+// full, and every message comes once, in Seq order.
+func TestLoadHeadLeavesOutTheTail(t *testing.T) {
+	dir := t.TempDir()
+	s := openPebble(t, dir, pebblestore.PebbleOptions{})
+	ops := appends("cmd", seqRange(1, 10)...)
+	ops[6].Msg.Flags = 1 // seq 7: not light
+	mustWrite(t, s, true, ops...)
+	mustWrite(t, s, true,
+		ackOp("cmd", 5, "g", false),
+		store.Op{Kind: store.KindAttempt, Command: "cmd", Seq: 8, Group: "g", Attempt: 2})
+	if err := s.Close(); err != nil {
+		t.Fatal(err)
+	}
+	s = openPebble(t, dir, pebblestore.PebbleOptions{})
+	var got []string
+	err := s.LoadHead(3, func(flags uint8, deadline int64) bool { return flags == 0 && deadline == 0 }, func(r *store.Record) error {
+		switch r.Kind {
+		case store.KindMessage:
+			got = append(got, fmt.Sprintf("msg %d acked %v attempts %v data %s", r.Msg.Seq, r.AckedBy, r.Attempts, r.Msg.Data))
+		case store.KindTail:
+			got = append(got, fmt.Sprintf("tail %d size %d", r.Seq, r.Size))
+		}
+		return nil
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	want := []string{
+		"msg 1 acked [] attempts map[] data cmd/1",
+		"msg 2 acked [] attempts map[] data cmd/2",
+		"msg 3 acked [] attempts map[] data cmd/3",
+		"tail 4 size 5",
+		"msg 5 acked [g] attempts map[] data cmd/5",
+		"tail 6 size 5",
+		"msg 7 acked [] attempts map[] data cmd/7",
+		"msg 8 acked [] attempts map[g:2] data cmd/8",
+		"tail 9 size 5",
+		"tail 10 size 6",
+	}
+	if !slices.Equal(got, want) {
+		t.Fatalf("LoadHead gave\n%q\nwant\n%q", got, want)
+	}
+	if n, err := s.Undone("cmd"); err != nil || n != 10 {
+		t.Fatalf("Undone %d, %v after LoadHead; want 10", n, err)
+	}
+}

@@ -1,0 +1,455 @@
+package pebblestore
+
+import (
+	"cmp"
+	"encoding/binary"
+	"fmt"
+	"slices"
+	"time"
+
+	"github.com/cockroachdb/pebble/v2"
+	"github.com/teonet-go/teomq/store"
+)
+
+// progressEvery is how often a long Load logs its progress. It is
+// checked every progressCheck records.
+var progressEvery = time.Second
+
+const progressCheck = 4096
+
+// Load calls fn for every record: per command (in order of creation) its
+// groups, its messages in Seq order (with AckedBy and Attempts filled) and
+// its dead letters; then the unexpired mailbox answers and dedup records.
+// Expired mailbox and dedup records are deleted. Load also rebuilds the
+// store's index of undone messages, so call it once before the first
+// Write; fn must not call Write. An error from fn stops Load and is
+// returned. It logs its progress every second.
+func (s *PebbleStore) Load(fn func(*store.Record) error) error {
+	return s.LoadHead(0, nil, fn)
+}
+
+var _ store.HeadLoader = (*PebbleStore)(nil)
+
+// LoadHead is Load that hands the messages past the first head of each
+// command, when light accepts them and no group acked or attempted them,
+// as KindTail records (see HeadLoader); head 0 or a nil light: none. The
+// store still reads their keys and values, to rebuild its index.
+func (s *PebbleStore) LoadHead(head int, light func(flags uint8, deadline int64) bool, fn func(*store.Record) error) error {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	if s.closed {
+		return store.ErrClosed
+	}
+	s.writers.Wait()
+	return s.loadHead(head, light, fn)
+}
+
+// load reads the store, reporting to fn when it is not nil, and installs
+// the index it rebuilt. Called with mu held and no writer in flight.
+func (s *PebbleStore) load(fn func(*store.Record) error) error { return s.loadHead(0, nil, fn) }
+
+func (s *PebbleStore) loadHead(head int, light func(flags uint8, deadline int64) bool, fn func(*store.Record) error) error {
+	l := &loader{s: s, fn: fn, now: time.Now().UnixMilli(), start: time.Now()}
+	if head > 0 && light != nil {
+		l.head, l.light = head, light
+	}
+	l.lastLog = l.start
+	idx, err := l.run()
+	if err != nil {
+		return err
+	}
+	s.idx = idx
+	s.log.Info("store: loaded", "dir", s.dir, "commands", len(idx.cmds),
+		"messages", l.undone, "records", l.records, "duration", time.Since(l.start))
+	return nil
+}
+
+// loader is one pass of Load over the store.
+type loader struct {
+	s       *PebbleStore
+	fn      func(*store.Record) error // nil: rebuild the index only
+	now     int64                     // unix ms; records expiring at or before it are dropped
+	cleanup *pebble.Batch             // deletions of expired records
+	start   time.Time
+	lastLog time.Time
+	records int
+	undone  int
+
+	// head and light: see LoadHead. emitted counts the command's messages
+	// handed to fn in full; tail is the reused KindTail record, and val
+	// the value of a message past the head, kept until its sub-keys are
+	// read, in case it must be decoded after all.
+	head    int
+	light   func(flags uint8, deadline int64) bool
+	emitted int
+	tail    store.Record
+	val     []byte
+}
+
+func (l *loader) run() (idx index, err error) {
+	defer func() {
+		if l.cleanup != nil {
+			_ = l.cleanup.Close()
+		}
+	}()
+	idx = index{cmds: make(map[string]*command), nextID: 1}
+	cmds, err := l.commands(&idx)
+	if err != nil {
+		return idx, err
+	}
+	for _, c := range cmds {
+		if err := l.command(c); err != nil {
+			return idx, err
+		}
+	}
+	if err := l.mailbox(); err != nil {
+		return idx, err
+	}
+	if err := l.dedup(); err != nil {
+		return idx, err
+	}
+	if err := l.cleanup.Commit(pebble.NoSync); err != nil {
+		return idx, l.s.fail(err)
+	}
+	if f := l.s.failed.Load(); f != nil {
+		return idx, f.err
+	}
+	idx.built = true
+	return idx, nil
+}
+
+// commands reads the command table and the watermarks, and returns the
+// commands in ID order.
+func (l *loader) commands(idx *index) ([]*command, error) {
+	byID := make(map[uint32]*command)
+	err := l.scan([]byte{pfxCommand}, func(k, v []byte) error {
+		if len(v) != cmdIDLen {
+			return l.corrupt(k, errShortValue)
+		}
+		c := &command{id: binary.BigEndian.Uint32(v), name: string(k[1:])}
+		idx.cmds[c.name] = c
+		byID[c.id] = c
+		idx.nextID = max(idx.nextID, c.id+1)
+		return nil
+	})
+	if err != nil {
+		return nil, err
+	}
+	err = l.scan([]byte{pfxFloor}, func(k, v []byte) error {
+		if len(k) != 1+cmdIDLen || len(v) != 8 {
+			return l.corrupt(k, errShortValue)
+		}
+		if c := byID[binary.BigEndian.Uint32(k[1:])]; c != nil {
+			c.floor = binary.BigEndian.Uint64(v)
+		}
+		return nil
+	})
+	if err != nil {
+		return nil, err
+	}
+	cmds := make([]*command, 0, len(byID))
+	for _, c := range byID {
+		c.reset(c.floor)
+		c.floorWritten = c.floor
+		cmds = append(cmds, c)
+	}
+	slices.SortFunc(cmds, func(a, b *command) int { return cmp.Compare(a.id, b.id) })
+	return cmds, nil
+}
+
+// command reads one command's groups, messages and dead letters.
+func (l *loader) command(c *command) error {
+	err := l.scan(cmdPrefix(pfxGroup, c.id), func(k, v []byte) error {
+		from, also, err := decodeGroupStart(v)
+		if err != nil {
+			return l.corrupt(k, err)
+		}
+		return l.emit(&store.Record{Kind: store.KindGroup, Command: c.name, Group: string(k[1+cmdIDLen:]), Seq: from, Seqs: also})
+	})
+	if err != nil {
+		return err
+	}
+	if err := l.messages(c); err != nil {
+		return err
+	}
+	return l.scan(cmdPrefix(pfxDead, c.id), func(k, v []byte) error {
+		if len(k) < deadSeqLen {
+			return l.corrupt(k, errShortValue)
+		}
+		if l.fn == nil {
+			return nil
+		}
+		m, err := decodeMessage(v, c.name, binary.BigEndian.Uint64(k[1+cmdIDLen:]))
+		if err != nil {
+			return l.corrupt(k, err)
+		}
+		return l.emit(&store.Record{Kind: store.KindDeadLetter, Command: c.name, Group: string(k[deadSeqLen:]), Msg: m})
+	})
+}
+
+// messages reads a command's undone messages: the low lane (rare, kept in
+// memory) merged by Seq with the main lane from the watermark up.
+func (l *loader) messages(c *command) error {
+	l.emitted = 0
+	var low []*store.Record
+	lower, upper := laneBounds(c.id, laneLow)
+	err := l.lane(c, laneLow, lower, upper, func(r *store.Record) error {
+		low = append(low, r)
+		return nil
+	})
+	if err != nil {
+		return err
+	}
+	_, upper = laneBounds(c.id, laneMain)
+	err = l.lane(c, laneMain, appendQueueSeq(nil, c.id, laneMain, c.floor), upper, func(r *store.Record) error {
+		for len(low) > 0 && low[0].Msg.Seq < r.Msg.Seq {
+			if err := l.emit(low[0]); err != nil {
+				return err
+			}
+			low = low[1:]
+		}
+		return l.emit(r)
+	})
+	if err != nil {
+		return err
+	}
+	for _, r := range low {
+		if err := l.emit(r); err != nil {
+			return err
+		}
+	}
+	return nil
+}
+
+// lane reads one lane's messages in [lower, upper), adds each to the
+// command's live state, and hands each (with its acks and attempts) to
+// emit. A main-lane message that the low lane also holds is stale and
+// skipped; so are sub-keys whose message is gone.
+func (l *loader) lane(c *command, ln lane, lower, upper []byte, emit func(*store.Record) error) error {
+	var cur *store.Record
+	var curSeq uint64
+	have, lightSeq := false, false
+	flush := func() error {
+		if !have {
+			return nil
+		}
+		have = false
+		l.undone++
+		if lightSeq {
+			lightSeq = false
+			r, err := l.tailRecord(c, curSeq)
+			if err != nil {
+				return err
+			}
+			return emit(r)
+		}
+		if cur == nil {
+			return nil
+		}
+		return emit(cur)
+	}
+	err := l.scanRange(lower, upper, func(k, v []byte) error {
+		p, ok := parseQueueKey(k)
+		if !ok {
+			return l.corrupt(k, errShortValue)
+		}
+		if ln == laneMain {
+			// Sub-keys may outlive their message; an append at or
+			// above next must find no keys.
+			c.next = max(c.next, p.seq+1)
+		}
+		if p.sub == subMsg {
+			if err := flush(); err != nil {
+				return err
+			}
+			if ln == laneMain && c.inLow(p.seq) {
+				return nil
+			}
+			if ln == laneLow {
+				c.addLow(p.seq)
+			} else {
+				c.add(p.seq)
+			}
+			have, curSeq, cur, lightSeq = true, p.seq, nil, false
+			if l.fn == nil {
+				return nil
+			}
+			if ln == laneMain && l.isLight(v) {
+				l.val = append(l.val[:0], v...)
+				lightSeq = true
+				return nil
+			}
+			m, err := decodeMessage(v, c.name, p.seq)
+			if err != nil {
+				return l.corrupt(k, err)
+			}
+			m.Attempt = 0
+			cur = &store.Record{Kind: store.KindMessage, Command: c.name, Msg: m}
+			return nil
+		}
+		if !have || p.seq != curSeq {
+			if ln == laneMain {
+				c.hole(p.seq)
+			}
+			return nil
+		}
+		if lightSeq { // acked or attempted: decoded after all
+			lightSeq = false
+			m, err := decodeMessage(l.val, c.name, curSeq)
+			if err != nil {
+				return l.corrupt(k, err)
+			}
+			m.Attempt = 0
+			cur = &store.Record{Kind: store.KindMessage, Command: c.name, Msg: m}
+		}
+		if cur == nil {
+			return nil
+		}
+		switch p.sub {
+		case subAck:
+			cur.AckedBy = append(cur.AckedBy, p.group)
+		case subAttempt:
+			a, n := binary.Uvarint(v)
+			if n <= 0 || a > uint64(^uint32(0)) {
+				return l.corrupt(k, errShortValue)
+			}
+			if cur.Attempts == nil {
+				cur.Attempts = make(map[string]uint32)
+			}
+			cur.Attempts[p.group] = uint32(a)
+			cur.Msg.Attempt = max(cur.Msg.Attempt, uint32(a))
+		}
+		return nil
+	})
+	if err != nil {
+		return err
+	}
+	return flush()
+}
+
+// isLight reports whether the message of value v, past the command's
+// head, comes as a KindTail record unless a sub-key says otherwise.
+func (l *loader) isLight(v []byte) bool {
+	if l.head == 0 || l.emitted < l.head {
+		return false
+	}
+	flags, deadline, _, ok := messageHeader(v)
+	return ok && l.light(flags, deadline)
+}
+
+// tailRecord returns the KindTail record (reused) of main-lane message
+// seq of c, whose value is in l.val.
+func (l *loader) tailRecord(c *command, seq uint64) (*store.Record, error) {
+	_, _, size, ok := messageHeader(l.val)
+	if !ok {
+		return nil, l.corrupt(appendQueueSeq(nil, c.id, laneMain, seq), errShortValue)
+	}
+	l.tail = store.Record{Kind: store.KindTail, Command: c.name, Seq: seq, Size: size}
+	return &l.tail, nil
+}
+
+// mailbox reads the mailbox, deleting expired answers.
+func (l *loader) mailbox() error {
+	return l.scan([]byte{pfxMailbox}, func(k, v []byte) error {
+		if len(k) < mailboxKeyLen {
+			return l.corrupt(k, errShortValue)
+		}
+		id := [16]byte(k[1:mailboxKeyLen])
+		expires, a, err := decodeMailbox(v, id)
+		if err != nil {
+			return l.corrupt(k, err)
+		}
+		if expires <= l.now {
+			l.batch().Delete(k, nil)
+			return nil
+		}
+		return l.emit(&store.Record{Kind: store.KindMailbox, ID: id, Producer: a.Producer, Expires: expires, Answer: a})
+	})
+}
+
+// dedup reads the unexpired dedup records and range-deletes the expired.
+func (l *loader) dedup() error {
+	first := dedupKey(l.now+1, [16]byte{}, "")
+	l.batch().DeleteRange([]byte{pfxDedup}, first, nil)
+	return l.scanRange(first, []byte{pfxDedup + 1}, func(k, v []byte) error {
+		if len(k) < dedupKeyLen {
+			return l.corrupt(k, errShortValue)
+		}
+		id := [16]byte(k[1+8 : dedupKeyLen])
+		a, err := decodeDedup(v, id)
+		if err != nil {
+			return l.corrupt(k, err)
+		}
+		producer := string(k[dedupKeyLen:])
+		if a != nil && producer == "" { // written before keys named the producer
+			producer = a.Producer
+		}
+		expires := int64(binary.BigEndian.Uint64(k[1:]))
+		return l.emit(&store.Record{Kind: store.KindDedup, ID: id, Producer: producer, Expires: expires, Answer: a})
+	})
+}
+
+func (l *loader) batch() *pebble.Batch {
+	if l.cleanup == nil {
+		l.cleanup = l.s.db.NewBatch()
+	}
+	return l.cleanup
+}
+
+// emit hands r to fn and logs progress now and then.
+func (l *loader) emit(r *store.Record) error {
+	l.records++
+	if r.Kind == store.KindMessage {
+		l.emitted++
+	}
+	if l.records%progressCheck == 0 {
+		if now := time.Now(); now.Sub(l.lastLog) >= progressEvery {
+			l.lastLog = now
+			l.s.log.Info("store: loading", "dir", l.s.dir, "records", l.records,
+				"messages", l.undone, "elapsed", now.Sub(l.start).Round(time.Millisecond))
+		}
+	}
+	if l.fn == nil {
+		return nil
+	}
+	return l.fn(r)
+}
+
+// scan calls fn for every key with prefix p.
+func (l *loader) scan(p []byte, fn func(k, v []byte) error) error {
+	return l.scanRange(p, prefixEnd(p), fn)
+}
+
+// scanRange calls fn for every key in [lower, upper).
+func (l *loader) scanRange(lower, upper []byte, fn func(k, v []byte) error) (err error) {
+	it, err := l.s.db.NewIter(&pebble.IterOptions{LowerBound: lower, UpperBound: upper})
+	if err != nil {
+		return l.readErr(err)
+	}
+	defer func() {
+		if cerr := it.Close(); err == nil && cerr != nil {
+			err = l.readErr(cerr)
+		}
+	}()
+	for it.First(); it.Valid(); it.Next() {
+		v, err := it.ValueAndErr()
+		if err != nil {
+			return l.readErr(err)
+		}
+		if err := fn(it.Key(), v); err != nil {
+			return err
+		}
+	}
+	if err := it.Error(); err != nil {
+		return l.readErr(err)
+	}
+	return nil
+}
+
+func (l *loader) readErr(err error) error {
+	return engineError("load", l.s.dir, err)
+}
+
+func (l *loader) corrupt(k []byte, err error) error {
+	return fmt.Errorf("%w: %s: key %x: %w", store.ErrCorrupt, l.s.dir, k, err)
+}

@@ -1,0 +1,120 @@
+package pebblestore
+
+import (
+	"math/bits"
+	"sort"
+)
+
+// seqSet is a set of sequence numbers kept as a sorted run of 4096-bit
+// chunks. A million pending seqs that are mostly consecutive take about
+// 130 KB. Adds at the top and removals at the bottom (the queue's usual
+// pattern) are O(1); other positions cost a binary search over chunks.
+//
+// seqSet is not safe for concurrent use; its owner guards it.
+type seqSet struct {
+	chunks []*seqChunk // ascending by base
+	n      int
+}
+
+const (
+	chunkShift = 12
+	chunkWords = 1 << chunkShift / 64
+)
+
+type seqChunk struct {
+	base uint64 // first seq of the chunk; a multiple of 4096
+	n    int    // bits set
+	lo   int    // no word below lo has a bit set
+	bits [chunkWords]uint64
+}
+
+// len returns the number of seqs in the set.
+func (s *seqSet) len() int { return s.n }
+
+// add inserts seq and reports whether it was absent.
+func (s *seqSet) add(seq uint64) bool {
+	base := seq &^ (1<<chunkShift - 1)
+	var c *seqChunk
+	switch i := s.search(base); {
+	case i < len(s.chunks) && s.chunks[i].base == base:
+		c = s.chunks[i]
+	default:
+		c = &seqChunk{base: base, lo: chunkWords}
+		s.chunks = append(s.chunks, nil)
+		copy(s.chunks[i+1:], s.chunks[i:])
+		s.chunks[i] = c
+	}
+	w, b := int(seq-base)/64, uint(seq-base)%64
+	if c.bits[w]&(1<<b) != 0 {
+		return false
+	}
+	c.bits[w] |= 1 << b
+	c.n++
+	c.lo = min(c.lo, w)
+	s.n++
+	return true
+}
+
+// remove deletes seq and reports whether it was present.
+func (s *seqSet) remove(seq uint64) bool {
+	base := seq &^ (1<<chunkShift - 1)
+	i := s.search(base)
+	if i == len(s.chunks) || s.chunks[i].base != base {
+		return false
+	}
+	c := s.chunks[i]
+	w, b := int(seq-base)/64, uint(seq-base)%64
+	if c.bits[w]&(1<<b) == 0 {
+		return false
+	}
+	c.bits[w] &^= 1 << b
+	c.n--
+	s.n--
+	if c.n == 0 {
+		s.chunks[i] = nil
+		if i == 0 {
+			s.chunks = s.chunks[1:]
+		} else {
+			s.chunks = append(s.chunks[:i], s.chunks[i+1:]...)
+		}
+	}
+	return true
+}
+
+// has reports whether seq is in the set.
+func (s *seqSet) has(seq uint64) bool {
+	base := seq &^ (1<<chunkShift - 1)
+	i := s.search(base)
+	if i == len(s.chunks) || s.chunks[i].base != base {
+		return false
+	}
+	off := seq - base
+	return s.chunks[i].bits[off/64]&(1<<(off%64)) != 0
+}
+
+// min returns the smallest seq in the set; ok is false when it is empty.
+func (s *seqSet) min() (seq uint64, ok bool) {
+	if s.n == 0 {
+		return 0, false
+	}
+	c := s.chunks[0]
+	for c.bits[c.lo] == 0 {
+		c.lo++
+	}
+	return c.base + uint64(c.lo*64+bits.TrailingZeros64(c.bits[c.lo])), true
+}
+
+// search returns the index of the first chunk whose base is >= base,
+// checking the ends first: that is where queues add and remove.
+func (s *seqSet) search(base uint64) int {
+	n := len(s.chunks)
+	switch {
+	case n == 0 || s.chunks[0].base >= base:
+		return 0
+	case s.chunks[n-1].base == base:
+		return n - 1
+	case s.chunks[n-1].base < base:
+		return n
+	}
+	return sort.Search(n, func(i int) bool { return s.chunks[i].base >= base })
+}

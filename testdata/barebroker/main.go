@@ -1,0 +1,100 @@
+// Command barebroker starts brokers in a program that links neither the
+// disk store nor the metrics package, and prints what a user of such a
+// program sees, one "key: value" line each. The TestBareBroker tests run it.
+package main
+
+import (
+	"bytes"
+	"errors"
+	"fmt"
+	"io"
+	"log/slog"
+	"net/http"
+	"os"
+	"strings"
+	"sync"
+
+	"github.com/teonet-go/teomq"
+)
+
+func main() {
+	if err := run(); err != nil {
+		fmt.Println("error:", err)
+		os.Exit(1)
+	}
+}
+
+func run() error {
+	dir, err := os.MkdirTemp("", "teomq-barebroker")
+	if err != nil {
+		return err
+	}
+	defer os.RemoveAll(dir)
+	quiet := slog.New(slog.NewTextHandler(io.Discard, nil))
+	_, err = teomq.NewBroker(teomq.BrokerConfig{
+		ConfigDir:  dir,
+		Listen:     "127.0.0.1:0",
+		Durability: teomq.DurabilitySync,
+		Logger:     quiet,
+	})
+	fmt.Println("sync is ErrNoDiskStore:", errors.Is(err, teomq.ErrNoDiskStore))
+	fmt.Println("sync error:", err)
+
+	var logs lockedBuffer
+	b, err := teomq.NewBroker(teomq.BrokerConfig{
+		ConfigDir:  dir,
+		Listen:     "127.0.0.1:0",
+		HTTP:       "127.0.0.1:0",
+		Durability: teomq.DurabilityMemory,
+		Logger:     slog.New(slog.NewTextHandler(&logs, nil)),
+	})
+	if err != nil {
+		return err
+	}
+	defer b.Close()
+	base := "http://" + b.HTTPAddr().String()
+	for range 2 {
+		status, body, err := get(base + "/metrics")
+		if err != nil {
+			return err
+		}
+		fmt.Println("metrics status:", status)
+		fmt.Println("metrics body:", strings.TrimSuffix(body, "\n"))
+	}
+	status, _, err := get(base + "/healthz")
+	if err != nil {
+		return err
+	}
+	fmt.Println("healthz status:", status)
+	fmt.Println("metrics off logged:", strings.Count(logs.String(), "/metrics is off"))
+	return nil
+}
+
+// get returns the status code and body of a GET of url.
+func get(url string) (int, string, error) {
+	res, err := http.Get(url)
+	if err != nil {
+		return 0, "", err
+	}
+	defer res.Body.Close()
+	body, err := io.ReadAll(res.Body)
+	return res.StatusCode, string(body), err
+}
+
+// lockedBuffer is a log destination safe for the broker's goroutines.
+type lockedBuffer struct {
+	mu  sync.Mutex // guards buf
+	buf bytes.Buffer
+}
+
+func (b *lockedBuffer) Write(p []byte) (int, error) {
+	b.mu.Lock()
+	defer b.mu.Unlock()
+	return b.buf.Write(p)
+}
+
+func (b *lockedBuffer) String() string {
+	b.mu.Lock()
+	defer b.mu.Unlock()
+	return b.buf.String()
+}
