@@ -96,9 +96,12 @@ func TestHTTPBodyBounded(t *testing.T) {
 func TestWebSocketOutlivesHTTPTimeouts(t *testing.T) {
 	// A WebSocket leaves the HTTP server's timeouts behind when it is
 	// upgraded: only the keepalive watches it, and it answers.
+	// The keepalive is longer than the timeouts, so that the socket
+	// outlives them many times over, and long enough that a loaded
+	// machine does not miss it.
 	short := 50 * time.Millisecond
 	b := mustStartWebBroker(t, teomq.BrokerConfig{
-		KeepAlive:  short,
+		KeepAlive:  4 * short,
 		HTTPLimits: teomq.HTTPLimits{ReadHeaderTimeout: short, ReadTimeout: short, WriteTimeout: short, IdleTimeout: short},
 	})
 	page, _, err := dialWeb(t, b, dialOptions{})
@@ -106,7 +109,7 @@ func TestWebSocketOutlivesHTTPTimeouts(t *testing.T) {
 		t.Fatal(err)
 	}
 	page.handshake(b)
-	for range 10 { // ten intervals, each ping answered
+	for range 5 { // five intervals (20 timeouts), each ping answered
 		page.nextFrame(wire.TypePing)
 	}
 	page.send(&wire.Subscribe{SubID: 1, Credit: 1, Command: "still_here"})
