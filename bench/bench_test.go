@@ -150,3 +150,28 @@ func TestMedianRun(t *testing.T) {
 		t.Errorf("median of no runs: %v, want nil", got)
 	}
 }
+
+// TestRowSizeOverridesFlag runs a payload-sweep row: it sends its own
+// payload size whatever -size says, and the table says which.
+func TestRowSizeOverridesFlag(t *testing.T) {
+	ctx, cancel := context.WithTimeout(context.Background(), time.Minute)
+	defer cancel()
+	var stdout, stderr bytes.Buffer
+	err := run(ctx, []string{"-scale", "0.001", "-only", "request-16-memory-1k,request-1", "-side", "teomq", "-size", "16"}, &stdout, &stderr)
+	if err != nil {
+		t.Fatalf("run: %v\nstderr:\n%s", err, stderr.String())
+	}
+	sizes := make(map[string]string) // clients -> payload bytes, from the details table
+	for _, line := range strings.Split(stdout.String(), "\n") {
+		f := strings.Fields(line)
+		if len(f) > 6 && f[0] == "teomq" && f[2] == "request" {
+			sizes[f[3]] = f[5]
+		}
+	}
+	if sizes["16"] != "1024" || sizes["1"] != "16" {
+		t.Errorf("payload sizes by client count %v, want 1024 B for the 16-client 1 KiB row and -size's 16 B for request-1:\n%s", sizes, stdout.String())
+	}
+	if cells := tableRows(t, stdout.String())["request-16-memory-1k"]; cells == nil || !strings.Contains(cells[1], "1 KiB") {
+		t.Errorf("request-16-memory-1k's load %q does not name its 1 KiB payload", cells)
+	}
+}

@@ -81,7 +81,10 @@ func runSide(ctx context.Context, r row, sys system, s settings) (*loadgen.Resul
 		return nil, fmt.Errorf("%s: start %s: %w", r.id, sys.name, err)
 	}
 	cfg := r.cfg
-	cfg.Label, cfg.Size, cfg.Duration, cfg.Progress = sys.name, s.size, s.duration, s.progress
+	cfg.Label, cfg.Duration, cfg.Progress = sys.name, s.duration, s.progress
+	if cfg.Size == 0 {
+		cfg.Size = s.size
+	}
 	res, err := loadgen.Run(ctx, target, cfg)
 	if cerr := target.Close(); err == nil && cerr != nil {
 		err = fmt.Errorf("close: %w", cerr)
@@ -89,7 +92,7 @@ func runSide(ctx context.Context, r row, sys system, s settings) (*loadgen.Resul
 	if err != nil {
 		return nil, fmt.Errorf("%s: %s: %w", r.id, sys.name, err)
 	}
-	fmt.Fprintf(s.log, "%-18s %-18s %9.0f msgs/s  p50 %-8s p99 %s\n", r.id, sys.name, res.Throughput,
+	fmt.Fprintf(s.log, "%-22s %-18s %9.0f msgs/s  p50 %-8s p99 %s\n", r.id, sys.name, res.Throughput,
 		loadgen.FormatDuration(res.Hist.Quantile(0.5)), loadgen.FormatDuration(res.Hist.Quantile(0.99)))
 	return &res, nil
 }

@@ -78,7 +78,7 @@ func parseOptions(args []string, stderr io.Writer) (options, error) {
 	fs.StringVar(&o.only, "only", "", "run only these `rows` (comma-separated ids)")
 	fs.StringVar(&o.side, "side", sideBoth, "run only one side: teomq, nats or both")
 	fs.IntVar(&o.rounds, "rounds", 1, "run each side of a row `n` times, alternating, and report each side's median-throughput run")
-	fs.IntVar(&o.size, "size", loadgen.DefaultSize, "payload size in bytes")
+	fs.IntVar(&o.size, "size", loadgen.DefaultSize, "payload size in bytes of the rows that set none")
 	fs.DurationVar(&o.duration, "duration", loadgen.DefaultDuration, "longest time one side of a row may run")
 	fs.StringVar(&o.md, "md", "", "also write the table as Markdown to `file`")
 	fs.StringVar(&o.cpuprofile, "cpuprofile", "", "write a CPU profile of the whole run to `file`")
@@ -87,7 +87,7 @@ func parseOptions(args []string, stderr io.Writer) (options, error) {
 	fs.Usage = func() {
 		fmt.Fprintf(fs.Output(), "Usage: bench [flags]\n\nRuns teomq and NATS side by side. Rows:\n")
 		for _, r := range rows() {
-			fmt.Fprintf(fs.Output(), "  %-18s %s: %s vs %s\n", r.id, r.describe(), r.teomq.name, r.nats.name)
+			fmt.Fprintf(fs.Output(), "  %-22s %s: %s vs %s\n", r.id, r.describe(), r.teomq.name, r.nats.name)
 		}
 		fmt.Fprintf(fs.Output(), "\nFlags:\n")
 		fs.PrintDefaults()
@@ -183,7 +183,7 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer) (err erro
 // machine's load average when it started.
 func describeEnv(o options, loadStart string) string {
 	size := max(o.size, 0)
-	s := fmt.Sprintf("%s, %s/%s, GOMAXPROCS %d, %d B payloads, loopback, one process; run %s (scale %g, at most %s per side, median of %d alternating runs per side)",
+	s := fmt.Sprintf("%s, %s/%s, GOMAXPROCS %d, %d B payloads unless a row names its size, loopback, one process; run %s (scale %g, at most %s per side, median of %d alternating runs per side)",
 		runtime.Version(), runtime.GOOS, runtime.GOARCH, runtime.GOMAXPROCS(0), size,
 		time.Now().UTC().Format("2006-01-02"), o.scale, o.duration, o.rounds)
 	if end := loadAverage(); loadStart != "" && end != "" {

@@ -12,8 +12,8 @@ import (
 // row is one line of the comparison: one load, run against teomq and
 // against NATS with the same counts and sizes.
 type row struct {
-	id    string // what -only selects
-	cfg   loadgen.Config
+	id    string         // what -only selects
+	cfg   loadgen.Config // a Size of 0 takes the -size flag's
 	teomq system
 	nats  system
 }
@@ -29,14 +29,28 @@ func rows() []row {
 	request := func(clients, consumers, msgs int) loadgen.Config {
 		return loadgen.Config{Mode: loadgen.ModeRequest, Clients: clients, Consumers: consumers, Msgs: msgs}
 	}
+	sized := func(cfg loadgen.Config, size int) loadgen.Config {
+		cfg.Size = size
+		return cfg
+	}
 	send := loadgen.Config{Mode: loadgen.ModeSend, Clients: 64, Msgs: 100_000}
 	consume := loadgen.Config{Mode: loadgen.ModeConsume, Consumers: 2, Msgs: 100_000}
 	return []row{
+		// The client-count sweep, in memory and sync.
 		{"request-1", request(1, 1, 20_000), memory, natsCore},
+		{"request-4-memory", request(4, 2, 50_000), memory, natsCore},
 		{"request-16-memory", request(16, 2, 100_000), memory, natsCore},
 		{"request-16-sync", request(16, 2, 100_000), sync, natsCore},
 		{"request-64-memory", request(64, 2, 100_000), memory, natsCore},
 		{"request-64-sync", request(64, 2, 100_000), sync, natsCore},
+		{"request-256-memory", request(256, 2, 100_000), memory, natsCore},
+		// The payload sweep at 16 clients; 128 B is request-16-*.
+		{"request-16-memory-16b", sized(request(16, 2, 100_000), 16), memory, natsCore},
+		{"request-16-sync-16b", sized(request(16, 2, 100_000), 16), sync, natsCore},
+		{"request-16-memory-1k", sized(request(16, 2, 100_000), 1024), memory, natsCore},
+		{"request-16-sync-1k", sized(request(16, 2, 100_000), 1024), sync, natsCore},
+		{"request-16-memory-64k", sized(request(16, 2, 20_000), 64<<10), memory, natsCore},
+		{"request-16-sync-64k", sized(request(16, 2, 20_000), 64<<10), sync, natsCore},
 		{"send-64-always", send, sync, always},
 		{"send-64-default", send, sync, lazy},
 		{"consume-2", consume, sync, lazy},
@@ -47,11 +61,23 @@ func rows() []row {
 func (r row) describe() string {
 	switch r.cfg.Mode {
 	case loadgen.ModeRequest:
-		return fmt.Sprintf("request/reply, %s, %s", count(r.cfg.Clients, "client"), count(r.cfg.Consumers, "responder"))
+		s := fmt.Sprintf("request/reply, %s, %s", count(r.cfg.Clients, "client"), count(r.cfg.Consumers, "responder"))
+		if r.cfg.Size != 0 {
+			s += ", " + sizeName(r.cfg.Size)
+		}
+		return s
 	case loadgen.ModeSend:
 		return "durable send, " + count(r.cfg.Clients, "producer")
 	}
 	return fmt.Sprintf("consume+ack, %s, %d pending", count(r.cfg.Consumers, "consumer"), r.cfg.Msgs)
+}
+
+// sizeName says "16 B", "1 KiB" or "64 KiB".
+func sizeName(n int) string {
+	if n >= 1024 && n%1024 == 0 {
+		return fmt.Sprintf("%d KiB", n/1024)
+	}
+	return fmt.Sprintf("%d B", max(n, 0))
 }
 
 // count says "1 client" or "2 clients".
