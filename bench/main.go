@@ -36,6 +36,7 @@ import (
 	"os/signal"
 	"runtime"
 	"runtime/pprof"
+	"runtime/trace"
 	"strings"
 	"syscall"
 	"time"
@@ -67,6 +68,7 @@ type options struct {
 	cpuprofile  string
 	memprofile  string
 	waitprofile string
+	trace       string
 }
 
 func parseOptions(args []string, stderr io.Writer) (options, error) {
@@ -83,6 +85,7 @@ func parseOptions(args []string, stderr io.Writer) (options, error) {
 	fs.StringVar(&o.md, "md", "", "also write the table as Markdown to `file`")
 	fs.StringVar(&o.cpuprofile, "cpuprofile", "", "write a CPU profile of the whole run to `file`")
 	fs.StringVar(&o.memprofile, "memprofile", "", "write an allocation profile of the whole run to `file`")
+	fs.StringVar(&o.trace, "trace", "", "write a runtime execution trace of the whole run to `file` (go tool trace)")
 	fs.StringVar(&o.waitprofile, "waitprofile", "", "write profiles of lock contention and blocking to `prefix`.mutex and `prefix`.block")
 	fs.Usage = func() {
 		fmt.Fprintf(fs.Output(), "Usage: bench [flags]\n\nRuns teomq and NATS side by side. Rows:\n")
@@ -140,7 +143,13 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer) (err erro
 		}
 		defer func() { err = errors.Join(err, stopProfile()) }()
 	}
-
+	if o.trace != "" {
+		stopTrace, err := startTrace(o.trace)
+		if err != nil {
+			return err
+		}
+		defer func() { err = errors.Join(err, stopTrace()) }()
+	}
 	if o.waitprofile != "" {
 		runtime.SetMutexProfileFraction(5)
 		runtime.SetBlockProfileRate(int(10 * time.Microsecond))
@@ -218,6 +227,23 @@ func startCPUProfile(path string) (func() error, error) {
 	}
 	return func() error {
 		pprof.StopCPUProfile()
+		return f.Close()
+	}, nil
+}
+
+// startTrace starts a runtime execution trace into path; the returned
+// function stops it and closes the file.
+func startTrace(path string) (func() error, error) {
+	f, err := os.Create(path)
+	if err != nil {
+		return nil, fmt.Errorf("-trace: %w", err)
+	}
+	if err := trace.Start(f); err != nil {
+		f.Close()
+		return nil, fmt.Errorf("-trace: %w", err)
+	}
+	return func() error {
+		trace.Stop()
 		return f.Close()
 	}, nil
 }
