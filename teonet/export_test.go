@@ -33,3 +33,20 @@ func CanSeeSendRoom(c *Channel) bool {
 	defer c.mu.Unlock()
 	return !c.writing && c.t.fits(1)
 }
+
+// HoldYield makes a sender that yields before a shared write (Flush,
+// FlushIfRoom, SendAppendShared) wait there: yielding receives once it
+// does, and it resumes when release is called; release is safe to call
+// twice. Call it before c is shared with other goroutines.
+func HoldYield(c *Channel) (yielding <-chan struct{}, release func()) {
+	held := make(chan struct{})
+	at := make(chan struct{}, 1)
+	c.yield = func() {
+		select {
+		case at <- struct{}{}:
+		default:
+		}
+		<-held
+	}
+	return at, sync.OnceFunc(func() { close(held) })
+}

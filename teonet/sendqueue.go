@@ -90,7 +90,11 @@ type sendQueue struct {
 	// writerHook, if set, runs in the writer goroutine before it takes a
 	// batch; tests use it to hold the writer goroutine.
 	writerHook func()
-	w          batchBuffers // owned by the holder of the write token
+	// yield gives other goroutines the processor before a shared write
+	// (runtime.Gosched); tests replace it to hold a sender there. It is
+	// set before the channel is used and called with no lock or token.
+	yield func()
+	w     batchBuffers // owned by the holder of the write token
 	// lastWrite is when (as sinceEpoch) the last write started.
 	lastWrite atomic.Int64
 
@@ -105,6 +109,7 @@ func (q *sendQueue) init(t transport, maxFrame, maxQueue int, keepAlive time.Dur
 	q.t = t
 	q.maxFrame, q.maxQueue, q.keepAlive = maxFrame, maxQueue, keepAlive
 	q.epoch = time.Now()
+	q.yield = runtime.Gosched
 	q.space.L = &q.mu
 	q.idle.L = &q.mu
 	q.wake = make(chan struct{}, 1)
@@ -146,7 +151,7 @@ func (q *sendQueue) Send(frame []byte) error {
 	if err != nil || !inline {
 		return err
 	}
-	return q.writeInline(false)
+	return q.writeInline()
 }
 
 // SendAppend queues one frame whose payload fn appends to dst, encoding
@@ -162,19 +167,32 @@ func (q *sendQueue) SendAppend(fn func(dst []byte) []byte) error {
 	if err != nil || !inline {
 		return err
 	}
-	return q.writeInline(false)
+	return q.writeInline()
 }
 
 // SendAppendShared is SendAppend for one of several goroutines that send
 // to this peer at the same time, such as a consumer's handlers answering:
 // before it writes inline it yields the processor once, so that those of
-// them ready to run queue their frames meanwhile and share the write.
+// them ready to run queue their frames meanwhile and share the write. It
+// holds no write token while it yields, so a write by another goroutine
+// is never held up by it.
 func (q *sendQueue) SendAppendShared(fn func(dst []byte) []byte) error {
-	inline, err := q.queueAppend(fn)
-	if err != nil || !inline {
-		return err
+	q.mu.Lock()
+	err := q.waitSpaceLocked()
+	wasEmpty := len(q.pending) == 0
+	if err == nil {
+		err = q.appendFrameLocked(fn)
 	}
-	return q.writeInline(true)
+	first := err == nil && wasEmpty && !q.writing
+	if first && q.sinceEpoch() < q.busyUntil {
+		q.signalWriter()
+		first = false
+	}
+	q.mu.Unlock()
+	if !first {
+		return err // see queuedLocked: whoever queued the first frame writes
+	}
+	return q.yieldThenWrite(false)
 }
 
 // queue queues frame and reports whether the caller is to write inline
@@ -245,12 +263,13 @@ func (q *sendQueue) QueueAppend(fn func(dst []byte) []byte) error {
 
 // Flush starts the write of what QueueAppend queued: in the calling
 // goroutine when the channel is idle (as Send does), otherwise by the write
-// in progress or the writer goroutine. Writing itself, it first yields the
-// processor once, so that goroutines ready to run can queue frames that
-// share the write: use it where several goroutines send to one peer. As
-// a write may block until the peer reads (up to the write deadline), call
-// it only from a goroutine that may wait for this peer; others use
-// FlushAsync. It returns an error only if the channel is closed.
+// in progress or the writer goroutine. Before writing itself, it yields
+// the processor once, holding no write token, so that goroutines ready to
+// run can queue frames that share the write: use it where several
+// goroutines send to one peer. As a write may block until the peer reads
+// (up to the write deadline), call it only from a goroutine that may wait
+// for this peer; others use FlushAsync. It returns an error only if the
+// channel is closed.
 func (q *sendQueue) Flush() error {
 	q.mu.Lock()
 	if q.cause != nil {
@@ -266,9 +285,8 @@ func (q *sendQueue) Flush() error {
 		q.mu.Unlock()
 		return nil
 	}
-	q.writing = true
 	q.mu.Unlock()
-	return q.writeInline(true)
+	return q.yieldThenWrite(false)
 }
 
 // FlushAsync starts the write of what QueueAppend queued on the channel's
@@ -291,10 +309,10 @@ func (q *sendQueue) FlushAsync() error {
 // FlushIfRoom is FlushAsync, except that when the channel is idle and its
 // connection takes everything queued at once (the socket buffer has room
 // for it), it writes in the calling goroutine: that saves the hand-off to
-// the writer goroutine, and cannot wait for the peer. Writing itself, it
-// first yields the processor once, as Flush does, so that frames of
-// goroutines ready to run share the write. A goroutine that serves many
-// peers may call it.
+// the writer goroutine, and cannot wait for the peer. Before writing
+// itself, it yields the processor once, holding no write token, as Flush
+// does, so that frames of goroutines ready to run share the write. A
+// goroutine that serves many peers may call it.
 func (q *sendQueue) FlushIfRoom() error {
 	q.mu.Lock()
 	if q.cause != nil {
@@ -305,16 +323,49 @@ func (q *sendQueue) FlushIfRoom() error {
 		q.mu.Unlock()
 		return nil
 	}
-	// A TLS record adds at most 256 bytes per 16 KiB of data.
-	need := len(q.pending) + (len(q.pending)/16384+1)*256
-	if q.sinceEpoch() < q.busyUntil || !q.t.fits(need) {
+	if q.sinceEpoch() < q.busyUntil || !q.t.fits(roomNeeded(len(q.pending))) {
+		q.signalWriter()
+		q.mu.Unlock()
+		return nil
+	}
+	q.mu.Unlock()
+	return q.yieldThenWrite(true)
+}
+
+// roomNeeded is the socket room that n queued bytes take: a TLS record
+// adds at most 256 bytes per 16 KiB of data.
+func roomNeeded(n int) int { return n + (n/16384+1)*256 }
+
+// yieldThenWrite yields the processor once, with no lock or write token
+// held, so that goroutines ready to run (other senders to this peer) queue
+// their frames meanwhile; then it takes the write token and writes the
+// queue inline, unless another goroutine started a write meanwhile (its
+// end hands the queue on) or the queue is empty. If the token is free but
+// a write ended meanwhile, so that frames come back to back, or (with needRoom) the socket no longer takes
+// the whole queue at once, it wakes the writer goroutine instead. It
+// reports the channel closed if the write failed or the channel is.
+func (q *sendQueue) yieldThenWrite(needRoom bool) error {
+	q.yield()
+	q.mu.Lock()
+	switch {
+	case q.cause != nil:
+		q.mu.Unlock()
+		return q.closedErr()
+	case q.writing || len(q.pending) == 0:
+		q.mu.Unlock()
+		return nil
+	case q.sinceEpoch() < q.busyUntil:
+		q.signalWriter() // a write ended meanwhile: frames are back to back
+		q.mu.Unlock()
+		return nil
+	case needRoom && !q.t.fits(roomNeeded(len(q.pending))):
 		q.signalWriter()
 		q.mu.Unlock()
 		return nil
 	}
 	q.writing = true
 	q.mu.Unlock()
-	return q.writeInline(true)
+	return q.writeInline()
 }
 
 // queuedLocked runs, with q.mu held, once a send has queued its frame. If
@@ -337,16 +388,10 @@ func (q *sendQueue) queuedLocked(wasEmpty bool) bool {
 	return true
 }
 
-// writeInline writes the queue for a caller that queuedLocked or Flush
-// gave the write token, and reports the channel closed if the write
-// failed. With yield set it first yields the processor once: goroutines
-// that are ready to run, such as other senders to this peer, queue their
-// frames meanwhile and share the write, which saves a system call each.
-// With nothing else ready to run, the yield returns at once.
-func (q *sendQueue) writeInline(yield bool) error {
-	if yield {
-		runtime.Gosched()
-	}
+// writeInline writes the queue for a caller that queuedLocked or
+// yieldThenWrite gave the write token, and reports the channel closed if
+// the write failed.
+func (q *sendQueue) writeInline() error {
 	q.mu.Lock()
 	batch := q.takeBatchLocked()
 	q.mu.Unlock()
