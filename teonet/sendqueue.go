@@ -341,9 +341,10 @@ func roomNeeded(n int) int { return n + (n/16384+1)*256 }
 // their frames meanwhile; then it takes the write token and writes the
 // queue inline, unless another goroutine started a write meanwhile (its
 // end hands the queue on) or the queue is empty. If the token is free but
-// a write ended meanwhile, so that frames come back to back, or (with needRoom) the socket no longer takes
-// the whole queue at once, it wakes the writer goroutine instead. It
-// reports the channel closed if the write failed or the channel is.
+// a write ended meanwhile, so that frames come back to back, or (with
+// needRoom) the socket no longer takes the whole queue at once, it wakes
+// the writer goroutine instead. It reports the channel closed if the
+// write failed or the channel is.
 func (q *sendQueue) yieldThenWrite(needRoom bool) error {
 	q.yield()
 	q.mu.Lock()
