@@ -3,6 +3,7 @@ package store
 import (
 	"cmp"
 	"encoding/binary"
+	"errors"
 	"fmt"
 	"slices"
 	"time"
@@ -29,10 +30,19 @@ func (s *PebbleStore) Load(fn func(*Record) error) error {
 
 var _ HeadLoader = (*PebbleStore)(nil)
 
-// LoadHead is Load that hands the messages past the first head of each
+// LoadHead is Load that counts the messages past the first head of each
 // command, when light accepts them and no group acked or attempted them,
-// as KindTail records (see HeadLoader); head 0 or a nil light: none. The
-// store still reads their keys and values, to rebuild its index.
+// in one KindTail record per command (see HeadLoader); head 0 or a nil
+// light: none. It reads the progress records and the blocks of the queue
+// they do not vouch for (see blockCounts), not the whole queue: messages
+// that are requests or have a deadline, or that a group acked or
+// attempted, are marked in their block's counts, so that their blocks are
+// read. light should accept no message with MessageRequest set or a
+// deadline.
+//
+// A store written before progress records has none: its first Load reads
+// every queue in full and writes them. That stays on the start path since
+// the index must be whole before the first Write.
 func (s *PebbleStore) LoadHead(head int, light func(flags uint8, deadline int64) bool, fn func(*Record) error) error {
 	s.mu.Lock()
 	defer s.mu.Unlock()
@@ -75,14 +85,41 @@ type loader struct {
 	undone  int
 
 	// head and light: see LoadHead. emitted counts the command's messages
-	// handed to fn in full; tail is the reused KindTail record, and val
-	// the value of a message past the head, kept until its sub-keys are
-	// read, in case it must be decoded after all.
+	// handed to fn in full; val is the value of a message past the head,
+	// kept until its sub-keys are read, in case it must be decoded after
+	// all.
 	head    int
 	light   func(flags uint8, deadline int64) bool
 	emitted int
-	tail    Record
 	val     []byte
+
+	// progress is set when the store keeps progress records. tail
+	// counts the command's messages past the head left in the store, for
+	// its KindTail record; groups are the command's durable groups.
+	progress bool
+	tail     Record
+	groups   []groupStart
+}
+
+// groupStart is where a durable group starts taking messages.
+type groupStart struct {
+	name string
+	from uint64
+	also []uint64
+}
+
+// takes counts the seqs of [lo, hi) that g takes.
+func (g *groupStart) takes(lo, hi uint64) int {
+	n := 0
+	if g.from < hi {
+		n = int(hi - max(lo, g.from))
+	}
+	for _, s := range g.also {
+		if s >= lo && s < hi && s < g.from {
+			n++
+		}
+	}
+	return n
 }
 
 func (l *loader) run() (idx index, err error) {
@@ -92,6 +129,13 @@ func (l *loader) run() (idx index, err error) {
 		}
 	}()
 	idx = index{cmds: make(map[string]*command), nextID: 1}
+	switch _, closer, err := l.s.db.Get(progressKey); {
+	case err == nil:
+		l.progress = true
+		_ = closer.Close()
+	case !errors.Is(err, pebble.ErrNotFound):
+		return idx, l.readErr(err)
+	}
 	cmds, err := l.commands(&idx)
 	if err != nil {
 		return idx, err
@@ -106,6 +150,9 @@ func (l *loader) run() (idx index, err error) {
 	}
 	if err := l.dedup(); err != nil {
 		return idx, err
+	}
+	if !l.progress {
+		_ = l.batch().Set(progressKey, nil, nil)
 	}
 	if err := l.cleanup.Commit(pebble.NoSync); err != nil {
 		return idx, l.s.fail(err)
@@ -158,11 +205,13 @@ func (l *loader) commands(idx *index) ([]*command, error) {
 
 // command reads one command's groups, messages and dead letters.
 func (l *loader) command(c *command) error {
+	l.groups = l.groups[:0]
 	err := l.scan(cmdPrefix(pfxGroup, c.id), func(k, v []byte) error {
 		from, also, err := decodeGroupStart(v)
 		if err != nil {
 			return l.corrupt(k, err)
 		}
+		l.groups = append(l.groups, groupStart{name: string(k[1+cmdIDLen:]), from: from, also: also})
 		return l.emit(&Record{Kind: KindGroup, Command: c.name, Group: string(k[1+cmdIDLen:]), Seq: from, Seqs: also})
 	})
 	if err != nil {
@@ -187,20 +236,24 @@ func (l *loader) command(c *command) error {
 }
 
 // messages reads a command's undone messages: the low lane (rare, kept in
-// memory) merged by Seq with the main lane from the watermark up.
+// memory) merged by Seq with the main lane from the watermark up, a block
+// at a time. A block that its counts vouch for and that holds nothing to
+// hand over in full is counted, not read; the counts of a block that is
+// read are put right if they disagree with it. The messages past the head
+// left in the store come last, in one KindTail record.
 func (l *loader) messages(c *command) error {
 	l.emitted = 0
+	l.tail = Record{Kind: KindTail, Command: c.name}
 	var low []*Record
 	lower, upper := laneBounds(c.id, laneLow)
-	err := l.lane(c, laneLow, lower, upper, func(r *Record) error {
+	_, err := l.lane(c, laneLow, lower, upper, func(r *Record) error {
 		low = append(low, r)
 		return nil
 	})
 	if err != nil {
 		return err
 	}
-	_, upper = laneBounds(c.id, laneMain)
-	err = l.lane(c, laneMain, appendQueueSeq(nil, c.id, laneMain, c.floor), upper, func(r *Record) error {
+	emit := func(r *Record) error {
 		for len(low) > 0 && low[0].Msg.Seq < r.Msg.Seq {
 			if err := l.emit(low[0]); err != nil {
 				return err
@@ -208,46 +261,162 @@ func (l *loader) messages(c *command) error {
 			low = low[1:]
 		}
 		return l.emit(r)
-	})
+	}
+	blocks, last, err := l.blocks(c)
 	if err != nil {
 		return err
+	}
+	next, err := l.next(c, last)
+	if err != nil {
+		return err
+	}
+	for base := c.floor &^ (1<<blockShift - 1); base < next; base += 1 << blockShift {
+		lo, hi := max(base, c.floor), min(base+1<<blockShift, next)
+		rec := blocks[base>>blockShift]
+		if hi < next && l.countOnly(rec, lo, hi) {
+			c.live.addRange(lo, hi)
+			l.undone += int(hi - lo)
+			l.addTail(lo, hi, rec.bytes)
+			continue
+		}
+		got, err := l.lane(c, laneMain, appendQueueSeq(nil, c.id, laneMain, lo), appendQueueSeq(nil, c.id, laneMain, hi), emit)
+		if err != nil {
+			return err
+		}
+		if got != rec {
+			_ = l.batch().Merge(blockKey(c.id, base>>blockShift), appendBlockCounts(nil, got.minus(rec)), nil)
+		}
 	}
 	for _, r := range low {
 		if err := l.emit(r); err != nil {
 			return err
 		}
 	}
+	if l.tail.Count > 0 {
+		return l.emit(&l.tail)
+	}
 	return nil
+}
+
+// countOnly reports whether the block range [lo, hi), with counts rec,
+// is counted without being read: the store keeps progress records, the
+// head was handed over (or nothing is), every seq of the range is undone
+// and none is marked.
+func (l *loader) countOnly(rec blockCounts, lo, hi uint64) bool {
+	if !l.progress || rec.n != int64(hi-lo) || rec.marked != 0 {
+		return false
+	}
+	return l.fn == nil || (l.head > 0 && l.emitted >= l.head)
+}
+
+// addTail counts the undone seqs [lo, hi), of bytes payload bytes in all,
+// in the command's KindTail record.
+func (l *loader) addTail(lo, hi uint64, bytes int64) {
+	t := &l.tail
+	if t.Count == 0 {
+		t.Seq = lo
+	}
+	t.Count += int(hi - lo)
+	t.Last = hi - 1
+	t.Size += int(bytes)
+	for i := range l.groups {
+		g := &l.groups[i]
+		if n := g.takes(lo, hi); n > 0 {
+			if t.Takes == nil {
+				t.Takes = make(map[string]int, len(l.groups))
+			}
+			t.Takes[g.name] += n
+		}
+	}
+}
+
+// next returns a bound above every main-lane key of c: the end of its
+// last block that has counts (every append writes its block's), or else
+// one past its last key's seq. The block below the bound is always read,
+// and sets c's next from its keys.
+func (l *loader) next(c *command, last uint64) (uint64, error) {
+	if l.progress {
+		return max(c.floor, (last+1)<<blockShift), nil
+	}
+	lower, upper := laneBounds(c.id, laneMain)
+	it, err := l.s.db.NewIter(&pebble.IterOptions{LowerBound: lower, UpperBound: upper})
+	if err != nil {
+		return 0, l.readErr(err)
+	}
+	defer it.Close()
+	next := c.floor
+	if it.Last() {
+		p, ok := parseQueueKey(it.Key())
+		if !ok {
+			return 0, l.corrupt(it.Key(), errShortValue)
+		}
+		next = max(next, p.seq+1)
+	}
+	if err := it.Error(); err != nil {
+		return 0, l.readErr(err)
+	}
+	return next, nil
+}
+
+// blocks reads the counts of c's blocks from the watermark's up, and
+// returns the last block that has counts; with none, last+1 is 0.
+func (l *loader) blocks(c *command) (out map[uint64]blockCounts, last uint64, err error) {
+	out = make(map[uint64]blockCounts)
+	last = ^uint64(0)
+	if !l.progress {
+		return out, last, nil
+	}
+	p := cmdPrefix(pfxBlock, c.id)
+	err = l.scanRange(blockKey(c.id, c.floor>>blockShift), prefixEnd(p), func(k, v []byte) error {
+		if len(k) != len(p)+8 {
+			return l.corrupt(k, errShortValue)
+		}
+		b, err := decodeBlockCounts(v)
+		if err != nil {
+			return l.corrupt(k, err)
+		}
+		last = binary.BigEndian.Uint64(k[len(p):])
+		out[last] = b
+		return nil
+	})
+	return out, last, err
 }
 
 // lane reads one lane's messages in [lower, upper), adds each to the
 // command's live state, and hands each (with its acks and attempts) to
-// emit. A main-lane message that the low lane also holds is stale and
-// skipped; so are sub-keys whose message is gone.
-func (l *loader) lane(c *command, ln lane, lower, upper []byte, emit func(*Record) error) error {
+// emit, or counts it in the KindTail record when it is light and past the
+// head. A main-lane message that the low lane also holds is stale and
+// skipped; so are sub-keys whose message is gone. It returns the counts
+// of the main-lane messages it read.
+func (l *loader) lane(c *command, ln lane, lower, upper []byte, emit func(*Record) error) (got blockCounts, err error) {
 	var cur *Record
 	var curSeq uint64
-	have, lightSeq := false, false
+	var curSize int
+	have, lightSeq, mark := false, false, false
 	flush := func() error {
 		if !have {
 			return nil
 		}
 		have = false
 		l.undone++
+		if ln == laneMain {
+			got.add(blockCounts{n: 1, bytes: int64(curSize)})
+			if mark {
+				got.marked++
+				c.marked.add(curSeq)
+			}
+		}
 		if lightSeq {
 			lightSeq = false
-			r, err := l.tailRecord(c, curSeq)
-			if err != nil {
-				return err
-			}
-			return emit(r)
+			l.addTail(curSeq, curSeq+1, int64(curSize))
+			return nil
 		}
 		if cur == nil {
 			return nil
 		}
 		return emit(cur)
 	}
-	err := l.scanRange(lower, upper, func(k, v []byte) error {
+	err = l.scanRange(lower, upper, func(k, v []byte) error {
 		p, ok := parseQueueKey(k)
 		if !ok {
 			return l.corrupt(k, errShortValue)
@@ -269,11 +438,16 @@ func (l *loader) lane(c *command, ln lane, lower, upper []byte, emit func(*Recor
 			} else {
 				c.add(p.seq)
 			}
+			flags, deadline, size, ok := messageHeader(v)
+			if !ok {
+				return l.corrupt(k, errShortValue)
+			}
 			have, curSeq, cur, lightSeq = true, p.seq, nil, false
+			curSize, mark = size, flags&MessageRequest != 0 || deadline != 0
 			if l.fn == nil {
 				return nil
 			}
-			if ln == laneMain && l.isLight(v) {
+			if ln == laneMain && l.isLight(flags, deadline) {
 				l.val = append(l.val[:0], v...)
 				lightSeq = true
 				return nil
@@ -292,6 +466,7 @@ func (l *loader) lane(c *command, ln lane, lower, upper []byte, emit func(*Recor
 			}
 			return nil
 		}
+		mark = true
 		if lightSeq { // acked or attempted: decoded after all
 			lightSeq = false
 			m, err := decodeMessage(l.val, c.name, curSeq)
@@ -321,30 +496,15 @@ func (l *loader) lane(c *command, ln lane, lower, upper []byte, emit func(*Recor
 		return nil
 	})
 	if err != nil {
-		return err
+		return got, err
 	}
-	return flush()
+	return got, flush()
 }
 
-// isLight reports whether the message of value v, past the command's
-// head, comes as a KindTail record unless a sub-key says otherwise.
-func (l *loader) isLight(v []byte) bool {
-	if l.head == 0 || l.emitted < l.head {
-		return false
-	}
-	flags, deadline, _, ok := messageHeader(v)
-	return ok && l.light(flags, deadline)
-}
-
-// tailRecord returns the KindTail record (reused) of main-lane message
-// seq of c, whose value is in l.val.
-func (l *loader) tailRecord(c *command, seq uint64) (*Record, error) {
-	_, _, size, ok := messageHeader(l.val)
-	if !ok {
-		return nil, l.corrupt(appendQueueSeq(nil, c.id, laneMain, seq), errShortValue)
-	}
-	l.tail = Record{Kind: KindTail, Command: c.name, Seq: seq, Size: size}
-	return &l.tail, nil
+// isLight reports whether a message of flags and deadline, past the
+// command's head, is left in the store unless a sub-key says otherwise.
+func (l *loader) isLight(flags uint8, deadline int64) bool {
+	return l.head > 0 && l.emitted >= l.head && l.light(flags, deadline)
 }
 
 // mailbox reads the mailbox, deleting expired answers.
