@@ -75,6 +75,18 @@ func (m *liveMap) add(seq uint64) (l lane, clean, added bool) {
 	return laneLow, clean, clean
 }
 
+// lowIn reports whether the low lane holds a seq of [lo, hi): a crash
+// can leave a message in both lanes, and the block is then read, so that
+// the stale main-lane copy is skipped.
+func (m *liveMap) lowIn(lo, hi uint64) bool {
+	for seq := range m.low {
+		if seq >= lo && seq < hi {
+			return true
+		}
+	}
+	return false
+}
+
 // addLow records an undone low-lane message.
 func (m *liveMap) addLow(seq uint64) {
 	if m.low == nil {

@@ -273,7 +273,7 @@ func (l *loader) messages(c *command) error {
 	for base := c.floor &^ (1<<blockShift - 1); base < next; base += 1 << blockShift {
 		lo, hi := max(base, c.floor), min(base+1<<blockShift, next)
 		rec := blocks[base>>blockShift]
-		if hi < next && l.countOnly(rec, lo, hi) {
+		if hi < next && l.countOnly(rec, lo, hi) && !c.lowIn(lo, hi) {
 			c.live.addRange(lo, hi)
 			l.undone += int(hi - lo)
 			l.addTail(lo, hi, rec.bytes)

@@ -16,7 +16,10 @@ import (
 // next, none marked, holds undone unmarked messages only: it is counted,
 // not read. Other blocks (holes, marked messages, the head of the queue,
 // a count that disagrees) are read, and their counts put right.
-const blockShift = chunkShift
+//
+// blockShift is part of the store's format: tests alone change it (see
+// export_test.go), on stores of their own.
+var blockShift uint = chunkShift
 
 // blockCounts are the counts of one block's undone main-lane messages:
 // how many, their payload bytes, and how many are marked: messages that
