@@ -101,27 +101,6 @@ type loader struct {
 	groups   []groupStart
 }
 
-// groupStart is where a durable group starts taking messages.
-type groupStart struct {
-	name string
-	from uint64
-	also []uint64
-}
-
-// takes counts the seqs of [lo, hi) that g takes.
-func (g *groupStart) takes(lo, hi uint64) int {
-	n := 0
-	if g.from < hi {
-		n = int(hi - max(lo, g.from))
-	}
-	for _, s := range g.also {
-		if s >= lo && s < hi && s < g.from {
-			n++
-		}
-	}
-	return n
-}
-
 func (l *loader) run() (idx index, err error) {
 	defer func() {
 		if l.cleanup != nil {
@@ -296,90 +275,6 @@ func (l *loader) messages(c *command) error {
 		return l.emit(&l.tail)
 	}
 	return nil
-}
-
-// countOnly reports whether the block range [lo, hi), with counts rec,
-// is counted without being read: the store keeps progress records, the
-// head was handed over (or nothing is), every seq of the range is undone
-// and none is marked.
-func (l *loader) countOnly(rec blockCounts, lo, hi uint64) bool {
-	if !l.progress || rec.n != int64(hi-lo) || rec.marked != 0 {
-		return false
-	}
-	return l.fn == nil || (l.head > 0 && l.emitted >= l.head)
-}
-
-// addTail counts the undone seqs [lo, hi), of bytes payload bytes in all,
-// in the command's KindTail record.
-func (l *loader) addTail(lo, hi uint64, bytes int64) {
-	t := &l.tail
-	if t.Count == 0 {
-		t.Seq = lo
-	}
-	t.Count += int(hi - lo)
-	t.Last = hi - 1
-	t.Size += int(bytes)
-	for i := range l.groups {
-		g := &l.groups[i]
-		if n := g.takes(lo, hi); n > 0 {
-			if t.Takes == nil {
-				t.Takes = make(map[string]int, len(l.groups))
-			}
-			t.Takes[g.name] += n
-		}
-	}
-}
-
-// next returns a bound above every main-lane key of c: the end of its
-// last block that has counts (every append writes its block's), or else
-// one past its last key's seq. The block below the bound is always read,
-// and sets c's next from its keys.
-func (l *loader) next(c *command, last uint64) (uint64, error) {
-	if l.progress {
-		return max(c.floor, (last+1)<<blockShift), nil
-	}
-	lower, upper := laneBounds(c.id, laneMain)
-	it, err := l.s.db.NewIter(&pebble.IterOptions{LowerBound: lower, UpperBound: upper})
-	if err != nil {
-		return 0, l.readErr(err)
-	}
-	defer it.Close()
-	next := c.floor
-	if it.Last() {
-		p, ok := parseQueueKey(it.Key())
-		if !ok {
-			return 0, l.corrupt(it.Key(), errShortValue)
-		}
-		next = max(next, p.seq+1)
-	}
-	if err := it.Error(); err != nil {
-		return 0, l.readErr(err)
-	}
-	return next, nil
-}
-
-// blocks reads the counts of c's blocks from the watermark's up, and
-// returns the last block that has counts; with none, last+1 is 0.
-func (l *loader) blocks(c *command) (out map[uint64]blockCounts, last uint64, err error) {
-	out = make(map[uint64]blockCounts)
-	last = ^uint64(0)
-	if !l.progress {
-		return out, last, nil
-	}
-	p := cmdPrefix(pfxBlock, c.id)
-	err = l.scanRange(blockKey(c.id, c.floor>>blockShift), prefixEnd(p), func(k, v []byte) error {
-		if len(k) != len(p)+8 {
-			return l.corrupt(k, errShortValue)
-		}
-		b, err := decodeBlockCounts(v)
-		if err != nil {
-			return l.corrupt(k, err)
-		}
-		last = binary.BigEndian.Uint64(k[len(p):])
-		out[last] = b
-		return nil
-	})
-	return out, last, err
 }
 
 // lane reads one lane's messages in [lower, upper), adds each to the
