@@ -119,6 +119,9 @@ func (l *loader) run() (idx index, err error) {
 	if err != nil {
 		return idx, err
 	}
+	if !l.progress && len(cmds) > 0 {
+		l.s.log.Info("store: no progress records yet: reading every queue once to write them", "dir", l.s.dir)
+	}
 	for _, c := range cmds {
 		if err := l.command(c); err != nil {
 			return idx, err
