@@ -104,3 +104,43 @@ func TestRestartCountsBacklogPerGroup(t *testing.T) {
 	r.restart()
 	check("after the last restart", 0, map[string]int{"work": 0, "late": 0})
 }
+
+// A producer that sends again, after a restart, messages that wait in
+// the store past the window (their confirms lost, say) does not queue
+// them twice: the restart keeps the IDs of the messages past the window
+// that it reads (here all of them: they fill less than a block).
+func TestRestartDedupsMessagesPastTheWindow(t *testing.T) {
+	const window, n = 4, 40
+	r := startRestartable(t, teomq.DurabilitySync)
+	r.cfg.Window = window
+	r.restart()
+	ctx := testCtx(t)
+	pdir := t.TempDir()
+	producer := func() *teomq.Client { // the same address across connections
+		p, err := teomq.Connect(ctx, r.b.Endpoint(), teomq.WithName("producer"), teomq.WithConfigDir(pdir), teomq.WithLogger(testLogger()))
+		if err != nil {
+			t.Fatal(err)
+		}
+		t.Cleanup(func() { _ = p.Close() })
+		return p
+	}
+	p := producer()
+	ids := make([]teomq.MessageID, n)
+	for i := range ids {
+		ids[i] = mustUUID(t)
+		if _, err := p.Send(ctx, "jobs", []byte("x"), teomq.WithID(ids[i])); err != nil {
+			t.Fatal(err)
+		}
+	}
+	p.Close()
+	r.restart()
+	p = producer()
+	for _, i := range []int{0, window, n / 2, n - 1} {
+		if _, err := p.Send(ctx, "jobs", []byte("x"), teomq.WithID(ids[i])); err != nil {
+			t.Fatal(err)
+		}
+	}
+	if got := r.b.QueueLen("jobs"); got != n {
+		t.Fatalf("QueueLen %d after %d messages sent again past a restart, want %d", got, 4, n)
+	}
+}

@@ -3,6 +3,7 @@ package router
 import (
 	"cmp"
 	"slices"
+	"time"
 )
 
 // restoreState holds what the Restore methods were given until the first
@@ -117,6 +118,16 @@ func (r *Router) RestoreTailSpan(command string, span TailSpan) {
 	for _, g := range cmd.groups {
 		g.tailN += span.Takes[g.name]
 	}
+}
+
+// RestoreTailID keeps the ID of producer's message of command, counted
+// in the command's tail at start (RestoreTail, RestoreTailSpan), in the
+// dedup window for Config.DedupWindow from now, as a message going to
+// the tail does: a duplicate publish of it is recognised. Call it at
+// start, before any event.
+func (r *Router) RestoreTailID(now time.Time, command string, id ID, producer string) {
+	cmd := r.command(command)
+	r.remember(&dedupEntry{key: dedupKey{producer, id}, idx: -1, tail: true, cmd: cmd}, now.UnixNano()+int64(r.cfg.DedupWindow))
 }
 
 // RestoreGroup rebuilds durable group of command at start, before any

@@ -95,9 +95,11 @@ type loader struct {
 
 	// progress is set when the store keeps progress records. tail
 	// counts the command's messages past the head left in the store, for
-	// its KindTail record; groups are the command's durable groups.
+	// its KindTail record, and tailID is the reused KindTailID record;
+	// groups are the command's durable groups.
 	progress bool
 	tail     Record
+	tailID   Record
 	groups   []groupStart
 }
 
@@ -307,7 +309,7 @@ func (l *loader) lane(c *command, ln lane, lower, upper []byte, emit func(*Recor
 		if lightSeq {
 			lightSeq = false
 			l.addTail(curSeq, curSeq+1, int64(curSize))
-			return nil
+			return l.emitTailID(c, curSeq)
 		}
 		if cur == nil {
 			return nil
@@ -397,6 +399,17 @@ func (l *loader) lane(c *command, ln lane, lower, upper []byte, emit func(*Recor
 		return got, err
 	}
 	return got, flush()
+}
+
+// emitTailID hands the ID and producer of message seq of c, counted in
+// the tail, whose value is in l.val, as a KindTailID record (reused).
+func (l *loader) emitTailID(c *command, seq uint64) error {
+	id, from, ok := messageOrigin(l.val)
+	if !ok {
+		return l.corrupt(appendQueueSeq(nil, c.id, laneMain, seq), errShortValue)
+	}
+	l.tailID = Record{Kind: KindTailID, Command: c.name, Seq: seq, ID: id, Producer: from}
+	return l.emit(&l.tailID)
 }
 
 // isLight reports whether a message of flags and deadline, past the

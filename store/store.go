@@ -59,6 +59,11 @@ const (
 	// says how many of them each durable group of the command takes (by
 	// its start).
 	KindTail
+	// KindTailID: restore-only record of a message counted in a KindTail
+	// record that HeadLoader.LoadHead read all the same: Command, Seq, and
+	// its ID and producer (Producer), for the dedup window. The messages
+	// of the blocks it counts without reading have none.
+	KindTailID
 )
 
 // MessageRequest is the Message.Flags bit of a request: one whose
