@@ -30,8 +30,8 @@ type HeadLoader interface {
 	// light accepts (by their Flags and Deadline) are only counted, in one
 	// KindTail record that comes after the command's other messages; the
 	// store need not read them. light should accept no request and no
-	// message with a deadline. Of the counted messages it reads all the
-	// same, it hands the IDs as KindTailID records. fn must not keep a
-	// KindTail or KindTailID record: they are reused.
+	// message with a deadline. The IDs of the newest counted messages
+	// come as KindTailID records. fn must not keep a KindTail or
+	// KindTailID record: they are reused.
 	LoadHead(head int, light func(flags uint8, deadline int64) bool, fn func(*Record) error) error
 }

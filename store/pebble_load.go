@@ -95,11 +95,13 @@ type loader struct {
 
 	// progress is set when the store keeps progress records. tail
 	// counts the command's messages past the head left in the store, for
-	// its KindTail record, and tailID is the reused KindTailID record;
-	// groups are the command's durable groups.
+	// its KindTail record, and tailID is the reused KindTailID record,
+	// for the messages of the newest block (newest is set while it is
+	// read); groups are the command's durable groups.
 	progress bool
 	tail     Record
 	tailID   Record
+	newest   bool
 	groups   []groupStart
 }
 
@@ -226,7 +228,7 @@ func (l *loader) command(c *command) error {
 // read are put right if they disagree with it. The messages past the head
 // left in the store come last, in one KindTail record.
 func (l *loader) messages(c *command) error {
-	l.emitted = 0
+	l.emitted, l.newest = 0, false
 	l.tail = Record{Kind: KindTail, Command: c.name}
 	var low []*Record
 	lower, upper := laneBounds(c.id, laneLow)
@@ -263,6 +265,7 @@ func (l *loader) messages(c *command) error {
 			l.addTail(lo, hi, rec.bytes)
 			continue
 		}
+		l.newest = hi == next
 		got, err := l.lane(c, laneMain, appendQueueSeq(nil, c.id, laneMain, lo), appendQueueSeq(nil, c.id, laneMain, hi), emit)
 		if err != nil {
 			return err
@@ -309,6 +312,9 @@ func (l *loader) lane(c *command, ln lane, lower, upper []byte, emit func(*Recor
 		if lightSeq {
 			lightSeq = false
 			l.addTail(curSeq, curSeq+1, int64(curSize))
+			if !l.newest {
+				return nil
+			}
 			return l.emitTailID(c, curSeq)
 		}
 		if cur == nil {

@@ -102,8 +102,9 @@ func tailString(r *store.Record) string {
 }
 
 // loadHead returns what LoadHead(head) gives for "q": the seqs of its
-// full messages and its tail record.
-func loadHead(t *testing.T, s *store.PebbleStore, head int) (full []uint64, tail string) {
+// full messages and its tail record; ids gets the seqs of its KindTailID
+// records.
+func loadHead(t *testing.T, s *store.PebbleStore, head int, ids ...*[]uint64) (full []uint64, tail string) {
 	t.Helper()
 	err := s.LoadHead(head, plain, func(r *store.Record) error {
 		switch r.Kind {
@@ -114,6 +115,13 @@ func loadHead(t *testing.T, s *store.PebbleStore, head int) (full []uint64, tail
 				t.Fatalf("a second tail record %s after %s", tailString(r), tail)
 			}
 			tail = tailString(r)
+		case store.KindTailID:
+			if r.ID != msgID("q", r.Seq) || r.Producer != "producer-q" {
+				t.Fatalf("KindTailID of seq %d: ID %x producer %q", r.Seq, r.ID, r.Producer)
+			}
+			for _, p := range ids {
+				*p = append(*p, r.Seq)
+			}
 		}
 		return nil
 	})
@@ -139,8 +147,12 @@ func TestLoadHeadCountsBacklogWithoutReadingIt(t *testing.T) {
 
 	s = openPebble(t, dir, opts)
 	before := reads.n.Load()
-	full, tail := loadHead(t, s, head)
+	var ids []uint64
+	full, tail := loadHead(t, s, head, &ids)
 	headReads := reads.n.Load() - before
+	if want := []uint64{n}; !slices.Equal(ids, want) { // the newest block holds seq n only
+		t.Fatalf("LoadHead gave the IDs of %v, want those of %v", ids, want)
+	}
 	if want := []uint64{1, 2, 3, 4, ackedSeq, requestSeq}; !slices.Equal(full, want) {
 		t.Fatalf("LoadHead handed over %v in full, want %v", full, want)
 	}

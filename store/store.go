@@ -59,10 +59,10 @@ const (
 	// says how many of them each durable group of the command takes (by
 	// its start).
 	KindTail
-	// KindTailID: restore-only record of a message counted in a KindTail
-	// record that HeadLoader.LoadHead read all the same: Command, Seq, and
-	// its ID and producer (Producer), for the dedup window. The messages
-	// of the blocks it counts without reading have none.
+	// KindTailID: restore-only record of one of the newest messages
+	// counted in a KindTail record (those of the store's last block of
+	// seqs, which HeadLoader.LoadHead reads): Command, Seq, and its ID
+	// and producer (Producer), for the dedup window.
 	KindTailID
 )
 
