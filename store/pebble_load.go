@@ -96,8 +96,8 @@ type loader struct {
 	// progress is set when the store keeps progress records. tail
 	// counts the command's messages past the head left in the store, for
 	// its KindTail record, and tailID is the reused KindTailID record,
-	// for the messages of the newest block (newest is set while it is
-	// read); groups are the command's durable groups.
+	// for the messages of the two newest blocks (newest is set while they
+	// are read); groups are the command's durable groups.
 	progress bool
 	tail     Record
 	tailID   Record
@@ -259,13 +259,15 @@ func (l *loader) messages(c *command) error {
 	for base := c.floor &^ (1<<blockShift - 1); base < next; base += 1 << blockShift {
 		lo, hi := max(base, c.floor), min(base+1<<blockShift, next)
 		rec := blocks[base>>blockShift]
-		if hi < next && l.countOnly(rec, lo, hi) && !c.lowIn(lo, hi) {
+		// The two newest blocks are read: the last gives next, and both
+		// the IDs of the newest messages.
+		l.newest = base+2<<blockShift >= next
+		if !l.newest && l.countOnly(rec, lo, hi) && !c.lowIn(lo, hi) {
 			c.live.addRange(lo, hi)
 			l.undone += int(hi - lo)
 			l.addTail(lo, hi, rec.bytes)
 			continue
 		}
-		l.newest = hi == next
 		got, err := l.lane(c, laneMain, appendQueueSeq(nil, c.id, laneMain, lo), appendQueueSeq(nil, c.id, laneMain, hi), emit)
 		if err != nil {
 			return err

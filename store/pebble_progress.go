@@ -17,9 +17,10 @@ import (
 // every seq of its range at or above the watermark, none marked, holds
 // undone unmarked messages only: it is counted, not read. Other blocks
 // (holes, marked messages, the head of the queue, a count that disagrees)
-// are read, and their counts put right; so is the last block that has
-// counts (every append writes its block's), whose keys give the
-// command's next seq.
+// are read, and their counts put right; so are the two last blocks (the
+// last that has counts, as every append writes its block's, and the one
+// before): their keys give the command's next seq, and the IDs of its
+// newest messages (KindTailID).
 //
 // blockShift is part of the store's format: tests alone change it (see
 // pebble_export_test.go), on stores of their own.

@@ -60,8 +60,8 @@ const (
 	// its start).
 	KindTail
 	// KindTailID: restore-only record of one of the newest messages
-	// counted in a KindTail record (those of the store's last block of
-	// seqs, which HeadLoader.LoadHead reads): Command, Seq, and its ID
+	// counted in a KindTail record (those of the store's two last blocks
+	// of seqs, which HeadLoader.LoadHead reads): Command, Seq, and its ID
 	// and producer (Producer), for the dedup window.
 	KindTailID
 )
