@@ -135,7 +135,7 @@ func loadHead(t *testing.T, s *store.PebbleStore, head int, ids ...*[]uint64) (f
 // something to hand over in full, not the backlog, and counts the rest
 // exactly: messages, payload bytes, last seq and what each group takes.
 func TestLoadHeadCountsBacklogWithoutReadingIt(t *testing.T) {
-	const n, head = 16 * 4096, 4
+	const n, head = 32 * 4096, 4
 	dir := t.TempDir()
 	reads := &tableReads{}
 	opts := store.PebbleOptions{FS: errorfs.Wrap(vfs.Default, reads)}
@@ -150,7 +150,7 @@ func TestLoadHeadCountsBacklogWithoutReadingIt(t *testing.T) {
 	var ids []uint64
 	full, tail := loadHead(t, s, head, &ids)
 	headReads := reads.n.Load() - before
-	if want := seqRange(15*4096, n); !slices.Equal(ids, want) { // the two newest blocks
+	if want := seqRange((n/4096-1)*4096, n); !slices.Equal(ids, want) { // the two newest blocks
 		t.Fatalf("LoadHead gave the IDs of %d messages from %v, want those of %d from %d", len(ids), ids[:min(len(ids), 1)], len(want), want[0])
 	}
 	if want := []uint64{1, 2, 3, 4, ackedSeq, requestSeq}; !slices.Equal(full, want) {
