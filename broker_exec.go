@@ -75,7 +75,7 @@ func storeOp(a *router.Action) (store.Op, bool) {
 	op := store.Op{Command: m.Command, Group: a.Group, Seq: m.Seq, ID: m.ID, Producer: m.From}
 	switch a.Kind {
 	case router.ActAck:
-		op.Kind, op.Last = store.KindAck, a.Last
+		op.Kind, op.Last, op.Size = store.KindAck, a.Last, max(a.Size, len(m.Data))
 		if !a.Expires.IsZero() {
 			op.Expires = a.Expires.UnixMilli()
 		}

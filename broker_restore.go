@@ -50,8 +50,11 @@ func (b *Broker) restore() error {
 			b.router.Restore(routerMessage(r.Msg), r.AckedBy, attempts)
 			n++
 		case store.KindTail:
-			b.router.RestoreTail(intern(r.Command), r.Seq, r.Size)
-			tail++
+			b.router.RestoreTailSpan(intern(r.Command), router.TailSpan{
+				From: r.Seq, Last: r.Last, N: r.Count, Bytes: int64(r.Size), Takes: r.Takes})
+			tail += r.Count
+		case store.KindTailID:
+			b.router.RestoreTailID(start, intern(r.Command), router.ID(r.ID), intern(r.Producer))
 		case store.KindGroup:
 			b.router.RestoreGroup(r.Command, r.Group, router.GroupStart{From: r.Seq, Also: r.Seqs})
 		case store.KindDeadLetter:

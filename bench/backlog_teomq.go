@@ -51,7 +51,9 @@ func (s *teomqBacklog) start() error {
 		Listen:      "127.0.0.1:0",
 		Durability:  teomq.DurabilitySync,
 		MaxQueueLen: 2 * s.n,
-		Logger:      slog.New(slog.DiscardHandler),
+		// The default byte limit (1 GiB) is below 10M messages of 128 B.
+		MaxQueueBytes: 2 * int64(s.n) * backlogPayload,
+		Logger:        slog.New(slog.DiscardHandler),
 	})
 	if err != nil {
 		return err

@@ -75,6 +75,7 @@ func (r *Router) finish(now int64, it *item) {
 		Group:   it.group.name,
 		Last:    ms.left == 0,
 		Expires: time.Unix(0, now+int64(r.cfg.DedupWindow)),
+		Size:    int(ms.size),
 	}
 	if e := ms.res; e != nil {
 		a.Answered, a.Code, a.From, a.Data = true, e.code, e.from, e.data

@@ -134,6 +134,9 @@ type Action struct {
 	From     string
 	Data     []byte
 	Expires  time.Time
+	// Size (ActAck with Last) is the message's payload length, also
+	// while its payload is paged out.
+	Size int
 	// Start (ActGroup) is where the group starts taking messages: the
 	// first Seq it takes, and the earlier Seqs it takes too (sorted).
 	Start *GroupStart

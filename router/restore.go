@@ -3,6 +3,7 @@ package router
 import (
 	"cmp"
 	"slices"
+	"time"
 )
 
 // restoreState holds what the Restore methods were given until the first
@@ -45,10 +46,11 @@ func (r *Router) restoring() *restoreState {
 // With Config.Window set, a command's messages must come in Seq order:
 // past its first Window, a plain message (see Config.Window) that no
 // group has attempted is only counted in the command's tail, to be read
-// back from the store with ActLoad, and m is not kept.
+// back from the store with ActLoad, and m is not kept. Attempts of the
+// groups in ackedBy do not count.
 func (r *Router) Restore(m *Message, ackedBy []string, attempts map[string]int) {
 	rs := r.restoring()
-	if r.cfg.Window > 0 && len(attempts) == 0 && r.restoreToTail(rs, m) {
+	if r.cfg.Window > 0 && !attemptedPending(attempts, ackedBy) && r.restoreToTail(rs, m, ackedBy) {
 		return
 	}
 	if rs.kept == nil {
@@ -56,6 +58,17 @@ func (r *Router) Restore(m *Message, ackedBy []string, attempts map[string]int) 
 	}
 	rs.kept[m.Command]++
 	rs.msgs = append(rs.msgs, restoredMsg{m: m, ackedBy: ackedBy, attempts: attempts})
+}
+
+// attemptedPending reports whether a group that is not done with a
+// message (not in ackedBy) has attempts of it.
+func attemptedPending(attempts map[string]int, ackedBy []string) bool {
+	for g, a := range attempts {
+		if a > 0 && !slices.Contains(ackedBy, g) {
+			return true
+		}
+	}
+	return false
 }
 
 // RestoreTail counts stored message seq of command, a plain message (see
@@ -67,7 +80,54 @@ func (r *Router) Restore(m *Message, ackedBy []string, attempts map[string]int) 
 func (r *Router) RestoreTail(command string, seq uint64, size int) {
 	cmd := r.command(command)
 	cmd.nextSeq = max(cmd.nextSeq, seq)
-	r.countTail(cmd, &msgState{msg: &Message{Seq: seq}, cmd: cmd, size: int32(min(size, 1<<31-1))})
+	r.countTail(cmd, &msgState{msg: &Message{Seq: seq}, cmd: cmd, size: int32(min(size, 1<<31-1))}, nil)
+}
+
+// TailSpan counts stored messages of a command past its window at start
+// (see RestoreTailSpan): N plain messages that no group has acked or
+// attempted, Seq From to Last, of Bytes payload bytes in all; Takes
+// says how many of them each durable group takes.
+type TailSpan struct {
+	From, Last uint64
+	N          int
+	Bytes      int64
+	Takes      map[string]int
+}
+
+// RestoreTailSpan counts span's messages of command in the command's tail
+// at start, before any event, after RestoreGroup of the command's durable
+// groups, without the messages themselves: Load reads them when a group
+// gets to them. It is RestoreTail for many messages at once; they may
+// come before or after the messages Restore is given past the window.
+// Call it only with Config.Window set.
+func (r *Router) RestoreTailSpan(command string, span TailSpan) {
+	if span.N <= 0 {
+		return
+	}
+	cmd := r.command(command)
+	cmd.nextSeq = max(cmd.nextSeq, span.Last)
+	t := &cmd.tail
+	if t.n == 0 || span.From < t.from {
+		t.from = span.From
+	}
+	t.n += span.N
+	t.last = max(t.last, span.Last)
+	t.bytes += span.Bytes
+	cmd.active += span.N
+	cmd.activeBytes += span.Bytes
+	for _, g := range cmd.groups {
+		g.tailN += span.Takes[g.name]
+	}
+}
+
+// RestoreTailID keeps the ID of producer's message of command, counted
+// in the command's tail at start (RestoreTail, RestoreTailSpan), in the
+// dedup window for Config.DedupWindow from now, as a message going to
+// the tail does: a duplicate publish of it is recognised. Call it at
+// start, before any event.
+func (r *Router) RestoreTailID(now time.Time, command string, id ID, producer string) {
+	cmd := r.command(command)
+	r.remember(&dedupEntry{key: dedupKey{producer, id}, idx: -1, tail: true, cmd: cmd}, now.UnixNano()+int64(r.cfg.DedupWindow))
 }
 
 // RestoreGroup rebuilds durable group of command at start, before any

@@ -54,21 +54,22 @@ func (r *Router) pageable(cmd *command, ms *msgState) bool {
 // command's tail and forgets its state. Its ID stays in the dedup window
 // for Config.DedupWindow from now.
 func (r *Router) toTail(now int64, cmd *command, ms *msgState) {
-	r.countTail(cmd, ms)
+	r.countTail(cmd, ms, nil)
 	delete(r.live, ms.msg.ID)
 	r.remember(&dedupEntry{key: dedupKey{ms.msg.From, ms.msg.ID}, idx: -1, tail: true, cmd: cmd}, now+int64(r.cfg.DedupWindow))
 }
 
 // restoreToTail counts the restored message m, which no group has
-// attempted, in its command's tail when it is plain and the command has
-// Config.Window messages restored before it, and reports whether it did.
-func (r *Router) restoreToTail(rs *restoreState, m *Message) bool {
+// attempted and the groups of ackedBy are done with, in its command's
+// tail when it is plain and the command has Config.Window messages
+// restored before it, and reports whether it did.
+func (r *Router) restoreToTail(rs *restoreState, m *Message, ackedBy []string) bool {
 	cmd := r.command(m.Command)
 	if m.Request || !m.Deadline.IsZero() || (cmd.tail.n == 0 && rs.kept[m.Command] < r.cfg.Window) {
 		return false
 	}
 	cmd.nextSeq = max(cmd.nextSeq, m.Seq)
-	r.countTail(cmd, &msgState{msg: m, cmd: cmd, size: int32(min(len(m.Data), 1<<31-1))})
+	r.countTail(cmd, &msgState{msg: m, cmd: cmd, size: int32(min(len(m.Data), 1<<31-1))}, ackedBy)
 	return true
 }
 
@@ -90,13 +91,14 @@ func (r *Router) defaultTailGroups() {
 	}
 }
 
-// countTail adds ms to its command's tail counts.
-func (r *Router) countTail(cmd *command, ms *msgState) {
+// countTail adds ms, which the groups of done are done with, to its
+// command's tail counts.
+func (r *Router) countTail(cmd *command, ms *msgState, done []string) {
 	if cmd.tail.n == 0 {
 		cmd.tail.from = ms.msg.Seq
 	}
 	cmd.tail.n++
-	cmd.countTailGroups(ms.msg.Seq, 1)
+	cmd.countTailGroups(ms.msg.Seq, 1, done)
 	cmd.tail.last = max(cmd.tail.last, ms.msg.Seq)
 	cmd.tail.bytes += ms.bytes()
 	cmd.active++
@@ -169,7 +171,7 @@ func (r *Router) Load(now time.Time, command string, msgs []Stored, limit int, o
 			continue
 		}
 		placed++
-		cmd.countTailGroups(m.Seq, -1)
+		cmd.countTailGroups(m.Seq, -1, s.AckedBy)
 		cmd.tail.n--
 		cmd.tail.bytes -= int64(len(m.Data))
 		cmd.active--
@@ -203,10 +205,10 @@ func (r *Router) Load(now time.Time, command string, msgs []Stored, limit int, o
 func (g *group) tailPending() int { return g.tailN }
 
 // countTailGroups adds d to the tail counts of the groups that take
-// message seq.
-func (cmd *command) countTailGroups(seq uint64, d int) {
+// message seq, but for those of done, which are done with it.
+func (cmd *command) countTailGroups(seq uint64, d int, done []string) {
 	for _, g := range cmd.groups {
-		if g.takes(seq) {
+		if g.takes(seq) && !slices.Contains(done, g.name) {
 			g.tailN = max(g.tailN+d, 0)
 		}
 	}

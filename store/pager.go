@@ -26,9 +26,12 @@ type Pager interface {
 type HeadLoader interface {
 	Store
 	// LoadHead is Load, except that past the first head messages of a
-	// command, a message no group has acked or attempted and that light
-	// accepts (by its Flags and Deadline) comes as a KindTail record,
-	// without being decoded. fn must not keep a KindTail record: it is
-	// reused.
+	// command, the messages no group has acked or attempted and that
+	// light accepts (by their Flags and Deadline) are only counted, in one
+	// KindTail record that comes after the command's other messages; the
+	// store need not read them. light should accept no request and no
+	// message with a deadline. The IDs of the newest counted messages
+	// come as KindTailID records. fn must not keep a KindTail or
+	// KindTailID record: they are reused.
 	LoadHead(head int, light func(flags uint8, deadline int64) bool, fn func(*Record) error) error
 }

@@ -57,10 +57,17 @@ const (
 	// KindDeadLetterDelete for a dead letter) for each of them in the same
 	// Write, as for the removal of an ephemeral group.
 	KindGroupDelete
-	// KindTail: restore-only record of an undone message past the head
-	// that HeadLoader.LoadHead reads in full: Command, Seq and, in Size,
-	// its payload's length.
+	// KindTail: restore-only record of the undone messages of Command
+	// past the head that HeadLoader.LoadHead does not read: Count of
+	// them, from Seq to Last, with Size payload bytes in all; Takes
+	// says how many of them each durable group of the command takes (by
+	// its start).
 	KindTail
+	// KindTailID: restore-only record of one of the newest messages
+	// counted in a KindTail record (those of the store's two last blocks
+	// of seqs, which HeadLoader.LoadHead reads): Command, Seq, and its ID
+	// and producer (Producer), for the dedup window.
+	KindTailID
 )
 
 // MessageRequest is the Message.Flags bit of a request: one whose
@@ -110,6 +117,10 @@ type Op struct {
 	Answer   *Answer
 	// Seqs (KindGroup): the messages below Seq that the group takes too.
 	Seqs []uint64
+	// Size (KindAck with Last): the length of the message's payload, for
+	// the store's count of undone bytes (Record.Size of KindTail after a
+	// restart). A wrong value skews that count only.
+	Size int
 }
 
 // Record is one piece of state returned by Load. Which fields matter depends
@@ -135,7 +146,10 @@ type Record struct {
 	Answer   *Answer
 	AckedBy  []string
 	Attempts map[string]uint32
-	Size     int // KindTail: the payload's length
+	Size     int            // KindTail: the messages' payload bytes
+	Last     uint64         // KindTail: the largest Seq of the messages
+	Count    int            // KindTail: how many messages
+	Takes    map[string]int // KindTail: how many of them each durable group takes
 }
 
 // Volatile is implemented by a store whose writes outlive nothing but

@@ -3,8 +3,10 @@ package pebblestore_test
 import (
 	"bytes"
 	"fmt"
+	"os"
 	"path/filepath"
 	"runtime"
+	"strconv"
 	"sync"
 	"sync/atomic"
 	"testing"
@@ -142,6 +144,70 @@ func BenchmarkRecover1M(b *testing.B) {
 		b.ReportMetric(float64(elapsed.Milliseconds()), "ms/recover")
 		b.ReportMetric(float64(n)/elapsed.Seconds(), "msgs/s")
 		b.ReportMetric(float64(memstat.HeapInUse()-heap0)/(1<<20), "heap-MB")
+		b.ReportMetric(float64(memstat.RSS()-rss0)/(1<<20), "rss-MB")
+		if err := s.Close(); err != nil {
+			b.Fatal(err)
+		}
+	}
+}
+
+// BenchmarkRestartHead measures a restart with TEOMQ_BENCH_PENDING
+// (default 1,000,000) pending 128-byte messages on one command, as a
+// broker with the default window does it: OpenPebble, LoadHead with a
+// head of 4,096, and the first page of the tail read back. It reports the
+// time and the growth of the resident set. Run it with -benchtime=1x.
+func BenchmarkRestartHead(b *testing.B) {
+	n := uint64(1_000_000)
+	if v, err := strconv.ParseUint(os.Getenv("TEOMQ_BENCH_PENDING"), 10, 64); err == nil && v > 0 {
+		n = v
+	}
+	const batch, head = 1_000, 4096
+	dir := b.TempDir()
+	s := openPebble(b, dir, pebblestore.PebbleOptions{})
+	load(b, s)
+	data := bytes.Repeat([]byte{'x'}, 128)
+	ops := make([]store.Op, batch)
+	for from := uint64(1); from <= n; from += batch {
+		ops = ops[:0]
+		for seq := from; seq < from+batch && seq <= n; seq++ {
+			ops = append(ops, store.Op{Kind: store.KindMessage, Msg: &store.Message{
+				Command: "bench", Seq: seq, ID: msgID("bench", seq), From: "producer", Data: data}})
+		}
+		mustWrite(b, s, false, ops...)
+	}
+	if err := s.Close(); err != nil {
+		b.Fatal(err)
+	}
+	b.ResetTimer()
+	for range b.N {
+		runtime.GC()
+		rss0 := memstat.RSS()
+		start := time.Now()
+		s, err := pebblestore.OpenPebble(dir, pebblestore.PebbleOptions{Logger: quietLogger()})
+		if err != nil {
+			b.Fatal(err)
+		}
+		opened := time.Since(start)
+		var full, tail int
+		err = s.LoadHead(head, func(flags uint8, deadline int64) bool { return flags == 0 && deadline == 0 }, func(r *store.Record) error {
+			switch r.Kind {
+			case store.KindMessage:
+				full++
+			case store.KindTail:
+				tail += r.Count
+			}
+			return nil
+		})
+		if err != nil || uint64(full+tail) != n {
+			b.Fatalf("LoadHead: %v; %d messages in full and %d counted, want %d", err, full, tail, n)
+		}
+		if _, err := s.ReadMessages("bench", uint64(full)+1, head); err != nil {
+			b.Fatal(err)
+		}
+		elapsed := time.Since(start)
+		runtime.GC()
+		b.ReportMetric(float64(opened.Microseconds())/1000, "ms/open")
+		b.ReportMetric(float64(elapsed.Microseconds())/1000, "ms/restart")
 		b.ReportMetric(float64(memstat.RSS()-rss0)/(1<<20), "rss-MB")
 		if err := s.Close(); err != nil {
 			b.Fatal(err)

@@ -111,6 +111,7 @@ func (g *opGen) op() store.Op {
 		return appendOp(cmd, g.seq(cmd))
 	case k < 65:
 		op := ackOp(cmd, g.seq(cmd), group, g.r.IntN(4) != 0)
+		op.Size = len(newMsg(cmd, op.Seq).Data)
 		if op.Last && g.r.IntN(2) == 0 {
 			g.ids++
 			op.ID, op.Expires = msgID("dedup", g.ids), live+int64(g.ids)

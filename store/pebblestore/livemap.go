@@ -28,12 +28,15 @@ const (
 //
 // liveMap is not safe for concurrent use; the store's index lock guards it.
 type liveMap struct {
-	floor uint64              // the watermark: every main-lane seq below it is done
-	next  uint64              // one past the highest main-lane seq appended
-	swept uint64              // main-lane keys below it were range-deleted
-	live  seqSet              // undone main-lane seqs
-	holes seqSet              // main-lane seqs >= floor done out of order
-	low   map[uint64]struct{} // undone low-lane seqs
+	floor uint64 // the watermark: every main-lane seq below it is done
+	next  uint64 // one past the highest main-lane seq appended
+	swept uint64 // main-lane keys below it were range-deleted
+	live  seqSet // undone main-lane seqs
+	// marked holds the undone main-lane seqs that Load reads in full
+	// (see blockCounts).
+	marked seqSet
+	holes  seqSet              // main-lane seqs >= floor done out of order
+	low    map[uint64]struct{} // undone low-lane seqs
 }
 
 // locate reports where seq's keys are and whether it is undone.
@@ -58,17 +61,30 @@ func (m *liveMap) inLow(seq uint64) bool {
 }
 
 // add records an appended message. clean is true when no key can exist
-// under seq yet, so the append needs no deletion of stale sub-keys.
-func (m *liveMap) add(seq uint64) (l lane, clean bool) {
+// under seq yet, so the append needs no deletion of stale sub-keys; added
+// is true when seq was not undone before.
+func (m *liveMap) add(seq uint64) (l lane, clean, added bool) {
 	if seq >= m.floor && !m.inLow(seq) {
 		hole := m.holes.remove(seq)
-		added := m.live.add(seq)
+		added = m.live.add(seq)
 		m.next = max(m.next, seq+1)
-		return laneMain, added && !hole
+		return laneMain, added && !hole, added
 	}
 	clean = !m.inLow(seq)
 	m.addLow(seq)
-	return laneLow, clean
+	return laneLow, clean, clean
+}
+
+// lowIn reports whether the low lane holds a seq of [lo, hi): a crash
+// can leave a message in both lanes, and the block is then read, so that
+// the stale main-lane copy is skipped.
+func (m *liveMap) lowIn(lo, hi uint64) bool {
+	for seq := range m.low {
+		if seq >= lo && seq < hi {
+			return true
+		}
+	}
+	return false
 }
 
 // addLow records an undone low-lane message.

@@ -73,7 +73,7 @@ func TestLiveMapSweep(t *testing.T) {
 
 func TestLiveMapClean(t *testing.T) {
 	var m liveMap
-	add := func(seq uint64) bool { _, clean := m.add(seq); return clean }
+	add := func(seq uint64) bool { _, clean, _ := m.add(seq); return clean }
 	for _, seq := range []uint64{1, 2, 4, 5} {
 		if !add(seq) {
 			t.Fatalf("first append of %d not clean", seq)
@@ -90,11 +90,11 @@ func TestLiveMapClean(t *testing.T) {
 		t.Fatal("re-appending a seq deleted out of order was clean")
 	}
 	m.done(1) // in order: below the watermark now
-	if l, clean := m.add(1); l != laneLow || !clean {
+	if l, clean, _ := m.add(1); l != laneLow || !clean {
 		t.Fatalf("replay below the watermark: lane %d clean %v, want low lane, clean", l, clean)
 	}
 	m.done(1)
-	if _, clean := m.add(1); !clean {
+	if _, clean, _ := m.add(1); !clean {
 		t.Fatal("low-lane seq done and re-appended was not clean: its keys were range-deleted")
 	}
 	for _, seq := range []uint64{1, 2, 3, 4, 5} {

@@ -82,6 +82,22 @@ func messageHeader(v []byte) (flags uint8, deadline int64, size int, ok bool) {
 	return flags, deadline, len(d.b), d.err == nil
 }
 
+// messageOrigin reads a message value's ID and producer address without
+// decoding the rest; ok is false for a value it cannot read.
+func messageOrigin(v []byte) (id [16]byte, from string, ok bool) {
+	d := decoder{b: v}
+	ver := d.byte()
+	if ver != valueVersion && ver != messageAnswerGroupV {
+		return id, "", false
+	}
+	copy(id[:], d.bytes(16))
+	d.uint64()
+	d.byte()
+	d.uvarint()
+	from = d.string()
+	return id, from, d.err == nil
+}
+
 func appendMailbox(b []byte, expires int64, a *store.Answer) []byte {
 	b = append(b, valueVersion)
 	b = binary.BigEndian.AppendUint64(b, uint64(expires))

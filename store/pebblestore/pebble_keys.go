@@ -10,6 +10,8 @@ import "encoding/binary"
 //	"V"                                   format version (1 byte)
 //	'c' name                              command ID (uint32)
 //	'w' cmd                               watermark: every main-lane seq below it is done (uint64, merged by max)
+//	'b' cmd block                         counts of a block of main-lane seqs (see blockCounts, merged by sum)
+//	"p"                                   the store keeps 'b' records (empty value)
 //	'g' cmd group                         durable group (its start: see appendGroupStart)
 //	'q' cmd lane seq 0x00                 message
 //	'q' cmd lane seq 0x01 group           non-Last ack of group (empty value)
@@ -30,6 +32,7 @@ const (
 	pfxVersion = 'V'
 	pfxCommand = 'c'
 	pfxFloor   = 'w'
+	pfxBlock   = 'b'
 	pfxGroup   = 'g'
 	pfxQueue   = 'q'
 	pfxDead    = 'l'
@@ -50,6 +53,11 @@ const formatVersion = 1
 
 var versionKey = []byte{pfxVersion}
 
+// progressKey marks a store that keeps its progress records: a store
+// without it was written before them, and its first Load scans the
+// queues and writes them.
+var progressKey = []byte{'p'}
+
 // Lengths of fixed key parts.
 const (
 	cmdIDLen      = 4
@@ -65,6 +73,11 @@ func commandKey(name string) []byte {
 
 func floorKey(cmd uint32) []byte {
 	return binary.BigEndian.AppendUint32([]byte{pfxFloor}, cmd)
+}
+
+// blockKey is the key of the counts of block (seq >> blockShift) of cmd.
+func blockKey(cmd uint32, block uint64) []byte {
+	return binary.BigEndian.AppendUint64(cmdPrefix(pfxBlock, cmd), block)
 }
 
 func groupKey(cmd uint32, group string) []byte {

@@ -3,6 +3,7 @@ package pebblestore
 import (
 	"cmp"
 	"encoding/binary"
+	"errors"
 	"fmt"
 	"slices"
 	"time"
@@ -30,10 +31,19 @@ func (s *PebbleStore) Load(fn func(*store.Record) error) error {
 
 var _ store.HeadLoader = (*PebbleStore)(nil)
 
-// LoadHead is Load that hands the messages past the first head of each
+// LoadHead is Load that counts the messages past the first head of each
 // command, when light accepts them and no group acked or attempted them,
-// as KindTail records (see HeadLoader); head 0 or a nil light: none. The
-// store still reads their keys and values, to rebuild its index.
+// in one store.KindTail record per command (see store.HeadLoader); head 0 or a nil
+// light: none. It reads the progress records and the blocks of the queue
+// they do not vouch for (see blockCounts), not the whole queue: messages
+// that are requests or have a deadline, or that a group acked or
+// attempted, are marked in their block's counts, so that their blocks are
+// read. light should accept no message with store.MessageRequest set or a
+// deadline.
+//
+// A store written before progress records has none: its first Load reads
+// every queue in full and writes them. That stays on the start path since
+// the index must be whole before the first Write.
 func (s *PebbleStore) LoadHead(head int, light func(flags uint8, deadline int64) bool, fn func(*store.Record) error) error {
 	s.mu.Lock()
 	defer s.mu.Unlock()
@@ -76,14 +86,24 @@ type loader struct {
 	undone  int
 
 	// head and light: see LoadHead. emitted counts the command's messages
-	// handed to fn in full; tail is the reused KindTail record, and val
-	// the value of a message past the head, kept until its sub-keys are
-	// read, in case it must be decoded after all.
+	// handed to fn in full; val is the value of a message past the head,
+	// kept until its sub-keys are read, in case it must be decoded after
+	// all.
 	head    int
 	light   func(flags uint8, deadline int64) bool
 	emitted int
-	tail    store.Record
 	val     []byte
+
+	// progress is set when the store keeps progress records. tail
+	// counts the command's messages past the head left in the store, for
+	// its KindTail record, and tailID is the reused KindTailID record,
+	// for the messages of the two newest blocks (newest is set while they
+	// are read); groups are the command's durable groups.
+	progress bool
+	tail     store.Record
+	tailID   store.Record
+	newest   bool
+	groups   []groupStart
 }
 
 func (l *loader) run() (idx index, err error) {
@@ -93,9 +113,19 @@ func (l *loader) run() (idx index, err error) {
 		}
 	}()
 	idx = index{cmds: make(map[string]*command), nextID: 1}
+	switch _, closer, err := l.s.db.Get(progressKey); {
+	case err == nil:
+		l.progress = true
+		_ = closer.Close()
+	case !errors.Is(err, pebble.ErrNotFound):
+		return idx, l.readErr(err)
+	}
 	cmds, err := l.commands(&idx)
 	if err != nil {
 		return idx, err
+	}
+	if !l.progress && len(cmds) > 0 {
+		l.s.log.Info("store: no progress records yet: reading every queue once to write them", "dir", l.s.dir)
 	}
 	for _, c := range cmds {
 		if err := l.command(c); err != nil {
@@ -107,6 +137,9 @@ func (l *loader) run() (idx index, err error) {
 	}
 	if err := l.dedup(); err != nil {
 		return idx, err
+	}
+	if !l.progress {
+		_ = l.batch().Set(progressKey, nil, nil)
 	}
 	if err := l.cleanup.Commit(pebble.NoSync); err != nil {
 		return idx, l.s.fail(err)
@@ -159,11 +192,13 @@ func (l *loader) commands(idx *index) ([]*command, error) {
 
 // command reads one command's groups, messages and dead letters.
 func (l *loader) command(c *command) error {
+	l.groups = l.groups[:0]
 	err := l.scan(cmdPrefix(pfxGroup, c.id), func(k, v []byte) error {
 		from, also, err := decodeGroupStart(v)
 		if err != nil {
 			return l.corrupt(k, err)
 		}
+		l.groups = append(l.groups, groupStart{name: string(k[1+cmdIDLen:]), from: from, also: also})
 		return l.emit(&store.Record{Kind: store.KindGroup, Command: c.name, Group: string(k[1+cmdIDLen:]), Seq: from, Seqs: also})
 	})
 	if err != nil {
@@ -188,20 +223,24 @@ func (l *loader) command(c *command) error {
 }
 
 // messages reads a command's undone messages: the low lane (rare, kept in
-// memory) merged by Seq with the main lane from the watermark up.
+// memory) merged by Seq with the main lane from the watermark up, a block
+// at a time. A block that its counts vouch for and that holds nothing to
+// hand over in full is counted, not read; the counts of a block that is
+// read are put right if they disagree with it. The messages past the head
+// left in the store come last, in one KindTail record.
 func (l *loader) messages(c *command) error {
-	l.emitted = 0
+	l.emitted, l.newest = 0, false
+	l.tail = store.Record{Kind: store.KindTail, Command: c.name}
 	var low []*store.Record
 	lower, upper := laneBounds(c.id, laneLow)
-	err := l.lane(c, laneLow, lower, upper, func(r *store.Record) error {
+	_, err := l.lane(c, laneLow, lower, upper, func(r *store.Record) error {
 		low = append(low, r)
 		return nil
 	})
 	if err != nil {
 		return err
 	}
-	_, upper = laneBounds(c.id, laneMain)
-	err = l.lane(c, laneMain, appendQueueSeq(nil, c.id, laneMain, c.floor), upper, func(r *store.Record) error {
+	emit := func(r *store.Record) error {
 		for len(low) > 0 && low[0].Msg.Seq < r.Msg.Seq {
 			if err := l.emit(low[0]); err != nil {
 				return err
@@ -209,46 +248,84 @@ func (l *loader) messages(c *command) error {
 			low = low[1:]
 		}
 		return l.emit(r)
-	})
+	}
+	blocks, last, err := l.blocks(c)
 	if err != nil {
 		return err
+	}
+	next, err := l.next(c, last)
+	if err != nil {
+		return err
+	}
+	for base := c.floor &^ (1<<blockShift - 1); base < next; base += 1 << blockShift {
+		lo, hi := max(base, c.floor), min(base+1<<blockShift, next)
+		rec := blocks[base>>blockShift]
+		// The two newest blocks are read: the last gives next, and both
+		// the IDs of the newest messages.
+		l.newest = base+2<<blockShift >= next
+		if !l.newest && l.countOnly(rec, lo, hi) && !c.lowIn(lo, hi) {
+			c.live.addRange(lo, hi)
+			l.undone += int(hi - lo)
+			l.addTail(lo, hi, rec.bytes)
+			continue
+		}
+		got, err := l.lane(c, laneMain, appendQueueSeq(nil, c.id, laneMain, lo), appendQueueSeq(nil, c.id, laneMain, hi), emit)
+		if err != nil {
+			return err
+		}
+		if got != rec {
+			_ = l.batch().Merge(blockKey(c.id, base>>blockShift), appendBlockCounts(nil, got.minus(rec)), nil)
+		}
 	}
 	for _, r := range low {
 		if err := l.emit(r); err != nil {
 			return err
 		}
 	}
+	if l.tail.Count > 0 {
+		return l.emit(&l.tail)
+	}
 	return nil
 }
 
 // lane reads one lane's messages in [lower, upper), adds each to the
 // command's live state, and hands each (with its acks and attempts) to
-// emit. A main-lane message that the low lane also holds is stale and
-// skipped; so are sub-keys whose message is gone.
-func (l *loader) lane(c *command, ln lane, lower, upper []byte, emit func(*store.Record) error) error {
+// emit, or counts it in the store.KindTail record when it is light and past the
+// head. A main-lane message that the low lane also holds is stale and
+// skipped; so are sub-keys whose message is gone. It returns the counts
+// of the main-lane messages it read.
+func (l *loader) lane(c *command, ln lane, lower, upper []byte, emit func(*store.Record) error) (got blockCounts, err error) {
 	var cur *store.Record
 	var curSeq uint64
-	have, lightSeq := false, false
+	var curSize int
+	have, lightSeq, mark := false, false, false
 	flush := func() error {
 		if !have {
 			return nil
 		}
 		have = false
 		l.undone++
+		if ln == laneMain {
+			got.add(blockCounts{n: 1, bytes: int64(curSize)})
+			if mark {
+				got.marked++
+				c.marked.add(curSeq)
+			}
+		}
 		if lightSeq {
 			lightSeq = false
-			r, err := l.tailRecord(c, curSeq)
-			if err != nil {
-				return err
+			l.addTail(curSeq, curSeq+1, int64(curSize))
+			if !l.newest {
+				return nil
 			}
-			return emit(r)
+			return l.emitTailID(c, curSeq)
 		}
 		if cur == nil {
 			return nil
 		}
 		return emit(cur)
 	}
-	err := l.scanRange(lower, upper, func(k, v []byte) error {
+	err = l.scanRange(lower, upper, func(k, v []byte) error {
 		p, ok := parseQueueKey(k)
 		if !ok {
 			return l.corrupt(k, errShortValue)
@@ -270,11 +347,16 @@ func (l *loader) lane(c *command, ln lane, lower, upper []byte, emit func(*store
 			} else {
 				c.add(p.seq)
 			}
+			flags, deadline, size, ok := messageHeader(v)
+			if !ok {
+				return l.corrupt(k, errShortValue)
+			}
 			have, curSeq, cur, lightSeq = true, p.seq, nil, false
+			curSize, mark = size, flags&store.MessageRequest != 0 || deadline != 0
 			if l.fn == nil {
 				return nil
 			}
-			if ln == laneMain && l.isLight(v) {
+			if ln == laneMain && l.isLight(flags, deadline) {
 				l.val = append(l.val[:0], v...)
 				lightSeq = true
 				return nil
@@ -293,6 +375,7 @@ func (l *loader) lane(c *command, ln lane, lower, upper []byte, emit func(*store
 			}
 			return nil
 		}
+		mark = true
 		if lightSeq { // acked or attempted: decoded after all
 			lightSeq = false
 			m, err := decodeMessage(l.val, c.name, curSeq)
@@ -322,30 +405,26 @@ func (l *loader) lane(c *command, ln lane, lower, upper []byte, emit func(*store
 		return nil
 	})
 	if err != nil {
-		return err
+		return got, err
 	}
-	return flush()
+	return got, flush()
 }
 
-// isLight reports whether the message of value v, past the command's
-// head, comes as a KindTail record unless a sub-key says otherwise.
-func (l *loader) isLight(v []byte) bool {
-	if l.head == 0 || l.emitted < l.head {
-		return false
-	}
-	flags, deadline, _, ok := messageHeader(v)
-	return ok && l.light(flags, deadline)
-}
-
-// tailRecord returns the KindTail record (reused) of main-lane message
-// seq of c, whose value is in l.val.
-func (l *loader) tailRecord(c *command, seq uint64) (*store.Record, error) {
-	_, _, size, ok := messageHeader(l.val)
+// emitTailID hands the ID and producer of message seq of c, counted in
+// the tail, whose value is in l.val, as a store.KindTailID record (reused).
+func (l *loader) emitTailID(c *command, seq uint64) error {
+	id, from, ok := messageOrigin(l.val)
 	if !ok {
-		return nil, l.corrupt(appendQueueSeq(nil, c.id, laneMain, seq), errShortValue)
+		return l.corrupt(appendQueueSeq(nil, c.id, laneMain, seq), errShortValue)
 	}
-	l.tail = store.Record{Kind: store.KindTail, Command: c.name, Seq: seq, Size: size}
-	return &l.tail, nil
+	l.tailID = store.Record{Kind: store.KindTailID, Command: c.name, Seq: seq, ID: id, Producer: from}
+	return l.emit(&l.tailID)
+}
+
+// isLight reports whether a message of flags and deadline, past the
+// command's head, is left in the store unless a sub-key says otherwise.
+func (l *loader) isLight(flags uint8, deadline int64) bool {
+	return l.head > 0 && l.emitted >= l.head && l.light(flags, deadline)
 }
 
 // mailbox reads the mailbox, deleting expired answers.

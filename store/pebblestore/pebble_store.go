@@ -172,7 +172,39 @@ func engineError(op, dir string, err error) error {
 // flushEnded notes how the engine's last flush ended, for the prober.
 func (s *PebbleStore) flushEnded(err error) { s.prober.flushShort.Store(isShortage(err)) }
 
-// Close waits for writes in progress, syncs the write-ahead log and closes
+// closeFlushWait bounds how long Close waits for the flush of the
+// memtable before it closes anyway.
+const closeFlushWait = 10 * time.Second
+
+// errFlushSlow is logged when the flush at Close outlasts closeFlushWait.
+var errFlushSlow = errors.New("flush did not end in time")
+
+// flushMemtable writes the memtable to a table file, so that the next
+// open replays no log (up to memTableSize of it, in time and memory).
+// The log holds everything already: a flush that fails or takes too long
+// costs only that replay. Skipped during an outage.
+func (s *PebbleStore) flushMemtable() {
+	if s.outage.Load() != nil {
+		return
+	}
+	start := time.Now()
+	done, err := s.db.AsyncFlush()
+	if err == nil {
+		select {
+		case <-done:
+		case <-time.After(closeFlushWait):
+			err = errFlushSlow
+		}
+	}
+	if err != nil {
+		s.log.Warn("store: flush before close", "dir", s.dir, "err", err)
+		return
+	}
+	s.log.Debug("store: flushed before close", "dir", s.dir, "took", time.Since(start))
+}
+
+// Close waits for writes in progress, syncs the write-ahead log, flushes
+// the memtable (so that the next open has no log to replay) and closes
 // the store. Later Writes and Loads return ErrClosed. It is safe to call
 // twice; the second call returns nil.
 func (s *PebbleStore) Close() error {
@@ -196,6 +228,8 @@ func (s *PebbleStore) Close() error {
 		syncErr = s.fail(err)
 	} else if f := s.failed.Load(); f != nil {
 		syncErr = f.err
+	} else {
+		s.flushMemtable()
 	}
 	closeErr := s.db.Close()
 	s.releaseDir()

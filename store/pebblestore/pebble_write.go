@@ -211,9 +211,10 @@ func (s *PebbleStore) unmap(added []*command) {
 // batchWriter adds keys to a batch through scratch buffers that the store
 // reuses under its index lock: the batch copies what it is given.
 type batchWriter struct {
-	b   *pebble.Batch
-	key []byte
-	val []byte
+	b      *pebble.Batch
+	key    []byte
+	val    []byte
+	deltas []blockDelta // changes of block counts, added to b by finish
 }
 
 func (w *batchWriter) set(key, val []byte) { _ = w.b.Set(key, val, nil) }
@@ -249,13 +250,16 @@ func (s *PebbleStore) apply(w *batchWriter, op *store.Op, t store.Target) {
 	c := s.idx.cmds[t.Command]
 	switch op.Kind {
 	case store.KindMessage:
-		l, clean := c.add(t.Seq)
+		l, clean, added := c.add(t.Seq)
 		if !clean {
 			w.deleteSeq(c.id, l, t.Seq)
 		}
 		w.key = appendQueueKey(w.key[:0], c.id, l, t.Seq, subMsg, "")
 		w.val = appendMessage(w.val[:0], op.Msg)
 		w.set(w.key, w.val)
+		if l == laneMain {
+			s.counted(w, c, t.Seq, op.Msg, added)
+		}
 	case store.KindAck:
 		if op.Last {
 			s.ackLast(w, c, op, t)
@@ -287,6 +291,33 @@ func (s *PebbleStore) setSub(w *batchWriter, c *command, seq uint64, sub byte, g
 	}
 	w.key = appendQueueKey(w.key[:0], c.id, l, seq, sub, group)
 	w.set(w.key, val)
+	if l == laneMain && c.marked.add(seq) {
+		w.count(c, seq, blockCounts{marked: 1})
+	}
+}
+
+// counted adds main-lane message m, appended at seq, to its block's
+// counts: as a new undone message when added, and as marked when it is
+// heavy and was not marked yet.
+func (s *PebbleStore) counted(w *batchWriter, c *command, seq uint64, m *store.Message, added bool) {
+	var d blockCounts
+	if added {
+		d.n, d.bytes = 1, int64(len(m.Data))
+	}
+	if heavy(m) && c.marked.add(seq) {
+		d.marked = 1
+	}
+	if d != (blockCounts{}) {
+		w.count(c, seq, d)
+	}
+}
+
+// touch lists c among the commands whose progress records finish writes.
+func (s *PebbleStore) touch(c *command) {
+	if !c.touched {
+		c.touched = true
+		s.touched = append(s.touched, c)
+	}
 }
 
 // ackLast finishes message seq: the watermark covers it when it was the
@@ -303,10 +334,14 @@ func (s *PebbleStore) ackLast(w *batchWriter, c *command, op *store.Op, t store.
 			w.key = appendQueueKey(w.key[:0], c.id, l, seq, subMsg, "")
 			w.delete(w.key)
 		}
-		if !c.touched {
-			c.touched = true
-			s.touched = append(s.touched, c)
+		if l == laneMain {
+			d := blockCounts{n: -1, bytes: -int64(op.Size)}
+			if c.marked.remove(seq) {
+				d.marked = -1
+			}
+			w.count(c, seq, d)
 		}
+		s.touch(c)
 	}
 	if id, ok := store.DedupID(op); ok {
 		w.val = appendDedup(w.val[:0], op.Answer)
@@ -314,9 +349,10 @@ func (s *PebbleStore) ackLast(w *batchWriter, c *command, op *store.Op, t store.
 	}
 }
 
-// finish adds the watermarks the batch moved, the range deletions that
-// are due, and now and then the deletion of expired dedup records.
+// finish adds the block counts and watermarks the batch changed, the range deletions that are due, and now and then the
+// deletion of expired dedup records.
 func (s *PebbleStore) finish(w *batchWriter) {
+	w.flushCounts()
 	for _, c := range s.touched {
 		c.touched = false
 		if c.floor != c.floorWritten {
@@ -326,6 +362,8 @@ func (s *PebbleStore) finish(w *batchWriter) {
 		if from, to, ok := c.sweep(sweepEvery); ok {
 			_ = w.b.DeleteRange(appendQueueSeq(nil, c.id, laneMain, from),
 				appendQueueSeq(nil, c.id, laneMain, to), nil)
+			// The counts of the blocks wholly below the watermark.
+			_ = w.b.DeleteRange(blockKey(c.id, 0), blockKey(c.id, to>>blockShift), nil)
 		}
 	}
 	clear(s.touched)

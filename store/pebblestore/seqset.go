@@ -118,3 +118,31 @@ func (s *seqSet) search(base uint64) int {
 	}
 	return sort.Search(n, func(i int) bool { return s.chunks[i].base >= base })
 }
+
+// addRange inserts every seq of [from, to), a word at a time: the restart
+// of a long queue fills its set from counts, not from each seq.
+func (s *seqSet) addRange(from, to uint64) {
+	for from < to {
+		base := from &^ (1<<chunkShift - 1)
+		end := min(to, base+1<<chunkShift)
+		i := s.search(base)
+		if i == len(s.chunks) || s.chunks[i].base != base {
+			s.chunks = append(s.chunks, nil)
+			copy(s.chunks[i+1:], s.chunks[i:])
+			s.chunks[i] = &seqChunk{base: base, lo: chunkWords}
+		}
+		c := s.chunks[i]
+		for lo := from; lo < end; {
+			w, b := int(lo-base)/64, uint(lo-base)%64
+			n := min(uint64(64-b), end-lo) // bits of word w to set
+			mask := (^uint64(0) >> (64 - n)) << b
+			added := bits.OnesCount64(mask &^ c.bits[w])
+			c.bits[w] |= mask
+			c.n += added
+			s.n += added
+			c.lo = min(c.lo, w)
+			lo += n
+		}
+		from = end
+	}
+}

@@ -1,0 +1,232 @@
+package pebblestore
+
+import (
+	"encoding/binary"
+	"fmt"
+	"io"
+
+	"github.com/cockroachdb/pebble/v2"
+	"github.com/teonet-go/teomq/store"
+)
+
+// Progress records let a restart rebuild a command's index of undone
+// messages (liveMap) without reading its queue: besides the watermark
+// ('w'), the store keeps, for each block of 1<<blockShift main-lane seqs
+// at or above the watermark, the counts of its undone messages ('b').
+// They are written in the batches that change them, so that they are as
+// durable as the messages they count. At Load, a block whose count is
+// every seq of its range at or above the watermark, none marked, holds
+// undone unmarked messages only: it is counted, not read. Other blocks
+// (holes, marked messages, the head of the queue, a count that disagrees)
+// are read, and their counts put right; so are the two last blocks (the
+// last that has counts, as every append writes its block's, and the one
+// before): their keys give the command's next seq, and the IDs of its
+// newest messages (store.KindTailID).
+//
+// blockShift is part of the store's format: tests alone change it (see
+// pebble_export_test.go), on stores of their own.
+var blockShift uint = chunkShift
+
+// blockCounts are the counts of one block's undone main-lane messages:
+// how many, their payload bytes, and how many are marked: messages that
+// Load must read in full because they are requests or have a deadline
+// (see heavy) or a group acked or attempted them.
+type blockCounts struct {
+	n, bytes, marked int64
+}
+
+func (b *blockCounts) add(o blockCounts) {
+	b.n += o.n
+	b.bytes += o.bytes
+	b.marked += o.marked
+}
+
+func (b blockCounts) minus(o blockCounts) blockCounts {
+	return blockCounts{n: b.n - o.n, bytes: b.bytes - o.bytes, marked: b.marked - o.marked}
+}
+
+// appendBlockCounts appends b as three signed varints: a batch's change
+// of a block is small, and every batch that appends or finishes a
+// message writes one.
+func appendBlockCounts(dst []byte, b blockCounts) []byte {
+	dst = binary.AppendVarint(dst, b.n)
+	dst = binary.AppendVarint(dst, b.bytes)
+	return binary.AppendVarint(dst, b.marked)
+}
+
+func decodeBlockCounts(v []byte) (blockCounts, error) {
+	var b blockCounts
+	for _, p := range []*int64{&b.n, &b.bytes, &b.marked} {
+		x, n := binary.Varint(v)
+		if n <= 0 {
+			return blockCounts{}, fmt.Errorf("%w: block counts %x", store.ErrCorrupt, v)
+		}
+		*p, v = x, v[n:]
+	}
+	if len(v) != 0 {
+		return blockCounts{}, fmt.Errorf("%w: block counts with %d bytes more", store.ErrCorrupt, len(v))
+	}
+	return b, nil
+}
+
+// heavy reports whether m is read in full by every Load, whatever its
+// place in the queue: a request, or a message with a deadline.
+func heavy(m *store.Message) bool {
+	return m.Flags&store.MessageRequest != 0 || m.Deadline != 0
+}
+
+// sumMerger merges block counts by adding them: each batch merges its
+// changes, in whatever order the batches reach the log.
+type sumMerger struct{ b blockCounts }
+
+func (m *sumMerger) MergeNewer(value []byte) error {
+	b, err := decodeBlockCounts(value)
+	if err != nil {
+		return err
+	}
+	m.b.add(b)
+	return nil
+}
+
+func (m *sumMerger) MergeOlder(value []byte) error { return m.MergeNewer(value) }
+
+func (m *sumMerger) Finish(includesBase bool) ([]byte, io.Closer, error) {
+	return appendBlockCounts(nil, m.b), nil, nil
+}
+
+// blockDelta is one batch's change to the counts of one block.
+type blockDelta struct {
+	c     *command
+	block uint64
+	d     blockCounts
+}
+
+// count adds d to the counts of the block of main-lane seq of c in the
+// batch being built.
+func (w *batchWriter) count(c *command, seq uint64, d blockCounts) {
+	block := seq >> blockShift
+	for i := range w.deltas {
+		if x := &w.deltas[i]; x.c == c && x.block == block {
+			x.d.add(d)
+			return
+		}
+	}
+	w.deltas = append(w.deltas, blockDelta{c: c, block: block, d: d})
+}
+
+// flushCounts adds the batch's changes of block counts to the batch.
+func (w *batchWriter) flushCounts() {
+	for _, x := range w.deltas {
+		if x.d != (blockCounts{}) {
+			w.val = appendBlockCounts(w.val[:0], x.d)
+			_ = w.b.Merge(blockKey(x.c.id, x.block), w.val, nil)
+		}
+	}
+	clear(w.deltas)
+	w.deltas = w.deltas[:0]
+}
+
+// groupStart is where a durable group starts taking messages.
+type groupStart struct {
+	name string
+	from uint64
+	also []uint64
+}
+
+// takes counts the seqs of [lo, hi) that g takes.
+func (g *groupStart) takes(lo, hi uint64) int {
+	n := 0
+	if g.from < hi {
+		n = int(hi - max(lo, g.from))
+	}
+	for _, s := range g.also {
+		if s >= lo && s < hi && s < g.from {
+			n++
+		}
+	}
+	return n
+}
+
+// countOnly reports whether the block range [lo, hi), with counts rec,
+// is counted without being read: the store keeps progress records, the
+// head was handed over (or nothing is), every seq of the range is undone
+// and none is marked.
+func (l *loader) countOnly(rec blockCounts, lo, hi uint64) bool {
+	if !l.progress || rec.n != int64(hi-lo) || rec.marked != 0 {
+		return false
+	}
+	return l.fn == nil || (l.head > 0 && l.emitted >= l.head)
+}
+
+// addTail counts the undone seqs [lo, hi), of bytes payload bytes in all,
+// in the command's store.KindTail record.
+func (l *loader) addTail(lo, hi uint64, bytes int64) {
+	t := &l.tail
+	if t.Count == 0 {
+		t.Seq = lo
+	}
+	t.Count += int(hi - lo)
+	t.Last = hi - 1
+	t.Size += int(bytes)
+	for i := range l.groups {
+		g := &l.groups[i]
+		if n := g.takes(lo, hi); n > 0 {
+			if t.Takes == nil {
+				t.Takes = make(map[string]int, len(l.groups))
+			}
+			t.Takes[g.name] += n
+		}
+	}
+}
+
+// next returns a bound above every main-lane key of c: the end of its
+// last block that has counts (every append writes its block's), or else
+// one past its last key's seq. The block below the bound is always read,
+// and sets c's next from its keys.
+func (l *loader) next(c *command, last uint64) (uint64, error) {
+	if l.progress {
+		return max(c.floor, (last+1)<<blockShift), nil
+	}
+	lower, upper := laneBounds(c.id, laneMain)
+	it, err := l.s.db.NewIter(&pebble.IterOptions{LowerBound: lower, UpperBound: upper})
+	if err != nil {
+		return 0, l.readErr(err)
+	}
+	defer it.Close()
+	next := c.floor
+	if it.Last() {
+		p, ok := parseQueueKey(it.Key())
+		if !ok {
+			return 0, l.corrupt(it.Key(), errShortValue)
+		}
+		next = max(next, p.seq+1)
+	}
+	if err := it.Error(); err != nil {
+		return 0, l.readErr(err)
+	}
+	return next, nil
+}
+
+// blocks reads the counts of c's blocks from the watermark's up, and
+// returns the last block that has counts; with none, last+1 is 0.
+func (l *loader) blocks(c *command) (out map[uint64]blockCounts, last uint64, err error) {
+	out = make(map[uint64]blockCounts)
+	last = ^uint64(0)
+	if !l.progress {
+		return out, last, nil
+	}
+	p := cmdPrefix(pfxBlock, c.id)
+	err = l.scanRange(blockKey(c.id, c.floor>>blockShift), prefixEnd(p), func(k, v []byte) error {
+		if len(k) != len(p)+8 {
+			return l.corrupt(k, errShortValue)
+		}
+		b, err := decodeBlockCounts(v)
+		if err != nil {
+			return l.corrupt(k, err)
+		}
+		last = binary.BigEndian.Uint64(k[len(p):])
+		out[last] = b
+		return nil
+	})
+	return out, last, err
+}
