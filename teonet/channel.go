@@ -99,6 +99,17 @@ func (c *Channel) Recv() ([]byte, error) {
 	return p, nil
 }
 
+// TakeFrame hands the caller the memory of the frame the last Recv
+// returned, if that frame has a buffer of its own, and reports whether it
+// did: the channel then never reuses that memory, which no longer counts in
+// the node's frame memory (Config.MaxFrameMemory), and the caller may keep
+// the frame, or slices of it, as long as it likes. Frames larger than the
+// read buffer (64 KiB) come in buffers of their own; smaller ones lie in
+// the read buffer, which the next Recv reuses: TakeFrame reports false for
+// them, and the caller copies what it keeps. Call it from the goroutine
+// that calls Recv.
+func (c *Channel) TakeFrame() bool { return c.fr.take() }
+
 // RecvReady reports whether a whole frame is already buffered, so that the
 // next Recv returns without waiting for the network. Call it from the
 // goroutine that calls Recv. A reader can use it to put off work that is
