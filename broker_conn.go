@@ -48,6 +48,9 @@ type peerConn interface {
 	Recv() ([]byte, error)
 	// RecvReady reports whether Recv would return without waiting.
 	RecvReady() bool
+	// TakeFrame hands the caller the frame the last Recv returned, if it
+	// has a buffer of its own, and reports whether it did.
+	TakeFrame() bool
 	// Close closes the connection; safe to call twice.
 	Close() error
 }
@@ -284,7 +287,7 @@ func (c *brokerConn) onPublish(f *wire.Publish) {
 		Command: f.Command,
 		From:    c.addr,
 		Request: f.Flags&wire.FlagRequest != 0,
-		Data:    append([]byte(nil), f.Data...),
+		Data:    keepFrame(c.ch, f.Data),
 
 		AnswerGroup: f.AnswerGroup,
 	}
@@ -376,7 +379,7 @@ func (c *brokerConn) onAnswer(f *wire.Answer) error {
 	default:
 		return fmt.Errorf("%w: answer kind %d", wire.ErrMalformed, f.Kind)
 	}
-	data := append([]byte(nil), f.Data...)
+	data := keepFrame(c.ch, f.Data)
 	b.mu.Lock()
 	acts, err := b.router.Answer(time.Now(), c.id, router.ID(f.ID), int(f.Attempt), kind, data)
 	b.exec(acts)

@@ -57,10 +57,17 @@ const (
 const knownFlags = FlagRequest | FlagAnswerGroup
 
 // appendHeader grows dst by n bytes of room plus the header and appends the
-// header of a frame of type t. n is the body's length.
+// header of a frame of type t. n is the body's length. An empty dst grows
+// to the frame's size; one that holds frames already at least doubles, so
+// that a buffer collecting many frames (a send queue) is copied a bounded
+// number of times.
 func appendHeader(dst []byte, t Type, n int) []byte {
 	if free := cap(dst) - len(dst); free < headerLen+n {
-		grown := make([]byte, len(dst), len(dst)+headerLen+n)
+		size := len(dst) + headerLen + n
+		if len(dst) > 0 {
+			size = max(size, 2*cap(dst))
+		}
+		grown := make([]byte, len(dst), size)
 		copy(grown, dst)
 		dst = grown
 	}
