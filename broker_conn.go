@@ -87,6 +87,10 @@ type brokerConn struct {
 	// behind it; deferred is set once a handler left queued frames for
 	// later. Both belong to the serve goroutine.
 	more, deferred bool
+
+	// single is the batch of one that onPublish commits itself, with an
+	// inline store; it belongs to the serve goroutine.
+	single [1]*pendingPublish
 }
 
 // unlock releases b.mu after handling a frame. While more frames of this
@@ -115,7 +119,7 @@ func (c *brokerConn) flushDeferred() {
 // Frames queued for one peer during one locked section share a write, and
 // no write happens with the broker's state locked.
 func (c *brokerConn) queue(f wire.Frame) {
-	if c.ch.QueueAppend(f.AppendTo) != nil {
+	if c.b.enc.queue(c.ch, f) != nil {
 		return // the connection is gone; its read loop cleans up
 	}
 	if !c.queued {
@@ -323,7 +327,9 @@ func (c *brokerConn) onPublish(f *wire.Publish) {
 	c.unlock()
 	p := &pendingPublish{conn: c, msg: m, received: now, data: m.Data}
 	if b.inline {
-		b.commit([]*pendingPublish{p}, c.unlock)
+		c.single[0] = p
+		b.commit(c.single[:], c.unlock)
+		c.single[0] = nil
 		return
 	}
 	select {

@@ -131,10 +131,7 @@ func (cl *call) messageID() MessageID {
 // publish registers a call and sends its frame on the current channel.
 // Without a channel, the frame goes out when the client reconnects.
 func (c *Client) publish(ctx context.Context, command string, data []byte, request bool, opts []SendOption) (*call, error) {
-	var o sendOptions
-	for _, opt := range opts {
-		opt(&o)
-	}
+	o := applySendOptions(opts)
 	if command == "" {
 		return nil, fmt.Errorf("teomq: empty command: %w", ErrBadName)
 	}
@@ -178,6 +175,19 @@ func (c *Client) publish(ctx context.Context, command string, data []byte, reque
 		_ = c.sendCall(ch, cl)
 	}
 	return cl, nil
+}
+
+// applySendOptions returns the options opts set; without any it
+// allocates nothing.
+func applySendOptions(opts []SendOption) sendOptions {
+	if len(opts) == 0 {
+		return sendOptions{}
+	}
+	o := new(sendOptions)
+	for _, opt := range opts {
+		opt(o)
+	}
+	return *o
 }
 
 // sendCall sends cl's publish on ch. A message over the broker's limit,

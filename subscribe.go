@@ -336,9 +336,9 @@ func (s *Subscription) handle(d *delivery) {
 	d.ctx.end()
 
 	a := wire.Answer{ID: wire.ID(d.msg.ID), Attempt: uint32(d.msg.Attempt), Data: reply}
-	var re *retryError
+	_, retry := errors.AsType[*retryError](err)
 	switch {
-	case errors.As(err, &re):
+	case retry:
 		a.Kind, a.Data = wire.AnswerRetry, []byte(err.Error())
 	case err != nil:
 		a.Kind, a.Data = wire.AnswerError, []byte(err.Error())

@@ -245,6 +245,37 @@ func (r *reader) pair(field1 string, limit1 int, field2 string, limit2 int) (str
 	return both[:e1-s1], both[s2-s1:]
 }
 
+// strLike is str, but returns prev, without a copy, when the string equals
+// it.
+func (r *reader) strLike(field string, limit int, prev string) string {
+	start, end := r.span(field, limit)
+	if b := r.b[start:end]; string(b) == prev {
+		return prev
+	}
+	return string(r.b[start:end])
+}
+
+// pairLike is pair, but returns prev1 and prev2, without a copy, for the
+// strings equal to them, and copies only the others.
+func (r *reader) pairLike(field1 string, limit1 int, field2 string, limit2 int, prev1, prev2 string) (string, string) {
+	s1, e1 := r.span(field1, limit1)
+	s2, e2 := r.span(field2, limit2)
+	if r.err != nil {
+		return "", ""
+	}
+	same1, same2 := string(r.b[s1:e1]) == prev1, string(r.b[s2:e2]) == prev2
+	switch {
+	case same1 && same2:
+		return prev1, prev2
+	case same1:
+		return prev1, string(r.b[s2:e2])
+	case same2:
+		return string(r.b[s1:e1]), prev2
+	}
+	both := string(r.b[s1:e2])
+	return both[:e1-s1], both[s2-s1:]
+}
+
 // rest consumes the rest of the frame; it is nil when empty. Its capacity
 // ends with the frame, so appending to it never writes into r.b.
 func (r *reader) rest() []byte {
