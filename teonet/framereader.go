@@ -82,8 +82,10 @@ func (fr *frameReader) next() ([]byte, error) {
 	fr.inLarge = false
 	for {
 		if fr.br.Buffered() == 0 && fr.large != nil {
-			// Large frames have stopped coming back to back: let the
-			// buffer go rather than hold it while the peer is idle.
+			// Let the buffer of the last large frame go rather than hold
+			// it while the peer is idle. As readLarge reads no further than
+			// its frame, the read buffer is always empty after one: each
+			// large frame gets a buffer of its own.
 			fr.dropLarge()
 		}
 		hdr, err := fr.fill(frameHeaderLen, false)
@@ -186,9 +188,9 @@ func (fr *frameReader) readLarge(n int) ([]byte, error) {
 		if err != nil && len(buf) < n {
 			return nil, unexpectedEOF(err)
 		}
-		if stalls++; m > 0 {
+		if m > 0 {
 			stalls = 0
-		} else if stalls > maxEmptyReads {
+		} else if stalls++; stalls > maxEmptyReads {
 			return nil, io.ErrNoProgress
 		}
 	}
