@@ -49,7 +49,9 @@ type Broker struct {
 	commitQ chan *pendingPublish
 	syncing chan syncingBatch // from commitLoop to confirmLoop
 
-	mu sync.Mutex // guards router, conns, nextConn, storeErr, storeLog, dirty, unsynced, lazy
+	mu sync.Mutex // guards router, conns, nextConn, storeErr, storeLog, dirty, unsynced, lazy, enc
+	// enc queues frames to peers without allocating.
+	enc *frameEncoder
 	// lazy holds the store changes that follow from routing (acks,
 	// attempts, dead letters...), in order, until commitLoop writes them;
 	// lazyWake tells it there are some.
@@ -117,6 +119,7 @@ func NewBroker(cfg BrokerConfig) (*Broker, error) {
 	rc := cfg.routerConfig()
 	rc.Observer = metrics
 	b := &Broker{
+		enc:       newFrameEncoder(),
 		cfg:       cfg,
 		log:       cfg.Logger.With("broker", node.Address()),
 		node:      node,

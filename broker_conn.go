@@ -48,6 +48,9 @@ type peerConn interface {
 	Recv() ([]byte, error)
 	// RecvReady reports whether Recv would return without waiting.
 	RecvReady() bool
+	// TakeFrame hands the caller the frame the last Recv returned, if it
+	// has a buffer of its own, and reports whether it did.
+	TakeFrame() bool
 	// Close closes the connection; safe to call twice.
 	Close() error
 }
@@ -84,6 +87,10 @@ type brokerConn struct {
 	// behind it; deferred is set once a handler left queued frames for
 	// later. Both belong to the serve goroutine.
 	more, deferred bool
+
+	// single is the batch of one that onPublish commits itself, with an
+	// inline store; it belongs to the serve goroutine.
+	single [1]*pendingPublish
 }
 
 // unlock releases b.mu after handling a frame. While more frames of this
@@ -112,7 +119,7 @@ func (c *brokerConn) flushDeferred() {
 // Frames queued for one peer during one locked section share a write, and
 // no write happens with the broker's state locked.
 func (c *brokerConn) queue(f wire.Frame) {
-	if c.ch.QueueAppend(f.AppendTo) != nil {
+	if c.b.enc.queue(c.ch, f) != nil {
 		return // the connection is gone; its read loop cleans up
 	}
 	if !c.queued {
@@ -284,7 +291,7 @@ func (c *brokerConn) onPublish(f *wire.Publish) {
 		Command: f.Command,
 		From:    c.addr,
 		Request: f.Flags&wire.FlagRequest != 0,
-		Data:    append([]byte(nil), f.Data...),
+		Data:    keepFrame(c.ch, f.Data),
 
 		AnswerGroup: f.AnswerGroup,
 	}
@@ -320,7 +327,9 @@ func (c *brokerConn) onPublish(f *wire.Publish) {
 	c.unlock()
 	p := &pendingPublish{conn: c, msg: m, received: now, data: m.Data}
 	if b.inline {
-		b.commit([]*pendingPublish{p}, c.unlock)
+		c.single[0] = p
+		b.commit(c.single[:], c.unlock)
+		c.single[0] = nil
 		return
 	}
 	select {
@@ -376,7 +385,7 @@ func (c *brokerConn) onAnswer(f *wire.Answer) error {
 	default:
 		return fmt.Errorf("%w: answer kind %d", wire.ErrMalformed, f.Kind)
 	}
-	data := append([]byte(nil), f.Data...)
+	data := keepFrame(c.ch, f.Data)
 	b.mu.Lock()
 	acts, err := b.router.Answer(time.Now(), c.id, router.ID(f.ID), int(f.Attempt), kind, data)
 	b.exec(acts)

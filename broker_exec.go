@@ -17,7 +17,8 @@ func (b *Broker) exec(acts []router.Action) {
 		switch a.Kind {
 		case router.ActDeliver:
 			if c := b.conns[a.Conn]; c != nil {
-				c.queue(&wire.Deliver{
+				d := &b.enc.deliver
+				*d = wire.Deliver{
 					SubID:    a.SubID,
 					ID:       wire.ID(a.Msg.ID),
 					Attempt:  uint32(a.Attempt),
@@ -25,7 +26,9 @@ func (b *Broker) exec(acts []router.Action) {
 					From:     a.Msg.From,
 					Command:  a.Msg.Command,
 					Data:     a.Msg.Data,
-				})
+				}
+				c.queue(d)
+				*d = wire.Deliver{} // holds no message past its encoding
 			}
 		case router.ActCancel:
 			if c := b.conns[a.Conn]; c != nil {
@@ -34,13 +37,14 @@ func (b *Broker) exec(acts []router.Action) {
 		case router.ActFetch, router.ActLoad:
 			b.queueFetch(a)
 		case router.ActResult:
-			f := wire.Result{ID: wire.ID(a.Msg.ID), Code: resultWireCode(a.Code), From: a.From, Data: a.Data}
-			if b.holdResult(a.Conn, &f) {
-				continue
+			f := &b.enc.result
+			*f = wire.Result{ID: wire.ID(a.Msg.ID), Code: resultWireCode(a.Code), From: a.From, Data: a.Data}
+			if !b.holdResult(a.Conn, f) {
+				if c := b.conns[a.Conn]; c != nil {
+					c.queue(f)
+				}
 			}
-			if c := b.conns[a.Conn]; c != nil {
-				c.queue(&f)
-			}
+			*f = wire.Result{}
 		default:
 			if !b.persist {
 				continue

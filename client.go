@@ -317,11 +317,11 @@ func (c *Client) readLoop(ch *teonet.Channel) {
 			}
 		case wire.TypeResult:
 			if err := wire.DecodeResult(b, &result); err == nil {
-				c.onResult(&result)
+				c.onResult(ch, &result)
 			}
 		case wire.TypeDeliver:
 			if err := wire.DecodeDeliver(b, &deliver); err == nil {
-				c.onDeliver(&deliver)
+				c.onDeliver(ch, &deliver)
 			}
 		default:
 			f, err := wire.Decode(b)

@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"sync"
 	"sync/atomic"
 	"time"
 
@@ -12,15 +13,22 @@ import (
 	"github.com/teonet-go/teomq/wire"
 )
 
-// call is one Send or Request in progress: its publish frame (kept for
-// resending after a reconnect) and where its outcome goes.
+// call is one Send or Request in progress: its publish (kept for resending
+// after a reconnect) and where its outcome goes.
 type call struct {
 	id      wire.ID
-	frame   []byte
 	size    int // of the payload
 	request bool
 	done    chan struct{} // closed by finish
 	state   atomic.Uint32 // callPending, callConfirmed, callFinished
+
+	// pub is the publish, whose Data is the caller's payload: it is encoded
+	// straight into the channel's send queue, without a copy of its own.
+	// Once the call is finished its caller may reuse the payload, so
+	// released is set then, and nothing reads pub any more.
+	pubMu    sync.Mutex // guards pub and released
+	pub      wire.Publish
+	released bool
 
 	// set before done is closed
 	ans *Answer
@@ -40,8 +48,28 @@ func (cl *call) fail(err error) {
 	if cl.state.Swap(callFinished) == callFinished {
 		return
 	}
+	cl.release()
 	cl.err = err
 	close(cl.done)
+}
+
+// release lets go of the caller's payload: the call is finished, and its
+// caller may reuse the payload once Send or Request returns.
+func (cl *call) release() {
+	cl.pubMu.Lock()
+	cl.released, cl.pub.Data = true, nil
+	cl.pubMu.Unlock()
+}
+
+// appendPublish appends cl's publish frame to dst, or nothing once cl is
+// released. It is the encoder that sendCall hands the channel.
+func (cl *call) appendPublish(dst []byte) []byte {
+	cl.pubMu.Lock()
+	defer cl.pubMu.Unlock()
+	if cl.released {
+		return dst
+	}
+	return cl.pub.AppendTo(dst)
 }
 
 // Send stores a message for command at the broker and returns its ID once
@@ -103,10 +131,7 @@ func (cl *call) messageID() MessageID {
 // publish registers a call and sends its frame on the current channel.
 // Without a channel, the frame goes out when the client reconnects.
 func (c *Client) publish(ctx context.Context, command string, data []byte, request bool, opts []SendOption) (*call, error) {
-	var o sendOptions
-	for _, opt := range opts {
-		opt(&o)
-	}
+	o := applySendOptions(opts)
 	if command == "" {
 		return nil, fmt.Errorf("teomq: empty command: %w", ErrBadName)
 	}
@@ -132,8 +157,7 @@ func (c *Client) publish(ctx context.Context, command string, data []byte, reque
 		p.AnswerGroup = o.answerGroup
 	}
 	p.Deadline = deadlineMillis(ctx, request, o.ttl)
-	cl := &call{id: p.ID, request: request, size: len(data), done: make(chan struct{})}
-	cl.frame = p.AppendTo(make([]byte, 0, 32+len(command)+len(p.AnswerGroup)+len(data)))
+	cl := &call{id: p.ID, request: request, size: len(data), done: make(chan struct{}), pub: p}
 
 	c.mu.Lock()
 	if c.closed {
@@ -153,20 +177,37 @@ func (c *Client) publish(ctx context.Context, command string, data []byte, reque
 	return cl, nil
 }
 
+// applySendOptions returns the options opts set; without any it
+// allocates nothing.
+func applySendOptions(opts []SendOption) sendOptions {
+	if len(opts) == 0 {
+		return sendOptions{}
+	}
+	o := new(sendOptions)
+	for _, opt := range opts {
+		opt(o)
+	}
+	return *o
+}
+
 // sendCall sends cl's publish on ch. A message over the broker's limit,
 // which changed since publish checked it (the client reconnected to a
 // broker with another), or over the client's own frame limit (WithMaxFrame)
-// fails its call. Any other failure is no error: the channel is gone, and
-// the frame is resent on the next one.
+// fails its call; a call finished meanwhile sends nothing. The error it
+// returns says that the channel is gone: the frame is resent on the next
+// one.
 func (c *Client) sendCall(ch *teonet.Channel, cl *call) error {
 	if limit := c.maxMessage.Load(); limit > 0 && int64(cl.size) > limit {
 		c.finish(cl, nil, tooLargeError(cl.size, limit))
 		return nil
 	}
-	err := ch.Send(cl.frame)
-	if errors.Is(err, teonet.ErrFrameTooLarge) {
+	err := ch.SendAppend(cl.appendPublish)
+	switch {
+	case errors.Is(err, teonet.ErrFrameTooLarge):
 		c.finish(cl, nil, fmt.Errorf("%w: %w", ErrTooLarge, err))
 		return nil
+	case errors.Is(err, teonet.ErrEmptyFrame):
+		return nil // released: finished meanwhile
 	}
 	return err
 }
@@ -209,6 +250,7 @@ func (c *Client) finish(cl *call, ans *Answer, err error) {
 	if cl.state.Swap(callFinished) == callFinished {
 		return
 	}
+	cl.release()
 	cl.ans, cl.err = ans, err
 	close(cl.done)
 }
@@ -232,9 +274,10 @@ func (c *Client) onConfirm(f *wire.Confirm) {
 	cl.state.CompareAndSwap(callPending, callConfirmed)
 }
 
-// onResult handles the answer routed back for a request.
-func (c *Client) onResult(f *wire.Result) {
-	ans, err := resultOutcome(f)
+// onResult handles the answer routed back for a request, which the last
+// Recv on ch returned.
+func (c *Client) onResult(ch frameTaker, f *wire.Result) {
+	ans, err := resultOutcome(ch, f)
 	c.mu.Lock()
 	cl := c.calls[f.ID]
 	c.mu.Unlock()
@@ -251,12 +294,14 @@ func (c *Client) onResult(f *wire.Result) {
 	c.finish(cl, ans, err)
 }
 
-// resultOutcome turns a Result frame into Request's return values. The
-// frame's slices are copied: they alias the read buffer.
-func resultOutcome(f *wire.Result) (*Answer, error) {
+// resultOutcome turns a Result frame, which the last Recv on ch returned,
+// into Request's return values. The answer's data is the frame's own
+// memory if ch hands it over, and otherwise a copy: it aliases the read
+// buffer.
+func resultOutcome(ch frameTaker, f *wire.Result) (*Answer, error) {
 	switch f.Code {
 	case wire.CodeOK:
-		return &Answer{ID: MessageID(f.ID), Data: append([]byte(nil), f.Data...), From: f.From}, nil
+		return &Answer{ID: MessageID(f.ID), Data: keepFrame(ch, f.Data), From: f.From}, nil
 	case wire.CodeRemoteError:
 		return nil, &RemoteError{ID: MessageID(f.ID), From: f.From, Message: string(f.Data)}
 	default:

@@ -266,10 +266,11 @@ func (s *Subscription) acked(code wire.Code, msg string) {
 	}
 }
 
-// onDeliver hands a delivery to its subscription's workers. It runs on the
-// read goroutine and never blocks: the broker sends no more than the
-// subscription's credit, which is the queue's capacity.
-func (c *Client) onDeliver(f *wire.Deliver) {
+// onDeliver hands a delivery, which the last Recv on ch returned, to its
+// subscription's workers. It runs on the read goroutine and never blocks:
+// the broker sends no more than the subscription's credit, which is the
+// queue's capacity.
+func (c *Client) onDeliver(ch frameTaker, f *wire.Deliver) {
 	c.mu.Lock()
 	s := c.subs[f.SubID]
 	c.mu.Unlock()
@@ -280,7 +281,7 @@ func (c *Client) onDeliver(f *wire.Deliver) {
 		msg: Message{
 			ID:      MessageID(f.ID),
 			Command: f.Command,
-			Data:    append([]byte(nil), f.Data...),
+			Data:    keepFrame(ch, f.Data),
 			From:    f.From,
 			Attempt: int(f.Attempt),
 		},
@@ -335,9 +336,9 @@ func (s *Subscription) handle(d *delivery) {
 	d.ctx.end()
 
 	a := wire.Answer{ID: wire.ID(d.msg.ID), Attempt: uint32(d.msg.Attempt), Data: reply}
-	var re *retryError
+	_, retry := errors.AsType[*retryError](err)
 	switch {
-	case errors.As(err, &re):
+	case retry:
 		a.Kind, a.Data = wire.AnswerRetry, []byte(err.Error())
 	case err != nil:
 		a.Kind, a.Data = wire.AnswerError, []byte(err.Error())

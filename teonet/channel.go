@@ -55,6 +55,7 @@ func newChannel(n *Node, conn *tls.Conn, raw net.Conn, peer string, onClose func
 		onClose: onClose,
 	}
 	t := &tlsTransport{c: c, rc: syscallConn(raw)}
+	t.records, _ = conn.NetConn().(*recordCoalescer)
 	t.sndbuf = sendBuffer(t.rc)
 	c.init(t, n.cfg.MaxFrame, n.cfg.MaxQueue, n.cfg.KeepAlive)
 	c.fr = newFrameReader(waitTrackingReader{c}, readBufferSize, c.maxFrame)
@@ -98,6 +99,17 @@ func (c *Channel) Recv() ([]byte, error) {
 	}
 	return p, nil
 }
+
+// TakeFrame hands the caller the memory of the frame the last Recv
+// returned, if that frame has a buffer of its own, and reports whether it
+// did: the channel then never reuses that memory, which no longer counts in
+// the node's frame memory (Config.MaxFrameMemory), and the caller may keep
+// the frame, or slices of it, as long as it likes. Frames larger than the
+// read buffer (64 KiB) come in buffers of their own; smaller ones lie in
+// the read buffer, which the next Recv reuses: TakeFrame reports false for
+// them, and the caller copies what it keeps. Call it from the goroutine
+// that calls Recv.
+func (c *Channel) TakeFrame() bool { return c.fr.take() }
 
 // RecvReady reports whether a whole frame is already buffered, so that the
 // next Recv returns without waiting for the network. Call it from the
@@ -147,6 +159,9 @@ type tlsTransport struct {
 	// writeDeadline is the connection's write deadline; used only by the
 	// holder of the write token.
 	writeDeadline time.Time
+	// records, if not nil, lets write hand a batch's TLS records to the
+	// connection in one call.
+	records *recordCoalescer
 }
 
 // write writes b to the connection. The write deadline is moved only when
@@ -164,13 +179,32 @@ func (t *tlsTransport) write(b []byte) error {
 	}
 	// A TLS record adds at most 256 bytes per 16 KiB of data.
 	t.room -= len(b) + (len(b)/16384+1)*256
-	if _, err := t.c.conn.Write(b); err != nil {
+	if err := t.writeRecords(b); err != nil {
 		if errors.Is(err, os.ErrDeadlineExceeded) {
 			return fmt.Errorf("%w: no data accepted for %v", ErrPeerTimeout, time.Since(now).Round(time.Millisecond))
 		}
 		return fmt.Errorf("teonet: write: %w", err)
 	}
 	return nil
+}
+
+// maxRecordData is the most data a TLS record carries.
+const maxRecordData = 16 << 10
+
+// writeRecords writes b through the TLS session, its records in one write
+// to the connection when the session writes through a recordCoalescer and
+// b takes more than one record.
+func (t *tlsTransport) writeRecords(b []byte) error {
+	if t.records == nil || len(b) <= maxRecordData {
+		_, err := t.c.conn.Write(b)
+		return err
+	}
+	t.records.hold()
+	_, err := t.c.conn.Write(b)
+	if ferr := t.records.flush(); err == nil {
+		err = ferr
+	}
+	return err
 }
 
 // fits reports whether the socket takes n bytes at once: from what it was

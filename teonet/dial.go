@@ -52,7 +52,7 @@ func (n *Node) dialEndpoint(ctx context.Context, addr, hostport string) (*Channe
 		return nil, &opError{op: "dial", target: addr + "@" + hostport, err: err}
 	}
 	setTCPOptions(conn)
-	tc := tls.Client(conn, clientTLSConfig(n.clientTLS, addr))
+	tc := tls.Client(&recordCoalescer{Conn: conn}, clientTLSConfig(n.clientTLS, addr))
 	if err := tc.HandshakeContext(ctx); err != nil {
 		conn.Close()
 		if _, ok := errors.AsType[tls.RecordHeaderError](err); ok {

@@ -20,8 +20,10 @@ const (
 
 	// largeGrowStep is the first size of the buffer for frames larger than
 	// the read buffer; it doubles as data arrives, so a header announcing a
-	// large frame costs memory only for the bytes that really follow.
-	largeGrowStep = 64 << 10
+	// large frame costs memory only for the bytes that really follow. At
+	// twice the read buffer, a frame up to that size gets one buffer of its
+	// own size, filled without a copy on growth.
+	largeGrowStep = 2 * readBufferSize
 
 	// retainLarge is the largest frame buffer kept once a small frame
 	// shows the large ones have passed.
@@ -39,8 +41,12 @@ const (
 // channel's writer reads, and releaseAll, which may run in any goroutine.
 type frameReader struct {
 	br    *bufio.Reader
+	src   io.Reader // what br reads; readLarge reads from it directly
 	limit int
 	large []byte // payload buffer of frames larger than br's buffer
+	// inLarge is set while the frame next returned last lies in large,
+	// which take may then hand to the caller.
+	inLarge bool
 	// skipOversize makes a frame over limit skipped (Config.SkipOversize)
 	// rather than the end of the input.
 	skipOversize bool
@@ -64,7 +70,7 @@ type frameReader struct {
 }
 
 func newFrameReader(r io.Reader, bufSize, limit int) *frameReader {
-	return &frameReader{br: bufio.NewReaderSize(r, bufSize), limit: limit}
+	return &frameReader{br: bufio.NewReaderSize(r, bufSize), src: r, limit: limit}
 }
 
 // next returns the payload of the next frame, valid until the next call.
@@ -73,10 +79,13 @@ func newFrameReader(r io.Reader, bufSize, limit int) *frameReader {
 // skipOversize, once the payload has been read past (the reader is then
 // at the next frame), and otherwise with the payload left unread.
 func (fr *frameReader) next() ([]byte, error) {
+	fr.inLarge = false
 	for {
 		if fr.br.Buffered() == 0 && fr.large != nil {
-			// Large frames have stopped coming back to back: let the
-			// buffer go rather than hold it while the peer is idle.
+			// Let the buffer of the last large frame go rather than hold
+			// it while the peer is idle. As readLarge reads no further than
+			// its frame, the read buffer is always empty after one: each
+			// large frame gets a buffer of its own.
 			fr.dropLarge()
 		}
 		hdr, err := fr.fill(frameHeaderLen, false)
@@ -99,6 +108,7 @@ func (fr *frameReader) next() ([]byte, error) {
 		if int(n) > fr.br.Size() {
 			p, err := fr.readLarge(int(n))
 			fr.finished()
+			fr.inLarge = err == nil
 			return p, err
 		}
 		p, err := fr.fill(int(n), true)
@@ -157,11 +167,12 @@ func (fr *frameReader) fill(n int, begun bool) ([]byte, error) {
 
 // readLarge reads an n-byte payload that does not fit the read buffer into
 // fr.large, growing it only as the payload's bytes arrive, each growth
-// charged to the node's frame memory first.
+// charged to the node's frame memory first. Past what the read buffer
+// holds already, it reads from the connection straight into fr.large.
 func (fr *frameReader) readLarge(n int) ([]byte, error) {
 	fr.markStarted()
 	buf := fr.large[:0]
-	for len(buf) < n {
+	for stalls := 0; len(buf) < n; {
 		if len(buf) == cap(buf) {
 			size := min(n, max(2*cap(buf), largeGrowStep))
 			if err := fr.charge(size); err != nil {
@@ -171,14 +182,47 @@ func (fr *frameReader) readLarge(n int) ([]byte, error) {
 			copy(grown, buf)
 			buf = grown
 		}
-		m, err := io.ReadFull(fr.br, buf[len(buf):min(n, cap(buf))])
+		m, err := fr.readSome(buf[len(buf):min(n, cap(buf))])
 		buf = buf[:len(buf)+m]
 		fr.large = buf
-		if err != nil {
+		if err != nil && len(buf) < n {
 			return nil, unexpectedEOF(err)
+		}
+		if m > 0 {
+			stalls = 0
+		} else if stalls++; stalls > maxEmptyReads {
+			return nil, io.ErrNoProgress
 		}
 	}
 	return buf, nil
+}
+
+// maxEmptyReads is how many reads in a row may return no bytes and no
+// error before readLarge gives up with io.ErrNoProgress, as bufio does.
+const maxEmptyReads = 100
+
+// readSome reads into p what the read buffer holds, or else what one read
+// from the connection returns: once the read buffer is empty, the bytes
+// skip it.
+func (fr *frameReader) readSome(p []byte) (int, error) {
+	if fr.br.Buffered() > 0 {
+		return fr.br.Read(p)
+	}
+	return fr.src.Read(p)
+}
+
+// take hands the caller the buffer of the frame next returned last, if the
+// frame was read into one of its own (it was larger than the read
+// buffer), and reports whether it did: the reader then neither reuses the
+// buffer nor counts it in the node's frame memory. It is called by the
+// reading goroutine.
+func (fr *frameReader) take() bool {
+	if !fr.inLarge {
+		return false
+	}
+	fr.inLarge = false
+	fr.dropLarge()
+	return true
 }
 
 // markStarted records that the frame being read has begun, unless that is
@@ -231,7 +275,7 @@ func (fr *frameReader) charge(size int) error {
 // dropLarge lets the large-frame buffer go and gives back its charge. It
 // is called by the reading goroutine.
 func (fr *frameReader) dropLarge() {
-	fr.large = nil
+	fr.large, fr.inLarge = nil, false
 	fr.uncharge(false)
 }
 

@@ -298,7 +298,7 @@ func (n *Node) serverHandshake(ctx context.Context, conn net.Conn) (*tls.Conn, s
 	setTCPOptions(conn)
 	hello := n.cfg.HelloTimeout
 	conn.SetReadDeadline(time.Now().Add(hello))
-	tc := tls.Server(conn, n.serverTLS)
+	tc := tls.Server(&recordCoalescer{Conn: conn}, n.serverTLS)
 	if err := tc.HandshakeContext(ctx); err != nil {
 		conn.Close()
 		switch {

@@ -100,6 +100,12 @@ func (c *WebChannel) Recv() ([]byte, error) {
 	return frame, nil
 }
 
+// TakeFrame reports false: a frame of a WebSocket message lies in the
+// message's buffer, which a later Recv reuses, so the caller copies what it
+// keeps. It is there so that both kinds of channel offer the same reading
+// methods (see Channel.TakeFrame).
+func (c *WebChannel) TakeFrame() bool { return false }
+
 // RecvReady reports whether the current WebSocket message holds another
 // frame, so that Recv returns without waiting. Call it from the goroutine
 // that calls Recv.

@@ -57,10 +57,17 @@ const (
 const knownFlags = FlagRequest | FlagAnswerGroup
 
 // appendHeader grows dst by n bytes of room plus the header and appends the
-// header of a frame of type t. n is the body's length.
+// header of a frame of type t. n is the body's length. An empty dst grows
+// to the frame's size; one that holds frames already at least doubles, so
+// that a buffer collecting many frames (a send queue) is copied a bounded
+// number of times.
 func appendHeader(dst []byte, t Type, n int) []byte {
 	if free := cap(dst) - len(dst); free < headerLen+n {
-		grown := make([]byte, len(dst), len(dst)+headerLen+n)
+		size := len(dst) + headerLen + n
+		if len(dst) > 0 {
+			size = max(size, 2*cap(dst))
+		}
+		grown := make([]byte, len(dst), size)
 		copy(grown, dst)
 		dst = grown
 	}
@@ -233,6 +240,37 @@ func (r *reader) pair(field1 string, limit1 int, field2 string, limit2 int) (str
 	s2, e2 := r.span(field2, limit2)
 	if r.err != nil {
 		return "", ""
+	}
+	both := string(r.b[s1:e2])
+	return both[:e1-s1], both[s2-s1:]
+}
+
+// strLike is str, but returns prev, without a copy, when the string equals
+// it.
+func (r *reader) strLike(field string, limit int, prev string) string {
+	start, end := r.span(field, limit)
+	if b := r.b[start:end]; string(b) == prev {
+		return prev
+	}
+	return string(r.b[start:end])
+}
+
+// pairLike is pair, but returns prev1 and prev2, without a copy, for the
+// strings equal to them, and copies only the others.
+func (r *reader) pairLike(field1 string, limit1 int, field2 string, limit2 int, prev1, prev2 string) (string, string) {
+	s1, e1 := r.span(field1, limit1)
+	s2, e2 := r.span(field2, limit2)
+	if r.err != nil {
+		return "", ""
+	}
+	same1, same2 := string(r.b[s1:e1]) == prev1, string(r.b[s2:e2]) == prev2
+	switch {
+	case same1 && same2:
+		return prev1, prev2
+	case same1:
+		return prev1, string(r.b[s2:e2])
+	case same2:
+		return string(r.b[s1:e1]), prev2
 	}
 	both := string(r.b[s1:e2])
 	return both[:e1-s1], both[s2-s1:]

@@ -36,7 +36,7 @@ func Decode(b []byte) (Frame, error) {
 	r := &reader{b: b, off: headerLen, typ: t}
 	switch t {
 	case TypePublish:
-		return boxed[Publish](r.publish())
+		return boxed[Publish](r.publish(nil))
 	case TypeConfirm:
 		return boxed[Confirm](r.confirm())
 	case TypeSubscribe:
@@ -46,11 +46,11 @@ func Decode(b []byte) (Frame, error) {
 	case TypeSubAck:
 		return boxed[SubAck](r.subAck())
 	case TypeDeliver:
-		return boxed[Deliver](r.deliver())
+		return boxed[Deliver](r.deliver(nil))
 	case TypeAnswer:
 		return boxed[Answer](r.answer())
 	case TypeResult:
-		return boxed[Result](r.result())
+		return boxed[Result](r.result(nil))
 	case TypeCredit:
 		return boxed[Credit](r.credit())
 	case TypeTouch:
@@ -97,30 +97,33 @@ func start(b []byte, want Type) (reader, error) {
 }
 
 // DecodePublish decodes a Publish frame into p, allocating only one string
-// that backs both Command and AnswerGroup. p changes only on success; p.Data aliases b. Besides Decode's
-// errors it returns ErrTypeMismatch for a frame of another type.
+// that backs both Command and AnswerGroup, and none when they are p's
+// already: a caller that decodes the frames of a stream into one Publish
+// allocates nothing for a command that repeats. p changes only on success;
+// p.Data aliases b. Besides Decode's errors it returns ErrTypeMismatch for
+// a frame of another type.
 func DecodePublish(b []byte, p *Publish) error {
 	r, err := start(b, TypePublish)
 	if err != nil {
 		return err
 	}
-	v, err := r.publish()
+	v, err := r.publish(p)
 	if err == nil {
 		*p = v
 	}
 	return err
 }
 
-// DecodeDeliver decodes a Deliver frame into d, allocating only one string
-// that backs both From and Command. d changes only on success; d.Data
-// aliases b. Besides Decode's errors it returns ErrTypeMismatch for a frame
+// DecodeDeliver decodes a Deliver frame into d, allocating at most one
+// string for From and Command, and none for those equal to d's already (as
+// DecodePublish). d changes only on success; d.Data aliases b. Besides Decode's errors it returns ErrTypeMismatch for a frame
 // of another type.
 func DecodeDeliver(b []byte, d *Deliver) error {
 	r, err := start(b, TypeDeliver)
 	if err != nil {
 		return err
 	}
-	v, err := r.deliver()
+	v, err := r.deliver(d)
 	if err == nil {
 		*d = v
 	}
@@ -143,14 +146,15 @@ func DecodeAnswer(b []byte, a *Answer) error {
 }
 
 // DecodeResult decodes a Result frame into res, allocating only the From
-// string. res changes only on success; res.Data aliases b. Besides Decode's
+// string, and not even that when it is res's already (as DecodePublish).
+// res changes only on success; res.Data aliases b. Besides Decode's
 // errors it returns ErrTypeMismatch for a frame of another type.
 func DecodeResult(b []byte, res *Result) error {
 	r, err := start(b, TypeResult)
 	if err != nil {
 		return err
 	}
-	v, err := r.result()
+	v, err := r.result(res)
 	if err == nil {
 		*res = v
 	}
@@ -175,7 +179,14 @@ func DecodeConfirm(b []byte, c *Confirm) error {
 // The reader methods below decode one frame body each and return the
 // reader's first failure.
 
-func (r *reader) publish() (Publish, error) {
+// publish, deliver and result take the frame decoded before into the
+// same variable, or nil (Decode): strings equal to its are reused, not
+// copied.
+
+func (r *reader) publish(prev *Publish) (Publish, error) {
+	if prev == nil {
+		prev = &Publish{}
+	}
 	var p Publish
 	p.ID = r.id("id")
 	p.Flags = r.u8("flags")
@@ -185,12 +196,12 @@ func (r *reader) publish() (Publish, error) {
 	p.Deadline = int64(r.u64("deadline"))
 	if p.Flags&FlagAnswerGroup != 0 {
 		p.Flags &^= FlagAnswerGroup
-		p.Command, p.AnswerGroup = r.pair("command", MaxCommandLen, "answer group", MaxCommandLen)
+		p.Command, p.AnswerGroup = r.pairLike("command", MaxCommandLen, "answer group", MaxCommandLen, prev.Command, prev.AnswerGroup)
 		if r.err == nil && p.AnswerGroup == "" {
 			r.fail("answer group", "empty with the answer group flag set")
 		}
 	} else {
-		p.Command = r.str("command", MaxCommandLen)
+		p.Command = r.strLike("command", MaxCommandLen, prev.Command)
 	}
 	p.Data = r.rest()
 	return p, r.done()
@@ -227,13 +238,16 @@ func (r *reader) subAck() (SubAck, error) {
 	return s, r.done()
 }
 
-func (r *reader) deliver() (Deliver, error) {
+func (r *reader) deliver(prev *Deliver) (Deliver, error) {
+	if prev == nil {
+		prev = &Deliver{}
+	}
 	var d Deliver
 	d.SubID = r.u32("sub id")
 	d.ID = r.id("id")
 	d.Attempt = r.u32("attempt")
 	d.Deadline = int64(r.u64("deadline"))
-	d.From, d.Command = r.pair("from", MaxAddrLen, "command", MaxCommandLen)
+	d.From, d.Command = r.pairLike("from", MaxAddrLen, "command", MaxCommandLen, prev.From, prev.Command)
 	d.Data = r.rest()
 	return d, r.done()
 }
@@ -250,11 +264,14 @@ func (r *reader) answer() (Answer, error) {
 	return a, r.done()
 }
 
-func (r *reader) result() (Result, error) {
+func (r *reader) result(prev *Result) (Result, error) {
+	if prev == nil {
+		prev = &Result{}
+	}
 	var res Result
 	res.ID = r.id("id")
 	res.Code = r.code("code")
-	res.From = r.str("from", MaxAddrLen)
+	res.From = r.strLike("from", MaxAddrLen, prev.From)
 	res.Data = r.rest()
 	return res, r.done()
 }

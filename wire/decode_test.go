@@ -6,6 +6,7 @@ import (
 	"reflect"
 	"strings"
 	"testing"
+	"unsafe"
 
 	"github.com/teonet-go/teomq/wire"
 )
@@ -272,12 +273,16 @@ func TestFastPathAllocations(t *testing.T) {
 		t.Run(tc.name, func(t *testing.T) {
 			b := tc.frame.AppendTo(nil)
 			var err error
-			got := testing.AllocsPerRun(100, func() { err = decodeInto(b, tc.frame.Type()) })
+			got := testing.AllocsPerRun(100, func() { clearSinks(); err = decodeInto(b, tc.frame.Type()) })
 			if err != nil {
 				t.Fatal(err)
 			}
 			if got != tc.allocs {
 				t.Fatalf("allocations per decode = %v, want %v", got, tc.allocs)
+			}
+			// Decoded again into the same target, its strings are reused.
+			if got := testing.AllocsPerRun(100, func() { err = decodeInto(b, tc.frame.Type()) }); got != 0 {
+				t.Fatalf("allocations per repeated decode = %v, want 0", got)
 			}
 		})
 	}
@@ -290,6 +295,37 @@ var (
 	sinkResult  wire.Result
 	sinkConfirm wire.Confirm
 )
+
+// clearSinks empties the decoders' targets.
+func clearSinks() {
+	sinkPublish, sinkDeliver, sinkAnswer, sinkResult, sinkConfirm = wire.Publish{}, wire.Deliver{}, wire.Answer{}, wire.Result{}, wire.Confirm{}
+}
+
+// A decoder reuses the strings of its target that the frame repeats, and
+// copies only those that differ; the values are the frame's either way.
+func TestFastPathReusesRepeatedStrings(t *testing.T) {
+	var d wire.Deliver
+	first := (&wire.Deliver{ID: id1, From: addr, Command: "version"}).AppendTo(nil)
+	if err := wire.DecodeDeliver(first, &d); err != nil {
+		t.Fatal(err)
+	}
+	command := d.Command
+	other := strings.Repeat("B", len(addr))
+	second := (&wire.Deliver{ID: id2, From: other, Command: "version"}).AppendTo(nil)
+	allocs := testing.AllocsPerRun(1, func() {
+		d.From = addr
+		if err := wire.DecodeDeliver(second, &d); err != nil {
+			t.Fatal(err)
+		}
+	})
+	if d.From != other || d.Command != "version" || d.ID != id2 {
+		t.Fatalf("decoded %+v, want from %q, command version", d, other)
+	}
+	if allocs != 1 || unsafe.StringData(d.Command) != unsafe.StringData(command) {
+		t.Fatalf("%v allocations, command reused: %v; want 1, the new From only",
+			allocs, unsafe.StringData(d.Command) == unsafe.StringData(command))
+	}
+}
 
 // decodeInto decodes b into a package-level target of its type, so that
 // the target itself costs no allocation.
