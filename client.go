@@ -69,11 +69,15 @@ type orphan struct {
 // broker has greeted the client. ctx bounds only the connecting; the
 // client lives until Close.
 //
-// broker may list several brokers, separated by commas, that serve the
-// same queues (brokers of one cluster): the client connects to the first
-// that answers, in order, and when its connection drops it fails over to
-// the next one, where it re-subscribes and resends its unconfirmed
-// messages with their IDs.
+// broker may list several brokers, separated by commas: the client
+// connects to the first that answers, in order, and when its connection
+// drops it fails over to the next one, where it re-subscribes and resends
+// its unconfirmed messages and unanswered requests with their IDs. The
+// brokers share nothing: each keeps its own queues and dedup window, so
+// a message resent to another broker may be handled twice (at least
+// once), and messages waiting on a broker that went away wait for it to
+// come back. Every entry must parse and resolve, or Connect fails at
+// once.
 //
 // While ctx lasts, Connect retries brokers that do not answer yet. It
 // fails at once on what no retry can fix, when every listed broker has
@@ -138,11 +142,14 @@ func Connect(ctx context.Context, broker string, opts ...Option) (*Client, error
 			switch e.Kind {
 			case teonet.EventDialFailed:
 				c.refuse(e.Peer, e.Err)
+				// Keep the last failure, which Connect reports; this
+				// goroutine is the only sender.
 				select {
-				case dialErr <- e.Err:
+				case <-dialErr:
 				default:
 				}
-				c.log.Debug("teomq: dial failed", "broker", broker, "attempt", e.Attempt, "err", e.Err)
+				dialErr <- fmt.Errorf("%s: %w", e.Target, e.Err)
+				c.log.Debug("teomq: dial failed", "broker", e.Target, "attempt", e.Attempt, "err", e.Err)
 			case teonet.EventConnected:
 				// Connect's return tells of the first connect; a
 				// reconnect is news.

@@ -34,11 +34,12 @@ const dashboardCSP = "default-src 'none'; script-src 'self'; connect-src 'self';
 // handleDashboard adds the dashboard's routes to mux. The page, its module
 // and its data are read-only and are served under the WebSocket's rules
 // (webAccess.checkPage): the Host must be the broker's, and an Origin, when
-// the request has one, allowed.
+// the request has one, allowed; and only to the networks of
+// BrokerConfig.OperatorFrom (operatorOnly).
 func (b *Broker) handleDashboard(mux *http.ServeMux) {
-	mux.HandleFunc("GET /{$}", b.pageAccess(staticHandler("text/html; charset=utf-8", dashboardHTML)))
-	mux.HandleFunc("GET /dashboard.js", b.pageAccess(staticHandler("text/javascript; charset=utf-8", dashboardJS)))
-	mux.HandleFunc("GET /api/stats", b.pageAccess(b.serveStats))
+	mux.Handle("GET /{$}", b.operatorOnly(b.pageAccess(staticHandler("text/html; charset=utf-8", dashboardHTML))))
+	mux.Handle("GET /dashboard.js", b.operatorOnly(b.pageAccess(staticHandler("text/javascript; charset=utf-8", dashboardJS))))
+	mux.Handle("GET /api/stats", b.operatorOnly(b.pageAccess(b.serveStats)))
 }
 
 // pageAccess runs h for the requests webAccess.checkPage lets in and
@@ -47,10 +48,6 @@ func (b *Broker) handleDashboard(mux *http.ServeMux) {
 func (b *Broker) pageAccess(h http.HandlerFunc) http.HandlerFunc {
 	return func(w http.ResponseWriter, r *http.Request) {
 		s := b.web
-		if !s.operators.allows(r.RemoteAddr) {
-			s.refuse(w, r, http.StatusForbidden, errWebOperatorRefused)
-			return
-		}
 		if err := s.access.checkPage(r); err != nil {
 			s.refuse(w, r, http.StatusForbidden, err)
 			return

@@ -5,6 +5,7 @@ import (
 	"errors"
 	"fmt"
 	"net"
+	"strings"
 	"testing"
 	"time"
 
@@ -90,5 +91,26 @@ func TestConnectListRefusals(t *testing.T) {
 	}
 	if _, err := connectList(t, good.Endpoint()+",,"+r1.Endpoint()); !errors.Is(err, teonet.ErrBadTarget) {
 		t.Fatalf("Connect with an empty entry: %v, want ErrBadTarget", err)
+	}
+}
+
+// A Connect to brokers that do not answer ends with its ctx, and says
+// which broker failed last and how.
+func TestConnectListNamesTheLastFailure(t *testing.T) {
+	var dead []string
+	for range 2 {
+		b := mustStartBroker(t, teomq.BrokerConfig{})
+		dead = append(dead, b.Endpoint())
+		b.Close()
+	}
+	ctx, cancel := context.WithTimeout(context.Background(), 300*time.Millisecond)
+	defer cancel()
+	_, err := teomq.Connect(ctx, strings.Join(dead, ","), teomq.WithName("nobody-answers"),
+		teomq.WithConfigDir(t.TempDir()), teomq.WithLogger(testLogger()))
+	if !errors.Is(err, context.DeadlineExceeded) {
+		t.Fatalf("Connect: %v, want the ctx's deadline", err)
+	}
+	if msg := err.Error(); !strings.Contains(msg, "last dial: "+dead[0]) && !strings.Contains(msg, "last dial: "+dead[1]) {
+		t.Fatalf("Connect: %q, want the last dial's broker", msg)
 	}
 }

@@ -19,9 +19,10 @@ func init() { teomq.RegisterMetricsHandler(Handler) }
 
 // Handler serves b's /metrics from a registry of its own (no global
 // state): the broker's metrics and the Go runtime's and process's, with
-// errors logged to log. Like /healthz it answers any client: scrapers
-// are not browsers, and the HTTP port is protected at the network level.
-// The handler is safe for concurrent use.
+// errors logged to log. It checks no Origin (scrapers are not browsers);
+// the broker serves it only to the networks of
+// teomq.BrokerConfig.OperatorFrom. The handler is safe for concurrent
+// use.
 func Handler(b *teomq.Broker, log *slog.Logger) http.Handler {
 	reg := prometheus.NewRegistry()
 	reg.MustRegister(

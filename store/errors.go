@@ -36,7 +36,7 @@ var (
 	// that Write is applied.
 	ErrInvalidOp = errors.New("store: invalid op")
 
-	// ErrFormat is returned by OpenPebble when the directory holds a store
+	// ErrFormat is returned by the disk store (pebblestore.OpenPebble) when the directory holds a store
 	// written in a format this version does not know.
 	ErrFormat = errors.New("store: unknown format version")
 )
@@ -46,15 +46,15 @@ var (
 // github.com/teonet-go/teomq/store/pebblestore for its side effect).
 var ErrNoDisk = errors.New("store: no disk store linked")
 
-// ErrInvalidOptions is returned by OpenPebble when PebbleOptions hold a
+// ErrInvalidOptions is returned by a disk store (pebblestore.OpenPebble) when its options hold a
 // value out of range.
 var ErrInvalidOptions = errors.New("store: invalid options")
 
-// ErrDirInUse is returned by OpenPebble when another open store, in this
+// ErrDirInUse is returned by the disk store (pebblestore.OpenPebble) when another open store, in this
 // process or another, has the directory. The error is a *DirInUseError.
 var ErrDirInUse = errors.New("store: directory in use")
 
-// DirInUseError is the error of OpenPebble for a directory another open
+// DirInUseError is the error of the disk store (pebblestore.OpenPebble) for a directory another open
 // store holds. It matches ErrDirInUse under errors.Is.
 type DirInUseError struct {
 	Dir string // the store's directory

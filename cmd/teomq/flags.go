@@ -59,7 +59,7 @@ type clientFlags struct {
 
 func (f *clientFlags) register(fs *flag.FlagSet, defaultName string) {
 	f.identityFlags.register(fs, defaultName)
-	fs.StringVar(&f.broker, "broker", "", "broker `address`: ADDRESS (resolved on this machine) or ADDRESS@host:port; a comma-separated list of brokers of one cluster fails over in order (required)")
+	fs.StringVar(&f.broker, "broker", "", "broker `address`: ADDRESS (resolved on this machine) or ADDRESS@host:port; a comma-separated list fails over to the next broker in order (required)")
 	fs.DurationVar(&f.connect, "connect-timeout", 10*time.Second, "how long to try to reach the broker")
 }
 

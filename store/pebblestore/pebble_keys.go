@@ -49,7 +49,15 @@ const (
 )
 
 // formatVersion is the version of this key layout and value encoding.
-const formatVersion = 1
+// Version 2 adds the progress records (block counts, whose merge operands
+// version 1's merger refuses): a version 1 store is upgraded when opened,
+// and a binary that knows only version 1 refuses a version 2 store
+// (ErrFormat) instead of failing at its first compaction.
+const formatVersion = 2
+
+// formatWithoutProgress is the version before progress records, which
+// OpenPebble upgrades.
+const formatWithoutProgress = 1
 
 var versionKey = []byte{pfxVersion}
 

@@ -180,20 +180,26 @@ func (l *loader) addTail(lo, hi uint64, bytes int64) {
 }
 
 // next returns a bound above every main-lane key of c: the end of its
-// last block that has counts (every append writes its block's), or else
-// one past its last key's seq. The block below the bound is always read,
-// and sets c's next from its keys.
+// last block that has counts (every append writes its block's), or one
+// past its last key's seq at or above the watermark if that is higher.
+// The block below the bound is always read, and sets c's next from its
+// keys.
 func (l *loader) next(c *command, last uint64) (uint64, error) {
+	next := c.floor
 	if l.progress {
-		return max(c.floor, (last+1)<<blockShift), nil
+		next = max(next, (last+1)<<blockShift)
 	}
-	lower, upper := laneBounds(c.id, laneMain)
+	// The lane's last key bounds it too, with progress records or
+	// without: a block that holds only sub-keys of finished messages
+	// (no message, so perhaps no counts) must be read, so that its seqs
+	// are known to be taken.
+	_, upper := laneBounds(c.id, laneMain)
+	lower := appendQueueSeq(nil, c.id, laneMain, c.floor)
 	it, err := l.s.db.NewIter(&pebble.IterOptions{LowerBound: lower, UpperBound: upper})
 	if err != nil {
 		return 0, l.readErr(err)
 	}
 	defer it.Close()
-	next := c.floor
 	if it.Last() {
 		p, ok := parseQueueKey(it.Key())
 		if !ok {

@@ -152,11 +152,31 @@ func (s *PebbleStore) checkFormat() error {
 	case err != nil:
 		return engineError("open", s.dir, err)
 	}
-	defer closer.Close()
-	if len(v) != 1 || v[0] != formatVersion {
-		return fmt.Errorf("%w: %s has format %x, want %d", store.ErrFormat, s.dir, v, formatVersion)
+	version := -1
+	if len(v) == 1 {
+		version = int(v[0])
 	}
-	return nil
+	closer.Close()
+	switch version {
+	case formatVersion:
+		return nil
+	case formatWithoutProgress:
+		// The first Load writes the progress records when it finds no
+		// progressKey. Records a version 1 binary did not keep up to date
+		// (one run after a newer one) are dropped with it, not trusted.
+		b := s.db.NewBatch()
+		_ = b.DeleteRange([]byte{pfxBlock}, []byte{pfxBlock + 1}, nil)
+		_ = b.Delete(progressKey, nil)
+		_ = b.Set(versionKey, []byte{formatVersion}, nil)
+		err := b.Commit(pebble.Sync)
+		_ = b.Close()
+		if err != nil {
+			return engineError("upgrade", s.dir, err)
+		}
+		s.log.Info("store: upgraded the store's format; binaries older than this one cannot open it", "dir", s.dir, "from", formatWithoutProgress, "to", formatVersion)
+		return nil
+	}
+	return fmt.Errorf("%w: %s has format %x, want %d", store.ErrFormat, s.dir, v, formatVersion)
 }
 
 // engineError wraps an error of the storage engine met during op, marking
