@@ -6,10 +6,8 @@ import "github.com/teonet-go/teomq/wire"
 // takes a function that appends the frame; a method value made per frame
 // (f.AppendTo) is an allocation, and so is a frame built for the call. The
 // encoder holds the frame to encode next and its own append method, bound
-// once; the frames sent most, Deliver and Result by the broker and Answer
-// by a consumer, are built in fields of its own. An encoder is used by one
-// goroutine at a time: the Broker's with b.mu held, and each subscription
-// worker has its own.
+// once; the frames the broker sends most, Deliver and Result, are built
+// in fields of its own. The Broker's encoder is used with b.mu held.
 type frameEncoder struct {
 	f        wire.Frame // the frame appendTo encodes
 	appendTo func(dst []byte) []byte
@@ -17,7 +15,6 @@ type frameEncoder struct {
 	// Where those frames are built.
 	deliver wire.Deliver
 	result  wire.Result
-	answer  wire.Answer
 }
 
 // newFrameEncoder returns an encoder with its append method bound.
