@@ -151,8 +151,10 @@ func TestRestartKeepsDedupAndMailbox(t *testing.T) {
 	go p.Request(rctx, "slow", nil) //nolint:errcheck // abandoned on purpose
 	recv(t, started, "delivery of the request")
 	conns := r.b.Stats().Connections
-	cancel()
+	// The producer goes away without giving up on the request: a cancel
+	// sent first would tell the broker to drop the answer.
 	p.Close()
+	cancel()
 	waitFor(t, "the broker to notice the producer left", func() bool { return r.b.Stats().Connections == conns-1 })
 	close(release)
 	waitFor(t, "the answer to reach the broker", func() bool { return r.b.QueueLen("slow") == 0 })
