@@ -17,7 +17,7 @@ import (
 // comma-separated list.
 func connectList(t *testing.T, brokers string) (*teomq.Client, error) {
 	t.Helper()
-	ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
+	ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
 	defer cancel()
 	c, err := teomq.Connect(ctx, brokers, teomq.WithName(fmt.Sprintf("client-%d", clientSeq.Add(1))),
 		teomq.WithConfigDir(t.TempDir()), teomq.WithLogger(testLogger()))
