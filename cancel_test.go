@@ -110,7 +110,7 @@ func TestCancelReachesTheHandler(t *testing.T) {
 	if err := recv(t, seen, "the handler's context to end"); !errors.Is(err, context.Canceled) {
 		t.Fatalf("handler's context ended with %v, want Canceled", err)
 	}
-	if elapsed := time.Since(start); elapsed > 2*time.Second {
+	if elapsed := time.Since(start); elapsed > 10*time.Second { // far below the 30 s lease that would end it otherwise
 		t.Fatalf("handler's context cancelled %v after the producer's", elapsed)
 	}
 	if err := recv(t, res, "Request to return"); !errors.Is(err, context.Canceled) {

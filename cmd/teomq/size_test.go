@@ -20,7 +20,7 @@ func TestOversizedPayloadFailsQuickly(t *testing.T) {
 			t.Run(fmt.Sprintf("%s %d bytes", cmd, size), func(t *testing.T) {
 				start := time.Now()
 				_, _, err := cli(t, strings.Repeat("x", size), cmd, "-config", config, "-broker", addr, "-timeout", "30s", "big", "-")
-				if elapsed := time.Since(start); elapsed > 3*time.Second {
+				if elapsed := time.Since(start); elapsed > 10*time.Second { // -timeout is 30s
 					t.Fatalf("failed after %v, want at once", elapsed)
 				}
 				if !errors.Is(err, teomq.ErrTooLarge) {
