@@ -37,6 +37,9 @@ func TestBareBrokerNeedsTheDiskStoreImport(t *testing.T) {
 	if got["sync is ErrNoDiskStore"] != "true" {
 		t.Fatalf("NewBroker in sync durability without a disk store: %q, want an error matching ErrNoDiskStore", got["sync error"])
 	}
+	if got["files left by the refused broker"] != "0" {
+		t.Fatalf("the refused broker left %s files in its config dir, want none: it must refuse before creating its identity", got["files left by the refused broker"])
+	}
 	if want := `import _ "github.com/teonet-go/teomq/store/pebblestore"`; !strings.Contains(got["sync error"], want) {
 		t.Fatalf("error %q does not name %s", got["sync error"], want)
 	}

@@ -211,9 +211,6 @@ func (b *Broker) openStore() error {
 			Logger:       b.cfg.Logger,
 			OnHealth:     b.followStore,
 		})
-		if errors.Is(err, store.ErrNoDisk) {
-			return fmt.Errorf("%w (durability %s)", ErrNoDiskStore, b.cfg.Durability)
-		}
 		if err != nil {
 			return fmt.Errorf("teomq: open store in %s: %w", b.cfg.DataDir, err)
 		}

@@ -278,6 +278,10 @@ func (cfg BrokerConfig) withDefaults() (BrokerConfig, error) {
 	if _, err := ParseDurability(string(cfg.Durability)); err != nil {
 		return cfg, err
 	}
+	if cfg.Store == nil && cfg.Durability != DurabilityMemory && !store.DiskLinked() {
+		// Before any side effect (the identity file, the listener).
+		return cfg, fmt.Errorf("%w (durability %s)", ErrNoDiskStore, cfg.Durability)
+	}
 	if cfg.SyncInterval <= 0 {
 		cfg.SyncInterval = DefaultSyncInterval
 	}

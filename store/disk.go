@@ -54,6 +54,15 @@ func RegisterDisk(open DiskOpener) {
 	disk.open = open
 }
 
+// DiskLinked reports whether a disk store package registered its opener,
+// so that a program can refuse a configuration that needs one before it
+// does anything else. Safe for concurrent use.
+func DiskLinked() bool {
+	disk.mu.Lock()
+	defer disk.mu.Unlock()
+	return disk.open != nil
+}
+
 // OpenDisk opens the registered disk store with cfg. It returns an error
 // wrapping ErrNoDisk when no disk store package is linked. Safe for
 // concurrent use.

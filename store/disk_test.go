@@ -15,6 +15,9 @@ func TestOpenDiskThroughTheRegisteredOpener(t *testing.T) {
 	if _, err := store.OpenDisk(store.DiskConfig{Dir: t.TempDir()}); !errors.Is(err, store.ErrNoDisk) {
 		t.Fatalf("OpenDisk with no disk store linked: %v, want ErrNoDisk", err)
 	}
+	if store.DiskLinked() {
+		t.Fatal("DiskLinked before any registration")
+	}
 	mustPanic(t, "RegisterDisk(nil)", func() { store.RegisterDisk(nil) })
 
 	var got store.DiskConfig
@@ -22,6 +25,9 @@ func TestOpenDiskThroughTheRegisteredOpener(t *testing.T) {
 		got = cfg
 		return store.NewMemory(), nil
 	})
+	if !store.DiskLinked() {
+		t.Fatal("DiskLinked is false after RegisterDisk")
+	}
 	want := store.DiskConfig{Dir: t.TempDir(), Interval: true, SyncInterval: 7, SyncDelay: -1}
 	s, err := store.OpenDisk(want)
 	if err != nil {

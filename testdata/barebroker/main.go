@@ -39,6 +39,11 @@ func run() error {
 	})
 	fmt.Println("sync is ErrNoDiskStore:", errors.Is(err, teomq.ErrNoDiskStore))
 	fmt.Println("sync error:", err)
+	left, err := os.ReadDir(dir)
+	if err != nil {
+		return err
+	}
+	fmt.Println("files left by the refused broker:", len(left))
 
 	var logs lockedBuffer
 	b, err := teomq.NewBroker(teomq.BrokerConfig{
