@@ -1,16 +1,15 @@
 package teomq_test
 
 import (
-	"bytes"
 	"errors"
 	"io"
 	"log/slog"
 	"net/http"
 	"strings"
-	"sync"
 	"testing"
 
 	"github.com/teonet-go/teomq"
+	"github.com/teonet-go/teomq/internal/logbuf"
 )
 
 func TestWebAccess(t *testing.T) {
@@ -95,7 +94,7 @@ func TestWebBadAllowedHost(t *testing.T) {
 }
 
 func TestWebRefusalsLoggedRateLimited(t *testing.T) {
-	var logs lockedBuffer
+	var logs logbuf.Buffer
 	log := slog.New(slog.NewTextHandler(&logs, nil))
 	b := mustStartWebBroker(t, teomq.BrokerConfig{Logger: log})
 	const n = 50
@@ -121,22 +120,4 @@ func body(resp *http.Response) string {
 	}
 	b, _ := io.ReadAll(resp.Body)
 	return string(b)
-}
-
-// lockedBuffer is a bytes.Buffer safe for concurrent use, for logs.
-type lockedBuffer struct {
-	mu  sync.Mutex // guards buf
-	buf bytes.Buffer
-}
-
-func (b *lockedBuffer) Write(p []byte) (int, error) {
-	b.mu.Lock()
-	defer b.mu.Unlock()
-	return b.buf.Write(p)
-}
-
-func (b *lockedBuffer) String() string {
-	b.mu.Lock()
-	defer b.mu.Unlock()
-	return b.buf.String()
 }

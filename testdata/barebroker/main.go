@@ -4,7 +4,6 @@
 package main
 
 import (
-	"bytes"
 	"errors"
 	"fmt"
 	"io"
@@ -12,9 +11,9 @@ import (
 	"net/http"
 	"os"
 	"strings"
-	"sync"
 
 	"github.com/teonet-go/teomq"
+	"github.com/teonet-go/teomq/internal/logbuf"
 )
 
 func main() {
@@ -45,7 +44,7 @@ func run() error {
 	}
 	fmt.Println("files left by the refused broker:", len(left))
 
-	var logs lockedBuffer
+	var logs logbuf.Buffer
 	b, err := teomq.NewBroker(teomq.BrokerConfig{
 		ConfigDir:  dir,
 		Listen:     "127.0.0.1:0",
@@ -84,22 +83,4 @@ func get(url string) (int, string, error) {
 	defer res.Body.Close()
 	body, err := io.ReadAll(res.Body)
 	return res.StatusCode, string(body), err
-}
-
-// lockedBuffer is a log destination safe for the broker's goroutines.
-type lockedBuffer struct {
-	mu  sync.Mutex // guards buf
-	buf bytes.Buffer
-}
-
-func (b *lockedBuffer) Write(p []byte) (int, error) {
-	b.mu.Lock()
-	defer b.mu.Unlock()
-	return b.buf.Write(p)
-}
-
-func (b *lockedBuffer) String() string {
-	b.mu.Lock()
-	defer b.mu.Unlock()
-	return b.buf.String()
 }
