@@ -89,21 +89,21 @@ func Open(cfg engine.ClusterConfig, host engine.Host) (*Engine, error) {
 		return nil, fmt.Errorf("cluster: %w", err)
 	}
 	e := &Engine{
-		cfg:       cfg,
-		host:      host,
-		log:       cfg.Logger,
-		names:     names{prefix: cfg.Prefix},
-		nc:        nc,
-		js:        js,
-		ackWait:   cfg.Lease + max(cfg.Lease/4, time.Second),
-		peers:     make(map[router.ConnID]*peer),
-		groups:    make(map[groupKey]*group),
-		mailboxes: make(map[string]*mailbox),
-		known:     make(map[string]bool),
+		cfg:         cfg,
+		host:        host,
+		log:         cfg.Logger,
+		names:       names{prefix: cfg.Prefix},
+		nc:          nc,
+		js:          js,
+		ackWait:     cfg.Lease + max(cfg.Lease/4, time.Second),
+		peers:       make(map[router.ConnID]*peer),
+		groups:      make(map[groupKey]*group),
+		mailboxes:   make(map[string]*mailbox),
+		known:       make(map[string]bool),
 		knownGroups: make(map[groupKey]bool),
-		confirms:  make(chan pendingConfirm, 4096),
-		work:      make(chan func(), 4096),
-		exit:      make(chan struct{}),
+		confirms:    make(chan pendingConfirm, 4096),
+		work:        make(chan func(), 4096),
+		exit:        make(chan struct{}),
 	}
 	e.errLog.Every = 10 * time.Second
 	if err := e.makeStreams(); err != nil {

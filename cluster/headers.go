@@ -22,7 +22,7 @@ const (
 	hdrRequest     = "Teomq-Request"
 	hdrDeadline    = "Teomq-Deadline" // unix milliseconds
 	hdrAnswerGroup = "Teomq-Answer-Group"
-	hdrCode        = "Teomq-Code"    // result code
+	hdrCode        = "Teomq-Code" // result code
 	hdrAnswerFrom  = "Teomq-Answer-From"
 	hdrAttempts    = "Teomq-Attempts" // dead letters: deliveries made
 	hdrGroup       = "Teomq-Group"    // dead letters: the group
