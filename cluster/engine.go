@@ -33,6 +33,7 @@ type Engine struct {
 	js      jetstream.JetStream
 	msgs    jetstream.Stream
 	answers jetstream.Stream
+	dead    jetstream.Stream
 	// ackWait is the consumers' AckWait: the lease and a margin, so that
 	// the cluster redelivers a message only after this broker stopped
 	// taking its answer (or died).
@@ -126,7 +127,7 @@ func (e *Engine) makeStreams() error {
 	defer cancel()
 	configs := []jetstream.StreamConfig{{
 		Name:       e.names.msgsStream(),
-		Subjects:   []string{e.cfg.Prefix + ".q.>"},
+		Subjects:   []string{e.cfg.Prefix + ".q.>", e.cfg.Prefix + ".r.>"},
 		Retention:  jetstream.InterestPolicy,
 		Storage:    jetstream.FileStorage,
 		Replicas:   e.cfg.Replicas,
@@ -164,7 +165,7 @@ func (e *Engine) makeStreams() error {
 			}
 		}
 	}
-	e.msgs, e.answers = streams[0], streams[1]
+	e.msgs, e.answers, e.dead = streams[0], streams[1], streams[2]
 	return nil
 }
 

@@ -18,6 +18,51 @@ func (n names) deadStream() string    { return n.prefix + "_DEAD" }
 // msgSubject is the subject of command's messages.
 func (n names) msgSubject(command string) string { return n.prefix + ".q." + token(command) }
 
+// replaySubject is the subject of command's messages replayed to group
+// alone, from its dead letters.
+func (n names) replaySubject(command, group string) string {
+	return n.prefix + ".r." + token(command) + "." + groupToken(group)
+}
+
+// parseGroupConsumer is the command and group of a name groupConsumer
+// made, and whether it made it.
+func parseGroupConsumer(name string) (command, group string, ok bool) {
+	rest, ok := strings.CutPrefix(name, "q-")
+	if !ok {
+		return "", "", false
+	}
+	ct, gt, ok := strings.Cut(rest, "-")
+	if !ok {
+		return "", "", false
+	}
+	command, ok1 := untoken(ct)
+	if gt != "_" {
+		var ok2 bool
+		group, ok2 = untoken(gt)
+		ok1 = ok1 && ok2
+	}
+	return command, group, ok1
+}
+
+// parseDeadSubject is the command and group of a subject deadSubject made.
+func (n names) parseDeadSubject(subject string) (command, group string, ok bool) {
+	rest, ok := strings.CutPrefix(subject, n.prefix+".d.")
+	if !ok {
+		return "", "", false
+	}
+	ct, gt, ok := strings.Cut(rest, ".")
+	if !ok {
+		return "", "", false
+	}
+	command, ok1 := untoken(ct)
+	if gt != "_" {
+		var ok2 bool
+		group, ok2 = untoken(gt)
+		ok1 = ok1 && ok2
+	}
+	return command, group, ok1
+}
+
 // answerSubject is the subject of the results of producer's requests.
 func (n names) answerSubject(producer string) string {
 	return n.prefix + ".a." + token(producer)

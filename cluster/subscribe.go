@@ -162,8 +162,11 @@ func (e *Engine) groupConsumer(key groupKey, ephemeral bool) (jetstream.Consumer
 		return nil, unavailable(err)
 	}
 	cc := jetstream.ConsumerConfig{
-		Durable:       name,
-		FilterSubject: e.names.msgSubject(key.command),
+		Durable: name,
+		FilterSubjects: []string{
+			e.names.msgSubject(key.command),
+			e.names.replaySubject(key.command, key.group),
+		},
 		AckPolicy:     jetstream.AckExplicitPolicy,
 		AckWait:       e.ackWait,
 		MaxDeliver:    -1,

@@ -42,6 +42,7 @@ type Engine interface {
 	Answer(conn router.ConnID, id router.ID, attempt int, kind router.AnswerKind, data []byte) error
 	// Touch extends the lease of conn's attempt of message id by d.
 	Touch(conn router.ConnID, id router.ID, attempt int, d time.Duration) error
+	Operator
 	// MaxMessageSize is the largest payload the engine stores.
 	MaxMessageSize() int
 	// Close stops the engine; deliveries not answered go to other brokers'
@@ -61,4 +62,33 @@ type Host interface {
 	Confirm(conn router.ConnID, id router.ID, err error)
 	// Result sends conn the result of its request id.
 	Result(conn router.ConnID, id router.ID, code router.ResultCode, from string, data []byte) bool
+}
+
+// Operator is what an engine tells and does for the broker's operators,
+// over every broker that shares its queues. Errors: router.ErrUnknownCommand,
+// router.ErrUnknownGroup, router.ErrGroupInUse, or ErrUnavailable, wrapped.
+type Operator interface {
+	// Commands describes the commands and their groups; the consumers
+	// listed are this broker's.
+	Commands() ([]router.CommandInfo, error)
+	// Connections counts this broker's peers.
+	Connections() int
+	// Mailbox counts the results waiting for their producers.
+	Mailbox() (int, error)
+	// DeadLetters returns up to limit of command's oldest dead letters,
+	// and how many it has.
+	DeadLetters(command string, limit int) ([]router.DeadLetter, int, error)
+	// DeadLetter returns command's dead letter id, and whether it has it.
+	DeadLetter(command string, id router.ID) (router.DeadLetter, bool, error)
+	// Replay hands command's dead letters with the given IDs back to their
+	// groups, and returns how many it replayed.
+	Replay(command string, ids []router.ID) (int, error)
+	// PurgeDeadLetters drops command's dead letters and returns how many.
+	PurgeDeadLetters(command string) (int, error)
+	// DeleteGroup deletes command's group with the copies it holds and
+	// returns how many.
+	DeleteGroup(command, group string) (int, error)
+	// PurgeQueue drops command's waiting messages, in every group, and
+	// returns how many.
+	PurgeQueue(command string) (int, error)
 }
