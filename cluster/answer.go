@@ -99,7 +99,8 @@ func (e *Engine) do(f func()) {
 	}
 }
 
-// workLoop runs what do hands over until Close.
+// workLoop runs what do hands over until Close, and then what is left:
+// answers taken before Close still reach the cluster.
 func (e *Engine) workLoop() {
 	defer e.wg.Done()
 	for {
@@ -107,7 +108,14 @@ func (e *Engine) workLoop() {
 		case f := <-e.work:
 			f()
 		case <-e.exit:
-			return
+			for {
+				select {
+				case f := <-e.work:
+					f()
+				default:
+					return
+				}
+			}
 		}
 	}
 }

@@ -39,8 +39,10 @@ type Engine struct {
 	// taking its answer (or died).
 	ackWait time.Duration
 
-	mu        sync.Mutex
-	peers     map[router.ConnID]*peer
+	mu    sync.Mutex
+	peers map[router.ConnID]*peer
+	// byAddr lists the connections of each peer address.
+	byAddr    map[string][]router.ConnID
 	groups    map[groupKey]*group
 	mailboxes map[string]*mailbox // by producer address
 	// known holds the commands whose queue this broker made sure of: its
@@ -98,6 +100,7 @@ func Open(cfg engine.ClusterConfig, host engine.Host) (*Engine, error) {
 		js:          js,
 		ackWait:     cfg.Lease + max(cfg.Lease/4, time.Second),
 		peers:       make(map[router.ConnID]*peer),
+		byAddr:      make(map[string][]router.ConnID),
 		groups:      make(map[groupKey]*group),
 		mailboxes:   make(map[string]*mailbox),
 		known:       make(map[string]bool),
@@ -201,7 +204,10 @@ func (e *Engine) Close() error {
 	}
 	close(e.exit)
 	e.wg.Wait()
-	err := e.nc.Drain()
+	// The acks, naks and results above are written; let them reach the
+	// servers before the connection ends.
+	err := e.nc.FlushTimeout(apiTimeout)
+	e.nc.Close()
 	return err
 }
 

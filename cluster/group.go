@@ -27,7 +27,9 @@ type groupKey struct {
 // from the group's consumer no more messages than they take. Guarded by
 // Engine.mu, except cons, ctx and wake, set once.
 type group struct {
-	key  groupKey
+	key       groupKey
+	ephemeral bool
+	// cons is the group's consumer; only the puller uses it once started.
 	cons jetstream.Consumer
 	subs []*sub
 	next int // where the round robin over subs goes on
@@ -41,9 +43,9 @@ type group struct {
 
 // startGroup starts pulling key's messages for its local subscribers.
 // Called with e.mu held.
-func (e *Engine) startGroup(key groupKey, cons jetstream.Consumer) *group {
+func (e *Engine) startGroup(key groupKey, cons jetstream.Consumer, ephemeral bool) *group {
 	ctx, cancel := context.WithCancel(context.Background())
-	g := &group{key: key, cons: cons, ctx: ctx, cancel: cancel, wake: make(chan struct{}, 1)}
+	g := &group{key: key, ephemeral: ephemeral, cons: cons, ctx: ctx, cancel: cancel, wake: make(chan struct{}, 1)}
 	e.groups[key] = g
 	e.wg.Add(1)
 	go e.pull(g) // owned by the Engine; stopped by g.stop (last subscriber gone, or Close)
@@ -109,6 +111,15 @@ func (e *Engine) pull(g *group) {
 			g.requested -= n - got
 			e.mu.Unlock()
 			if err != nil && g.ctx.Err() == nil {
+				if errors.Is(err, jetstream.ErrConsumerNotFound) || errors.Is(err, jetstream.ErrConsumerDeleted) {
+					// Deleted by an operator, or an ephemeral group's
+					// consumer timed out: the subscribers here make it
+					// exist again, taking new messages.
+					if cons, cerr := e.groupConsumer(g.key, g.ephemeral); cerr == nil {
+						g.cons = cons
+						continue
+					}
+				}
 				e.logError("teomq: cluster: pull failed; retrying", err, "command", g.key.command, "group", g.key.group)
 				select {
 				case <-time.After(pullWait / 4):

@@ -3,9 +3,9 @@ package cluster
 import (
 	"context"
 	"errors"
+	"slices"
 
 	"github.com/nats-io/nats.go/jetstream"
-	"github.com/teonet-go/teomq/router"
 )
 
 // mailbox hands a producer's results to its connections on this broker:
@@ -105,7 +105,7 @@ func (e *Engine) deliverResult(producer string, msg jetstream.Msg) {
 		return
 	}
 	e.mu.Lock()
-	conns := e.connsOf(producer)
+	conns := slices.Clone(e.byAddr[producer])
 	e.mu.Unlock()
 	for _, c := range conns {
 		if e.host.Result(c, r.id, r.code, r.from, r.data) {
@@ -118,25 +118,7 @@ func (e *Engine) deliverResult(producer string, msg jetstream.Msg) {
 
 // connected reports whether producer has a connection here. Called with
 // e.mu held.
-func (e *Engine) connected(producer string) bool {
-	for _, p := range e.peers {
-		if p.addr == producer {
-			return true
-		}
-	}
-	return false
-}
-
-// connsOf returns producer's connections here. Called with e.mu held.
-func (e *Engine) connsOf(producer string) []router.ConnID {
-	var conns []router.ConnID
-	for _, p := range e.peers {
-		if p.addr == producer {
-			conns = append(conns, p.conn)
-		}
-	}
-	return conns
-}
+func (e *Engine) connected(producer string) bool { return len(e.byAddr[producer]) > 0 }
 
 // releaseMailbox stops producer's mailbox here once it has no connection
 // left. Called with e.mu held, after its peer was removed.

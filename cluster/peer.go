@@ -1,6 +1,7 @@
 package cluster
 
 import (
+	"slices"
 	"time"
 
 	"github.com/nats-io/nats.go/jetstream"
@@ -59,6 +60,7 @@ func (e *Engine) Connect(conn router.ConnID, address string) {
 		return
 	}
 	e.peers[conn] = &peer{conn: conn, addr: address, subs: make(map[uint32]*sub), flights: make(map[router.ID]*delivery)}
+	e.byAddr[address] = append(e.byAddr[address], conn)
 	e.mu.Unlock()
 	e.wg.Add(1)
 	go e.checkMailbox(address) // owned by the Engine; ends by itself
@@ -74,6 +76,11 @@ func (e *Engine) Disconnect(conn router.ConnID) {
 		return
 	}
 	delete(e.peers, conn)
+	if conns := slices.DeleteFunc(e.byAddr[p.addr], func(c router.ConnID) bool { return c == conn }); len(conns) > 0 {
+		e.byAddr[p.addr] = conns
+	} else {
+		delete(e.byAddr, p.addr)
+	}
 	naks := p.takeFlights(nil)
 	for _, s := range p.subs {
 		e.dropSub(s)

@@ -74,7 +74,7 @@ func (e *Engine) Subscribe(conn router.ConnID, subID uint32, command, group stri
 		if cons == nil { // the group stopped meanwhile
 			return fmt.Errorf("%w: group left meanwhile, subscribe again", errSubInUse)
 		}
-		g = e.startGroup(key, cons)
+		g = e.startGroup(key, cons, ephemeral)
 	}
 	s := &sub{p: p, id: subID, g: g, credit: credit}
 	p.subs[subID] = s
