@@ -1,7 +1,6 @@
 package teomq
 
 import (
-	"errors"
 	"fmt"
 
 	"github.com/teonet-go/teomq/router"
@@ -64,26 +63,55 @@ func (b *Broker) operateCluster(op wire.AdminOp, command string, args *adminArgs
 // broker, this broker's connections and subscribers. A figure the cluster
 // did not give is left zero, and the error logged.
 func (b *Broker) clusterStats() Stats {
-	e := b.cluster
-	s := Stats{Connections: e.Connections()}
-	infos, err := e.Commands()
-	if err == nil {
-		s.Commands = len(infos)
-		for i := range infos {
-			ci := &infos[i]
-			s.Groups += len(ci.Groups)
-			s.Subscribers += ci.Subscribers()
-			s.Pending += ci.Pending
-			s.InFlight += ci.InFlight
-			s.DeadLetters += ci.DeadLetters
+	rs := clusterRouterStats(b.clusterCommands(), b.cluster.Connections())
+	mailbox, err := b.cluster.Mailbox()
+	if err != nil {
+		if more, ok := b.opsLog.Allow(); ok {
+			b.log.Warn("teomq: cluster figures missing", "err", err, "more", more)
 		}
 	}
-	mailbox, merr := e.Mailbox()
-	s.Mailbox = mailbox
-	if err = errors.Join(err, merr); err != nil {
+	return Stats{
+		Connections: rs.Conns, Commands: rs.Commands, Groups: rs.Groups, Subscribers: rs.Subscribers,
+		Pending: rs.Pending, InFlight: rs.InFlight, DeadLetters: rs.DeadLetters, Mailbox: mailbox,
+	}
+}
+
+// clusterCommands is the cluster engine's Commands, or none if the cluster
+// does not answer (logged, rate-limited).
+func (b *Broker) clusterCommands() []router.CommandInfo {
+	infos, err := b.cluster.Commands()
+	if err != nil {
 		if more, ok := b.opsLog.Allow(); ok {
-			b.log.Warn("teomq: cluster figures incomplete", "err", err, "more", more)
+			b.log.Warn("teomq: cluster figures missing", "err", err, "more", more)
 		}
+	}
+	return infos
+}
+
+// clusterRouterStats sums infos as the router's Stats would.
+func clusterRouterStats(infos []router.CommandInfo, conns int) router.Stats {
+	s := router.Stats{Commands: len(infos), Conns: conns}
+	for i := range infos {
+		ci := &infos[i]
+		s.Groups += len(ci.Groups)
+		s.Subscribers += ci.Subscribers()
+		s.Messages += ci.Messages
+		s.Pending += ci.Pending
+		s.InFlight += ci.InFlight
+		s.DeadLetters += ci.DeadLetters
 	}
 	return s
+}
+
+// eachClusterGroup calls fn with each group of infos, as
+// router.EachGroup does with the router's.
+func eachClusterGroup(infos []router.CommandInfo, fn func(*router.GroupStats)) {
+	for i := range infos {
+		for _, g := range infos[i].Groups {
+			fn(&router.GroupStats{
+				Command: infos[i].Name, Group: g.Name,
+				Subscribers: len(g.Consumers), Pending: g.Pending, InFlight: g.InFlight, DeadLetters: g.Dead,
+			})
+		}
+	}
 }
