@@ -46,14 +46,67 @@ func (e *Engine) Answer(conn router.ConnID, id router.ID, attempt int, kind rout
 	msg, m := d.msg, d.m
 	switch kind {
 	case router.Reply:
-		e.do(func() { e.finish(group, msg, m, router.ResultOK, from, data, ackWaitDone) })
+		e.answer(group, msg, m, result{id: m.ID, code: router.ResultOK, from: from, data: data})
 	case router.Fail:
-		e.do(func() { e.finish(group, msg, m, router.ResultRemoteError, from, data, ackWaitDone) })
+		e.answer(group, msg, m, result{id: m.ID, code: router.ResultRemoteError, from: from, data: data})
 	case router.Retry:
-		delay := e.retryDelay(attempt)
-		e.do(func() { _ = msg.NakWithDelay(delay) })
+		_ = msg.NakWithDelay(e.retryDelay(attempt))
 	}
 	return nil
+}
+
+// pendingAck is an answered message waiting for its result to be stored
+// before it is acked.
+type pendingAck struct {
+	msg     jetstream.Msg
+	command string
+	stored  jetstream.PubAckFuture
+}
+
+// answer finishes group's copy of m with its consumer's answer r: when
+// group answers m's producer, r goes to the producer's mailbox, and the
+// message is acked once the cluster stored r (ackLoop); otherwise it is
+// acked at once. Neither waits for the cluster.
+func (e *Engine) answer(group string, msg jetstream.Msg, m *router.Message, r result) {
+	if !m.Request || group != m.AnswerGroup {
+		_ = msg.Ack()
+		return
+	}
+	stored, err := e.js.PublishMsgAsync(encodeResult(e.names.answerSubject(m.From), m.From, r))
+	if err != nil {
+		// Not acked: the cluster redelivers the message after AckWait,
+		// and it is answered again then.
+		e.logError("teomq: cluster: result not stored; the message will be redelivered", err, "command", m.Command)
+		return
+	}
+	select {
+	case e.acks <- pendingAck{msg: msg, command: m.Command, stored: stored}:
+	case <-e.exit:
+	}
+}
+
+// ackLoop acks answered messages once their results are stored, in the
+// order they were answered; after Close, until none is left.
+func (e *Engine) ackLoop() {
+	defer e.wg.Done()
+	for {
+		var p pendingAck
+		select {
+		case p = <-e.acks:
+		case <-e.exit:
+			select {
+			case p = <-e.acks:
+			default:
+				return
+			}
+		}
+		select {
+		case <-p.stored.Ok():
+			_ = p.msg.Ack()
+		case err := <-p.stored.Err():
+			e.logError("teomq: cluster: result not stored; the message will be redelivered", err, "command", p.command)
+		}
+	}
 }
 
 // retryDelay is how long a message answered Retry at attempt waits.

@@ -117,10 +117,3 @@ func (e *Engine) deadLetter(group string, msg jetstream.Msg, m *router.Message, 
 	}
 	e.finish(group, msg, m, router.ResultDeadLetter, "", nil, jetstream.Msg.Term)
 }
-
-// ackWaitDone is Msg.DoubleAck with the engine's timeout.
-func ackWaitDone(msg jetstream.Msg) error {
-	ctx, cancel := context.WithTimeout(context.Background(), apiTimeout)
-	defer cancel()
-	return msg.DoubleAck(ctx)
-}

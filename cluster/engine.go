@@ -52,9 +52,10 @@ type Engine struct {
 	knownGroups map[groupKey]bool
 	closed      bool
 
-	// confirms carries publishes to confirmLoop; work carries answers'
-	// effects on the cluster to the workers.
+	// confirms carries publishes to confirmLoop, acks answered messages
+	// to ackLoop; work carries timeouts and dead letters to the workers.
 	confirms chan pendingConfirm
+	acks     chan pendingAck
 	work     chan func()
 	errLog   ratelog.Limiter
 
@@ -70,7 +71,8 @@ const (
 	apiTimeout = 10 * time.Second
 	// pullWait is how long one pull request waits for messages.
 	pullWait = 2 * time.Second
-	// workers is how many goroutines carry answers to the cluster.
+	// workers is how many goroutines carry timeouts and dead letters to
+	// the cluster.
 	workers = 8
 )
 
@@ -106,6 +108,7 @@ func Open(cfg engine.ClusterConfig, host engine.Host) (*Engine, error) {
 		known:       make(map[string]bool),
 		knownGroups: make(map[groupKey]bool),
 		confirms:    make(chan pendingConfirm, 4096),
+		acks:        make(chan pendingAck, 4096),
 		work:        make(chan func(), 4096),
 		exit:        make(chan struct{}),
 	}
@@ -114,8 +117,9 @@ func Open(cfg engine.ClusterConfig, host engine.Host) (*Engine, error) {
 		nc.Close()
 		return nil, err
 	}
-	e.wg.Add(2 + workers)
+	e.wg.Add(3 + workers)
 	go e.confirmLoop() // owned by the Engine; stopped by Close
+	go e.ackLoop()     // owned by the Engine; stopped by Close
 	go e.leaseLoop()   // owned by the Engine; stopped by Close
 	for range workers {
 		go e.workLoop() // owned by the Engine; stopped by Close
