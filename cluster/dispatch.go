@@ -14,6 +14,13 @@ import (
 // deliveries allowed (a dead letter), or back to the cluster when no
 // subscriber takes it now.
 func (e *Engine) dispatch(g *group, msg jetstream.Msg) {
+	if msg.Headers().Get(hdrProbe) != "" {
+		_ = msg.Ack()
+		e.mu.Lock()
+		g.requested--
+		e.mu.Unlock()
+		return
+	}
 	m, err := decodeMessage(msg.Headers(), msg.Data())
 	if err != nil {
 		e.logError("teomq: cluster: dropped a message teomq did not write", err, "subject", msg.Subject())

@@ -50,7 +50,10 @@ type Engine struct {
 	// knownGroups holds the groups it knows exist.
 	known       map[string]bool
 	knownGroups map[groupKey]bool
-	closed      bool
+	// ensuring holds, per command, the channel closed when the
+	// ensureQueue under way ends.
+	ensuring map[string]chan struct{}
+	closed   bool
 
 	// confirms carries publishes to confirmLoop, acks answered messages
 	// to ackLoop; work carries timeouts and dead letters to the workers.
@@ -107,6 +110,7 @@ func Open(cfg engine.ClusterConfig, host engine.Host) (*Engine, error) {
 		mailboxes:   make(map[string]*mailbox),
 		known:       make(map[string]bool),
 		knownGroups: make(map[groupKey]bool),
+		ensuring:    make(map[string]chan struct{}),
 		confirms:    make(chan pendingConfirm, 4096),
 		acks:        make(chan pendingAck, 4096),
 		work:        make(chan func(), 4096),
