@@ -3,6 +3,7 @@ package cluster
 import (
 	"context"
 	"errors"
+	"time"
 
 	"github.com/nats-io/nats.go/jetstream"
 	"github.com/teonet-go/teomq/router"
@@ -26,6 +27,14 @@ func (mb *mailbox) stop() {
 		mb.cc.Stop()
 	}
 }
+
+// mailboxHeartbeat is the idle heartbeat of a mailbox's pull requests. A
+// pull request sent right after the consumer's creation can reach a server
+// that has not yet learnt where the new consumer's leader listens, and is
+// dropped ("no responders"); the client pulls again after two missed
+// heartbeats. With the default heartbeat (15 s) a new producer's first
+// answers waited 30 s.
+const mailboxHeartbeat = time.Second
 
 // checkMailbox opens producer's mailbox on this broker if the cluster
 // holds results for it: a producer that reconnects gets the answers that
@@ -93,7 +102,7 @@ func (e *Engine) consumeMailbox(producer string) (jetstream.ConsumeContext, erro
 	if err != nil {
 		return nil, unavailable(err)
 	}
-	return cons.Consume(func(msg jetstream.Msg) { e.deliverResult(producer, msg) })
+	return cons.Consume(func(msg jetstream.Msg) { e.deliverResult(producer, msg) }, jetstream.PullHeartbeat(mailboxHeartbeat))
 }
 
 // deliverResult hands one result to a connection of producer here. With
