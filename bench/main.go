@@ -7,7 +7,10 @@
 //     durability;
 //   - an embedded nats-server on loopback (no TLS, its default) with
 //     nats.go micro responders in a queue group, and JetStream work-queue
-//     streams on file storage with sync_interval "always" and the default.
+//     streams on file storage with sync_interval "always" and the default;
+//   - for the cluster rows, 1 to 3 teomq brokers in cluster mode on an
+//     embedded 3-node JetStream cluster, against JetStream R3 used
+//     directly on the same cluster and against the single sync broker.
 //
 // It prints one table with both systems and the ratios teomq/NATS per row:
 //
@@ -41,6 +44,7 @@ import (
 	"syscall"
 	"time"
 
+	_ "github.com/teonet-go/teomq/cluster" // the JetStream engine of the cluster rows' brokers
 	"github.com/teonet-go/teomq/loadgen"
 	_ "github.com/teonet-go/teomq/metrics"           // /metrics of the teomq broker
 	_ "github.com/teonet-go/teomq/store/pebblestore" // the disk store of the teomq broker
@@ -133,6 +137,8 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer) (err erro
 		return err
 	}
 	o.log = stderr
+	o.shared = &sharedCluster{}
+	defer func() { err = errors.Join(err, o.shared.Close()) }()
 	if loadgen.IsTerminal(stderr) {
 		o.progress = stderr
 	}
