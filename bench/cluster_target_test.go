@@ -1,8 +1,10 @@
 package main
 
 import (
+	"bytes"
 	"context"
 	"errors"
+	"strings"
 	"testing"
 	"time"
 
@@ -132,5 +134,45 @@ func TestJetStreamR3Target(t *testing.T) {
 	}
 	if _, err := js.Stream(ctx, target.stream); !errors.Is(err, jetstream.ErrStreamNotFound) {
 		t.Errorf("stream %s after Close: %v, want it deleted", target.stream, err)
+	}
+}
+
+// TestExternalCluster runs a cluster row on a JetStream cluster that
+// -nats-cluster names: the run uses it, deletes the streams it made, and
+// leaves it running.
+func TestExternalCluster(t *testing.T) {
+	ctx, cancel := context.WithTimeout(context.Background(), time.Minute)
+	defer cancel()
+	_, c := startSharedCluster(t)
+	nc, js, err := c.dial(0)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer nc.Close()
+	before, err := js.AccountInfo(ctx)
+	if err != nil {
+		t.Fatal(err)
+	}
+	var stdout, stderr bytes.Buffer
+	args := []string{"-nats-cluster", strings.Join(c.URLs(), ","), "-only", "cluster-send-64-b2", "-scale", "0.001"}
+	if err := run(ctx, args, &stdout, &stderr); err != nil {
+		t.Fatalf("run: %v\nstderr:\n%s", err, stderr.String())
+	}
+	if cells := tableRows(t, stdout.String())["cluster-send-64-b2"]; cells == nil || !positiveNumber(cells[3]) || !positiveNumber(cells[7]) {
+		t.Fatalf("cluster-send-64-b2 on the external cluster: %q\n%s", cells, stdout.String())
+	}
+	var left []string
+	for name := range js.StreamNames(ctx).Name() {
+		left = append(left, name)
+	}
+	if len(left) != 0 {
+		t.Errorf("streams left on the external cluster: %v", left)
+	}
+	after, err := js.AccountInfo(ctx)
+	if err != nil {
+		t.Fatalf("the external cluster after the run: %v", err)
+	}
+	if after.API.Total-before.API.Total < 10 {
+		t.Errorf("the run made %d JetStream API calls on the external cluster, want it used", after.API.Total-before.API.Total)
 	}
 }

@@ -16,6 +16,11 @@
 //
 //	go run . [-scale 0.01] [-only request-64-memory] [-md FILE]
 //
+// The cluster rows run on an embedded 3-node JetStream cluster, or on
+// one running elsewhere (say on three other machines):
+//
+//	go run . -only cluster-send-64-b3 -nats-cluster nats://h1:4222,nats://h2:4222,nats://h3:4222
+//
 // With -backlog N it instead fills a durable queue of each system with N
 // pending messages, restarts it, and compares the RSS and the time to the
 // first delivery:
@@ -73,6 +78,7 @@ type options struct {
 	memprofile  string
 	waitprofile string
 	trace       string
+	natsCluster string
 }
 
 func parseOptions(args []string, stderr io.Writer) (options, error) {
@@ -86,6 +92,7 @@ func parseOptions(args []string, stderr io.Writer) (options, error) {
 	fs.IntVar(&o.rounds, "rounds", 1, "run each side of a row `n` times, alternating, and report each side's median-throughput run")
 	fs.IntVar(&o.size, "size", loadgen.DefaultSize, "payload size in bytes of the rows that set none")
 	fs.DurationVar(&o.duration, "duration", loadgen.DefaultDuration, "longest time one side of a row may run")
+	fs.StringVar(&o.natsCluster, "nats-cluster", "", "run the cluster rows on the JetStream cluster of these client `urls` (comma-separated), of 3 nodes, instead of an embedded one")
 	fs.StringVar(&o.md, "md", "", "also write the table as Markdown to `file`")
 	fs.StringVar(&o.cpuprofile, "cpuprofile", "", "write a CPU profile of the whole run to `file`")
 	fs.StringVar(&o.memprofile, "memprofile", "", "write an allocation profile of the whole run to `file`")
@@ -138,6 +145,9 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer) (err erro
 	}
 	o.log = stderr
 	o.shared = &sharedCluster{}
+	if o.natsCluster != "" {
+		o.shared.urls = strings.Split(o.natsCluster, ",")
+	}
 	defer func() { err = errors.Join(err, o.shared.Close()) }()
 	if loadgen.IsTerminal(stderr) {
 		o.progress = stderr

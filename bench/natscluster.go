@@ -33,9 +33,13 @@ const (
 // file stores in a temporary directory, the servers' default sync
 // interval. Its goroutines carry the pprof label part=nats. Close stops it;
 // its methods are safe for concurrent use.
+//
+// With nodes nil it stands for a cluster running elsewhere (-nats-cluster):
+// only its URLs are known, and Close leaves it running.
 type natsCluster struct {
 	dir   string
 	nodes []*server.Server
+	urls  []string
 }
 
 // startNATSCluster starts the nodes and returns once a meta leader is
@@ -78,6 +82,7 @@ func (c *natsCluster) start() error {
 				return
 			}
 			c.nodes = append(c.nodes, ns)
+			c.urls = append(c.urls, ns.ClientURL())
 		}
 	})
 	return startErr
@@ -164,11 +169,7 @@ func (c *natsCluster) hasMetaLeader() bool {
 
 // URLs returns the nodes' client URLs.
 func (c *natsCluster) URLs() []string {
-	urls := make([]string, len(c.nodes))
-	for i, ns := range c.nodes {
-		urls[i] = ns.ClientURL()
-	}
-	return urls
+	return slices.Clone(c.urls)
 }
 
 // dial connects to node i (mod the node count) first, the others after.
@@ -204,8 +205,12 @@ func (c *natsCluster) deleteStreams(ctx context.Context, names ...string) error 
 	return errors.Join(errs...)
 }
 
-// Close stops the nodes and removes their stores. Safe to call twice.
+// Close stops the nodes and removes their stores, if it started them.
+// Safe to call twice.
 func (c *natsCluster) Close() error {
+	if c.dir == "" {
+		return nil
+	}
 	for _, ns := range c.nodes {
 		ns.Shutdown()
 	}

@@ -12,6 +12,10 @@ import (
 // (names) and deletes them when it ends. run owns it and closes it. Safe
 // for concurrent use.
 type sharedCluster struct {
+	// urls, when set, are the client URLs of a JetStream cluster running
+	// elsewhere to use instead of an embedded one (-nats-cluster).
+	urls []string
+
 	mu      sync.Mutex // guards the fields below
 	cluster *natsCluster
 	runs    int
@@ -21,6 +25,9 @@ type sharedCluster struct {
 func (s *sharedCluster) get(ctx context.Context) (*natsCluster, error) {
 	s.mu.Lock()
 	defer s.mu.Unlock()
+	if s.cluster == nil && len(s.urls) > 0 {
+		s.cluster = &natsCluster{urls: s.urls}
+	}
 	if s.cluster == nil {
 		c, err := startNATSCluster(ctx)
 		if err != nil {
