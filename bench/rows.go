@@ -43,7 +43,7 @@ func rows() []row {
 	// cluster, against JetStream R3 used directly and the single broker.
 	// Three responders, so that each of 3 brokers has one.
 	clusterRequest := request(16, 3, 5_000)
-	clusterSend := loadgen.Config{Mode: loadgen.ModeSend, Clients: 64, Msgs: 10_000}
+	clusterSend := loadgen.Config{Mode: loadgen.ModeSend, Clients: 64, Msgs: 20_000}
 	cluster := func(id string, cfg loadgen.Config, brokers int) row {
 		return row{id: id, cfg: cfg, teomq: teomqClusterSystem(brokers), nats: jetStreamR3, base: &sync}
 	}
