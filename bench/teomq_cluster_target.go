@@ -54,10 +54,10 @@ func newTeomqClusterTarget(ctx context.Context, c *natsCluster, prefix string, n
 
 // warmUp sends one message through each broker in turn, before the timed
 // part: the first sends of a command make its queue in the cluster, and
-// when they race on several brokers at once some wait for a consumer that
-// is still being created (up to the engine's 10 s API timeout) and some are
-// confirmed without being kept (BENCHMARKS.md, "Cluster mode"). The
-// messages stay queued; a request row's responders take them first.
+// when many race (through one broker or several) some wait for a consumer
+// that is still being created (up to the engine's 10 s API timeout) and
+// some are confirmed but never delivered (BENCHMARKS.md, "Cluster mode").
+// The messages stay queued; a request row's responders take them first.
 func (t *teomqClusterTarget) warmUp(ctx context.Context) error {
 	for i, lt := range t.targets {
 		c, err := lt.Connect(ctx)
