@@ -101,7 +101,11 @@ func parseOptions(args []string, stderr io.Writer) (options, error) {
 	fs.Usage = func() {
 		fmt.Fprintf(fs.Output(), "Usage: bench [flags]\n\nRuns teomq and NATS side by side. Rows:\n")
 		for _, r := range rows() {
-			fmt.Fprintf(fs.Output(), "  %-22s %s: %s vs %s\n", r.id, r.describe(), r.teomq.name, r.nats.name)
+			vs := r.nats.name
+			if r.base != nil {
+				vs += " and " + r.base.name
+			}
+			fmt.Fprintf(fs.Output(), "  %-22s %s: %s vs %s\n", r.id, r.describe(), r.teomq.name, vs)
 		}
 		fmt.Fprintf(fs.Output(), "\nFlags:\n")
 		fs.PrintDefaults()
