@@ -104,8 +104,11 @@ func (e *Engine) finish(group string, msg jetstream.Msg, m *router.Message, code
 func (e *Engine) sendResult(producer string, r result) error {
 	ctx, cancel := context.WithTimeout(context.Background(), apiTimeout)
 	defer cancel()
-	_, err := e.js.PublishMsg(ctx, encodeResult(e.names.answerSubject(producer), producer, r))
-	return err
+	if _, err := e.js.PublishMsg(ctx, encodeResult(e.names.answerSubject(producer), producer, r)); err != nil {
+		return err
+	}
+	e.hint(producer)
+	return nil
 }
 
 // deadLetter moves group's copy of m to the group's dead letters after

@@ -3,7 +3,6 @@ package cluster
 import (
 	"context"
 	"errors"
-	"slices"
 	"time"
 
 	"github.com/nats-io/nats.go/jetstream"
@@ -105,8 +104,9 @@ func (e *Engine) consumeMailbox(producer string) (jetstream.ConsumeContext, erro
 	return cons.Consume(func(msg jetstream.Msg) { e.deliverResult(producer, msg) }, jetstream.PullHeartbeat(mailboxHeartbeat))
 }
 
-// deliverResult hands one result to a connection of producer here. With
-// none left, the result stays in the cluster for its next connection.
+// deliverResult hands one result of producer's mailbox to a connection of
+// producer here. With none left, the result stays in the cluster for its
+// next connection.
 func (e *Engine) deliverResult(producer string, msg jetstream.Msg) {
 	r, err := decodeResult(msg.Headers(), msg.Data())
 	if err != nil {
@@ -114,14 +114,9 @@ func (e *Engine) deliverResult(producer string, msg jetstream.Msg) {
 		_ = msg.Term()
 		return
 	}
-	e.mu.Lock()
-	conns := slices.Clone(e.byAddr[producer])
-	e.mu.Unlock()
-	for _, c := range conns {
-		if e.host.Result(c, r.id, r.code, r.from, r.data) {
-			_ = msg.Ack()
-			return
-		}
+	if e.handOver(producer, r) {
+		_ = msg.Ack()
+		return
 	}
 	_ = msg.NakWithDelay(e.cfg.RetryDelay)
 }
