@@ -21,6 +21,7 @@ type dedupEntry struct {
 	tail     bool     // the message is queued in the tail of cmd, not finished
 	cmd      *command // tail only
 	idx      int32    // index in the router's dedup heap; -1: none
+	inFIFO   bool     // in the router's tail dedup FIFO instead
 }
 
 func dedupBefore(a, b *dedupEntry) bool  { return a.expires < b.expires }
@@ -28,7 +29,9 @@ func setDedupIndex(e *dedupEntry, i int) { e.idx = int32(i) }
 
 // remember keeps e in the dedup window until expires. Past MaxDedup
 // entries the one due to expire first is forgotten early, so that a high
-// message rate cannot fill memory with IDs.
+// message rate cannot fill memory with IDs. The entry of a message going
+// to a tail waits in the tail FIFO, the others (and a tail entry that
+// expires before those in the FIFO) in the dedup heap.
 func (r *Router) remember(e *dedupEntry, expires int64) {
 	if old := r.dedup[e.key]; old != nil {
 		r.forget(old)
@@ -38,10 +41,24 @@ func (r *Router) remember(e *dedupEntry, expires int64) {
 	}
 	e.expires = expires
 	r.dedup[e.key] = e
-	r.dedupExp.push(e)
-	for r.dedupExp.len() > r.cfg.MaxDedup {
-		r.forget(r.dedupExp.top())
+	if !e.tail || !r.tailExp.push(e) {
+		r.dedupExp.push(e)
 	}
+	for len(r.dedup) > r.cfg.MaxDedup {
+		r.forget(r.firstDedup())
+	}
+}
+
+// firstDedup returns the dedup entry due to expire first, nil if none.
+func (r *Router) firstDedup() *dedupEntry {
+	f := r.tailExp.front()
+	if r.dedupExp.len() == 0 {
+		return f
+	}
+	if top := r.dedupExp.top(); f == nil || top.expires <= f.expires {
+		return top
+	}
+	return f
 }
 
 // seen checks m's ID against the messages its producer published before:
@@ -80,15 +97,18 @@ func (r *Router) forget(e *dedupEntry) {
 		r.tailDedup--
 	}
 	delete(r.dedup, e.key)
-	if e.idx >= 0 {
+	switch {
+	case e.inFIFO:
+		r.tailExp.remove(e)
+	case e.idx >= 0:
 		r.dedupExp.remove(int(e.idx))
 	}
 }
 
 // expireDedup drops the dedup entries whose window ended at now.
 func (r *Router) expireDedup(now int64) {
-	for r.dedupExp.len() > 0 && r.dedupExp.top().expires <= now {
-		r.forget(r.dedupExp.top())
+	for e := r.firstDedup(); e != nil && e.expires <= now; e = r.firstDedup() {
+		r.forget(e)
 	}
 }
 

@@ -2,6 +2,7 @@ package router
 
 import (
 	"fmt"
+	"math"
 	"slices"
 )
 
@@ -204,13 +205,34 @@ func (r *Router) checkSideTables() error {
 		}
 		mail += len(box)
 	}
-	if mail != r.mailExp.len() || len(r.dedup) != r.dedupExp.len() {
-		return fmt.Errorf("mailbox %d/%d or dedup %d/%d sizes differ", mail, r.mailExp.len(), len(r.dedup), r.dedupExp.len())
+	if mail != r.mailExp.len() || len(r.dedup) != r.dedupExp.len()+r.tailExp.live {
+		return fmt.Errorf("mailbox %d/%d or dedup %d/%d+%d sizes differ", mail, r.mailExp.len(), len(r.dedup), r.dedupExp.len(), r.tailExp.live)
 	}
 	for key, e := range r.dedup {
-		if e.key != key || r.dedupExp.items[e.idx] != e {
+		inHeap := e.idx >= 0 && int(e.idx) < r.dedupExp.len() && r.dedupExp.items[e.idx] == e
+		if e.key != key || inHeap == e.inFIFO || (e.inFIFO && !e.tail) {
 			return fmt.Errorf("dedup entry misplaced")
 		}
+	}
+	return r.checkTailFIFO()
+}
+
+// checkTailFIFO checks that the tail dedup FIFO counts its entries, is in
+// order of expiry and does not start with a hole.
+func (r *Router) checkTailFIFO() error {
+	f := &r.tailExp
+	live, prev := 0, int64(math.MinInt64)
+	for _, e := range f.q[f.head:] {
+		if !e.inFIFO {
+			continue
+		}
+		if r.dedup[e.key] != e || e.expires < prev {
+			return fmt.Errorf("tail dedup FIFO: entry misplaced or out of order")
+		}
+		live, prev = live+1, e.expires
+	}
+	if live != f.live || (live > 0 && !f.q[f.head].inFIFO) {
+		return fmt.Errorf("tail dedup FIFO: %d entries counted, %d held, or a hole at its front", f.live, live)
 	}
 	return nil
 }

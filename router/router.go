@@ -22,8 +22,9 @@ type Router struct {
 	delayed   heap[*item]     // retried items by ready time
 	deadlines heap[*msgState] // messages with a deadline, by deadline
 	dedupExp  heap[*dedupEntry]
-	tailDedup int  // entries of dedup that stand for messages in a tail
-	loading   bool // Load is placing a page: its payloads are kept
+	tailExp   dedupFIFO // the dedup entries of messages going to a tail
+	tailDedup int       // entries of dedup that stand for messages in a tail
+	loading   bool      // Load is placing a page: its payloads are kept
 	mailExp   heap[*mailEntry]
 
 	// lastErr holds the reason of the last Retry answer of items that
@@ -175,8 +176,8 @@ func (r *Router) NextDeadline() time.Time {
 	if r.mailExp.len() > 0 {
 		consider(r.mailExp.top().expires)
 	}
-	if r.dedupExp.len() > 0 {
-		consider(r.dedupExp.top().expires)
+	if e := r.firstDedup(); e != nil {
+		consider(e.expires)
 	}
 	if r.nextSweep != 0 {
 		consider(r.nextSweep)
