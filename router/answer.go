@@ -100,5 +100,5 @@ func (r *Router) retire(now int64, ms *msgState) {
 	if e == nil {
 		e = &dedupEntry{key: dedupKey{ms.msg.From, ms.msg.ID}, idx: -1}
 	}
-	r.remember(e, now+int64(r.cfg.DedupWindow))
+	r.add(e, now+int64(r.cfg.DedupWindow))
 }

@@ -36,6 +36,14 @@ func (r *Router) remember(e *dedupEntry, expires int64) {
 	if old := r.dedup[e.key]; old != nil {
 		r.forget(old)
 	}
+	r.add(e, expires)
+}
+
+// add is remember of an entry whose key the window does not hold: that of
+// a message that was live until now (no entry has the key of a live
+// message), which spares a look-up in a map of up to Config.MaxDedup
+// entries per finished message.
+func (r *Router) add(e *dedupEntry, expires int64) {
 	if e.tail {
 		r.tailDedup++
 	}

@@ -176,8 +176,8 @@ func (r *Router) Load(now time.Time, command string, msgs []Stored, limit int, o
 		cmd.tail.bytes -= int64(len(m.Data))
 		cmd.active--
 		cmd.activeBytes -= int64(len(m.Data))
-		if e := r.dedup[dedupKey{m.From, m.ID}]; e != nil && e.tail {
-			r.forget(e) // the live message stands for it
+		if e := r.dedup[dedupKey{m.From, m.ID}]; e != nil {
+			r.forget(e) // the live message stands for it (no entry has the key of a live message)
 		}
 		r.loading = true
 		r.restoreMsg(m, s.AckedBy, s.Attempts, nil, true)
