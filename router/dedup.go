@@ -24,6 +24,16 @@ type dedupEntry struct {
 	inFIFO   bool     // in the router's tail dedup FIFO instead
 }
 
+// dedupRef is what the dedup window holds for a key: its entry, or for a
+// plain ID (a finished message without a result, in the plain FIFO) none,
+// and the time it expires. A plain ID costs no allocation and nothing for
+// the collector to visit but the map's and the FIFO's slots: a long drain
+// leaves up to Config.MaxDedup of them.
+type dedupRef struct {
+	e       *dedupEntry // nil: a plain ID
+	expires int64       // unix ns; e.expires when e is set
+}
+
 func dedupBefore(a, b *dedupEntry) bool  { return a.expires < b.expires }
 func setDedupIndex(e *dedupEntry, i int) { e.idx = int32(i) }
 
@@ -33,8 +43,8 @@ func setDedupIndex(e *dedupEntry, i int) { e.idx = int32(i) }
 // to a tail waits in the tail FIFO, the others (and a tail entry that
 // expires before those in the FIFO) in the dedup heap.
 func (r *Router) remember(e *dedupEntry, expires int64) {
-	if old := r.dedup[e.key]; old != nil {
-		r.forget(old)
+	if ref, ok := r.dedup[e.key]; ok {
+		r.forgetRef(e.key, ref)
 	}
 	r.add(e, expires)
 }
@@ -48,25 +58,38 @@ func (r *Router) add(e *dedupEntry, expires int64) {
 		r.tailDedup++
 	}
 	e.expires = expires
-	r.dedup[e.key] = e
+	r.dedup[e.key] = dedupRef{e: e, expires: expires}
 	if !e.tail || !r.tailExp.push(e) {
 		r.dedupExp.push(e)
 	}
+	r.bound()
+}
+
+// bound forgets the IDs due to expire first while the window holds more
+// than MaxDedup.
+func (r *Router) bound() {
 	for len(r.dedup) > r.cfg.MaxDedup {
-		r.forget(r.firstDedup())
+		key, ref, _ := r.firstDedup()
+		r.forgetRef(key, ref)
 	}
 }
 
-// firstDedup returns the dedup entry due to expire first, nil if none.
-func (r *Router) firstDedup() *dedupEntry {
-	f := r.tailExp.front()
-	if r.dedupExp.len() == 0 {
-		return f
+// firstDedup returns the ID of the dedup window due to expire first, with
+// what the window holds for it; ok unset when the window is empty. Ties go
+// to the heap, then the tail FIFO, then the plain IDs.
+func (r *Router) firstDedup() (key dedupKey, ref dedupRef, ok bool) {
+	if e := r.tailExp.front(); e != nil {
+		key, ref, ok = e.key, dedupRef{e, e.expires}, true
 	}
-	if top := r.dedupExp.top(); f == nil || top.expires <= f.expires {
-		return top
+	if r.dedupExp.len() > 0 {
+		if e := r.dedupExp.top(); !ok || e.expires <= ref.expires {
+			key, ref, ok = e.key, dedupRef{e, e.expires}, true
+		}
 	}
-	return f
+	if s, found := r.plainFront(); found && (!ok || s.expires < ref.expires) {
+		key, ref, ok = s.key, dedupRef{expires: s.expires}, true
+	}
+	return key, ref, ok
 }
 
 // seen checks m's ID against the messages its producer published before:
@@ -81,17 +104,19 @@ func (r *Router) seen(now time.Time, conn ConnID, m *Message) error {
 	case live != nil && live.msg.From == m.From:
 		e = live.res
 	default:
-		e = r.dedup[dedupKey{m.From, m.ID}]
-		if e != nil && e.expires <= now.UnixNano() {
-			r.forget(e)
-			e = nil
+		key := dedupKey{m.From, m.ID}
+		ref, ok := r.dedup[key]
+		if ok && ref.expires <= now.UnixNano() {
+			r.forgetRef(key, ref)
+			ok = false
 		}
-		if e == nil {
+		if !ok {
 			if live != nil {
 				return ErrIDInUse
 			}
 			return nil
 		}
+		e = ref.e
 	}
 	if e != nil && e.answered && m.Request {
 		r.emit(Action{Kind: ActResult, Conn: conn, Msg: m, Code: e.code, From: e.from, Data: e.data})
@@ -99,9 +124,18 @@ func (r *Router) seen(now time.Time, conn ConnID, m *Message) error {
 	return ErrDuplicate
 }
 
+// forgetRef drops key, which the window holds as ref, from it.
+func (r *Router) forgetRef(key dedupKey, ref dedupRef) {
+	if ref.e != nil {
+		r.forget(ref.e)
+	} else {
+		r.forgetPlain(key)
+	}
+}
+
 // forget drops e from the dedup window.
 func (r *Router) forget(e *dedupEntry) {
-	if e.tail && r.dedup[e.key] == e {
+	if e.tail && r.dedup[e.key].e == e {
 		r.tailDedup--
 	}
 	delete(r.dedup, e.key)
@@ -115,8 +149,8 @@ func (r *Router) forget(e *dedupEntry) {
 
 // expireDedup drops the dedup entries whose window ended at now.
 func (r *Router) expireDedup(now int64) {
-	for e := r.firstDedup(); e != nil && e.expires <= now; e = r.firstDedup() {
-		r.forget(e)
+	for key, ref, ok := r.firstDedup(); ok && ref.expires <= now; key, ref, ok = r.firstDedup() {
+		r.forgetRef(key, ref)
 	}
 }
 

@@ -205,16 +205,46 @@ func (r *Router) checkSideTables() error {
 		}
 		mail += len(box)
 	}
-	if mail != r.mailExp.len() || len(r.dedup) != r.dedupExp.len()+r.tailExp.live {
-		return fmt.Errorf("mailbox %d/%d or dedup %d/%d+%d sizes differ", mail, r.mailExp.len(), len(r.dedup), r.dedupExp.len(), r.tailExp.live)
-	}
-	for key, e := range r.dedup {
+	plain := 0
+	for key, ref := range r.dedup {
+		e := ref.e
+		if e == nil {
+			plain++
+			continue
+		}
 		inHeap := e.idx >= 0 && int(e.idx) < r.dedupExp.len() && r.dedupExp.items[e.idx] == e
-		if e.key != key || inHeap == e.inFIFO || (e.inFIFO && !e.tail) {
+		if e.key != key || ref.expires != e.expires || inHeap == e.inFIFO || (e.inFIFO && !e.tail) {
 			return fmt.Errorf("dedup entry misplaced")
 		}
 	}
+	if mail != r.mailExp.len() || len(r.dedup) != r.dedupExp.len()+r.tailExp.live+plain {
+		return fmt.Errorf("mailbox %d/%d or dedup %d/%d+%d+%d sizes differ", mail, r.mailExp.len(), len(r.dedup), r.dedupExp.len(), r.tailExp.live, plain)
+	}
+	if err := r.checkPlainFIFO(plain); err != nil {
+		return err
+	}
 	return r.checkTailFIFO()
+}
+
+// checkPlainFIFO checks that the plain FIFO is in order of expiry, holds
+// a slot for each of the window's plain IDs, and counts its other slots
+// as stale.
+func (r *Router) checkPlainFIFO(plain int) error {
+	f := &r.plainExp
+	slots := f.q[f.head:]
+	held := make(map[dedupKey]bool)
+	for i, s := range slots {
+		if i > 0 && s.expires < slots[i-1].expires {
+			return fmt.Errorf("plain dedup FIFO out of order")
+		}
+		if ref, ok := r.dedup[s.key]; ok && ref.e == nil && ref.expires == s.expires {
+			held[s.key] = true
+		}
+	}
+	if len(held) != plain || len(slots) != plain+f.stale {
+		return fmt.Errorf("plain dedup FIFO: %d slots, %d stale, for %d plain IDs (%d held)", len(slots), f.stale, plain, len(held))
+	}
+	return nil
 }
 
 // checkTailFIFO checks that the tail dedup FIFO counts its entries, is in
@@ -226,7 +256,7 @@ func (r *Router) checkTailFIFO() error {
 		if !e.inFIFO {
 			continue
 		}
-		if r.dedup[e.key] != e || e.expires < prev {
+		if r.dedup[e.key].e != e || e.expires < prev {
 			return fmt.Errorf("tail dedup FIFO: entry misplaced or out of order")
 		}
 		live, prev = live+1, e.expires
