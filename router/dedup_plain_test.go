@@ -16,7 +16,7 @@ func TestPlainDedupFIFO(t *testing.T) {
 		binary.BigEndian.PutUint64(id[8:], uint64(i))
 		return dedupKey{"p", id}
 	}
-	const n = 5000
+	const n = 3 * plainBlock
 	for i := range n {
 		r.addPlain(key(i), int64(i/2)) // ties too
 	}
@@ -37,7 +37,7 @@ func TestPlainDedupFIFO(t *testing.T) {
 	if err := r.CheckInvariants(); err != nil {
 		t.Fatal(err)
 	}
-	if slots := len(r.plainExp.q) - r.plainExp.head; slots > 2*len(r.dedup) {
+	if slots := r.plainExp.n; slots > 2*len(r.dedup) {
 		t.Fatalf("%d slots for %d IDs: the stale ones were not compacted", slots, len(r.dedup))
 	}
 	var got []dedupKey

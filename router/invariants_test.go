@@ -231,18 +231,22 @@ func (r *Router) checkSideTables() error {
 // as stale.
 func (r *Router) checkPlainFIFO(plain int) error {
 	f := &r.plainExp
-	slots := f.q[f.head:]
+	var slots []plainSlot
+	f.each(func(s plainSlot) { slots = append(slots, s) })
 	held := make(map[dedupKey]bool)
 	for i, s := range slots {
 		if i > 0 && s.expires < slots[i-1].expires {
 			return fmt.Errorf("plain dedup FIFO out of order")
 		}
-		if ref, ok := r.dedup[s.key]; ok && ref.e == nil && ref.expires == s.expires {
+		if r.isPlain(s) {
 			held[s.key] = true
 		}
 	}
-	if len(held) != plain || len(slots) != plain+f.stale {
-		return fmt.Errorf("plain dedup FIFO: %d slots, %d stale, for %d plain IDs (%d held)", len(slots), f.stale, plain, len(held))
+	if len(held) != plain || len(slots) != plain+f.stale || len(slots) != f.n {
+		return fmt.Errorf("plain dedup FIFO: %d slots (%d counted), %d stale, for %d plain IDs (%d held)", len(slots), f.n, f.stale, plain, len(held))
+	}
+	if f.n > 0 && f.last != slots[len(slots)-1].expires {
+		return fmt.Errorf("plain dedup FIFO: newest expiry %d, want %d", f.last, slots[len(slots)-1].expires)
 	}
 	return nil
 }
