@@ -18,27 +18,21 @@ func (e *Engine) Answer(conn router.ConnID, id router.ID, attempt int, kind rout
 	}
 	now := time.Now()
 	e.mu.Lock()
-	p := e.peers[conn]
-	var d *delivery
-	if p != nil {
-		d = p.flights[id]
+	d, err := e.holding(conn, id, attempt)
+	if err != nil {
+		e.mu.Unlock()
+		return err
 	}
-	switch {
-	case d == nil:
-		e.mu.Unlock()
-		return fmt.Errorf("%w: %x", router.ErrUnknownID, id[:])
-	case d.attempt != attempt:
-		e.mu.Unlock()
-		return fmt.Errorf("%w: attempt %d, the current one is %d", router.ErrStaleAttempt, attempt, d.attempt)
-	case now.After(d.lease):
-		delete(p.flights, id)
+	p := d.s.p
+	if now.After(d.lease) {
+		p.remove(d)
 		d.s.inflight--
 		d.s.g.wakeUp()
 		e.mu.Unlock()
 		_ = d.msg.Nak()
 		return fmt.Errorf("%w: its lease ended", router.ErrStaleAttempt)
 	}
-	delete(p.flights, id)
+	p.remove(d)
 	d.s.inflight--
 	d.s.g.wakeUp()
 	group, from := d.s.g.key.group, p.addr
@@ -105,6 +99,24 @@ func (e *Engine) ackLoop() {
 	}
 }
 
+// holding returns conn's delivery of id as attempt, or
+// router.ErrUnknownID, or router.ErrStaleAttempt if conn holds id as
+// another attempt. Called with e.mu held.
+func (e *Engine) holding(conn router.ConnID, id router.ID, attempt int) (*delivery, error) {
+	p := e.peers[conn]
+	if p == nil {
+		return nil, fmt.Errorf("%w: %x", router.ErrUnknownID, id[:])
+	}
+	d, held := p.find(id, attempt)
+	switch {
+	case d != nil:
+		return d, nil
+	case held:
+		return nil, fmt.Errorf("%w: attempt %d", router.ErrStaleAttempt, attempt)
+	}
+	return nil, fmt.Errorf("%w: %x", router.ErrUnknownID, id[:])
+}
+
 // retryDelay is how long a message answered Retry at attempt waits.
 func (e *Engine) retryDelay(attempt int) time.Duration {
 	d := e.cfg.RetryDelay
@@ -118,28 +130,34 @@ func (e *Engine) retryDelay(attempt int) time.Duration {
 // restarts the cluster's ack timer so that it does not redeliver meanwhile.
 func (e *Engine) Touch(conn router.ConnID, id router.ID, attempt int, d time.Duration) error {
 	now := time.Now()
-	e.mu.Lock()
-	p := e.peers[conn]
-	var fl *delivery
-	if p != nil {
-		fl = p.flights[id]
-	}
-	switch {
-	case fl == nil:
-		e.mu.Unlock()
-		return fmt.Errorf("%w: %x", router.ErrUnknownID, id[:])
-	case fl.attempt != attempt || now.After(fl.lease):
-		e.mu.Unlock()
-		return fmt.Errorf("%w: attempt %d", router.ErrStaleAttempt, attempt)
-	}
 	if d <= 0 {
 		d = e.cfg.Lease
 	}
-	fl.lease = now.Add(d)
-	fl.progress = now
-	msg := fl.msg
+	e.mu.Lock()
+	fl, err := e.holding(conn, id, attempt)
+	if err == nil && now.After(fl.lease) {
+		err = fmt.Errorf("%w: its lease ended", router.ErrStaleAttempt)
+	}
+	if err != nil {
+		e.mu.Unlock()
+		return err
+	}
+	// A peer in several groups of the command may hold the message in
+	// each, as the same attempt: the handlers of all of them run.
+	var msgs []jetstream.Msg
+	for _, o := range fl.s.p.flights[id] {
+		if o.attempt == attempt && !now.After(o.lease) {
+			o.lease, o.progress = now.Add(d), now
+			msgs = append(msgs, o.msg)
+		}
+	}
 	e.mu.Unlock()
-	return msg.InProgress()
+	for _, msg := range msgs {
+		if err := msg.InProgress(); err != nil {
+			return unavailable(err)
+		}
+	}
+	return nil
 }
 
 // do hands f to the workers, which carry answers' effects to the cluster
@@ -178,7 +196,10 @@ func (e *Engine) leaseLoop() {
 	defer e.wg.Done()
 	tick := time.NewTicker(min(max(e.cfg.Lease/8, 10*time.Millisecond), time.Second))
 	defer tick.Stop()
-	var naks, progress []jetstream.Msg
+	var (
+		expired        []*delivery
+		naks, progress []jetstream.Msg
+	)
 	for {
 		select {
 		case <-tick.C:
@@ -186,23 +207,29 @@ func (e *Engine) leaseLoop() {
 			return
 		}
 		now := time.Now()
-		naks, progress = naks[:0], progress[:0]
+		expired, naks, progress = expired[:0], naks[:0], progress[:0]
 		e.mu.Lock()
 		for _, p := range e.peers {
-			for id, d := range p.flights {
-				switch {
-				case now.After(d.lease):
-					delete(p.flights, id)
-					d.s.inflight--
-					d.s.g.wakeUp()
-					naks = append(naks, d.msg)
-				case d.lease.After(d.progress.Add(d.s.g.lease)) && now.Sub(d.progress) > d.s.g.lease/2:
-					d.progress = now
-					progress = append(progress, d.msg)
+			for _, ds := range p.flights {
+				for _, d := range ds {
+					switch {
+					case now.After(d.lease):
+						expired = append(expired, d)
+					case d.lease.After(d.progress.Add(d.s.g.lease)) && now.Sub(d.progress) > d.s.g.lease/2:
+						d.progress = now
+						progress = append(progress, d.msg)
+					}
 				}
 			}
 		}
+		for _, d := range expired {
+			d.s.p.remove(d)
+			d.s.inflight--
+			d.s.g.wakeUp()
+			naks = append(naks, d.msg)
+		}
 		e.mu.Unlock()
+		clear(expired)
 		for _, m := range naks {
 			_ = m.Nak()
 		}

@@ -48,35 +48,33 @@ func (e *Engine) dispatch(g *group, msg jetstream.Msg, fetched time.Time) {
 		return
 	}
 	s := g.pick()
-	if s == nil || s.p.flights[m.ID] != nil {
-		// The subscriber left meanwhile, or this peer holds the same
-		// message in another group: the cluster redelivers it.
+	if s == nil {
+		// The subscriber left meanwhile: the cluster redelivers it.
 		e.mu.Unlock()
 		_ = msg.NakWithDelay(e.cfg.RetryDelay)
 		return
 	}
 	d := &delivery{s: s, msg: msg, m: m, attempt: attempt, lease: fetched.Add(g.lease), progress: fetched}
 	s.inflight++
-	s.p.flights[m.ID] = d
+	s.p.add(d)
 	conn, subID := s.p.conn, s.id
 	e.mu.Unlock()
 	if !e.host.Deliver(conn, subID, m, attempt) {
-		if e.take(conn, m.ID, d) {
+		if e.take(conn, d) {
 			_ = msg.Nak()
 		}
 	}
 }
 
-// take removes delivery d of message id from conn's flights if it is still
-// there, and reports whether it was.
-func (e *Engine) take(conn router.ConnID, id router.ID, d *delivery) bool {
+// take removes delivery d from conn's flights if it is still there, and
+// reports whether it was.
+func (e *Engine) take(conn router.ConnID, d *delivery) bool {
 	e.mu.Lock()
 	defer e.mu.Unlock()
 	p := e.peers[conn]
-	if p == nil || p.flights[id] != d {
+	if p == nil || !p.remove(d) {
 		return false
 	}
-	delete(p.flights, id)
 	d.s.inflight--
 	d.s.g.wakeUp()
 	return true

@@ -10,10 +10,12 @@ import (
 
 // peer is one connected peer of the broker. Guarded by Engine.mu.
 type peer struct {
-	conn    router.ConnID
-	addr    string
-	subs    map[uint32]*sub
-	flights map[router.ID]*delivery
+	conn router.ConnID
+	addr string
+	subs map[uint32]*sub
+	// flights holds the deliveries not answered, by message ID: one per
+	// group the peer has a copy of the message in.
+	flights map[router.ID][]*delivery
 }
 
 // sub is one subscription of a peer. Guarded by Engine.mu.
@@ -43,12 +45,48 @@ type delivery struct {
 
 // takeFlights removes p's deliveries, appending their messages to naks.
 func (p *peer) takeFlights(naks []jetstream.Msg) []jetstream.Msg {
-	for id, d := range p.flights {
+	for id, ds := range p.flights {
 		delete(p.flights, id)
-		d.s.inflight--
-		naks = append(naks, d.msg)
+		for _, d := range ds {
+			d.s.inflight--
+			naks = append(naks, d.msg)
+		}
 	}
 	return naks
+}
+
+// add records delivery d.
+func (p *peer) add(d *delivery) {
+	p.flights[d.m.ID] = append(p.flights[d.m.ID], d)
+}
+
+// find returns p's delivery of id as attempt: of the group subscribed
+// first when the peer holds id in several groups with that attempt, as
+// the router does. It reports whether p holds id at all.
+func (p *peer) find(id router.ID, attempt int) (d *delivery, held bool) {
+	ds := p.flights[id]
+	for _, d := range ds {
+		if d.attempt == attempt {
+			return d, true
+		}
+	}
+	return nil, len(ds) > 0
+}
+
+// remove removes delivery d and reports whether p had it; the caller
+// settles its subscription's count.
+func (p *peer) remove(d *delivery) bool {
+	ds := p.flights[d.m.ID]
+	i := slices.Index(ds, d)
+	if i < 0 {
+		return false
+	}
+	if ds = slices.Delete(ds, i, i+1); len(ds) == 0 {
+		delete(p.flights, d.m.ID)
+	} else {
+		p.flights[d.m.ID] = ds
+	}
+	return true
 }
 
 // Connect records conn's peer and, if the cluster holds results for it
@@ -59,7 +97,7 @@ func (e *Engine) Connect(conn router.ConnID, address string) {
 		e.mu.Unlock()
 		return
 	}
-	e.peers[conn] = &peer{conn: conn, addr: address, subs: make(map[uint32]*sub), flights: make(map[router.ID]*delivery)}
+	e.peers[conn] = &peer{conn: conn, addr: address, subs: make(map[uint32]*sub), flights: make(map[router.ID][]*delivery)}
 	e.byAddr[address] = append(e.byAddr[address], conn)
 	e.listen(address)
 	e.mu.Unlock()

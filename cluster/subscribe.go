@@ -108,13 +108,21 @@ func (e *Engine) Unsubscribe(conn router.ConnID, subID uint32) error {
 		return errUnknownSub
 	}
 	s := p.subs[subID]
-	var naks []jetstream.Msg
-	for id, d := range p.flights {
-		if d.s == s {
-			delete(p.flights, id)
-			s.inflight--
-			naks = append(naks, d.msg)
+	var (
+		gone []*delivery
+		naks []jetstream.Msg
+	)
+	for _, ds := range p.flights {
+		for _, d := range ds {
+			if d.s == s {
+				gone = append(gone, d)
+			}
 		}
+	}
+	for _, d := range gone {
+		p.remove(d)
+		s.inflight--
+		naks = append(naks, d.msg)
 	}
 	e.dropSub(s)
 	e.mu.Unlock()
