@@ -156,6 +156,9 @@ func NewBroker(cfg BrokerConfig) (*Broker, error) {
 	// HTTP first: /healthz, /readyz and /metrics answer while the store
 	// loads; the WebSocket refuses peers until the broker has started.
 	if err := b.startHTTP(); err != nil {
+		if b.cluster != nil {
+			_ = b.cluster.Close()
+		}
 		b.store.Close()
 		node.Close()
 		return nil, err

@@ -1,7 +1,6 @@
 package teomq
 
 import (
-	"errors"
 	"fmt"
 	"time"
 
@@ -85,14 +84,7 @@ func (h engineHost) Confirm(conn router.ConnID, id router.ID, err error) {
 	if c == nil {
 		return
 	}
-	switch {
-	case err == nil:
-		c.confirm(wire.ID(id), wire.CodeOK, "")
-	case errors.Is(err, engine.ErrUnavailable):
-		c.confirm(wire.ID(id), wire.CodeStoreUnavailable, err.Error())
-	default:
-		c.confirm(wire.ID(id), routerCode(err), err.Error())
-	}
+	c.confirm(wire.ID(id), routerCode(err), errText(err))
 }
 
 // clusterFrame hands a frame of c's to the cluster engine, and reports
@@ -106,14 +98,14 @@ func (c *brokerConn) clusterFrame(f wire.Frame) bool {
 	switch f := f.(type) {
 	case *wire.Subscribe:
 		err = e.Subscribe(c.id, f.SubID, f.Command, f.Group, int(f.Credit), f.Ephemeral)
-		c.send(&wire.SubAck{SubID: f.SubID, Code: clusterCode(err), Message: errText(err)})
+		c.send(&wire.SubAck{SubID: f.SubID, Code: routerCode(err), Message: errText(err)})
 		if err != nil {
-			c.b.log.Warn("teomq: subscribe refused", "peer", c.addr, "command", f.Command, "group", f.Group, "err", err)
+			c.logBadFrame("teomq: subscribe refused", routerCode(err), err)
 		}
 		return true
 	case *wire.Unsubscribe:
 		err = e.Unsubscribe(c.id, f.SubID)
-		c.send(&wire.SubAck{SubID: f.SubID, Code: clusterCode(err), Message: errText(err)})
+		c.send(&wire.SubAck{SubID: f.SubID, Code: routerCode(err), Message: errText(err)})
 		return true
 	case *wire.Credit:
 		err = e.SetCredit(c.id, f.SubID, int(f.N))
@@ -134,12 +126,4 @@ func (c *brokerConn) clusterFrame(f wire.Frame) bool {
 		c.refuse(err, wire.ID{})
 	}
 	return true
-}
-
-// clusterCode maps an engine error to its wire code.
-func clusterCode(err error) wire.Code {
-	if errors.Is(err, engine.ErrUnavailable) {
-		return wire.CodeStoreUnavailable
-	}
-	return routerCode(err)
 }

@@ -300,8 +300,11 @@ func (cfg BrokerConfig) withDefaults() (BrokerConfig, error) {
 		if !engine.ClusterLinked() {
 			return cfg, ErrNoClusterEngine
 		}
+		if cfg.Store != nil {
+			return cfg, fmt.Errorf("%w: Store and Cluster: a broker keeps its queues in one or the other", ErrBadConfig)
+		}
 		// The cluster keeps the messages: the broker stores nothing.
-		cfg.Durability, cfg.Store = DurabilityMemory, nil
+		cfg.Durability = DurabilityMemory
 	}
 	if cfg.Store == nil && cfg.Durability != DurabilityMemory && !store.DiskLinked() {
 		// Before any side effect (the identity file, the listener).

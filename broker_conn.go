@@ -7,6 +7,7 @@ import (
 	"sync/atomic"
 	"time"
 
+	"github.com/teonet-go/teomq/engine"
 	"github.com/teonet-go/teomq/internal/ratelog"
 	"github.com/teonet-go/teomq/policy"
 	"github.com/teonet-go/teomq/router"
@@ -471,7 +472,7 @@ func (c *brokerConn) logBadFrame(msg string, code wire.Code, err error) {
 // peer's bad frames.
 const badFrameLogInterval = 10 * time.Second
 
-// routerCode maps a router error to its wire code.
+// routerCode maps a router (or engine) error to its wire code.
 func routerCode(err error) wire.Code {
 	switch {
 	case err == nil:
@@ -488,6 +489,10 @@ func routerCode(err error) wire.Code {
 		return wire.CodeUnknownID
 	case errors.Is(err, router.ErrStaleAttempt):
 		return wire.CodeStaleAttempt
+	case errors.Is(err, engine.ErrUnavailable):
+		return wire.CodeStoreUnavailable
+	case errors.Is(err, engine.ErrClosed):
+		return wire.CodeShutdown
 	}
 	return wire.CodeMalformed
 }

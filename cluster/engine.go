@@ -44,7 +44,7 @@ type Engine struct {
 	// live holds the live subscription of each producer address with a
 	// connection here; pendingLive the results sent live and not settled,
 	// by reply token (live.go).
-	live        map[string]*nats.Subscription
+	live        map[string]*liveSubs
 	pendingLive map[string]*liveResult
 	nextLive    uint64
 	// controlSubs are the subscriptions to the control subjects.
@@ -117,7 +117,7 @@ func Open(cfg engine.ClusterConfig, host engine.Host) (*Engine, error) {
 		ackWait:     max(cfg.Lease*5/4, cfg.Lease+time.Second), // leaseFor gives back cfg.Lease
 		peers:       make(map[router.ConnID]*peer),
 		byAddr:      make(map[string][]router.ConnID),
-		live:        make(map[string]*nats.Subscription),
+		live:        make(map[string]*liveSubs),
 		pendingLive: make(map[string]*liveResult),
 		groups:      make(map[groupKey]*group),
 		mailboxes:   make(map[string]*mailbox),
@@ -229,9 +229,12 @@ func (e *Engine) Close() error {
 	}
 	// Results for this broker's producers go to their mailboxes now
 	// (no responders); those it sent and that wait for a reply, too.
-	for addr, sub := range e.live {
-		_ = sub.Unsubscribe()
+	for addr, ls := range e.live {
+		ls.stop()
 		delete(e.live, addr)
+	}
+	for _, sub := range e.controlSubs {
+		_ = sub.Unsubscribe()
 	}
 	var unsettled []*liveResult
 	for token, p := range e.pendingLive {

@@ -15,7 +15,7 @@ import (
 // producer subscribes; that broker hands it over and replies. Only when no
 // broker takes it (no responders, the producer gone, or no reply within
 // liveTimeout) is it stored in the producer's mailbox in the answers
-// stream, and a hint on the live subject tells a broker the producer may
+// stream, and a hint on the producer's hint subject tells a broker the producer may
 // have reconnected to meanwhile to read its mailbox. The answered message
 // is acked once the result was handed over or stored.
 
@@ -25,9 +25,8 @@ const liveTimeout = 2 * time.Second
 
 // Replies and headers of live results.
 const (
-	liveTaken = "+"          // reply: handed to a connection of the producer
-	liveGone  = "-"          // reply: the producer has no connection here
-	hdrHint   = "Teomq-Hint" // a hint: results wait in the mailbox
+	liveTaken = "+" // reply: handed to a connection of the producer
+	liveGone  = "-" // reply: the producer has no connection here
 )
 
 // liveResult is a result sent to its producer's live subject, waiting for
@@ -51,40 +50,66 @@ func (e *Engine) startLive() error {
 	return nil
 }
 
-// listen subscribes to producer's live subject, for its first connection
+// liveSubs are a producer's subscriptions on a broker where it is
+// connected: its results, in a queue group so that one broker takes each
+// (a producer may have a stale connection on another broker), and the
+// hints, which every such broker takes.
+type liveSubs struct {
+	results, hints *nats.Subscription
+}
+
+// listen subscribes to producer's live subjects, for its first connection
 // here. Called with e.mu held.
 func (e *Engine) listen(producer string) {
 	if e.live[producer] != nil {
 		return
 	}
-	sub, err := e.nc.Subscribe(e.names.liveSubject(producer), func(msg *nats.Msg) { e.onLive(producer, msg) })
+	results, err := e.nc.QueueSubscribe(e.names.liveSubject(producer), "results", func(msg *nats.Msg) { e.onLive(producer, msg) })
 	if err != nil {
 		e.logError("teomq: cluster: producer's live subject not subscribed; its results go through the mailbox", err, "producer", producer)
 		return
 	}
-	e.live[producer] = sub
+	hints, err := e.nc.Subscribe(e.names.hintSubject(producer), func(*nats.Msg) { e.onHint(producer) })
+	if err != nil {
+		_ = results.Unsubscribe()
+		e.logError("teomq: cluster: producer's live subject not subscribed; its results go through the mailbox", err, "producer", producer)
+		return
+	}
+	e.live[producer] = &liveSubs{results: results, hints: hints}
 }
 
-// unlisten ends producer's live subscription once it has no connection
+// unlisten ends producer's live subscriptions once it has no connection
 // here. Called with e.mu held.
 func (e *Engine) unlisten(producer string) {
-	if sub := e.live[producer]; sub != nil && !e.connected(producer) {
-		_ = sub.Unsubscribe()
+	if ls := e.live[producer]; ls != nil && !e.connected(producer) {
+		ls.stop()
 		delete(e.live, producer)
 	}
 }
 
-// onLive takes a message of producer's live subject: a result, handed to
-// one of its connections here, or a hint that its mailbox holds results.
-func (e *Engine) onLive(producer string, msg *nats.Msg) {
-	if msg.Header.Get(hdrHint) != "" {
-		e.wg.Add(1)
-		go func() { // owned by the Engine; ends by itself
-			defer e.wg.Done()
-			e.openMailbox(producer)
-		}()
+// stop ends the subscriptions.
+func (ls *liveSubs) stop() {
+	_ = ls.results.Unsubscribe()
+	_ = ls.hints.Unsubscribe()
+}
+
+// onHint opens producer's mailbox here: results wait in it.
+func (e *Engine) onHint(producer string) {
+	e.mu.Lock()
+	defer e.mu.Unlock()
+	if e.closed { // Close waits for the goroutines it knows of
 		return
 	}
+	e.wg.Add(1)
+	go func() { // owned by the Engine; ends by itself
+		defer e.wg.Done()
+		e.openMailbox(producer)
+	}()
+}
+
+// onLive takes a result sent to producer's live subject and hands it to
+// one of its connections here.
+func (e *Engine) onLive(producer string, msg *nats.Msg) {
 	r, err := decodeResult(msg.Header, msg.Data)
 	if err != nil {
 		e.logError("teomq: cluster: dropped a result teomq did not write", err, "subject", msg.Subject)
@@ -190,7 +215,5 @@ func (e *Engine) store(p *liveResult) {
 
 // hint tells the brokers of producer that its mailbox holds results.
 func (e *Engine) hint(producer string) {
-	h := nats.NewMsg(e.names.liveSubject(producer))
-	h.Header.Set(hdrHint, "1")
-	_ = e.nc.PublishMsg(h)
+	_ = e.nc.Publish(e.names.hintSubject(producer), nil)
 }

@@ -74,6 +74,12 @@ func (n names) liveSubject(producer string) string {
 	return n.prefix + ".live." + token(producer)
 }
 
+// hintSubject is the plain NATS subject on which the brokers of producer
+// hear that its mailbox holds results.
+func (n names) hintSubject(producer string) string {
+	return n.prefix + ".hint." + token(producer)
+}
+
 // deadSubject is the subject of command's dead letters in group.
 func (n names) deadSubject(command, group string) string {
 	return n.prefix + ".d." + token(command) + "." + groupToken(group)

@@ -10,6 +10,7 @@ import (
 	"github.com/nats-io/nats.go"
 
 	"github.com/nats-io/nats.go/jetstream"
+	"github.com/teonet-go/teomq/engine"
 	"github.com/teonet-go/teomq/router"
 )
 
@@ -20,7 +21,7 @@ var (
 	// errSubInUse is returned for a subscription ID the peer uses already.
 	errSubInUse = router.ErrDuplicateSub
 	// errClosed is returned once the engine is closed.
-	errClosed = errors.New("cluster: engine closed")
+	errClosed = fmt.Errorf("cluster: %w", engine.ErrClosed)
 )
 
 // Subscribe subscribes conn's subID to command in group. The group's

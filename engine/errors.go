@@ -6,6 +6,9 @@ import "errors"
 // engine: it must import github.com/teonet-go/teomq/cluster.
 var ErrNoCluster = errors.New(`engine: no cluster engine linked: import _ "github.com/teonet-go/teomq/cluster"`)
 
+// ErrClosed is returned (wrapped) by an engine that is closed or closing.
+var ErrClosed = errors.New("engine: closed")
+
 // ErrUnavailable is returned (wrapped) when the engine cannot reach its
 // store for now: the publish or answer may be retried.
 var ErrUnavailable = errors.New("engine: queue store unavailable")
