@@ -1,0 +1,184 @@
+//go:build cluster_pending
+
+package clustertest
+
+import (
+	"context"
+	"errors"
+	"sync/atomic"
+	"testing"
+	"time"
+
+	"github.com/teonet-go/teomq"
+)
+
+// A message whose handler keeps asking for a retry is delivered
+// MaxDeliveries times, by consumers on different brokers, and then
+// dead-lettered: its producer, on a third broker, is told so.
+func TestDeadLetterAfterMaxDeliveriesAcrossBrokers(t *testing.T) {
+	tc := startCluster(t, 3, teomq.BrokerConfig{MaxDeliveries: 3})
+	var calls atomic.Int64
+	for _, b := range []int{1, 2} {
+		c := tc.connect(on(b))
+		if _, err := c.Subscribe("flaky", func(context.Context, *teomq.Message) ([]byte, error) {
+			calls.Add(1)
+			return nil, teomq.Retry(errors.New("backend down"))
+		}); err != nil {
+			t.Fatal(err)
+		}
+	}
+	_, err := tc.connect(on(0)).Request(testCtx(t), "flaky", nil)
+	if !errors.Is(err, teomq.ErrDeadLetter) {
+		t.Fatalf("request: %v, want ErrDeadLetter", err)
+	}
+	if n := calls.Load(); n != 3 {
+		t.Fatalf("%d deliveries, want MaxDeliveries (3)", n)
+	}
+}
+
+// A request nobody handles before its deadline ends with the broker's
+// timeout result, and is never handed to a consumer that subscribes later
+// on another broker.
+func TestDeadlineTimesOutAndIsNeverDelivered(t *testing.T) {
+	tc := startCluster(t, 2, teomq.BrokerConfig{})
+	p := tc.connect(on(0))
+	ctx := testCtx(t)
+	// The request's own deadline, far before ctx's: the timeout is the
+	// broker's result, not the client giving up.
+	_, err := p.Request(ctx, "late", []byte("too late"), teomq.WithTTL(300*time.Millisecond))
+	if !errors.Is(err, teomq.ErrTimeout) || ctx.Err() != nil {
+		t.Fatalf("request past its deadline: %v (ctx %v), want the broker's ErrTimeout", err, ctx.Err())
+	}
+	got := make(chan string, 2)
+	c := tc.connect(on(1))
+	if _, err := c.Subscribe("late", func(_ context.Context, m *teomq.Message) ([]byte, error) {
+		got <- string(m.Data)
+		return nil, nil
+	}); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := p.Send(ctx, "late", []byte("fresh")); err != nil {
+		t.Fatal(err)
+	}
+	if v := recv(t, got, "the fresh message"); v != "fresh" {
+		t.Fatalf("consumer got %q first: an expired request was delivered", v)
+	}
+}
+
+// A consumer that disconnects while handling a message has it redelivered
+// at once to a consumer on another broker, long before the lease would
+// end, and the producer gets that consumer's answer.
+func TestDisconnectedConsumersMessageRedeliveredPromptly(t *testing.T) {
+	const lease = 30 * time.Second
+	tc := startCluster(t, 3, teomq.BrokerConfig{Lease: lease})
+	started := make(chan struct{}, 1)
+	c1 := tc.connect(on(0))
+	if _, err := c1.Subscribe("slow", func(ctx context.Context, m *teomq.Message) ([]byte, error) {
+		started <- struct{}{}
+		<-ctx.Done() // stuck until its client closes
+		return []byte("late"), nil
+	}); err != nil {
+		t.Fatal(err)
+	}
+	p := tc.connect(on(2))
+	type result struct {
+		ans *teomq.Answer
+		err error
+	}
+	res := make(chan result, 1)
+	go func() { // owner: this test, which receives its result
+		ans, err := p.Request(testCtx(t), "slow", []byte("x"))
+		res <- result{ans, err}
+	}()
+	recv(t, started, "first delivery")
+
+	attempt := make(chan int, 1)
+	c2 := tc.connect(on(1))
+	if _, err := c2.Subscribe("slow", func(_ context.Context, m *teomq.Message) ([]byte, error) {
+		attempt <- m.Attempt
+		return []byte("second"), nil
+	}); err != nil {
+		t.Fatal(err)
+	}
+	closed := time.Now()
+	c1.Close()
+	if a := recv(t, attempt, "redelivery"); a != 2 {
+		t.Fatalf("redelivery attempt %d, want 2", a)
+	}
+	if d := time.Since(closed); d > 5*time.Second {
+		t.Fatalf("redelivered %v after the consumer left, want at once (lease %v)", d, lease)
+	}
+	r := recv(t, res, "answer")
+	if r.err != nil {
+		t.Fatal(r.err)
+	}
+	if string(r.ans.Data) != "second" || r.ans.From != c2.Address() {
+		t.Fatalf("answer %q from %s, want the second consumer's", r.ans.Data, r.ans.From)
+	}
+}
+
+// When a consumer's lease ends, its message goes to a consumer on another
+// broker, and the first consumer's late answer is refused: the producer
+// gets exactly one answer, the second's.
+func TestStaleAttemptsAnswerRefusedAcrossBrokers(t *testing.T) {
+	tc := startCluster(t, 3, teomq.BrokerConfig{Lease: 500 * time.Millisecond})
+	release := make(chan struct{})
+	started := make(chan struct{}, 1)
+	c1 := tc.connect(on(0))
+	var staleDone atomic.Bool
+	if _, err := c1.Subscribe("fenced", func(_ context.Context, m *teomq.Message) ([]byte, error) {
+		if string(m.Data) == "marker" {
+			return []byte("marker"), nil
+		}
+		started <- struct{}{}
+		<-release
+		staleDone.Store(true)
+		return []byte("stale"), nil
+	}); err != nil {
+		t.Fatal(err)
+	}
+	orphans := make(chan string, 4)
+	p := tc.connect(on(2), teomq.WithOrphanAnswers(func(a *teomq.Answer, err error) {
+		if err != nil {
+			orphans <- err.Error()
+			return
+		}
+		orphans <- string(a.Data)
+	}))
+	ctx := testCtx(t)
+	type result struct {
+		ans *teomq.Answer
+		err error
+	}
+	res := make(chan result, 1)
+	go func() { // owner: this test, which receives its result
+		ans, err := p.Request(ctx, "fenced", []byte("job"))
+		res <- result{ans, err}
+	}()
+	recv(t, started, "first delivery")
+	c2 := tc.connect(on(1))
+	sub2, err := c2.Subscribe("fenced", func(_ context.Context, m *teomq.Message) ([]byte, error) {
+		return []byte("fresh"), nil
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	r := recv(t, res, "the answer after the lease ended")
+	if r.err != nil || string(r.ans.Data) != "fresh" {
+		t.Fatalf("answer %v, %v: want the second consumer's", r.ans, r.err)
+	}
+	if err := sub2.Unsubscribe(); err != nil {
+		t.Fatal(err)
+	}
+	close(release) // the first consumer answers now, late
+	// The first consumer, now the only one, answers a marker after its
+	// late answer, on the same connection: by the time the marker's answer
+	// is back, the broker has judged the late one.
+	if ans, err := p.Request(ctx, "fenced", []byte("marker")); err != nil || ans.From != c1.Address() {
+		t.Fatalf("marker: %v, %v; want the first consumer's answer", ans, err)
+	}
+	if !staleDone.Load() {
+		t.Fatal("the marker was answered before the late answer")
+	}
+	noRecv(t, orphans, 300*time.Millisecond, "second answer to one request")
+}
