@@ -3,6 +3,9 @@
 package clustertest
 
 import (
+	"context"
+	"errors"
+	"fmt"
 	"testing"
 	"time"
 
@@ -62,4 +65,57 @@ func TestStreamLeaderNodeRestartUnderLoad(t *testing.T) {
 	tc.nats.RestartNode(leader)
 	<-done
 	l.check()
+}
+
+// Messages confirmed before the whole NATS cluster restarts are still
+// there after it: the brokers reconnect by themselves and hand them to a
+// consumer, and take new messages again.
+func TestWholeNATSClusterRestartKeepsConfirmedMessages(t *testing.T) {
+	tc := startCluster(t, 2, teomq.BrokerConfig{})
+	p := tc.connect(on(0))
+	ctx := testCtx(t)
+	const n = 10
+	for i := range n {
+		if _, err := p.Send(ctx, "kept", []byte(fmt.Sprint(i))); err != nil {
+			t.Fatal(err)
+		}
+	}
+	tc.nats.StopAll()
+	tc.nats.RestartAll()
+	tc.nats.WaitStreamLeader(tc.msgsStream(), 20*time.Second)
+
+	got := make(chan string, n+1)
+	c := tc.connect(on(1))
+	if _, err := c.Subscribe("kept", func(_ context.Context, m *teomq.Message) ([]byte, error) {
+		got <- string(m.Data)
+		return nil, nil
+	}); err != nil {
+		t.Fatal(err)
+	}
+	// Until a broker's NATS connection is back, it refuses publishes for
+	// now (ErrStoreUnavailable: send again later); 100 tries 100 ms apart.
+	restarted := time.Now()
+	for i := 0; ; i++ {
+		_, err := p.Send(ctx, "kept", []byte("after"))
+		if err == nil {
+			break
+		}
+		if !errors.Is(err, teomq.ErrStoreUnavailable) || i == 100 {
+			t.Fatalf("send after the cluster's restart: %v", err)
+		}
+		time.Sleep(100 * time.Millisecond)
+	}
+	t.Logf("publishes taken again %v after the cluster was ready", time.Since(restarted))
+	seen := map[string]bool{}
+	for range n + 1 {
+		seen[recv(t, got, "a message confirmed before or after the restart")] = true
+	}
+	for i := range n {
+		if !seen[fmt.Sprint(i)] {
+			t.Errorf("message %d, confirmed before the restart, was lost", i)
+		}
+	}
+	if !seen["after"] {
+		t.Error("the message sent after the restart was not handled")
+	}
 }
