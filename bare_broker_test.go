@@ -8,8 +8,9 @@ import (
 	"time"
 )
 
-// barePkg is a program that links neither the disk store nor the metrics
-// package, as a broker program that forgot their imports does.
+// barePkg is a program that links neither the disk store, the cluster
+// engine nor the metrics package, as a broker program that forgot their
+// imports does.
 const barePkg = "./testdata/barebroker"
 
 // runBare runs barePkg and returns its "key: value" lines by key.
@@ -42,6 +43,22 @@ func TestBareBrokerNeedsTheDiskStoreImport(t *testing.T) {
 	}
 	if want := `import _ "github.com/teonet-go/teomq/store/pebblestore"`; !strings.Contains(got["sync error"], want) {
 		t.Fatalf("error %q does not name %s", got["sync error"], want)
+	}
+}
+
+// A broker program that links no cluster engine gets ErrNoClusterEngine
+// from NewBroker in cluster mode, before it creates anything, and the error
+// names the import to add.
+func TestBareBrokerNeedsTheClusterImport(t *testing.T) {
+	got := runBare(t)
+	if got["cluster is ErrNoClusterEngine"] != "true" {
+		t.Fatalf("NewBroker with Cluster set and no cluster engine: %q, want an error matching ErrNoClusterEngine", got["cluster error"])
+	}
+	if got["files left by the refused cluster broker"] != "0" {
+		t.Fatalf("the refused cluster broker left %s files in its config dir, want none", got["files left by the refused cluster broker"])
+	}
+	if want := `import _ "github.com/teonet-go/teomq/cluster"`; !strings.Contains(got["cluster error"], want) {
+		t.Fatalf("error %q does not name %s", got["cluster error"], want)
 	}
 }
 

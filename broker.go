@@ -10,6 +10,7 @@ import (
 	"sync/atomic"
 	"time"
 
+	"github.com/teonet-go/teomq/engine"
 	"github.com/teonet-go/teomq/internal/fdlimit"
 	"github.com/teonet-go/teomq/internal/ratelog"
 	"github.com/teonet-go/teomq/policy"
@@ -34,6 +35,9 @@ type Broker struct {
 	ln    *teonet.Listener
 	web   *webServer // HTTP listener; nil without BrokerConfig.HTTP
 	store store.Store
+	// cluster keeps the queues instead of router and store when
+	// BrokerConfig.Cluster is set; nil otherwise.
+	cluster engine.Engine
 
 	// fds counts the descriptors of the connections on both ports.
 	fds *fdlimit.Budget
@@ -143,6 +147,11 @@ func NewBroker(cfg BrokerConfig) (*Broker, error) {
 		node.Close()
 		return nil, err
 	}
+	if err := b.openCluster(); err != nil {
+		b.store.Close()
+		node.Close()
+		return nil, err
+	}
 	b.disk = newDiskBudget(cfg, b.store, b.log)
 	// HTTP first: /healthz, /readyz and /metrics answer while the store
 	// loads; the WebSocket refuses peers until the broker has started.
@@ -188,6 +197,9 @@ func (b *Broker) abortStart() {
 	close(b.exit)
 	b.stopHTTP()
 	b.wg.Wait()
+	if b.cluster != nil {
+		_ = b.cluster.Close()
+	}
 	b.store.Close()
 	b.node.Close()
 }
@@ -269,6 +281,11 @@ func (b *Broker) Close() error {
 		// 503 and new WebSocket peers are refused.
 		b.stopHTTP()
 		b.wg.Wait()
+		if b.cluster != nil {
+			if cerr := b.cluster.Close(); cerr != nil {
+				b.log.Warn("teomq: cluster engine closed with an error", "err", cerr)
+			}
+		}
 		b.notify.stop()
 		b.writeLazy(b.takeLazy(nil))
 		err = b.store.Close()
@@ -328,6 +345,9 @@ func (b *Broker) startConn(pc peerConn, origin string) {
 	b.exec(b.router.Connect(time.Now(), c.id, c.addr))
 	b.wg.Add(1)
 	b.unlock()
+	if b.cluster != nil {
+		b.cluster.Connect(c.id, c.addr)
+	}
 	go c.serve() // owned by the Broker; stopped by closing the connection (Close)
 }
 

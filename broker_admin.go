@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"time"
 
+	"github.com/teonet-go/teomq/engine"
 	"github.com/teonet-go/teomq/policy"
 	"github.com/teonet-go/teomq/router"
 	"github.com/teonet-go/teomq/wire"
@@ -86,6 +87,9 @@ func mutates(op wire.AdminOp) bool {
 // operate carries out an operator request and returns its reply's
 // payload; AdminDeadLetter puts the message's bytes in reply.Data.
 func (b *Broker) operate(op wire.AdminOp, command string, args *adminArgs, reply *wire.AdminReply) (any, error) {
+	if b.cluster != nil {
+		return b.operateCluster(op, command, args, reply)
+	}
 	now := time.Now()
 	switch op {
 	case wire.AdminStats:
@@ -149,6 +153,11 @@ func (b *Broker) commandList() CommandList {
 	b.mu.Lock()
 	infos := b.router.Commands()
 	b.mu.Unlock()
+	return b.commandListOf(infos)
+}
+
+// commandListOf describes infos, as many as fit a frame.
+func (b *Broker) commandListOf(infos []router.CommandInfo) CommandList {
 	list := CommandList{Total: len(infos), Commands: make([]CommandInfo, len(infos))}
 	for i := range infos {
 		list.Commands[i] = commandInfo(&infos[i])
@@ -169,6 +178,11 @@ func (b *Broker) deadLetterList(command string) (DeadLetterList, error) {
 	if !known {
 		return DeadLetterList{}, router.ErrUnknownCommand
 	}
+	return b.deadLetterListOf(dls, total), nil
+}
+
+// deadLetterListOf lists dls of total, as many as fit a frame.
+func (b *Broker) deadLetterListOf(dls []router.DeadLetter, total int) DeadLetterList {
 	list := DeadLetterList{Total: total, Letters: make([]DeadLetter, len(dls))}
 	for i, dl := range dls {
 		list.Letters[i] = deadLetter(dl)
@@ -176,7 +190,7 @@ func (b *Broker) deadLetterList(command string) (DeadLetterList, error) {
 	list.Letters = fit(list.Letters, b.cfg.maxFrame()-adminReplySlack, func(l []DeadLetter) any {
 		return DeadLetterList{Total: total, Letters: l}
 	})
-	return list, nil
+	return list
 }
 
 // fit returns the longest head of items whose payload, as wrap makes it,
@@ -257,6 +271,8 @@ func adminCode(err error) wire.Code {
 		return wire.CodeUnknownOp
 	case errors.Is(err, ErrStoreFailed):
 		return wire.CodeStoreFailed
+	case errors.Is(err, engine.ErrUnavailable):
+		return wire.CodeStoreUnavailable
 	}
 	return wire.CodeMalformed // errBadArgs; no other error is expected
 }

@@ -7,6 +7,7 @@ import (
 	"path/filepath"
 	"time"
 
+	"github.com/teonet-go/teomq/engine"
 	"github.com/teonet-go/teomq/policy"
 	"github.com/teonet-go/teomq/router"
 	"github.com/teonet-go/teomq/store"
@@ -128,6 +129,23 @@ type BrokerConfig struct {
 	// Store, when set, is used instead of opening one from DataDir and
 	// Durability; the broker closes it on Close.
 	Store store.Store
+
+	// Cluster, when set, lists the NATS servers of a JetStream cluster
+	// ("nats://host:4222") that keeps the broker's queues instead of its
+	// own store: any number of brokers pointing at one cluster share
+	// their queues (docs/cluster.md). Durability, DataDir and Store are
+	// then unused: a publish is confirmed once the cluster stored it with
+	// ClusterReplicas copies. The program imports
+	// github.com/teonet-go/teomq/cluster, or NewBroker returns
+	// ErrNoClusterEngine.
+	Cluster []string
+	// ClusterReplicas is how many copies of each stream the cluster
+	// keeps. Default 3.
+	ClusterReplicas int
+	// ClusterPrefix starts the names of the streams and subjects the
+	// brokers use, so that several teomq installations share a NATS
+	// cluster apart. Default "TEOMQ".
+	ClusterPrefix string
 
 	// MaxMessageSize is the largest payload accepted, at most
 	// MaxMessageSizeLimit; default DefaultMaxMessageSize. It is the one
@@ -277,6 +295,13 @@ func (cfg BrokerConfig) withDefaults() (BrokerConfig, error) {
 	}
 	if _, err := ParseDurability(string(cfg.Durability)); err != nil {
 		return cfg, err
+	}
+	if len(cfg.Cluster) > 0 {
+		if !engine.ClusterLinked() {
+			return cfg, ErrNoClusterEngine
+		}
+		// The cluster keeps the messages: the broker stores nothing.
+		cfg.Durability, cfg.Store = DurabilityMemory, nil
 	}
 	if cfg.Store == nil && cfg.Durability != DurabilityMemory && !store.DiskLinked() {
 		// Before any side effect (the identity file, the listener).

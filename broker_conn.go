@@ -162,6 +162,9 @@ func (c *brokerConn) serve() {
 	}
 	c.ch.Close()
 	c.more = false
+	if b.cluster != nil {
+		b.cluster.Disconnect(c.id)
+	}
 	b.mu.Lock()
 	delete(b.conns, c.id)
 	b.exec(b.router.Disconnect(time.Now(), c.id))
@@ -214,10 +217,16 @@ func (c *brokerConn) gone(err error) {
 func (c *brokerConn) onFrame(f wire.Frame) error {
 	b := c.b
 	now := time.Now()
+	if _, sub := f.(*wire.Subscribe); !sub && c.clusterFrame(f) {
+		return nil
+	}
 	switch f := f.(type) {
 	case *wire.Subscribe:
 		if err := c.allow(policy.Consume, f.Command, f.Group); err != nil {
 			c.send(&wire.SubAck{SubID: f.SubID, Code: wire.CodeForbidden, Message: err.Error()})
+			return nil
+		}
+		if c.clusterFrame(f) {
 			return nil
 		}
 		b.mu.Lock()
@@ -297,6 +306,10 @@ func (c *brokerConn) onPublish(f *wire.Publish) {
 	}
 	if f.Deadline != 0 {
 		m.Deadline = time.UnixMilli(f.Deadline)
+	}
+	if b.cluster != nil {
+		b.cluster.Publish(c.id, m)
+		return
 	}
 	now := time.Now()
 	b.mu.Lock()
@@ -386,6 +399,12 @@ func (c *brokerConn) onAnswer(f *wire.Answer) error {
 		return fmt.Errorf("%w: answer kind %d", wire.ErrMalformed, f.Kind)
 	}
 	data := keepFrame(c.ch, f.Data)
+	if b.cluster != nil {
+		if err := b.cluster.Answer(c.id, router.ID(f.ID), int(f.Attempt), kind, data); err != nil {
+			c.refuse(err, f.ID)
+		}
+		return nil
+	}
 	b.mu.Lock()
 	acts, err := b.router.Answer(time.Now(), c.id, router.ID(f.ID), int(f.Attempt), kind, data)
 	b.exec(acts)

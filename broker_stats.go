@@ -21,6 +21,12 @@ type Stats struct {
 
 // Stats returns a snapshot of the broker's state.
 func (b *Broker) Stats() Stats {
+	if b.cluster != nil {
+		s := b.clusterStats()
+		s.SlowPeers, s.ProtocolErrors = b.slowPeers.Load(), b.protocolErrors.Load()
+		s.CallbacksDropped, s.Refused = b.notify.droppedCalls(), b.refused.Load()
+		return s
+	}
 	b.mu.Lock()
 	s := b.router.Stats()
 	b.mu.Unlock()

@@ -49,6 +49,9 @@ var (
 	ErrProtocol = errors.New("teomq: protocol error")
 	// ErrBadConfig is returned by NewBroker for an invalid BrokerConfig.
 	ErrBadConfig = errors.New("teomq: invalid configuration")
+	// ErrNoClusterEngine is returned by NewBroker when BrokerConfig.Cluster
+	// is set and the program links no cluster engine.
+	ErrNoClusterEngine = errors.New(`teomq: no cluster engine linked: add import _ "github.com/teonet-go/teomq/cluster"`)
 	// ErrNoDiskStore is returned by NewBroker when the durability needs a
 	// disk store (DurabilitySync, DurabilityInterval) and the program
 	// links none: add the blank import of the pebble store.

@@ -40,6 +40,11 @@ type groupSample struct {
 // and the labelled series, not the messages. Before the store is loaded
 // it has the connections only.
 func (b *Broker) snapshot() statsSnapshot {
+	var cluster []router.CommandInfo
+	if b.cluster != nil && b.started.Load() {
+		// Asked before b.mu is taken: the cluster answers over the network.
+		cluster = b.clusterCommands()
+	}
 	b.mu.Lock()
 	defer b.mu.Unlock()
 	snap := statsSnapshot{At: time.Now()}
@@ -57,7 +62,12 @@ func (b *Broker) snapshot() statsSnapshot {
 	snap.Router = b.router.Stats()
 	set := &b.metrics.series
 	gauges := make(map[*groupSeries]*groupSample)
-	b.router.EachGroup(func(g *router.GroupStats) {
+	each := b.router.EachGroup
+	if b.cluster != nil {
+		snap.Router = clusterRouterStats(cluster, len(b.conns))
+		each = func(fn func(*router.GroupStats)) { eachClusterGroup(cluster, fn) }
+	}
+	each(func(g *router.GroupStats) {
 		s := set.group(g.Command, g.Group)
 		x := gauges[s]
 		if x == nil {

@@ -10,8 +10,11 @@ import (
 )
 
 // brokerOnly are the module paths that only a broker program may link:
-// the disk store's engine and the Prometheus client.
+// the disk store's engine, the Prometheus client and the NATS client of
+// the cluster engine.
 var brokerOnly = []string{
+	"github.com/nats-io/nats.go",
+	"github.com/teonet-go/teomq/cluster",
 	"github.com/cockroachdb/pebble",
 	"github.com/teonet-go/teomq/store/pebblestore",
 	"github.com/prometheus/client_golang",

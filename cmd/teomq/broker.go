@@ -7,6 +7,7 @@ import (
 	"time"
 
 	"github.com/teonet-go/teomq"
+	_ "github.com/teonet-go/teomq/cluster" // -cluster
 	_ "github.com/teonet-go/teomq/metrics" // /metrics
 	"github.com/teonet-go/teomq/policy"
 	"github.com/teonet-go/teomq/store/pebblestore"
@@ -15,7 +16,7 @@ import (
 // runBroker runs a broker until ctx ends (SIGINT or SIGTERM).
 func runBroker(ctx context.Context, e *env, args []string) error {
 	fs := newFlagSet(e, "broker", "[flags]",
-		"Runs a broker on the embedded store. It prints its Teonet address; consumers\nand producers connect with -broker=ADDRESS. SIGINT or SIGTERM stop it cleanly.")
+		"Runs a broker on the embedded store (or, with -cluster, on a NATS JetStream\ncluster shared with other brokers). It prints its Teonet address; consumers\nand producers connect with -broker=ADDRESS. SIGINT or SIGTERM stop it cleanly.")
 	var (
 		id         identityFlags
 		listen     string
@@ -36,6 +37,9 @@ func runBroker(ctx context.Context, e *env, args []string) error {
 		maxDeliver int
 		logMsgs    bool
 		conf       string
+		cluster    string
+		replicas   int
+		prefix     string
 	)
 	id.register(fs, teomq.DefaultBrokerName)
 	fs.StringVar(&listen, "listen", teomq.DefaultListen, "Teonet `host:port` to listen on")
@@ -54,6 +58,9 @@ func runBroker(ctx context.Context, e *env, args []string) error {
 	fs.DurationVar(&syncDelay, "sync-delay", pebblestore.DefaultSyncDelay, "sync durability: pause between fsyncs while several producers publish, so that each covers more messages (negative: none)")
 	fs.DurationVar(&lease, "lease", 0, "time a consumer has to answer before redelivery (0: 30s)")
 	fs.IntVar(&maxDeliver, "max-deliveries", 0, "deliveries before a message is dead-lettered (0: 20)")
+	fs.StringVar(&cluster, "cluster", "", "comma-separated `URLs` of the NATS servers of a JetStream cluster that keeps the queues instead of the embedded store, shared by every broker pointed at it (nats://h1:4222,nats://h2:4222,...); -durability, -data and the store's limits are then unused")
+	fs.IntVar(&replicas, "cluster-replicas", 0, "with -cluster: copies the cluster keeps of each stream (0: 3)")
+	fs.StringVar(&prefix, "cluster-prefix", "", "with -cluster: prefix of the stream names and subjects, so that installations can share a NATS cluster apart (default TEOMQ)")
 	fs.BoolVar(&logMsgs, "log-messages", false, "log every stored message with its command's queue length")
 	fs.StringVar(&conf, confFlag, "", "TOML config `file`: [broker] settings named as these flags (flags given win), and roles and rules saying who may publish, consume and administer which commands (default: peers on this machine may do everything, others are refused)")
 	if err := parse(fs, e, args); err != nil {
@@ -98,6 +105,10 @@ func runBroker(ctx context.Context, e *env, args []string) error {
 		MaxDeliveries:  maxDeliver,
 		Policy:         pol,
 		Logger:         log,
+
+		Cluster:         splitList(cluster),
+		ClusterReplicas: replicas,
+		ClusterPrefix:   prefix,
 	}
 	if logMsgs {
 		cfg.OnPublish = func(p teomq.PublishInfo) {

@@ -1,5 +1,5 @@
 // Command barebroker starts brokers in a program that links neither the
-// disk store nor the metrics package, and prints what a user of such a
+// disk store, the cluster engine nor the metrics package, and prints what a user of such a
 // program sees, one "key: value" line each. The TestBareBroker tests run it.
 package main
 
@@ -43,6 +43,19 @@ func run() error {
 		return err
 	}
 	fmt.Println("files left by the refused broker:", len(left))
+
+	_, err = teomq.NewBroker(teomq.BrokerConfig{
+		ConfigDir: dir,
+		Listen:    "127.0.0.1:0",
+		Cluster:   []string{"nats://127.0.0.1:4222"},
+		Logger:    quiet,
+	})
+	fmt.Println("cluster is ErrNoClusterEngine:", errors.Is(err, teomq.ErrNoClusterEngine))
+	fmt.Println("cluster error:", err)
+	if left, err = os.ReadDir(dir); err != nil {
+		return err
+	}
+	fmt.Println("files left by the refused cluster broker:", len(left))
 
 	var logs logbuf.Buffer
 	b, err := teomq.NewBroker(teomq.BrokerConfig{

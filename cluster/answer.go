@@ -1,0 +1,214 @@
+package cluster
+
+import (
+	"fmt"
+	"time"
+
+	"github.com/nats-io/nats.go/jetstream"
+	"github.com/teonet-go/teomq/router"
+)
+
+// Answer takes conn's answer to attempt of message id. An attempt whose
+// lease ran out was handed back to the cluster, which may have delivered
+// it elsewhere: its answer is refused (router.ErrStaleAttempt), so that
+// only the holder of the current attempt finishes a message.
+func (e *Engine) Answer(conn router.ConnID, id router.ID, attempt int, kind router.AnswerKind, data []byte) error {
+	if kind > router.Retry {
+		return fmt.Errorf("%w: answer kind %d", router.ErrBadKind, kind)
+	}
+	now := time.Now()
+	e.mu.Lock()
+	p := e.peers[conn]
+	var d *delivery
+	if p != nil {
+		d = p.flights[id]
+	}
+	switch {
+	case d == nil:
+		e.mu.Unlock()
+		return fmt.Errorf("%w: %x", router.ErrUnknownID, id[:])
+	case d.attempt != attempt:
+		e.mu.Unlock()
+		return fmt.Errorf("%w: attempt %d, the current one is %d", router.ErrStaleAttempt, attempt, d.attempt)
+	case now.After(d.lease):
+		delete(p.flights, id)
+		d.s.inflight--
+		d.s.g.wakeUp()
+		e.mu.Unlock()
+		_ = d.msg.Nak()
+		return fmt.Errorf("%w: its lease ended", router.ErrStaleAttempt)
+	}
+	delete(p.flights, id)
+	d.s.inflight--
+	d.s.g.wakeUp()
+	group, from := d.s.g.key.group, p.addr
+	e.mu.Unlock()
+	msg, m := d.msg, d.m
+	switch kind {
+	case router.Reply:
+		e.answer(group, msg, m, result{id: m.ID, code: router.ResultOK, from: from, data: data})
+	case router.Fail:
+		e.answer(group, msg, m, result{id: m.ID, code: router.ResultRemoteError, from: from, data: data})
+	case router.Retry:
+		_ = msg.NakWithDelay(e.retryDelay(attempt))
+	}
+	return nil
+}
+
+// pendingAck is an answered message waiting for its result to be stored
+// before it is acked.
+type pendingAck struct {
+	msg     jetstream.Msg
+	command string
+	stored  jetstream.PubAckFuture
+}
+
+// answer finishes group's copy of m with its consumer's answer r: when
+// group answers m's producer, r goes to the producer's mailbox, and the
+// message is acked once the cluster stored r (ackLoop); otherwise it is
+// acked at once. Neither waits for the cluster.
+func (e *Engine) answer(group string, msg jetstream.Msg, m *router.Message, r result) {
+	if !m.Request || group != m.AnswerGroup {
+		_ = msg.Ack()
+		return
+	}
+	stored, err := e.js.PublishMsgAsync(encodeResult(e.names.answerSubject(m.From), m.From, r))
+	if err != nil {
+		// Not acked: the cluster redelivers the message after AckWait,
+		// and it is answered again then.
+		e.logError("teomq: cluster: result not stored; the message will be redelivered", err, "command", m.Command)
+		return
+	}
+	select {
+	case e.acks <- pendingAck{msg: msg, command: m.Command, stored: stored}:
+	case <-e.exit:
+	}
+}
+
+// ackLoop acks answered messages once their results are stored, in the
+// order they were answered; after Close, until none is left.
+func (e *Engine) ackLoop() {
+	defer e.wg.Done()
+	for {
+		var p pendingAck
+		select {
+		case p = <-e.acks:
+		case <-e.exit:
+			select {
+			case p = <-e.acks:
+			default:
+				return
+			}
+		}
+		select {
+		case <-p.stored.Ok():
+			_ = p.msg.Ack()
+		case err := <-p.stored.Err():
+			e.logError("teomq: cluster: result not stored; the message will be redelivered", err, "command", p.command)
+		}
+	}
+}
+
+// retryDelay is how long a message answered Retry at attempt waits.
+func (e *Engine) retryDelay(attempt int) time.Duration {
+	d := e.cfg.RetryDelay
+	for i := 1; i < attempt && d < e.cfg.MaxRetryDelay; i++ {
+		d *= 2
+	}
+	return min(d, e.cfg.MaxRetryDelay)
+}
+
+// Touch extends the lease of conn's attempt of id to d from now, and
+// restarts the cluster's ack timer so that it does not redeliver meanwhile.
+func (e *Engine) Touch(conn router.ConnID, id router.ID, attempt int, d time.Duration) error {
+	now := time.Now()
+	e.mu.Lock()
+	p := e.peers[conn]
+	var fl *delivery
+	if p != nil {
+		fl = p.flights[id]
+	}
+	switch {
+	case fl == nil:
+		e.mu.Unlock()
+		return fmt.Errorf("%w: %x", router.ErrUnknownID, id[:])
+	case fl.attempt != attempt || now.After(fl.lease):
+		e.mu.Unlock()
+		return fmt.Errorf("%w: attempt %d", router.ErrStaleAttempt, attempt)
+	}
+	fl.lease = now.Add(d)
+	fl.progress = now
+	msg := fl.msg
+	e.mu.Unlock()
+	return msg.InProgress()
+}
+
+// do hands f to the workers, which carry answers' effects to the cluster
+// off the peers' goroutines. It waits while they are all busy.
+func (e *Engine) do(f func()) {
+	select {
+	case e.work <- f:
+	case <-e.exit:
+	}
+}
+
+// workLoop runs what do hands over until Close, and then what is left:
+// answers taken before Close still reach the cluster.
+func (e *Engine) workLoop() {
+	defer e.wg.Done()
+	for {
+		select {
+		case f := <-e.work:
+			f()
+		case <-e.exit:
+			for {
+				select {
+				case f := <-e.work:
+					f()
+				default:
+					return
+				}
+			}
+		}
+	}
+}
+
+// leaseLoop hands back to the cluster the deliveries whose lease ran out,
+// and keeps the cluster's ack timer running for leases extended past it.
+func (e *Engine) leaseLoop() {
+	defer e.wg.Done()
+	tick := time.NewTicker(min(max(e.cfg.Lease/8, 10*time.Millisecond), time.Second))
+	defer tick.Stop()
+	var naks, progress []jetstream.Msg
+	for {
+		select {
+		case <-tick.C:
+		case <-e.exit:
+			return
+		}
+		now := time.Now()
+		naks, progress = naks[:0], progress[:0]
+		e.mu.Lock()
+		for _, p := range e.peers {
+			for id, d := range p.flights {
+				switch {
+				case now.After(d.lease):
+					delete(p.flights, id)
+					d.s.inflight--
+					d.s.g.wakeUp()
+					naks = append(naks, d.msg)
+				case d.lease.After(d.progress.Add(e.ackWait)) && now.Sub(d.progress) > e.ackWait/2:
+					d.progress = now
+					progress = append(progress, d.msg)
+				}
+			}
+		}
+		e.mu.Unlock()
+		for _, m := range naks {
+			_ = m.Nak()
+		}
+		for _, m := range progress {
+			_ = m.InProgress()
+		}
+	}
+}

@@ -1,0 +1,233 @@
+package cluster
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"log/slog"
+	"strings"
+	"sync"
+	"time"
+
+	"github.com/nats-io/nats.go"
+	"github.com/nats-io/nats.go/jetstream"
+	"github.com/teonet-go/teomq/engine"
+	"github.com/teonet-go/teomq/internal/ratelog"
+	"github.com/teonet-go/teomq/router"
+)
+
+// Engine keeps a broker's queues in a JetStream cluster. It is safe for
+// concurrent use (see engine.Engine).
+//
+// Its state, guarded by mu, is what this broker holds now: its peers,
+// their subscriptions, the deliveries they have not answered, and one
+// puller per command and group with local subscribers. Everything else
+// lives in the cluster.
+type Engine struct {
+	cfg   engine.ClusterConfig
+	host  engine.Host
+	log   *slog.Logger
+	names names
+
+	nc      *nats.Conn
+	js      jetstream.JetStream
+	msgs    jetstream.Stream
+	answers jetstream.Stream
+	dead    jetstream.Stream
+	// ackWait is the consumers' AckWait: the lease and a margin, so that
+	// the cluster redelivers a message only after this broker stopped
+	// taking its answer (or died).
+	ackWait time.Duration
+
+	mu    sync.Mutex
+	peers map[router.ConnID]*peer
+	// byAddr lists the connections of each peer address.
+	byAddr    map[string][]router.ConnID
+	groups    map[groupKey]*group
+	mailboxes map[string]*mailbox // by producer address
+	// known holds the commands whose queue this broker made sure of: its
+	// default group exists, or another group does.
+	// knownGroups holds the groups it knows exist.
+	known       map[string]bool
+	knownGroups map[groupKey]bool
+	closed      bool
+
+	// confirms carries publishes to confirmLoop, acks answered messages
+	// to ackLoop; work carries timeouts and dead letters to the workers.
+	confirms chan pendingConfirm
+	acks     chan pendingAck
+	work     chan func()
+	errLog   ratelog.Limiter
+
+	exit chan struct{} // closed by Close
+	wg   sync.WaitGroup
+}
+
+// Timeouts of the engine's calls to the cluster.
+const (
+	// startTimeout bounds Open's wait for the cluster's streams.
+	startTimeout = 30 * time.Second
+	// apiTimeout bounds one call to the JetStream API.
+	apiTimeout = 10 * time.Second
+	// pullWait is how long one pull request waits for messages.
+	pullWait = 2 * time.Second
+	// workers is how many goroutines carry timeouts and dead letters to
+	// the cluster.
+	workers = 8
+)
+
+// Open connects to the cluster of cfg.URLs, makes sure of the engine's
+// streams and returns the engine. cfg must have its defaults
+// (engine.ClusterConfig.WithDefaults).
+func Open(cfg engine.ClusterConfig, host engine.Host) (*Engine, error) {
+	nc, err := nats.Connect(strings.Join(cfg.URLs, ","),
+		nats.Name(cfg.Name),
+		nats.MaxReconnects(-1),
+		nats.Timeout(5*time.Second),
+	)
+	if err != nil {
+		return nil, fmt.Errorf("cluster: connect to %s: %w", strings.Join(cfg.URLs, ","), err)
+	}
+	js, err := jetstream.New(nc, jetstream.WithPublishAsyncMaxPending(4096), jetstream.WithPublishAsyncTimeout(apiTimeout))
+	if err != nil {
+		nc.Close()
+		return nil, fmt.Errorf("cluster: %w", err)
+	}
+	e := &Engine{
+		cfg:         cfg,
+		host:        host,
+		log:         cfg.Logger,
+		names:       names{prefix: cfg.Prefix},
+		nc:          nc,
+		js:          js,
+		ackWait:     cfg.Lease + max(cfg.Lease/4, time.Second),
+		peers:       make(map[router.ConnID]*peer),
+		byAddr:      make(map[string][]router.ConnID),
+		groups:      make(map[groupKey]*group),
+		mailboxes:   make(map[string]*mailbox),
+		known:       make(map[string]bool),
+		knownGroups: make(map[groupKey]bool),
+		confirms:    make(chan pendingConfirm, 4096),
+		acks:        make(chan pendingAck, 4096),
+		work:        make(chan func(), 4096),
+		exit:        make(chan struct{}),
+	}
+	e.errLog.Every = 10 * time.Second
+	if err := e.makeStreams(); err != nil {
+		nc.Close()
+		return nil, err
+	}
+	e.wg.Add(3 + workers)
+	go e.confirmLoop() // owned by the Engine; stopped by Close
+	go e.ackLoop()     // owned by the Engine; stopped by Close
+	go e.leaseLoop()   // owned by the Engine; stopped by Close
+	for range workers {
+		go e.workLoop() // owned by the Engine; stopped by Close
+	}
+	return e, nil
+}
+
+// makeStreams creates or updates the engine's three streams, waiting for a
+// cluster that is still electing its leaders.
+func (e *Engine) makeStreams() error {
+	ctx, cancel := context.WithTimeout(context.Background(), startTimeout)
+	defer cancel()
+	configs := []jetstream.StreamConfig{{
+		Name:       e.names.msgsStream(),
+		Subjects:   []string{e.cfg.Prefix + ".q.>", e.cfg.Prefix + ".r.>"},
+		Retention:  jetstream.InterestPolicy,
+		Storage:    jetstream.FileStorage,
+		Replicas:   e.cfg.Replicas,
+		Duplicates: e.cfg.DedupWindow,
+	}, {
+		Name:       e.names.answersStream(),
+		Subjects:   []string{e.cfg.Prefix + ".a.>"},
+		Retention:  jetstream.WorkQueuePolicy,
+		Storage:    jetstream.FileStorage,
+		Replicas:   e.cfg.Replicas,
+		Duplicates: e.cfg.DedupWindow,
+		MaxAge:     e.cfg.MailboxTTL,
+	}, {
+		Name:     e.names.deadStream(),
+		Subjects: []string{e.cfg.Prefix + ".d.>"},
+		Storage:  jetstream.FileStorage,
+		Replicas: e.cfg.Replicas,
+	}}
+	streams := make([]jetstream.Stream, len(configs))
+	for i, sc := range configs {
+		for {
+			s, err := e.js.CreateOrUpdateStream(ctx, sc)
+			if err == nil {
+				streams[i] = s
+				break
+			}
+			if ctx.Err() != nil {
+				return fmt.Errorf("cluster: stream %s: %w", sc.Name, err)
+			}
+			e.log.Debug("teomq: cluster: waiting for the stream", "stream", sc.Name, "err", err)
+			select {
+			case <-time.After(200 * time.Millisecond):
+			case <-ctx.Done():
+				return fmt.Errorf("cluster: stream %s: %w", sc.Name, err)
+			}
+		}
+	}
+	e.msgs, e.answers, e.dead = streams[0], streams[1], streams[2]
+	return nil
+}
+
+// headerRoom is what a message's subject and headers take of the NATS
+// servers' max_payload.
+const headerRoom = 1024
+
+// MaxMessageSize is the largest payload the cluster's servers take.
+func (e *Engine) MaxMessageSize() int { return int(e.nc.MaxPayload()) - headerRoom }
+
+// Close stops the engine: its deliveries not answered go back to the
+// cluster at once, and its NATS connection ends.
+func (e *Engine) Close() error {
+	e.mu.Lock()
+	if e.closed {
+		e.mu.Unlock()
+		return nil
+	}
+	e.closed = true
+	var naks []jetstream.Msg
+	for _, p := range e.peers {
+		naks = p.takeFlights(naks)
+	}
+	for _, g := range e.groups {
+		g.stop()
+	}
+	for _, mb := range e.mailboxes {
+		mb.stop()
+	}
+	e.mu.Unlock()
+	for _, m := range naks {
+		_ = m.Nak()
+	}
+	close(e.exit)
+	e.wg.Wait()
+	// The acks, naks and results above are written; let them reach the
+	// servers before the connection ends.
+	err := e.nc.FlushTimeout(apiTimeout)
+	e.nc.Close()
+	return err
+}
+
+// unavailable wraps a cluster error as engine.ErrUnavailable.
+func unavailable(err error) error {
+	return fmt.Errorf("%w: %w", engine.ErrUnavailable, err)
+}
+
+// logError logs a failed call to the cluster, rate-limited.
+func (e *Engine) logError(msg string, err error, args ...any) {
+	if more, ok := e.errLog.Allow(); ok {
+		e.log.Warn(msg, append(args, "err", err, "more", more)...)
+	}
+}
+
+// isNotFound reports whether err says a consumer does not exist.
+func isNotFound(err error) bool {
+	return errors.Is(err, jetstream.ErrConsumerNotFound)
+}

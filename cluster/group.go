@@ -1,0 +1,152 @@
+package cluster
+
+import (
+	"context"
+	"errors"
+	"time"
+
+	"github.com/nats-io/nats.go/jetstream"
+)
+
+// Settings of groups' consumers.
+const (
+	// maxAckPending bounds the deliveries of one group not acked yet, over
+	// all brokers (JetStream's default, 1,000, would cap many consumers).
+	maxAckPending = 1 << 20
+	// ephemeralIdle is how long an ephemeral group's consumer outlives its
+	// last subscriber.
+	ephemeralIdle = time.Minute
+)
+
+// groupKey names a group of a command.
+type groupKey struct {
+	command, group string
+}
+
+// group is a command's group with subscribers on this broker: it pulls
+// from the group's consumer no more messages than they take. Guarded by
+// Engine.mu, except cons, ctx and wake, set once.
+type group struct {
+	key       groupKey
+	ephemeral bool
+	// cons is the group's consumer; only the puller uses it once started.
+	cons jetstream.Consumer
+	subs []*sub
+	next int // where the round robin over subs goes on
+	// requested is how many messages the pull under way may still bring.
+	requested int
+
+	ctx    context.Context
+	cancel context.CancelFunc
+	wake   chan struct{}
+}
+
+// startGroup starts pulling key's messages for its local subscribers.
+// Called with e.mu held.
+func (e *Engine) startGroup(key groupKey, cons jetstream.Consumer, ephemeral bool) *group {
+	ctx, cancel := context.WithCancel(context.Background())
+	g := &group{key: key, ephemeral: ephemeral, cons: cons, ctx: ctx, cancel: cancel, wake: make(chan struct{}, 1)}
+	e.groups[key] = g
+	e.wg.Add(1)
+	go e.pull(g) // owned by the Engine; stopped by g.stop (last subscriber gone, or Close)
+	return g
+}
+
+// free is how many more messages g's subscribers take now.
+func (g *group) free() int {
+	n := 0
+	for _, s := range g.subs {
+		n += s.free()
+	}
+	return n
+}
+
+// wakeUp tells g's puller that its subscribers may take more.
+func (g *group) wakeUp() {
+	select {
+	case g.wake <- struct{}{}:
+	default:
+	}
+}
+
+// stop ends g's puller; the messages its pull brings afterwards go back.
+func (g *group) stop() { g.cancel() }
+
+// pick returns the next subscriber of g with free credit, or nil.
+// Called with e.mu held.
+func (g *group) pick() *sub {
+	for i := range g.subs {
+		s := g.subs[(g.next+i)%len(g.subs)]
+		if s.free() > 0 {
+			g.next = (g.next + i + 1) % len(g.subs)
+			return s
+		}
+	}
+	return nil
+}
+
+// pull fetches g's messages while its subscribers have free credit: one
+// pull request at a time, for no more than that credit, so the cluster
+// holds the rest for other brokers' consumers.
+func (e *Engine) pull(g *group) {
+	defer e.wg.Done()
+	for {
+		select {
+		case <-g.wake:
+		case <-g.ctx.Done():
+			return
+		}
+		for g.ctx.Err() == nil {
+			e.mu.Lock()
+			n := g.free() - g.requested
+			if n > 0 {
+				g.requested += n
+			}
+			e.mu.Unlock()
+			if n <= 0 {
+				break
+			}
+			got, err := e.fetch(g, n)
+			e.mu.Lock()
+			g.requested -= n - got
+			e.mu.Unlock()
+			if err != nil && g.ctx.Err() == nil {
+				if errors.Is(err, jetstream.ErrConsumerNotFound) || errors.Is(err, jetstream.ErrConsumerDeleted) {
+					// Deleted by an operator, or an ephemeral group's
+					// consumer timed out: the subscribers here make it
+					// exist again, taking new messages.
+					if cons, cerr := e.groupConsumer(g.key, g.ephemeral); cerr == nil {
+						g.cons = cons
+						continue
+					}
+				}
+				e.logError("teomq: cluster: pull failed; retrying", err, "command", g.key.command, "group", g.key.group)
+				select {
+				case <-time.After(pullWait / 4):
+				case <-g.ctx.Done():
+				}
+			}
+		}
+	}
+}
+
+// fetch runs one pull request for up to n messages and hands each to a
+// subscriber. It returns how many came.
+func (e *Engine) fetch(g *group, n int) (int, error) {
+	ctx, cancel := context.WithTimeout(g.ctx, pullWait)
+	defer cancel()
+	batch, err := g.cons.Fetch(n, jetstream.FetchContext(ctx))
+	if err != nil {
+		return 0, err
+	}
+	got := 0
+	for msg := range batch.Messages() {
+		got++
+		e.dispatch(g, msg)
+	}
+	err = batch.Error()
+	if errors.Is(err, context.DeadlineExceeded) || errors.Is(err, context.Canceled) || errors.Is(err, jetstream.ErrNoMessages) {
+		err = nil
+	}
+	return got, err
+}

@@ -1,0 +1,132 @@
+package cluster
+
+import (
+	"context"
+	"errors"
+	"slices"
+
+	"github.com/nats-io/nats.go/jetstream"
+)
+
+// mailbox hands a producer's results to its connections on this broker:
+// it consumes the producer's subject of the answers stream, through a
+// consumer that any broker the producer connects to shares. Guarded by
+// Engine.mu.
+type mailbox struct {
+	addr string
+	// cc is the running consumption; nil while it starts.
+	cc      jetstream.ConsumeContext
+	stopped bool
+}
+
+// stop ends mb's consumption. Called with e.mu held.
+func (mb *mailbox) stop() {
+	mb.stopped = true
+	if mb.cc != nil {
+		mb.cc.Stop()
+	}
+}
+
+// checkMailbox opens producer's mailbox on this broker if the cluster
+// holds results for it: a producer that reconnects gets the answers that
+// came while it was away, or on another broker.
+func (e *Engine) checkMailbox(producer string) {
+	defer e.wg.Done()
+	ctx, cancel := context.WithTimeout(context.Background(), apiTimeout)
+	defer cancel()
+	info, err := e.answers.Info(ctx, jetstream.WithSubjectFilter(e.names.answerSubject(producer)))
+	if err != nil {
+		e.logError("teomq: cluster: mailbox not checked", err, "producer", producer)
+		return
+	}
+	if len(info.State.Subjects) > 0 {
+		e.openMailbox(producer)
+	}
+}
+
+// openMailbox starts handing producer's results to its connections here,
+// unless that runs already. It waits for the consumer's creation.
+func (e *Engine) openMailbox(producer string) {
+	e.mu.Lock()
+	if e.closed || e.mailboxes[producer] != nil || !e.connected(producer) {
+		e.mu.Unlock()
+		return
+	}
+	mb := &mailbox{addr: producer}
+	e.mailboxes[producer] = mb
+	e.mu.Unlock()
+	cc, err := e.consumeMailbox(producer)
+	e.mu.Lock()
+	defer e.mu.Unlock()
+	switch {
+	case err != nil:
+		e.logError("teomq: cluster: mailbox not opened; retried at the next request", err, "producer", producer)
+		delete(e.mailboxes, producer)
+	case mb.stopped:
+		cc.Stop()
+	default:
+		mb.cc = cc
+	}
+}
+
+// consumeMailbox creates (or binds) producer's mailbox consumer and
+// consumes it.
+func (e *Engine) consumeMailbox(producer string) (jetstream.ConsumeContext, error) {
+	ctx, cancel := context.WithTimeout(context.Background(), apiTimeout)
+	defer cancel()
+	name := e.names.mailboxConsumer(producer)
+	cons, err := e.answers.Consumer(ctx, name)
+	if isNotFound(err) {
+		cons, err = e.answers.CreateConsumer(ctx, jetstream.ConsumerConfig{
+			Durable:           name,
+			FilterSubject:     e.names.answerSubject(producer),
+			AckPolicy:         jetstream.AckExplicitPolicy,
+			AckWait:           e.ackWait,
+			InactiveThreshold: e.cfg.MailboxTTL,
+			Replicas:          1,
+		})
+		if errors.Is(err, jetstream.ErrConsumerExists) {
+			cons, err = e.answers.Consumer(ctx, name)
+		}
+	}
+	if err != nil {
+		return nil, unavailable(err)
+	}
+	return cons.Consume(func(msg jetstream.Msg) { e.deliverResult(producer, msg) })
+}
+
+// deliverResult hands one result to a connection of producer here. With
+// none left, the result stays in the cluster for its next connection.
+func (e *Engine) deliverResult(producer string, msg jetstream.Msg) {
+	r, err := decodeResult(msg.Headers(), msg.Data())
+	if err != nil {
+		e.logError("teomq: cluster: dropped a result teomq did not write", err, "subject", msg.Subject())
+		_ = msg.Term()
+		return
+	}
+	e.mu.Lock()
+	conns := slices.Clone(e.byAddr[producer])
+	e.mu.Unlock()
+	for _, c := range conns {
+		if e.host.Result(c, r.id, r.code, r.from, r.data) {
+			_ = msg.Ack()
+			return
+		}
+	}
+	_ = msg.NakWithDelay(e.cfg.RetryDelay)
+}
+
+// connected reports whether producer has a connection here. Called with
+// e.mu held.
+func (e *Engine) connected(producer string) bool { return len(e.byAddr[producer]) > 0 }
+
+// releaseMailbox stops producer's mailbox here once it has no connection
+// left. Called with e.mu held, after its peer was removed.
+func (e *Engine) releaseMailbox(producer string) {
+	mb := e.mailboxes[producer]
+	if mb == nil || e.connected(producer) {
+		return
+	}
+	delete(e.mailboxes, producer)
+	mb.stop()
+}

@@ -1,0 +1,261 @@
+package cluster
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"strings"
+
+	"github.com/nats-io/nats.go/jetstream"
+	"github.com/teonet-go/teomq/router"
+)
+
+// Errors of subscriptions.
+var (
+	// errUnknownSub is returned for a subscription the peer does not have.
+	errUnknownSub = router.ErrUnknownSub
+	// errSubInUse is returned for a subscription ID the peer uses already.
+	errSubInUse = router.ErrDuplicateSub
+	// errClosed is returned once the engine is closed.
+	errClosed = errors.New("cluster: engine closed")
+)
+
+// Subscribe subscribes conn's subID to command in group. The group's
+// consumer is created in the cluster if this is the group's first
+// subscriber anywhere: a named group then takes the messages published
+// from now on.
+func (e *Engine) Subscribe(conn router.ConnID, subID uint32, command, group string, credit int, ephemeral bool) error {
+	if err := router.ValidName(command); err != nil {
+		return err
+	}
+	if group != router.DefaultGroup {
+		if err := router.ValidName(group); err != nil {
+			return err
+		}
+	}
+	if credit < 0 {
+		return fmt.Errorf("%w: credit %d", router.ErrBadCredit, credit)
+	}
+	credit = min(credit, router.MaxCredit)
+	key := groupKey{command: command, group: group}
+	e.mu.Lock()
+	p := e.peers[conn]
+	switch {
+	case e.closed:
+		e.mu.Unlock()
+		return errClosed
+	case p == nil:
+		e.mu.Unlock()
+		return errUnknownSub
+	case p.subs[subID] != nil:
+		e.mu.Unlock()
+		return errSubInUse
+	}
+	g := e.groups[key]
+	e.mu.Unlock()
+	var cons jetstream.Consumer
+	if g == nil {
+		c, err := e.groupConsumer(key, ephemeral)
+		if err != nil {
+			return err
+		}
+		cons = c
+	}
+	e.mu.Lock()
+	defer e.mu.Unlock()
+	if e.closed {
+		return errClosed
+	}
+	if e.peers[conn] != p || p.subs[subID] != nil {
+		return errSubInUse
+	}
+	g = e.groups[key]
+	if g == nil {
+		if cons == nil { // the group stopped meanwhile
+			return fmt.Errorf("%w: group left meanwhile, subscribe again", errSubInUse)
+		}
+		g = e.startGroup(key, cons, ephemeral)
+	}
+	s := &sub{p: p, id: subID, g: g, credit: credit}
+	p.subs[subID] = s
+	g.subs = append(g.subs, s)
+	if !ephemeral || group == router.DefaultGroup {
+		e.known[command] = true
+		e.knownGroups[key] = true
+	}
+	g.wakeUp()
+	return nil
+}
+
+// Unsubscribe ends conn's subscription subID; its deliveries go back to
+// the cluster.
+func (e *Engine) Unsubscribe(conn router.ConnID, subID uint32) error {
+	e.mu.Lock()
+	p := e.peers[conn]
+	if p == nil || p.subs[subID] == nil {
+		e.mu.Unlock()
+		return errUnknownSub
+	}
+	s := p.subs[subID]
+	var naks []jetstream.Msg
+	for id, d := range p.flights {
+		if d.s == s {
+			delete(p.flights, id)
+			s.inflight--
+			naks = append(naks, d.msg)
+		}
+	}
+	e.dropSub(s)
+	e.mu.Unlock()
+	for _, m := range naks {
+		_ = m.Nak()
+	}
+	return nil
+}
+
+// SetCredit sets how many messages conn's subID takes at a time.
+func (e *Engine) SetCredit(conn router.ConnID, subID uint32, credit int) error {
+	if credit < 0 {
+		return fmt.Errorf("%w: credit %d", router.ErrBadCredit, credit)
+	}
+	credit = min(credit, router.MaxCredit)
+	e.mu.Lock()
+	defer e.mu.Unlock()
+	p := e.peers[conn]
+	if p == nil || p.subs[subID] == nil {
+		return errUnknownSub
+	}
+	s := p.subs[subID]
+	s.credit = credit
+	s.g.wakeUp()
+	return nil
+}
+
+// dropSub removes s from its peer and group, and stops the group's puller
+// if s was its last local subscriber. Called with e.mu held.
+func (e *Engine) dropSub(s *sub) {
+	delete(s.p.subs, s.id)
+	g := s.g
+	for i, o := range g.subs {
+		if o == s {
+			g.subs = append(g.subs[:i], g.subs[i+1:]...)
+			break
+		}
+	}
+	if len(g.subs) == 0 {
+		delete(e.groups, g.key)
+		g.stop()
+	}
+}
+
+// groupConsumer returns the cluster's consumer of key's group, creating it
+// if no broker did yet.
+func (e *Engine) groupConsumer(key groupKey, ephemeral bool) (jetstream.Consumer, error) {
+	ctx, cancel := context.WithTimeout(context.Background(), apiTimeout)
+	defer cancel()
+	name := e.names.groupConsumer(key.command, key.group)
+	c, err := e.msgs.Consumer(ctx, name)
+	if err == nil {
+		return c, nil
+	}
+	if !isNotFound(err) {
+		return nil, unavailable(err)
+	}
+	cc := jetstream.ConsumerConfig{
+		Durable: name,
+		FilterSubjects: []string{
+			e.names.msgSubject(key.command),
+			e.names.replaySubject(key.command, key.group),
+		},
+		AckPolicy:     jetstream.AckExplicitPolicy,
+		AckWait:       e.ackWait,
+		MaxDeliver:    -1,
+		MaxAckPending: maxAckPending,
+		DeliverPolicy: jetstream.DeliverNewPolicy,
+	}
+	if key.group == router.DefaultGroup {
+		cc.DeliverPolicy = jetstream.DeliverAllPolicy
+	}
+	if ephemeral && key.group != router.DefaultGroup {
+		cc.InactiveThreshold = ephemeralIdle
+	}
+	c, err = e.msgs.CreateConsumer(ctx, cc)
+	if errors.Is(err, jetstream.ErrConsumerExists) {
+		c, err = e.msgs.Consumer(ctx, name) // another broker was first
+	}
+	if err != nil {
+		return nil, unavailable(err)
+	}
+	return c, nil
+}
+
+// ensureQueue makes sure m will wait for a consumer: the stream keeps a
+// message only while some consumer has it, so a command with no group in
+// the cluster gets its default group's consumer, as does a command whose
+// request is answered by the default group; a request naming another
+// answer group is refused if that group does not exist. What it learns is
+// remembered (e.known).
+func (e *Engine) ensureQueue(m *router.Message) error {
+	answer := groupKey{command: m.Command, group: m.AnswerGroup}
+	e.mu.Lock()
+	ok := e.known[m.Command] && (!m.Request || e.knownGroups[answer])
+	e.mu.Unlock()
+	if ok {
+		return nil
+	}
+	ctx, cancel := context.WithTimeout(context.Background(), apiTimeout)
+	defer cancel()
+	if m.Request {
+		_, err := e.msgs.Consumer(ctx, e.names.groupConsumer(m.Command, m.AnswerGroup))
+		switch {
+		case err == nil:
+		case !isNotFound(err):
+			return unavailable(err)
+		case m.AnswerGroup != router.DefaultGroup:
+			return fmt.Errorf("%w: %q of %q", router.ErrNoAnswerGroup, m.AnswerGroup, m.Command)
+		default:
+			if _, err := e.groupConsumer(answer, false); err != nil {
+				return err
+			}
+		}
+		e.remember(answer)
+		return nil
+	}
+	any, err := e.anyGroup(ctx, m.Command)
+	if err != nil {
+		return err
+	}
+	if !any {
+		if _, err := e.groupConsumer(groupKey{command: m.Command}, false); err != nil {
+			return err
+		}
+	}
+	e.mu.Lock()
+	e.known[m.Command] = true
+	e.mu.Unlock()
+	return nil
+}
+
+// remember records that key's group exists in the cluster.
+func (e *Engine) remember(key groupKey) {
+	e.mu.Lock()
+	e.known[key.command] = true
+	e.knownGroups[key] = true
+	e.mu.Unlock()
+}
+
+// anyGroup reports whether command has a group's consumer in the cluster.
+func (e *Engine) anyGroup(ctx context.Context, command string) (bool, error) {
+	prefix := "q-" + token(command) + "-"
+	names := e.msgs.ConsumerNames(ctx)
+	found := false
+	for name := range names.Name() {
+		if strings.HasPrefix(name, prefix) {
+			found = true
+		}
+	}
+	if err := names.Err(); err != nil {
+		return false, unavailable(err)
+	}
+	return found, nil
+}
