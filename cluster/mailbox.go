@@ -83,7 +83,8 @@ func (e *Engine) consumeMailbox(producer string) (jetstream.ConsumeContext, erro
 			AckPolicy:         jetstream.AckExplicitPolicy,
 			AckWait:           e.ackWait,
 			InactiveThreshold: e.cfg.MailboxTTL,
-			Replicas:          1,
+			// Replicas left to the stream's: JetStream refuses a
+			// consumer of a work-queue stream with fewer.
 		})
 		if errors.Is(err, jetstream.ErrConsumerExists) {
 			cons, err = e.answers.Consumer(ctx, name)
