@@ -1,5 +1,3 @@
-//go:build cluster_pending
-
 package clustertest
 
 import (

@@ -1,5 +1,3 @@
-//go:build cluster_pending
-
 package clustertest
 
 import (
@@ -12,12 +10,19 @@ import (
 	"github.com/teonet-go/teomq"
 )
 
+// faultLease is the brokers' lease in the fault tests. JetStream
+// redelivers a message whose broker took it and never answered (it died,
+// or the message was on its way to it) after AckWait, the lease and a
+// margin (docs/cluster.md): the default lease would hold such a message
+// 37.5 s, longer than the tests wait.
+const faultLease = 3 * time.Second
+
 // When a teomq broker goes away under load, its producers and consumers
 // move to other brokers: every request still gets exactly one answer, its
 // own, and every confirmed send is handled, including those its consumer
 // was handling.
 func TestBrokerClosedUnderLoad(t *testing.T) {
-	tc := startCluster(t, 3, teomq.BrokerConfig{})
+	tc := startCluster(t, 3, teomq.BrokerConfig{Lease: faultLease})
 	l := newLoad(t, tc,
 		[][]int{on(0, 1), on(1, 2)}, // a consumer on the broker that goes
 		[][]int{on(0, 2), on(2, 0)}) // a producer on it too
@@ -39,12 +44,24 @@ func TestBrokerClosedUnderLoad(t *testing.T) {
 
 // When the NATS node leading the messages' stream stops under load, and
 // later restarts, the brokers carry on through the other nodes: every
-// request gets exactly one answer and every confirmed send is handled.
+// request taken gets its own answer, none another producer's, and every
+// confirmed send is handled. Publishes refused for now meanwhile are given
+// up, and answers that come a second time are counted: both fail today
+// (TestStreamLeaderNodeRestartExactlyOneAnswer, gaps_test.go).
 func TestStreamLeaderNodeRestartUnderLoad(t *testing.T) {
-	tc := startCluster(t, 2, teomq.BrokerConfig{})
+	streamLeaderRestartUnderLoad(t, func(l *load) { l.extraAnswersOK = true })
+}
+
+// streamLeaderRestartUnderLoad runs a load over two brokers, stops the
+// NATS node leading the messages' stream at a third of it and restarts it
+// at two thirds (or 5 s later), and checks the load's outcome; mode sets
+// the load's options.
+func streamLeaderRestartUnderLoad(t *testing.T, mode func(*load)) {
+	tc := startCluster(t, 2, teomq.BrokerConfig{Lease: faultLease})
 	l := newLoad(t, tc,
 		[][]int{on(0, 1), on(1, 0)},
 		[][]int{on(0, 1), on(1, 0)})
+	mode(l)
 	third, twoThirds := l.at(1.0/3), l.at(2.0/3)
 	done := make(chan struct{})
 	go func() { // owner: this test, which waits for done
@@ -82,7 +99,7 @@ func TestWholeNATSClusterRestartKeepsConfirmedMessages(t *testing.T) {
 	}
 	tc.nats.StopAll()
 	tc.nats.RestartAll()
-	tc.nats.WaitStreamLeader(tc.msgsStream(), 20*time.Second)
+	tc.nats.WaitLeaders(30 * time.Second)
 
 	got := make(chan string, n+1)
 	c := tc.connect(on(1))

@@ -2,29 +2,11 @@ package clustertest
 
 import (
 	"context"
-	"strings"
 	"testing"
 	"time"
 
-	"github.com/nats-io/nats.go"
 	"github.com/nats-io/nats.go/jetstream"
 )
-
-// natsConnect connects a NATS client to every URL of the cluster, so that
-// it moves to another node when one stops; closed when the test ends.
-func natsConnect(t testing.TB, c *natsCluster) jetstream.JetStream {
-	t.Helper()
-	nc, err := nats.Connect(strings.Join(c.URLs(), ","), nats.MaxReconnects(-1), nats.ReconnectWait(50*time.Millisecond))
-	if err != nil {
-		t.Fatalf("nats connect: %v", err)
-	}
-	t.Cleanup(nc.Close)
-	js, err := jetstream.New(nc)
-	if err != nil {
-		t.Fatalf("jetstream: %v", err)
-	}
-	return js
-}
 
 // publishRetry publishes data, its own message ID, until the cluster
 // acknowledges it: a publish in flight when the client's node stops gets no
