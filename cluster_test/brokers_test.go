@@ -14,6 +14,8 @@ import (
 	"github.com/google/uuid"
 	"github.com/teonet-go/teomq"
 	_ "github.com/teonet-go/teomq/cluster" // the JetStream engine
+	"github.com/teonet-go/teomq/teonet"
+	"github.com/teonet-go/teomq/wire"
 )
 
 // testLogger discards logs unless TEOMQ_TEST_LOG is set.
@@ -160,3 +162,41 @@ func newID(t testing.TB) teomq.MessageID {
 
 // echo answers with the message's data.
 func echo(_ context.Context, m *teomq.Message) ([]byte, error) { return m.Data, nil }
+
+// rawPeer dials b with a Teonet node of its own, to speak the wire
+// protocol directly; both close when the test ends.
+func rawPeer(t testing.TB, b *teomq.Broker) *teonet.Channel {
+	t.Helper()
+	n, err := teonet.New(teonet.Config{Name: "raw", ConfigDir: t.TempDir(), Logger: testLogger()})
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { n.Close() })
+	ch, err := n.Dial(testCtx(t), b.Endpoint())
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { ch.Close() })
+	return ch
+}
+
+// nextFrame reads frames from ch until one of type want arrives; after
+// 10 s it closes ch, which ends the wait.
+func nextFrame(t testing.TB, ch *teonet.Channel, want wire.Type) wire.Frame {
+	t.Helper()
+	bound := time.AfterFunc(10*time.Second, func() { ch.Close() })
+	defer bound.Stop()
+	for {
+		b, err := ch.Recv()
+		if err != nil {
+			t.Fatalf("waiting for frame type %d: %v", want, err)
+		}
+		f, err := wire.Decode(b)
+		if err != nil {
+			t.Fatalf("broker sent a frame that does not decode: %v", err)
+		}
+		if f.Type() == want {
+			return f
+		}
+	}
+}

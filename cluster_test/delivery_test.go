@@ -70,10 +70,17 @@ func TestGroupsEachGetEveryMessageAcrossBrokers(t *testing.T) {
 	tc := startCluster(t, 3, teomq.BrokerConfig{})
 	type copyOf struct{ group, data string }
 	got := make(chan copyOf, 100)
+	// web holds the early message until the later group subscribed, so
+	// that the cluster still has it then.
+	holding, release := make(chan struct{}), make(chan struct{})
 	subscribe := func(b int, group string) {
 		t.Helper()
 		c := tc.connect(on(b))
 		if _, err := c.Subscribe("scores", func(_ context.Context, m *teomq.Message) ([]byte, error) {
+			if string(m.Data) == "early" {
+				close(holding)
+				<-release
+			}
 			got <- copyOf{group, string(m.Data)}
 			return nil, nil
 		}, teomq.Group(group)); err != nil {
@@ -87,10 +94,12 @@ func TestGroupsEachGetEveryMessageAcrossBrokers(t *testing.T) {
 	if _, err := p.Send(ctx, "scores", []byte("early")); err != nil {
 		t.Fatal(err)
 	}
+	recv(t, holding, "web's copy of the early message")
+	subscribe(0, "audit") // a group that starts now
+	close(release)
 	if v := recv(t, got, "web's copy of the early message"); v != (copyOf{"web", "early"}) {
 		t.Fatalf("got %v, want web's copy of the early message", v)
 	}
-	subscribe(0, "audit") // a group that starts now
 	const n = 10
 	for i := range n {
 		if _, err := p.Send(ctx, "scores", []byte(fmt.Sprint(i))); err != nil {
@@ -107,6 +116,9 @@ func TestGroupsEachGetEveryMessageAcrossBrokers(t *testing.T) {
 				t.Errorf("group %s got message %d %d times, want once", g, i, copies[k])
 			}
 		}
+	}
+	if k := (copyOf{"audit", "early"}); copies[k] != 0 {
+		t.Errorf("the group that started later got the message sent before")
 	}
 	noRecv(t, got, 200*time.Millisecond, "extra copy (or the early message for the group that started later)")
 }
