@@ -14,6 +14,7 @@ import (
 // each by exactly one consumer of the default group, and every answer
 // reaches the producer that asked, on whichever broker it is connected.
 func TestRequestReplyAcrossBrokers(t *testing.T) {
+	t.Parallel()
 	tc := startCluster(t, 3, teomq.BrokerConfig{})
 	var mu sync.Mutex
 	handled := map[string]int{} // request data -> times handled
@@ -67,6 +68,7 @@ func TestRequestReplyAcrossBrokers(t *testing.T) {
 // first subscribed, wherever its members and the producer are connected;
 // the members of one group share the copies.
 func TestGroupsEachGetEveryMessageAcrossBrokers(t *testing.T) {
+	t.Parallel()
 	tc := startCluster(t, 3, teomq.BrokerConfig{})
 	type copyOf struct{ group, data string }
 	got := make(chan copyOf, 100)
@@ -126,6 +128,7 @@ func TestGroupsEachGetEveryMessageAcrossBrokers(t *testing.T) {
 // Messages sent while no consumer exists wait in the cluster and are handed,
 // in order, to the first consumer that subscribes, on another broker.
 func TestMessagesWaitForAConsumerOnAnotherBroker(t *testing.T) {
+	t.Parallel()
 	tc := startCluster(t, 2, teomq.BrokerConfig{})
 	p := tc.connect(on(0))
 	ctx := testCtx(t)
@@ -155,6 +158,7 @@ func TestMessagesWaitForAConsumerOnAnotherBroker(t *testing.T) {
 // to another, sends it again, has it handled once, as a Request retried
 // with its ID.
 func TestDuplicateIDThroughTwoBrokersHandledOnce(t *testing.T) {
+	t.Parallel()
 	tc := startCluster(t, 3, teomq.BrokerConfig{})
 	var mu sync.Mutex
 	calls := map[string]int{}

@@ -15,6 +15,7 @@ import (
 // MaxDeliveries times, by consumers on different brokers, and then
 // dead-lettered: its producer, on a third broker, is told so.
 func TestDeadLetterAfterMaxDeliveriesAcrossBrokers(t *testing.T) {
+	t.Parallel()
 	tc := startCluster(t, 3, teomq.BrokerConfig{MaxDeliveries: 3})
 	var calls atomic.Int64
 	for _, b := range []int{1, 2} {
@@ -41,6 +42,7 @@ func TestDeadLetterAfterMaxDeliveriesAcrossBrokers(t *testing.T) {
 // (docs/cluster.md): here one that subscribes on another broker after the
 // deadline.
 func TestDeadlineTimesOutAndIsNeverDelivered(t *testing.T) {
+	t.Parallel()
 	tc := startCluster(t, 2, teomq.BrokerConfig{})
 	p := tc.connect(on(0))
 	ctx := testCtx(t)
@@ -78,6 +80,7 @@ func TestDeadlineTimesOutAndIsNeverDelivered(t *testing.T) {
 // at once to a consumer on another broker, long before the lease would
 // end, and the producer gets that consumer's answer.
 func TestDisconnectedConsumersMessageRedeliveredPromptly(t *testing.T) {
+	t.Parallel()
 	const lease = 30 * time.Second
 	tc := startCluster(t, 3, teomq.BrokerConfig{Lease: lease})
 	started := make(chan struct{}, 1)
@@ -131,6 +134,7 @@ func TestDisconnectedConsumersMessageRedeliveredPromptly(t *testing.T) {
 // answer is refused (fenced), although JetStream itself would take its
 // ack. The first consumer speaks the wire protocol, to see the refusal.
 func TestStaleAttemptsAnswerRefusedAcrossBrokers(t *testing.T) {
+	t.Parallel()
 	tc := startCluster(t, 3, teomq.BrokerConfig{Lease: 500 * time.Millisecond})
 	raw := rawPeer(t, tc.brokers[0])
 	send := func(f interface{ AppendTo([]byte) []byte }) {

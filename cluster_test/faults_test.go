@@ -22,6 +22,7 @@ const faultLease = 3 * time.Second
 // own, and every confirmed send is handled, including those its consumer
 // was handling.
 func TestBrokerClosedUnderLoad(t *testing.T) {
+	t.Parallel()
 	tc := startCluster(t, 3, teomq.BrokerConfig{Lease: faultLease})
 	l := newLoad(t, tc,
 		[][]int{on(0, 1), on(1, 2)}, // a consumer on the broker that goes
@@ -49,6 +50,7 @@ func TestBrokerClosedUnderLoad(t *testing.T) {
 // up, and answers that come a second time are counted: both fail today
 // (TestStreamLeaderNodeRestartExactlyOneAnswer, gaps_test.go).
 func TestStreamLeaderNodeRestartUnderLoad(t *testing.T) {
+	t.Parallel()
 	streamLeaderRestartUnderLoad(t, func(l *load) { l.extraAnswersOK = true })
 }
 
@@ -88,6 +90,7 @@ func streamLeaderRestartUnderLoad(t *testing.T, mode func(*load)) {
 // there after it: the brokers reconnect by themselves and hand them to a
 // consumer, and take new messages again.
 func TestWholeNATSClusterRestartKeepsConfirmedMessages(t *testing.T) {
+	t.Parallel()
 	tc := startCluster(t, 2, teomq.BrokerConfig{})
 	p := tc.connect(on(0))
 	ctx := testCtx(t)

@@ -18,6 +18,7 @@ import (
 // A Request retried with its ID through another broker, after its first
 // answer came, gets that answer again, as with one broker (WithID).
 func TestRetriedRequestThroughAnotherBrokerGetsTheFirstAnswer(t *testing.T) {
+	t.Parallel()
 	tc := startCluster(t, 2, teomq.BrokerConfig{})
 	var calls atomic.Int64
 	c := tc.connect(on(1))
@@ -51,5 +52,6 @@ func TestRetriedRequestThroughAnotherBrokerGetsTheFirstAnswer(t *testing.T) {
 // same, so that their answer comes while no Request awaits it and the
 // retry, a duplicate, is never answered.
 func TestStreamLeaderNodeRestartExactlyOneAnswer(t *testing.T) {
+	t.Parallel()
 	streamLeaderRestartUnderLoad(t, func(l *load) { l.retryRefused = true })
 }

@@ -20,6 +20,9 @@ const (
 	loadRounds   = 25
 	loadCommand  = "work"
 	loadDeadline = 90 * time.Second // the whole run's bound
+	// loadRequestTimeout bounds one request: far more than a redelivery
+	// after AckWait takes (faultLease).
+	loadRequestTimeout = 20 * time.Second
 	// loadRetries bounds the retries of a publish the broker refuses for
 	// now, loadRetryWait apart: 10 s in all.
 	loadRetries   = 100
@@ -150,15 +153,22 @@ func (l *load) work(ctx context.Context, p *teomq.Client, name string) {
 	for i := range loadRounds {
 		data := fmt.Sprintf("%s-%d", name, i)
 		var ans *teomq.Answer
+		var reqID teomq.MessageID
 		began := time.Now()
 		err := l.publish(ctx, func(id teomq.MessageID) (err error) {
-			ans, err = p.Request(ctx, loadCommand, []byte(data), teomq.WithID(id))
+			rctx, cancel := context.WithTimeout(ctx, loadRequestTimeout)
+			defer cancel()
+			reqID = id
+			ans, err = p.Request(rctx, loadCommand, []byte(data), teomq.WithID(id))
 			return err
 		})
 		switch {
 		case errors.Is(err, teomq.ErrStoreUnavailable) && !l.retryRefused:
 		case err != nil:
-			l.t.Errorf("request %s: %v (worker stops)", data, err)
+			l.mu.Lock()
+			n := l.handled[reqID]
+			l.mu.Unlock()
+			l.t.Errorf("request %s: %v; handled %d times (worker stops)", data, err, n)
 			return
 		case string(ans.Data) != p.Address()+"|"+data:
 			l.t.Errorf("producer %s, request %s, got the answer %q", p.Address(), data, ans.Data)

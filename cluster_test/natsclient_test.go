@@ -72,3 +72,45 @@ func (c *natsCluster) leaderless(js jetstream.JetStream) (string, error) {
 	}
 	return "", streams.Err()
 }
+
+// natsProbeStream is the stream waitReady creates and deletes to see that
+// the cluster takes streams.
+const natsProbeStream = "HARNESS_PROBE"
+
+// probe creates a stream of as many replicas as the running nodes, until
+// the cluster answers or deadline passes (each try bounded by 2 s), and
+// deletes it.
+func (c *natsCluster) probe(deadline time.Time) {
+	c.t.Helper()
+	replicas := 0
+	for _, nd := range c.nodes {
+		if nd.srv != nil {
+			replicas++
+		}
+	}
+	nc, err := nats.Connect(strings.Join(c.URLs(), ","))
+	if err != nil {
+		c.t.Fatalf("nats connect: %v", err)
+	}
+	defer nc.Close()
+	js, err := jetstream.New(nc)
+	if err != nil {
+		c.t.Fatalf("jetstream: %v", err)
+	}
+	cfg := jetstream.StreamConfig{Name: natsProbeStream, Subjects: []string{"harness.probe"}, Replicas: replicas, Storage: jetstream.MemoryStorage}
+	for {
+		ctx, cancel := context.WithTimeout(context.Background(), 2*time.Second)
+		_, err := js.CreateOrUpdateStream(ctx, cfg)
+		if err == nil {
+			err = js.DeleteStream(ctx, natsProbeStream)
+		}
+		cancel()
+		if err == nil {
+			return
+		}
+		if time.Now().After(deadline) {
+			c.t.Fatalf("nats cluster takes no %d-replica stream: %v", replicas, err)
+		}
+		time.Sleep(50 * time.Millisecond)
+	}
+}

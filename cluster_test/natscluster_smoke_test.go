@@ -29,6 +29,7 @@ func publishRetry(ctx context.Context, js jetstream.JetStream, subject, data str
 // node down, and the stream keeps every acknowledged message across the
 // restart of its leader's node and of the whole cluster.
 func TestNATSClusterKeepsAnR3StreamAcrossRestarts(t *testing.T) {
+	t.Parallel()
 	c := startNATSCluster(t, 3)
 	js := natsConnect(t, c)
 	ctx, cancel := context.WithTimeout(context.Background(), 60*time.Second)

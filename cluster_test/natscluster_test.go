@@ -211,8 +211,10 @@ func (c *natsCluster) RestartAll() {
 }
 
 // waitReady waits until a running node is the meta leader and sees every
-// node of the cluster as its peer, and every running node is current: the
-// state in which a stream of as many replicas as nodes can be created.
+// node of the cluster as its peer, and every running node is current, and
+// then until the cluster creates a stream of as many replicas as nodes:
+// a meta leader may still hand over once just after it is elected, and a
+// stream created meanwhile gets no answer.
 func (c *natsCluster) waitReady() {
 	c.t.Helper()
 	deadline := time.Now().Add(natsReadyTimeout)
@@ -222,6 +224,7 @@ func (c *natsCluster) waitReady() {
 		}
 		time.Sleep(20 * time.Millisecond)
 	}
+	c.probe(deadline)
 }
 
 // ready reports whether the cluster is ready (see waitReady).
