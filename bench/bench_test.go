@@ -8,6 +8,7 @@ import (
 	"os"
 	"path/filepath"
 	"regexp"
+	"slices"
 	"strconv"
 	"strings"
 	"testing"
@@ -20,14 +21,19 @@ var cellSep = regexp.MustCompile(`\s{2,}`)
 // tableRows returns the comparison table's lines by row id.
 func tableRows(t *testing.T, out string) map[string][]string {
 	t.Helper()
+	return tableWith(out, tableHeader)
+}
+
+// tableWith returns the lines by row id of the table with header's columns.
+func tableWith(out string, header []string) map[string][]string {
 	got := make(map[string][]string)
 	inTable := false
 	for _, line := range strings.Split(out, "\n") {
 		cells := cellSep.Split(strings.TrimSpace(line), -1)
 		switch {
-		case len(cells) == len(tableHeader) && cells[0] == "row":
+		case len(cells) == len(header) && cells[0] == "row":
 			inTable = true
-		case inTable && len(cells) == len(tableHeader):
+		case inTable && len(cells) == len(header):
 			got[cells[0]] = cells
 		case inTable:
 			return got
@@ -83,6 +89,48 @@ func TestSmokeEveryRow(t *testing.T) {
 		if !strings.Contains(string(mdText), "| "+r.id+" | ") {
 			t.Errorf("row %s missing from the Markdown table", r.id)
 		}
+	}
+	checkBaseTable(t, stdout.String(), string(mdText))
+}
+
+// checkBaseTable checks that every row with a base system appears in the
+// second table with positive figures for its teomq side and its base.
+func checkBaseTable(t *testing.T, out, md string) {
+	t.Helper()
+	table := tableWith(out, baseHeader)
+	n := 0
+	for _, r := range rows() {
+		if r.base == nil {
+			if table[r.id] != nil {
+				t.Errorf("row %s has no base system but is in the base table", r.id)
+			}
+			continue
+		}
+		n++
+		cells, ok := table[r.id]
+		if !ok {
+			t.Errorf("row %s missing from the table against its base:\n%s", r.id, out)
+			continue
+		}
+		for _, i := range []int{2, 6, 9, 10, 11} { // msgs/s and the ratios
+			if !positiveNumber(cells[i]) {
+				t.Errorf("row %s against its base: %s = %q, want a positive number", r.id, baseHeader[i], cells[i])
+			}
+		}
+		for _, i := range []int{3, 4, 7, 8} { // p50 and p99
+			if !positiveDuration(cells[i]) {
+				t.Errorf("row %s against its base: %s = %q, want a positive duration", r.id, baseHeader[i], cells[i])
+			}
+		}
+		if !strings.HasPrefix(cells[1], r.teomq.name+" (") || !strings.HasPrefix(cells[5], r.base.name+" (") {
+			t.Errorf("row %s against its base: systems %q and %q, want %s and %s", r.id, cells[1], cells[5], r.teomq.name, r.base.name)
+		}
+		if strings.Count(md, "| "+r.id+" | ") != 2 {
+			t.Errorf("row %s: want it in both Markdown tables", r.id)
+		}
+	}
+	if n < 6 {
+		t.Errorf("%d rows with a base system, want the 6 cluster rows", n)
 	}
 }
 
@@ -173,5 +221,39 @@ func TestRowSizeOverridesFlag(t *testing.T) {
 	}
 	if cells := tableRows(t, stdout.String())["request-16-memory-1k"]; cells == nil || !strings.Contains(cells[1], "1 KiB") {
 		t.Errorf("request-16-memory-1k's load %q does not name its 1 KiB payload", cells)
+	}
+}
+
+// TestClusterRowAlternatesThreeSystems runs a cluster row for two rounds:
+// each round runs the brokers, the single broker and JetStream R3 in turn,
+// and -side nats runs JetStream R3 alone.
+func TestClusterRowAlternatesThreeSystems(t *testing.T) {
+	ctx, cancel := context.WithTimeout(context.Background(), time.Minute)
+	defer cancel()
+	var stdout, stderr bytes.Buffer
+	if err := run(ctx, []string{"-scale", "0.001", "-only", "cluster-send-64-b2", "-rounds", "2"}, &stdout, &stderr); err != nil {
+		t.Fatalf("run: %v\nstderr:\n%s", err, stderr.String())
+	}
+	var ran []string
+	for _, line := range strings.Split(stderr.String(), "\n") {
+		if f := cellSep.Split(strings.TrimSpace(line), -1); len(f) > 2 && f[0] == "cluster-send-64-b2" {
+			ran = append(ran, f[1])
+		}
+	}
+	want := []string{"teomq cluster 2 brokers", "teomq sync", "JetStream R3", "teomq cluster 2 brokers", "teomq sync", "JetStream R3"}
+	if !slices.Equal(ran, want) {
+		t.Errorf("runs %q, want %q", ran, want)
+	}
+
+	stdout.Reset()
+	stderr.Reset()
+	if err := run(ctx, []string{"-scale", "0.001", "-only", "cluster-send-64-b2", "-side", "nats"}, &stdout, &stderr); err != nil {
+		t.Fatalf("run -side nats: %v\nstderr:\n%s", err, stderr.String())
+	}
+	if n := strings.Count(stderr.String(), "cluster-send-64-b2 "); n != 1 || !strings.Contains(stderr.String(), "JetStream R3") {
+		t.Errorf("-side nats ran %d times, want JetStream R3 once:\n%s", n, stderr.String())
+	}
+	if cells := tableWith(stdout.String(), baseHeader)["cluster-send-64-b2"]; cells == nil || cells[2] != "-" || cells[6] != "-" {
+		t.Errorf("-side nats: base table row %q, want no teomq and no base figures", cells)
 	}
 }

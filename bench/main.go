@@ -7,11 +7,19 @@
 //     durability;
 //   - an embedded nats-server on loopback (no TLS, its default) with
 //     nats.go micro responders in a queue group, and JetStream work-queue
-//     streams on file storage with sync_interval "always" and the default.
+//     streams on file storage with sync_interval "always" and the default;
+//   - for the cluster rows, 1 to 3 teomq brokers in cluster mode on an
+//     embedded 3-node JetStream cluster, against JetStream R3 used
+//     directly on the same cluster and against the single sync broker.
 //
 // It prints one table with both systems and the ratios teomq/NATS per row:
 //
 //	go run . [-scale 0.01] [-only request-64-memory] [-md FILE]
+//
+// The cluster rows run on an embedded 3-node JetStream cluster, or on
+// one running elsewhere (say on three other machines):
+//
+//	go run . -only cluster-send-64-b3 -nats-cluster nats://h1:4222,nats://h2:4222,nats://h3:4222
 //
 // With -backlog N it instead fills a durable queue of each system with N
 // pending messages, restarts it, and compares the RSS and the time to the
@@ -41,6 +49,7 @@ import (
 	"syscall"
 	"time"
 
+	_ "github.com/teonet-go/teomq/cluster" // the JetStream engine of the cluster rows' brokers
 	"github.com/teonet-go/teomq/loadgen"
 	_ "github.com/teonet-go/teomq/metrics"           // /metrics of the teomq broker
 	_ "github.com/teonet-go/teomq/store/pebblestore" // the disk store of the teomq broker
@@ -69,6 +78,7 @@ type options struct {
 	memprofile  string
 	waitprofile string
 	trace       string
+	natsCluster string
 }
 
 func parseOptions(args []string, stderr io.Writer) (options, error) {
@@ -82,6 +92,7 @@ func parseOptions(args []string, stderr io.Writer) (options, error) {
 	fs.IntVar(&o.rounds, "rounds", 1, "run each side of a row `n` times, alternating, and report each side's median-throughput run")
 	fs.IntVar(&o.size, "size", loadgen.DefaultSize, "payload size in bytes of the rows that set none")
 	fs.DurationVar(&o.duration, "duration", loadgen.DefaultDuration, "longest time one side of a row may run")
+	fs.StringVar(&o.natsCluster, "nats-cluster", "", "run the cluster rows on the JetStream cluster of these client `urls` (comma-separated), of 3 nodes, instead of an embedded one")
 	fs.StringVar(&o.md, "md", "", "also write the table as Markdown to `file`")
 	fs.StringVar(&o.cpuprofile, "cpuprofile", "", "write a CPU profile of the whole run to `file`")
 	fs.StringVar(&o.memprofile, "memprofile", "", "write an allocation profile of the whole run to `file`")
@@ -90,7 +101,11 @@ func parseOptions(args []string, stderr io.Writer) (options, error) {
 	fs.Usage = func() {
 		fmt.Fprintf(fs.Output(), "Usage: bench [flags]\n\nRuns teomq and NATS side by side. Rows:\n")
 		for _, r := range rows() {
-			fmt.Fprintf(fs.Output(), "  %-22s %s: %s vs %s\n", r.id, r.describe(), r.teomq.name, r.nats.name)
+			vs := r.nats.name
+			if r.base != nil {
+				vs += " and " + r.base.name
+			}
+			fmt.Fprintf(fs.Output(), "  %-22s %s: %s vs %s\n", r.id, r.describe(), r.teomq.name, vs)
 		}
 		fmt.Fprintf(fs.Output(), "\nFlags:\n")
 		fs.PrintDefaults()
@@ -133,6 +148,11 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer) (err erro
 		return err
 	}
 	o.log = stderr
+	o.shared = &sharedCluster{}
+	if o.natsCluster != "" {
+		o.shared.urls = strings.Split(o.natsCluster, ",")
+	}
+	defer func() { err = errors.Join(err, o.shared.Close()) }()
 	if loadgen.IsTerminal(stderr) {
 		o.progress = stderr
 	}

@@ -16,6 +16,10 @@ type row struct {
 	cfg   loadgen.Config // a Size of 0 takes the -size flag's
 	teomq system
 	nats  system
+	// base, when set, is a third system the teomq side is compared with
+	// too, in the same alternation: the single broker a cluster row's
+	// brokers stand against.
+	base *system
 }
 
 // rows returns the comparison in the order it runs.
@@ -35,25 +39,39 @@ func rows() []row {
 	}
 	send := loadgen.Config{Mode: loadgen.ModeSend, Clients: 64, Msgs: 100_000}
 	consume := loadgen.Config{Mode: loadgen.ModeConsume, Consumers: 2, Msgs: 100_000}
+	// The cluster rows: 1, 2 and 3 brokers over one 3-node JetStream
+	// cluster, against JetStream R3 used directly and the single broker.
+	// Three responders, so that each of 3 brokers has one.
+	clusterRequest := request(16, 3, 5_000)
+	clusterSend := loadgen.Config{Mode: loadgen.ModeSend, Clients: 64, Msgs: 20_000}
+	cluster := func(id string, cfg loadgen.Config, brokers int) row {
+		return row{id: id, cfg: cfg, teomq: teomqClusterSystem(brokers), nats: jetStreamR3, base: &sync}
+	}
 	return []row{
 		// The client-count sweep, in memory and sync.
-		{"request-1", request(1, 1, 20_000), memory, natsCore},
-		{"request-4-memory", request(4, 2, 50_000), memory, natsCore},
-		{"request-16-memory", request(16, 2, 100_000), memory, natsCore},
-		{"request-16-sync", request(16, 2, 100_000), sync, natsCore},
-		{"request-64-memory", request(64, 2, 100_000), memory, natsCore},
-		{"request-64-sync", request(64, 2, 100_000), sync, natsCore},
-		{"request-256-memory", request(256, 2, 100_000), memory, natsCore},
+		{"request-1", request(1, 1, 20_000), memory, natsCore, nil},
+		{"request-4-memory", request(4, 2, 50_000), memory, natsCore, nil},
+		{"request-16-memory", request(16, 2, 100_000), memory, natsCore, nil},
+		{"request-16-sync", request(16, 2, 100_000), sync, natsCore, nil},
+		{"request-64-memory", request(64, 2, 100_000), memory, natsCore, nil},
+		{"request-64-sync", request(64, 2, 100_000), sync, natsCore, nil},
+		{"request-256-memory", request(256, 2, 100_000), memory, natsCore, nil},
 		// The payload sweep at 16 clients; 128 B is request-16-*.
-		{"request-16-memory-16b", sized(request(16, 2, 100_000), 16), memory, natsCore},
-		{"request-16-sync-16b", sized(request(16, 2, 100_000), 16), sync, natsCore},
-		{"request-16-memory-1k", sized(request(16, 2, 100_000), 1024), memory, natsCore},
-		{"request-16-sync-1k", sized(request(16, 2, 100_000), 1024), sync, natsCore},
-		{"request-16-memory-64k", sized(request(16, 2, 20_000), 64<<10), memory, natsCore},
-		{"request-16-sync-64k", sized(request(16, 2, 20_000), 64<<10), sync, natsCore},
-		{"send-64-always", send, sync, always},
-		{"send-64-default", send, sync, lazy},
-		{"consume-2", consume, sync, lazy},
+		{"request-16-memory-16b", sized(request(16, 2, 100_000), 16), memory, natsCore, nil},
+		{"request-16-sync-16b", sized(request(16, 2, 100_000), 16), sync, natsCore, nil},
+		{"request-16-memory-1k", sized(request(16, 2, 100_000), 1024), memory, natsCore, nil},
+		{"request-16-sync-1k", sized(request(16, 2, 100_000), 1024), sync, natsCore, nil},
+		{"request-16-memory-64k", sized(request(16, 2, 20_000), 64<<10), memory, natsCore, nil},
+		{"request-16-sync-64k", sized(request(16, 2, 20_000), 64<<10), sync, natsCore, nil},
+		{"send-64-always", send, sync, always, nil},
+		{"send-64-default", send, sync, lazy, nil},
+		{"consume-2", consume, sync, lazy, nil},
+		cluster("cluster-request-16-b1", clusterRequest, 1),
+		cluster("cluster-request-16-b2", clusterRequest, 2),
+		cluster("cluster-request-16-b3", clusterRequest, 3),
+		cluster("cluster-send-64-b1", clusterSend, 1),
+		cluster("cluster-send-64-b2", clusterSend, 2),
+		cluster("cluster-send-64-b3", clusterSend, 3),
 	}
 }
 

@@ -2,6 +2,8 @@ package main
 
 import (
 	"context"
+	"fmt"
+	"runtime/pprof"
 
 	"github.com/teonet-go/teomq"
 	"github.com/teonet-go/teomq/loadgen"
@@ -12,7 +14,9 @@ import (
 type system struct {
 	name       string
 	guarantees string
-	open       func(ctx context.Context) (loadgen.Target, error)
+	// open starts a fresh instance; the cluster systems start theirs on
+	// the shared cluster.
+	open func(ctx context.Context, shared *sharedCluster) (loadgen.Target, error)
 }
 
 // teomqSystem is an in-process teomq broker on loopback (always TLS 1.3)
@@ -20,8 +24,11 @@ type system struct {
 func teomqSystem(d teomq.Durability) system {
 	s := system{
 		name: "teomq " + string(d),
-		open: func(context.Context) (loadgen.Target, error) {
-			return loadgen.NewTeomq(loadgen.TeomqConfig{Durability: d})
+		open: func(context.Context, *sharedCluster) (t loadgen.Target, err error) {
+			pprof.Do(context.Background(), pprof.Labels(cpuLabel, "teomq"), func(context.Context) {
+				t, err = loadgen.NewTeomq(loadgen.TeomqConfig{Durability: d})
+			})
+			return t, err
 		},
 	}
 	switch d {
@@ -40,7 +47,7 @@ func teomqSystem(d teomq.Durability) system {
 var natsCore = system{
 	name:       "NATS core",
 	guarantees: "no TLS, not stored",
-	open: func(context.Context) (loadgen.Target, error) {
+	open: func(context.Context, *sharedCluster) (loadgen.Target, error) {
 		return newNATSTarget()
 	},
 }
@@ -52,7 +59,7 @@ func jetStreamSystem(syncAlways bool) system {
 	s := system{
 		name:       "JetStream default",
 		guarantees: "no TLS, fsync every 2 min",
-		open: func(ctx context.Context) (loadgen.Target, error) {
+		open: func(ctx context.Context, _ *sharedCluster) (loadgen.Target, error) {
 			return newJetStreamTarget(ctx, syncAlways)
 		},
 	}
@@ -60,4 +67,35 @@ func jetStreamSystem(syncAlways bool) system {
 		s.name, s.guarantees = "JetStream always", "no TLS, fsync before ack"
 	}
 	return s
+}
+
+// teomqClusterSystem is n teomq brokers in cluster mode on the shared
+// 3-node JetStream cluster: a publish is confirmed once stored on 2 of the
+// 3 replicas.
+func teomqClusterSystem(n int) system {
+	return system{
+		name:       fmt.Sprintf("teomq cluster %s", count(n, "broker")),
+		guarantees: "TLS 1.3, R3 in JetStream",
+		open: func(ctx context.Context, shared *sharedCluster) (loadgen.Target, error) {
+			c, err := shared.get(ctx)
+			if err != nil {
+				return nil, err
+			}
+			return newTeomqClusterTarget(ctx, c, shared.name(), n)
+		},
+	}
+}
+
+// jetStreamR3 is JetStream used directly on the shared cluster: an R3
+// work-queue stream, PubAck once stored on 2 of the 3 replicas.
+var jetStreamR3 = system{
+	name:       "JetStream R3",
+	guarantees: "no TLS, R3",
+	open: func(ctx context.Context, shared *sharedCluster) (loadgen.Target, error) {
+		c, err := shared.get(ctx)
+		if err != nil {
+			return nil, err
+		}
+		return newJetStreamR3Target(ctx, c, shared.name())
+	},
 }

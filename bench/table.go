@@ -17,44 +17,97 @@ var tableHeader = []string{
 	"msgs/s ratio", "p50 ratio", "p99 ratio",
 }
 
+// baseHeader is the columns of the table of rows with a base system:
+// their teomq side against it. Ratios are teomq/base.
+var baseHeader = []string{
+	"row", "teomq", "msgs/s", "p50", "p99",
+	"base", "msgs/s", "p50", "p99",
+	"msgs/s ratio", "p50 ratio", "p99 ratio",
+}
+
 // cells returns c's table cells, "-" for what was not run.
 func (c comparison) cells() []string {
 	out := []string{c.row.id, c.row.describe()}
-	for _, side := range []struct {
-		sys system
-		res *loadgen.Result
-	}{{c.row.teomq, c.teomq}, {c.row.nats, c.nats}} {
-		out = append(out, side.sys.name+" ("+side.sys.guarantees+")")
-		if side.res == nil {
-			out = append(out, "-", "-", "-")
-			continue
+	out = append(out, sideCells(c.row.teomq, c.teomq)...)
+	out = append(out, sideCells(c.row.nats, c.nats)...)
+	return append(out, ratioCells(c.teomq, c.nats)...)
+}
+
+// baseCells returns the cells of c's teomq side against its base.
+func (c comparison) baseCells() []string {
+	out := []string{c.row.id}
+	out = append(out, sideCells(c.row.teomq, c.teomq)...)
+	out = append(out, sideCells(*c.row.base, c.base)...)
+	return append(out, ratioCells(c.teomq, c.base)...)
+}
+
+// sideCells returns a system's name and guarantees, throughput, p50 and
+// p99; "-" for a run that did not happen.
+func sideCells(sys system, res *loadgen.Result) []string {
+	name := sys.name + " (" + sys.guarantees + ")"
+	if res == nil {
+		return []string{name, "-", "-", "-"}
+	}
+	return []string{name, fmt.Sprintf("%.0f", res.Throughput),
+		loadgen.FormatDuration(res.Hist.Quantile(0.5)),
+		loadgen.FormatDuration(res.Hist.Quantile(0.99))}
+}
+
+// ratioCells returns a/b of throughput, p50 and p99.
+func ratioCells(a, b *loadgen.Result) []string {
+	if a == nil || b == nil {
+		return []string{"-", "-", "-"}
+	}
+	return []string{
+		ratio(a.Throughput, b.Throughput),
+		ratio(float64(a.Hist.Quantile(0.5)), float64(b.Hist.Quantile(0.5))),
+		ratio(float64(a.Hist.Quantile(0.99)), float64(b.Hist.Quantile(0.99))),
+	}
+}
+
+// withBase returns the comparisons whose row has a base system.
+func withBase(comps []comparison) []comparison {
+	var out []comparison
+	for _, c := range comps {
+		if c.row.base != nil {
+			out = append(out, c)
 		}
-		out = append(out, fmt.Sprintf("%.0f", side.res.Throughput),
-			loadgen.FormatDuration(side.res.Hist.Quantile(0.5)),
-			loadgen.FormatDuration(side.res.Hist.Quantile(0.99)))
 	}
-	if c.teomq == nil || c.nats == nil {
-		return append(out, "-", "-", "-")
-	}
-	return append(out,
-		ratio(c.teomq.Throughput, c.nats.Throughput),
-		ratio(float64(c.teomq.Hist.Quantile(0.5)), float64(c.nats.Hist.Quantile(0.5))),
-		ratio(float64(c.teomq.Hist.Quantile(0.99)), float64(c.nats.Hist.Quantile(0.99))))
+	return out
 }
 
+// ratio says a/b with two decimals, or two significant digits below 0.1.
 func ratio(a, b float64) string {
-	if b == 0 {
+	switch r := a / b; {
+	case b == 0:
 		return "-"
+	case r < 0.1:
+		return fmt.Sprintf("%.2gx", r)
+	default:
+		return fmt.Sprintf("%.2fx", r)
 	}
-	return fmt.Sprintf("%.2fx", a/b)
 }
 
-// writeText writes the comparison as an aligned text table.
+// writeText writes the comparison as an aligned text table, then the
+// rows with a base system against it in a second one.
 func writeText(w io.Writer, comps []comparison) error {
 	tw := tabwriter.NewWriter(w, 0, 0, 2, ' ', 0)
 	fmt.Fprintln(tw, strings.Join(tableHeader, "\t"))
 	for _, c := range comps {
 		fmt.Fprintln(tw, strings.Join(c.cells(), "\t"))
+	}
+	if err := tw.Flush(); err != nil {
+		return err
+	}
+	based := withBase(comps)
+	if len(based) == 0 {
+		return nil
+	}
+	fmt.Fprintln(w)
+	tw = tabwriter.NewWriter(w, 0, 0, 2, ' ', 0)
+	fmt.Fprintln(tw, strings.Join(baseHeader, "\t"))
+	for _, c := range based {
+		fmt.Fprintln(tw, strings.Join(c.baseCells(), "\t"))
 	}
 	return tw.Flush()
 }
@@ -68,6 +121,13 @@ func writeMarkdown(w io.Writer, comps []comparison, env string) error {
 	for _, c := range comps {
 		fmt.Fprintf(w, "| %s |\n", strings.Join(c.cells(), " | "))
 	}
+	if based := withBase(comps); len(based) > 0 {
+		fmt.Fprintf(w, "\n| %s |\n", strings.Join(baseHeader, " | "))
+		fmt.Fprintf(w, "|%s\n", strings.Repeat(" --- |", len(baseHeader)))
+		for _, c := range based {
+			fmt.Fprintf(w, "| %s |\n", strings.Join(c.baseCells(), " | "))
+		}
+	}
 	fmt.Fprint(w, "\nEvery run's latency distribution:\n\n```\n")
 	if err := writeDetails(w, comps); err != nil {
 		return err
@@ -80,7 +140,7 @@ func writeMarkdown(w io.Writer, comps []comparison, env string) error {
 func writeDetails(w io.Writer, comps []comparison) error {
 	var all []loadgen.Result
 	for _, c := range comps {
-		for _, r := range []*loadgen.Result{c.teomq, c.nats} {
+		for _, r := range []*loadgen.Result{c.teomq, c.base, c.nats} {
 			if r != nil {
 				all = append(all, *r)
 			}

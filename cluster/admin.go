@@ -159,11 +159,11 @@ func (e *Engine) unknownGroup(ctx context.Context, command string) error {
 // checkCommand returns router.ErrUnknownCommand if command has no group
 // in the cluster.
 func (e *Engine) checkCommand(ctx context.Context, command string) error {
-	any, err := e.anyGroup(ctx, command)
+	name, err := e.anyGroup(ctx, command)
 	switch {
 	case err != nil:
 		return err
-	case !any:
+	case name == "":
 		return router.ErrUnknownCommand
 	}
 	return nil

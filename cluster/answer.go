@@ -56,37 +56,29 @@ func (e *Engine) Answer(conn router.ConnID, id router.ID, attempt int, kind rout
 }
 
 // pendingAck is an answered message waiting for its result to be stored
-// before it is acked.
+// in its producer's mailbox before it is acked.
 type pendingAck struct {
-	msg     jetstream.Msg
-	command string
-	stored  jetstream.PubAckFuture
+	msg      jetstream.Msg
+	command  string
+	producer string
+	stored   jetstream.PubAckFuture
 }
 
 // answer finishes group's copy of m with its consumer's answer r: when
-// group answers m's producer, r goes to the producer's mailbox, and the
-// message is acked once the cluster stored r (ackLoop); otherwise it is
+// group answers m's producer, r goes to the producer (live.go), and the
+// message is acked once r was handed over or stored; otherwise it is
 // acked at once. Neither waits for the cluster.
 func (e *Engine) answer(group string, msg jetstream.Msg, m *router.Message, r result) {
 	if !m.Request || group != m.AnswerGroup {
 		_ = msg.Ack()
 		return
 	}
-	stored, err := e.js.PublishMsgAsync(encodeResult(e.names.answerSubject(m.From), m.From, r))
-	if err != nil {
-		// Not acked: the cluster redelivers the message after AckWait,
-		// and it is answered again then.
-		e.logError("teomq: cluster: result not stored; the message will be redelivered", err, "command", m.Command)
-		return
-	}
-	select {
-	case e.acks <- pendingAck{msg: msg, command: m.Command, stored: stored}:
-	case <-e.exit:
-	}
+	e.sendLive(msg, m.Command, m.From, r)
 }
 
-// ackLoop acks answered messages once their results are stored, in the
-// order they were answered; after Close, until none is left.
+// ackLoop acks answered messages once their results are stored in the
+// mailbox, in the order they were stored, and hints their producers'
+// brokers; after Close, until none is left.
 func (e *Engine) ackLoop() {
 	defer e.wg.Done()
 	for {
@@ -103,6 +95,7 @@ func (e *Engine) ackLoop() {
 		select {
 		case <-p.stored.Ok():
 			_ = p.msg.Ack()
+			e.hint(p.producer)
 		case err := <-p.stored.Err():
 			e.logError("teomq: cluster: result not stored; the message will be redelivered", err, "command", p.command)
 		}
@@ -210,5 +203,6 @@ func (e *Engine) leaseLoop() {
 		for _, m := range progress {
 			_ = m.InProgress()
 		}
+		e.expireLive(now)
 	}
 }

@@ -14,6 +14,13 @@ import (
 // deliveries allowed (a dead letter), or back to the cluster when no
 // subscriber takes it now.
 func (e *Engine) dispatch(g *group, msg jetstream.Msg) {
+	if msg.Headers().Get(hdrProbe) != "" {
+		_ = msg.Ack()
+		e.mu.Lock()
+		g.requested--
+		e.mu.Unlock()
+		return
+	}
 	m, err := decodeMessage(msg.Headers(), msg.Data())
 	if err != nil {
 		e.logError("teomq: cluster: dropped a message teomq did not write", err, "subject", msg.Subject())
@@ -97,8 +104,11 @@ func (e *Engine) finish(group string, msg jetstream.Msg, m *router.Message, code
 func (e *Engine) sendResult(producer string, r result) error {
 	ctx, cancel := context.WithTimeout(context.Background(), apiTimeout)
 	defer cancel()
-	_, err := e.js.PublishMsg(ctx, encodeResult(e.names.answerSubject(producer), producer, r))
-	return err
+	if _, err := e.js.PublishMsg(ctx, encodeResult(e.names.answerSubject(producer), producer, r)); err != nil {
+		return err
+	}
+	e.hint(producer)
+	return nil
 }
 
 // deadLetter moves group's copy of m to the group's dead letters after

@@ -41,6 +41,15 @@ type Engine struct {
 
 	mu    sync.Mutex
 	peers map[router.ConnID]*peer
+	// live holds the live subscription of each producer address with a
+	// connection here; pendingLive the results sent live and not settled,
+	// by reply token (live.go).
+	live        map[string]*nats.Subscription
+	pendingLive map[string]*liveResult
+	nextLive    uint64
+	// inbox is the prefix of the live results' reply subjects.
+	inbox    string
+	inboxSub *nats.Subscription
 	// byAddr lists the connections of each peer address.
 	byAddr    map[string][]router.ConnID
 	groups    map[groupKey]*group
@@ -50,7 +59,10 @@ type Engine struct {
 	// knownGroups holds the groups it knows exist.
 	known       map[string]bool
 	knownGroups map[groupKey]bool
-	closed      bool
+	// ensuring holds, per command, the channel closed when the
+	// ensureQueue under way ends.
+	ensuring map[string]chan struct{}
+	closed   bool
 
 	// confirms carries publishes to confirmLoop, acks answered messages
 	// to ackLoop; work carries timeouts and dead letters to the workers.
@@ -103,10 +115,13 @@ func Open(cfg engine.ClusterConfig, host engine.Host) (*Engine, error) {
 		ackWait:     cfg.Lease + max(cfg.Lease/4, time.Second),
 		peers:       make(map[router.ConnID]*peer),
 		byAddr:      make(map[string][]router.ConnID),
+		live:        make(map[string]*nats.Subscription),
+		pendingLive: make(map[string]*liveResult),
 		groups:      make(map[groupKey]*group),
 		mailboxes:   make(map[string]*mailbox),
 		known:       make(map[string]bool),
 		knownGroups: make(map[groupKey]bool),
+		ensuring:    make(map[string]chan struct{}),
 		confirms:    make(chan pendingConfirm, 4096),
 		acks:        make(chan pendingAck, 4096),
 		work:        make(chan func(), 4096),
@@ -116,6 +131,10 @@ func Open(cfg engine.ClusterConfig, host engine.Host) (*Engine, error) {
 	if err := e.makeStreams(); err != nil {
 		nc.Close()
 		return nil, err
+	}
+	if err := e.startLive(); err != nil {
+		nc.Close()
+		return nil, fmt.Errorf("cluster: %w", err)
 	}
 	e.wg.Add(3 + workers)
 	go e.confirmLoop() // owned by the Engine; stopped by Close
@@ -202,9 +221,23 @@ func (e *Engine) Close() error {
 	for _, mb := range e.mailboxes {
 		mb.stop()
 	}
+	// Results for this broker's producers go to their mailboxes now
+	// (no responders); those it sent and that wait for a reply, too.
+	for addr, sub := range e.live {
+		_ = sub.Unsubscribe()
+		delete(e.live, addr)
+	}
+	var unsettled []*liveResult
+	for token, p := range e.pendingLive {
+		delete(e.pendingLive, token)
+		unsettled = append(unsettled, p)
+	}
 	e.mu.Unlock()
 	for _, m := range naks {
 		_ = m.Nak()
+	}
+	for _, p := range unsettled {
+		e.store(p)
 	}
 	close(e.exit)
 	e.wg.Wait()

@@ -3,7 +3,7 @@ package cluster
 import (
 	"context"
 	"errors"
-	"slices"
+	"time"
 
 	"github.com/nats-io/nats.go/jetstream"
 )
@@ -26,6 +26,14 @@ func (mb *mailbox) stop() {
 		mb.cc.Stop()
 	}
 }
+
+// mailboxHeartbeat is the idle heartbeat of a mailbox's pull requests. A
+// pull request sent right after the consumer's creation can reach a server
+// that has not yet learnt where the new consumer's leader listens, and is
+// dropped ("no responders"); the client pulls again after two missed
+// heartbeats. With the default heartbeat (15 s) a new producer's first
+// answers waited 30 s.
+const mailboxHeartbeat = time.Second
 
 // checkMailbox opens producer's mailbox on this broker if the cluster
 // holds results for it: a producer that reconnects gets the answers that
@@ -93,11 +101,12 @@ func (e *Engine) consumeMailbox(producer string) (jetstream.ConsumeContext, erro
 	if err != nil {
 		return nil, unavailable(err)
 	}
-	return cons.Consume(func(msg jetstream.Msg) { e.deliverResult(producer, msg) })
+	return cons.Consume(func(msg jetstream.Msg) { e.deliverResult(producer, msg) }, jetstream.PullHeartbeat(mailboxHeartbeat))
 }
 
-// deliverResult hands one result to a connection of producer here. With
-// none left, the result stays in the cluster for its next connection.
+// deliverResult hands one result of producer's mailbox to a connection of
+// producer here. With none left, the result stays in the cluster for its
+// next connection.
 func (e *Engine) deliverResult(producer string, msg jetstream.Msg) {
 	r, err := decodeResult(msg.Headers(), msg.Data())
 	if err != nil {
@@ -105,14 +114,9 @@ func (e *Engine) deliverResult(producer string, msg jetstream.Msg) {
 		_ = msg.Term()
 		return
 	}
-	e.mu.Lock()
-	conns := slices.Clone(e.byAddr[producer])
-	e.mu.Unlock()
-	for _, c := range conns {
-		if e.host.Result(c, r.id, r.code, r.from, r.data) {
-			_ = msg.Ack()
-			return
-		}
+	if e.handOver(producer, r) {
+		_ = msg.Ack()
+		return
 	}
 	_ = msg.NakWithDelay(e.cfg.RetryDelay)
 }

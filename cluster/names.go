@@ -68,6 +68,12 @@ func (n names) answerSubject(producer string) string {
 	return n.prefix + ".a." + token(producer)
 }
 
+// liveSubject is the plain NATS subject on which the brokers of producer
+// take its results.
+func (n names) liveSubject(producer string) string {
+	return n.prefix + ".live." + token(producer)
+}
+
 // deadSubject is the subject of command's dead letters in group.
 func (n names) deadSubject(command, group string) string {
 	return n.prefix + ".d." + token(command) + "." + groupToken(group)

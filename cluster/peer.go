@@ -61,6 +61,7 @@ func (e *Engine) Connect(conn router.ConnID, address string) {
 	}
 	e.peers[conn] = &peer{conn: conn, addr: address, subs: make(map[uint32]*sub), flights: make(map[router.ID]*delivery)}
 	e.byAddr[address] = append(e.byAddr[address], conn)
+	e.listen(address)
 	e.mu.Unlock()
 	e.wg.Add(1)
 	go e.checkMailbox(address) // owned by the Engine; ends by itself
@@ -86,6 +87,7 @@ func (e *Engine) Disconnect(conn router.ConnID) {
 		e.dropSub(s)
 	}
 	e.releaseMailbox(p.addr)
+	e.unlisten(p.addr)
 	e.mu.Unlock()
 	for _, m := range naks {
 		_ = m.Nak()

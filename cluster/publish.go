@@ -25,9 +25,6 @@ func (e *Engine) Publish(conn router.ConnID, m *router.Message) {
 		e.host.Confirm(conn, m.ID, err)
 		return
 	}
-	if m.Request {
-		e.openMailbox(m.From)
-	}
 	ack, err := e.js.PublishMsgAsync(encodeMessage(e.names.msgSubject(m.Command), m))
 	if err != nil {
 		e.host.Confirm(conn, m.ID, unavailable(err))

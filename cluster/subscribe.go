@@ -5,6 +5,9 @@ import (
 	"errors"
 	"fmt"
 	"strings"
+	"time"
+
+	"github.com/nats-io/nats.go"
 
 	"github.com/nats-io/nats.go/jetstream"
 	"github.com/teonet-go/teomq/router"
@@ -56,6 +59,14 @@ func (e *Engine) Subscribe(conn router.ConnID, subID uint32, command, group stri
 	var cons jetstream.Consumer
 	if g == nil {
 		c, err := e.groupConsumer(key, ephemeral)
+		if err != nil {
+			return err
+		}
+		// The group takes the messages published from now on: the
+		// stream's leader must know it before Subscribe returns.
+		ctx, cancel := context.WithTimeout(context.Background(), apiTimeout)
+		err = e.awaitInterest(ctx, command, c)
+		cancel()
 		if err != nil {
 			return err
 		}
@@ -193,20 +204,41 @@ func (e *Engine) groupConsumer(key groupKey, ephemeral bool) (jetstream.Consumer
 // message only while some consumer has it, so a command with no group in
 // the cluster gets its default group's consumer, as does a command whose
 // request is answered by the default group; a request naming another
-// answer group is refused if that group does not exist. What it learns is
-// remembered (e.known).
+// answer group is refused if that group does not exist. It then waits
+// until the stream's leader has the consumer (awaitInterest). What it
+// learns is remembered (e.known); one call per command runs at a time.
 func (e *Engine) ensureQueue(m *router.Message) error {
 	answer := groupKey{command: m.Command, group: m.AnswerGroup}
-	e.mu.Lock()
-	ok := e.known[m.Command] && (!m.Request || e.knownGroups[answer])
-	e.mu.Unlock()
-	if ok {
-		return nil
+	for {
+		e.mu.Lock()
+		if e.known[m.Command] && (!m.Request || e.knownGroups[answer]) {
+			e.mu.Unlock()
+			return nil
+		}
+		if wait := e.ensuring[m.Command]; wait != nil {
+			e.mu.Unlock()
+			<-wait // then look again: it may have failed
+			continue
+		}
+		done := make(chan struct{})
+		e.ensuring[m.Command] = done
+		e.mu.Unlock()
+		err := e.makeQueue(m, answer)
+		e.mu.Lock()
+		delete(e.ensuring, m.Command)
+		close(done)
+		e.mu.Unlock()
+		return err
 	}
+}
+
+// makeQueue is ensureQueue's work, for one caller at a time per command.
+func (e *Engine) makeQueue(m *router.Message, answer groupKey) error {
 	ctx, cancel := context.WithTimeout(context.Background(), apiTimeout)
 	defer cancel()
+	var cons jetstream.Consumer
 	if m.Request {
-		_, err := e.msgs.Consumer(ctx, e.names.groupConsumer(m.Command, m.AnswerGroup))
+		c, err := e.msgs.Consumer(ctx, e.names.groupConsumer(m.Command, m.AnswerGroup))
 		switch {
 		case err == nil:
 		case !isNotFound(err):
@@ -214,27 +246,78 @@ func (e *Engine) ensureQueue(m *router.Message) error {
 		case m.AnswerGroup != router.DefaultGroup:
 			return fmt.Errorf("%w: %q of %q", router.ErrNoAnswerGroup, m.AnswerGroup, m.Command)
 		default:
-			if _, err := e.groupConsumer(answer, false); err != nil {
+			if c, err = e.groupConsumer(answer, false); err != nil {
 				return err
 			}
 		}
-		e.remember(answer)
-		return nil
-	}
-	any, err := e.anyGroup(ctx, m.Command)
-	if err != nil {
-		return err
-	}
-	if !any {
-		if _, err := e.groupConsumer(groupKey{command: m.Command}, false); err != nil {
+		cons = c
+	} else {
+		name, err := e.anyGroup(ctx, m.Command)
+		if err != nil {
 			return err
 		}
+		if name != "" {
+			cons, err = e.msgs.Consumer(ctx, name)
+		} else {
+			cons, err = e.groupConsumer(groupKey{command: m.Command}, false)
+		}
+		if err != nil {
+			return unavailable(err)
+		}
+	}
+	if err := e.awaitInterest(ctx, m.Command, cons); err != nil {
+		return err
 	}
 	e.mu.Lock()
 	e.known[m.Command] = true
+	if m.Request {
+		e.knownGroups[answer] = true
+	}
 	e.mu.Unlock()
 	return nil
 }
+
+// hdrProbe marks awaitInterest's probes; consumers ack them unseen.
+const hdrProbe = "Teomq-Probe"
+
+// awaitInterest waits until the stream's leader keeps command's messages
+// for cons. A consumer just created may not be known yet to the server
+// that leads the stream, which then drops a message no consumer wants as
+// soon as it is stored (interest retention): the broker would confirm a
+// message no group gets. It publishes a probe and looks for it: kept, or
+// already delivered to cons, means the leader has the consumer.
+func (e *Engine) awaitInterest(ctx context.Context, command string, cons jetstream.Consumer) error {
+	for {
+		probe := nats.NewMsg(e.names.msgSubject(command))
+		probe.Header.Set(hdrProbe, "1")
+		ack, err := e.js.PublishMsg(ctx, probe)
+		if err != nil {
+			return unavailable(err)
+		}
+		_, err = e.msgs.GetMsg(ctx, ack.Sequence)
+		if err == nil {
+			return nil
+		}
+		if !errors.Is(err, jetstream.ErrMsgNotFound) {
+			return unavailable(err)
+		}
+		info, err := cons.Info(ctx)
+		if err != nil {
+			return unavailable(err)
+		}
+		if info.Delivered.Stream >= ack.Sequence {
+			return nil // kept, and already taken by a consumer
+		}
+		select {
+		case <-time.After(probeRetry):
+		case <-ctx.Done():
+			return unavailable(fmt.Errorf("the stream's leader does not know the consumer of %q: %w", command, ctx.Err()))
+		}
+	}
+}
+
+// probeRetry is the pause between two probes of awaitInterest.
+const probeRetry = 20 * time.Millisecond
 
 // remember records that key's group exists in the cluster.
 func (e *Engine) remember(key groupKey) {
@@ -244,18 +327,19 @@ func (e *Engine) remember(key groupKey) {
 	e.mu.Unlock()
 }
 
-// anyGroup reports whether command has a group's consumer in the cluster.
-func (e *Engine) anyGroup(ctx context.Context, command string) (bool, error) {
+// anyGroup returns the name of a consumer of command's groups in the
+// cluster, "" if it has none.
+func (e *Engine) anyGroup(ctx context.Context, command string) (string, error) {
 	prefix := "q-" + token(command) + "-"
 	names := e.msgs.ConsumerNames(ctx)
-	found := false
+	found := ""
 	for name := range names.Name() {
-		if strings.HasPrefix(name, prefix) {
-			found = true
+		if found == "" && strings.HasPrefix(name, prefix) {
+			found = name
 		}
 	}
 	if err := names.Err(); err != nil {
-		return false, unavailable(err)
+		return "", unavailable(err)
 	}
 	return found, nil
 }
