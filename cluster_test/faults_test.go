@@ -18,15 +18,25 @@ import (
 const faultLease = 3 * time.Second
 
 // When a teomq broker goes away under load, its producers and consumers
-// move to other brokers: every request still gets exactly one answer, its
-// own, and every confirmed send is handled, including those its consumer
-// was handling.
+// move to other brokers: every request still gets its own answer, none
+// another producer's, and every confirmed send is handled, including
+// those its consumer was handling. Answers that come a second time are
+// counted: that fails today (TestBrokerClosedUnderLoadExactlyOneAnswer,
+// gaps_test.go).
 func TestBrokerClosedUnderLoad(t *testing.T) {
 	t.Parallel()
+	brokerClosedUnderLoad(t, func(l *load) { l.extraAnswersOK = true })
+}
+
+// brokerClosedUnderLoad runs a load over three brokers, with a consumer
+// and a producer on the first, closes the first at a third of it, and
+// checks the load's outcome; mode sets the load's options.
+func brokerClosedUnderLoad(t *testing.T, mode func(*load)) {
 	tc := startCluster(t, 3, teomq.BrokerConfig{Lease: faultLease})
 	l := newLoad(t, tc,
 		[][]int{on(0, 1), on(1, 2)}, // a consumer on the broker that goes
 		[][]int{on(0, 2), on(2, 0)}) // a producer on it too
+	mode(l)
 	third := l.at(1.0 / 3)
 	done := make(chan struct{})
 	go func() { // owner: this test, which waits for done
