@@ -37,7 +37,7 @@ func brokerClosedUnderLoad(t *testing.T, mode func(*load)) {
 		[][]int{on(0, 1), on(1, 2)}, // a consumer on the broker that goes
 		[][]int{on(0, 2), on(2, 0)}) // a producer on it too
 	mode(l)
-	third := l.at(1.0 / 3)
+	third, resume := l.pauseAt(1.0 / 3)
 	done := make(chan struct{})
 	go func() { // owner: this test, which waits for done
 		defer close(done)
@@ -46,6 +46,7 @@ func brokerClosedUnderLoad(t *testing.T, mode func(*load)) {
 	select {
 	case <-third:
 		tc.brokers[0].Close()
+		resume()
 	case <-done:
 		t.Fatal("the load ended before a third of it was done")
 	}
@@ -66,15 +67,16 @@ func TestStreamLeaderNodeRestartUnderLoad(t *testing.T) {
 
 // streamLeaderRestartUnderLoad runs a load over two brokers, stops the
 // NATS node leading the messages' stream at a third of it and restarts it
-// at two thirds (or 5 s later), and checks the load's outcome; mode sets
-// the load's options.
+// at two thirds, and checks the load's outcome; mode sets the load's
+// options.
 func streamLeaderRestartUnderLoad(t *testing.T, mode func(*load)) {
 	tc := startCluster(t, 2, teomq.BrokerConfig{Lease: faultLease})
 	l := newLoad(t, tc,
 		[][]int{on(0, 1), on(1, 0)},
 		[][]int{on(0, 1), on(1, 0)})
 	mode(l)
-	third, twoThirds := l.at(1.0/3), l.at(2.0/3)
+	third, resumeThird := l.pauseAt(1.0 / 3)
+	twoThirds, resumeTwoThirds := l.pauseAt(2.0 / 3)
 	done := make(chan struct{})
 	go func() { // owner: this test, which waits for done
 		defer close(done)
@@ -87,14 +89,27 @@ func streamLeaderRestartUnderLoad(t *testing.T, mode func(*load)) {
 	}
 	leader := tc.nats.WaitStreamLeader(tc.msgsStream(), 10*time.Second)
 	tc.nats.StopNode(leader)
+	resumeThird()
 	select {
 	case <-twoThirds:
-	case <-time.After(5 * time.Second): // the load need not wait for the node
+	case <-time.After(30 * time.Second):
+		t.Error("the load stalled while one NATS node of three was down")
 	}
 	tc.nats.RestartNode(leader)
+	resumeTwoThirds()
 	<-done
 	l.check()
+	// Two of three nodes keep a stream of three replicas going: a
+	// publish is refused only while a broker's connection moves to
+	// another node.
+	if n := l.refusedCount(); n > maxRefusedWhileANodeIsDown {
+		t.Fatalf("%d publishes refused for now while one NATS node was down, want at most %d", n, maxRefusedWhileANodeIsDown)
+	}
 }
+
+// maxRefusedWhileANodeIsDown bounds the publishes refused for now while
+// one node of three is down; runs refuse 0 to 5 of the load's 400.
+const maxRefusedWhileANodeIsDown = 40
 
 // Messages confirmed before the whole NATS cluster restarts are still
 // there after it: the brokers reconnect by themselves and hand them to a

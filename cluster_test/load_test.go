@@ -63,10 +63,14 @@ type loadOrphan struct {
 	refused bool // its publish was refused for now
 }
 
-// loadMilestone is closed once a fraction of the run's messages are done.
+// loadMilestone is closed once a fraction of the run's messages are done;
+// with hold, the workers then wait, before their next message, until the
+// test calls resume.
 type loadMilestone struct {
-	at int64
-	ch chan struct{}
+	at     int64
+	ch     chan struct{}
+	hold   bool
+	resume chan struct{}
 }
 
 // newLoad subscribes a consumer on each of consumersOn (a list of broker
@@ -120,12 +124,29 @@ func (l *load) at(fraction float64) <-chan struct{} {
 	return m.ch
 }
 
-// step counts one message done and closes the milestones it reaches.
-func (l *load) step() {
+// pauseAt returns a channel closed once fraction of the run's messages are
+// done, and resume: until it is called, the workers wait before their
+// next message, so that what the test does then happens mid-run. Call
+// before run.
+func (l *load) pauseAt(fraction float64) (reached <-chan struct{}, resume func()) {
+	m := loadMilestone{at: int64(fraction * float64(l.total)), ch: make(chan struct{}), hold: true, resume: make(chan struct{})}
+	l.milestone = append(l.milestone, m)
+	return m.ch, sync.OnceFunc(func() { close(m.resume) })
+}
+
+// step counts one message done, closes the milestones it reaches, and
+// waits at those that hold until they resume or ctx ends.
+func (l *load) step(ctx context.Context) {
 	n := l.done.Add(1)
 	for _, m := range l.milestone {
 		if n == m.at {
 			close(m.ch)
+		}
+		if m.hold && n >= m.at {
+			select {
+			case <-m.resume:
+			case <-ctx.Done():
+			}
 		}
 	}
 }
@@ -175,7 +196,7 @@ func (l *load) work(ctx context.Context, p *teomq.Client, name string) {
 		default:
 			l.slowest(time.Since(began))
 		}
-		l.step()
+		l.step(ctx)
 		var id teomq.MessageID
 		err = l.publish(ctx, func(rid teomq.MessageID) (err error) {
 			id, err = p.Send(ctx, loadCommand, []byte(data+"-send"), teomq.WithID(rid))
@@ -191,7 +212,7 @@ func (l *load) work(ctx context.Context, p *teomq.Client, name string) {
 			l.confirmed = append(l.confirmed, id)
 			l.mu.Unlock()
 		}
-		l.step()
+		l.step(ctx)
 	}
 }
 
@@ -271,6 +292,13 @@ func (l *load) check() {
 	if len(bad) > 0 {
 		l.t.Fatalf("%d answers reached a producer that awaited none: %s", len(bad), strings.Join(bad, "; "))
 	}
+}
+
+// refusedCount returns how many publishes were refused for now.
+func (l *load) refusedCount() int {
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	return len(l.refused)
 }
 
 // tally returns the confirmed sends not handled yet, how many messages
