@@ -319,14 +319,6 @@ func (e *Engine) awaitInterest(ctx context.Context, command string, cons jetstre
 // probeRetry is the pause between two probes of awaitInterest.
 const probeRetry = 20 * time.Millisecond
 
-// remember records that key's group exists in the cluster.
-func (e *Engine) remember(key groupKey) {
-	e.mu.Lock()
-	e.known[key.command] = true
-	e.knownGroups[key] = true
-	e.mu.Unlock()
-}
-
 // anyGroup returns the name of a consumer of command's groups in the
 // cluster, "" if it has none.
 func (e *Engine) anyGroup(ctx context.Context, command string) (string, error) {

@@ -96,9 +96,9 @@ func (r *Router) retire(now int64, ms *msgState) {
 	if ms.dlIdx >= 0 {
 		r.deadlines.remove(int(ms.dlIdx))
 	}
-	e := ms.res
-	if e == nil {
-		e = &dedupEntry{key: dedupKey{ms.msg.From, ms.msg.ID}, idx: -1}
+	if e := ms.res; e != nil {
+		r.add(e, now+int64(r.cfg.DedupWindow))
+	} else {
+		r.addPlain(dedupKey{ms.msg.From, ms.msg.ID}, now+int64(r.cfg.DedupWindow))
 	}
-	r.remember(e, now+int64(r.cfg.DedupWindow))
 }

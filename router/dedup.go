@@ -21,6 +21,17 @@ type dedupEntry struct {
 	tail     bool     // the message is queued in the tail of cmd, not finished
 	cmd      *command // tail only
 	idx      int32    // index in the router's dedup heap; -1: none
+	inFIFO   bool     // in the router's tail dedup FIFO instead
+}
+
+// dedupRef is what the dedup window holds for a key: its entry, or for a
+// plain ID (a finished message without a result, in the plain FIFO) none,
+// and the time it expires. A plain ID costs no allocation and nothing for
+// the collector to visit but the map's and the FIFO's slots: a long drain
+// leaves up to Config.MaxDedup of them.
+type dedupRef struct {
+	e       *dedupEntry // nil: a plain ID
+	expires int64       // unix ns; e.expires when e is set
 }
 
 func dedupBefore(a, b *dedupEntry) bool  { return a.expires < b.expires }
@@ -28,20 +39,57 @@ func setDedupIndex(e *dedupEntry, i int) { e.idx = int32(i) }
 
 // remember keeps e in the dedup window until expires. Past MaxDedup
 // entries the one due to expire first is forgotten early, so that a high
-// message rate cannot fill memory with IDs.
+// message rate cannot fill memory with IDs. The entry of a message going
+// to a tail waits in the tail FIFO, the others (and a tail entry that
+// expires before those in the FIFO) in the dedup heap.
 func (r *Router) remember(e *dedupEntry, expires int64) {
-	if old := r.dedup[e.key]; old != nil {
-		r.forget(old)
+	if ref, ok := r.dedup[e.key]; ok {
+		r.forgetRef(e.key, ref)
 	}
+	r.add(e, expires)
+}
+
+// add is remember of an entry whose key the window does not hold: that of
+// a message that was live until now (no entry has the key of a live
+// message), which spares a look-up in a map of up to Config.MaxDedup
+// entries per finished message.
+func (r *Router) add(e *dedupEntry, expires int64) {
 	if e.tail {
 		r.tailDedup++
 	}
 	e.expires = expires
-	r.dedup[e.key] = e
-	r.dedupExp.push(e)
-	for r.dedupExp.len() > r.cfg.MaxDedup {
-		r.forget(r.dedupExp.top())
+	r.dedup[e.key] = dedupRef{e: e, expires: expires}
+	if !e.tail || !r.tailExp.push(e) {
+		r.dedupExp.push(e)
 	}
+	r.bound()
+}
+
+// bound forgets the IDs due to expire first while the window holds more
+// than MaxDedup.
+func (r *Router) bound() {
+	for len(r.dedup) > r.cfg.MaxDedup {
+		key, ref, _ := r.firstDedup()
+		r.forgetRef(key, ref)
+	}
+}
+
+// firstDedup returns the ID of the dedup window due to expire first, with
+// what the window holds for it; ok unset when the window is empty. Ties go
+// to the heap, then the tail FIFO, then the plain IDs.
+func (r *Router) firstDedup() (key dedupKey, ref dedupRef, ok bool) {
+	if e := r.tailExp.front(); e != nil {
+		key, ref, ok = e.key, dedupRef{e, e.expires}, true
+	}
+	if r.dedupExp.len() > 0 {
+		if e := r.dedupExp.top(); !ok || e.expires <= ref.expires {
+			key, ref, ok = e.key, dedupRef{e, e.expires}, true
+		}
+	}
+	if s, found := r.plainFront(); found && (!ok || s.expires < ref.expires) {
+		key, ref, ok = s.key, dedupRef{expires: s.expires}, true
+	}
+	return key, ref, ok
 }
 
 // seen checks m's ID against the messages its producer published before:
@@ -56,17 +104,19 @@ func (r *Router) seen(now time.Time, conn ConnID, m *Message) error {
 	case live != nil && live.msg.From == m.From:
 		e = live.res
 	default:
-		e = r.dedup[dedupKey{m.From, m.ID}]
-		if e != nil && e.expires <= now.UnixNano() {
-			r.forget(e)
-			e = nil
+		key := dedupKey{m.From, m.ID}
+		ref, ok := r.dedup[key]
+		if ok && ref.expires <= now.UnixNano() {
+			r.forgetRef(key, ref)
+			ok = false
 		}
-		if e == nil {
+		if !ok {
 			if live != nil {
 				return ErrIDInUse
 			}
 			return nil
 		}
+		e = ref.e
 	}
 	if e != nil && e.answered && m.Request {
 		r.emit(Action{Kind: ActResult, Conn: conn, Msg: m, Code: e.code, From: e.from, Data: e.data})
@@ -74,21 +124,33 @@ func (r *Router) seen(now time.Time, conn ConnID, m *Message) error {
 	return ErrDuplicate
 }
 
+// forgetRef drops key, which the window holds as ref, from it.
+func (r *Router) forgetRef(key dedupKey, ref dedupRef) {
+	if ref.e != nil {
+		r.forget(ref.e)
+	} else {
+		r.forgetPlain(key)
+	}
+}
+
 // forget drops e from the dedup window.
 func (r *Router) forget(e *dedupEntry) {
-	if e.tail && r.dedup[e.key] == e {
+	if e.tail && r.dedup[e.key].e == e {
 		r.tailDedup--
 	}
 	delete(r.dedup, e.key)
-	if e.idx >= 0 {
+	switch {
+	case e.inFIFO:
+		r.tailExp.remove(e)
+	case e.idx >= 0:
 		r.dedupExp.remove(int(e.idx))
 	}
 }
 
 // expireDedup drops the dedup entries whose window ended at now.
 func (r *Router) expireDedup(now int64) {
-	for r.dedupExp.len() > 0 && r.dedupExp.top().expires <= now {
-		r.forget(r.dedupExp.top())
+	for key, ref, ok := r.firstDedup(); ok && ref.expires <= now; key, ref, ok = r.firstDedup() {
+		r.forgetRef(key, ref)
 	}
 }
 

@@ -2,6 +2,7 @@ package router
 
 import (
 	"fmt"
+	"math"
 	"slices"
 )
 
@@ -204,13 +205,68 @@ func (r *Router) checkSideTables() error {
 		}
 		mail += len(box)
 	}
-	if mail != r.mailExp.len() || len(r.dedup) != r.dedupExp.len() {
-		return fmt.Errorf("mailbox %d/%d or dedup %d/%d sizes differ", mail, r.mailExp.len(), len(r.dedup), r.dedupExp.len())
-	}
-	for key, e := range r.dedup {
-		if e.key != key || r.dedupExp.items[e.idx] != e {
+	plain := 0
+	for key, ref := range r.dedup {
+		e := ref.e
+		if e == nil {
+			plain++
+			continue
+		}
+		inHeap := e.idx >= 0 && int(e.idx) < r.dedupExp.len() && r.dedupExp.items[e.idx] == e
+		if e.key != key || ref.expires != e.expires || inHeap == e.inFIFO || (e.inFIFO && !e.tail) {
 			return fmt.Errorf("dedup entry misplaced")
 		}
+	}
+	if mail != r.mailExp.len() || len(r.dedup) != r.dedupExp.len()+r.tailExp.live+plain {
+		return fmt.Errorf("mailbox %d/%d or dedup %d/%d+%d+%d sizes differ", mail, r.mailExp.len(), len(r.dedup), r.dedupExp.len(), r.tailExp.live, plain)
+	}
+	if err := r.checkPlainFIFO(plain); err != nil {
+		return err
+	}
+	return r.checkTailFIFO()
+}
+
+// checkPlainFIFO checks that the plain FIFO is in order of expiry, holds
+// a slot for each of the window's plain IDs, and counts its other slots
+// as stale.
+func (r *Router) checkPlainFIFO(plain int) error {
+	f := &r.plainExp
+	var slots []plainSlot
+	f.each(func(s plainSlot) { slots = append(slots, s) })
+	held := make(map[dedupKey]bool)
+	for i, s := range slots {
+		if i > 0 && s.expires < slots[i-1].expires {
+			return fmt.Errorf("plain dedup FIFO out of order")
+		}
+		if r.isPlain(s) {
+			held[s.key] = true
+		}
+	}
+	if len(held) != plain || len(slots) != plain+f.stale || len(slots) != f.n {
+		return fmt.Errorf("plain dedup FIFO: %d slots (%d counted), %d stale, for %d plain IDs (%d held)", len(slots), f.n, f.stale, plain, len(held))
+	}
+	if f.n > 0 && f.last != slots[len(slots)-1].expires {
+		return fmt.Errorf("plain dedup FIFO: newest expiry %d, want %d", f.last, slots[len(slots)-1].expires)
+	}
+	return nil
+}
+
+// checkTailFIFO checks that the tail dedup FIFO counts its entries, is in
+// order of expiry and does not start with a hole.
+func (r *Router) checkTailFIFO() error {
+	f := &r.tailExp
+	live, prev := 0, int64(math.MinInt64)
+	for _, e := range f.q[f.head:] {
+		if !e.inFIFO {
+			continue
+		}
+		if r.dedup[e.key].e != e || e.expires < prev {
+			return fmt.Errorf("tail dedup FIFO: entry misplaced or out of order")
+		}
+		live, prev = live+1, e.expires
+	}
+	if live != f.live || (live > 0 && !f.q[f.head].inFIFO) {
+		return fmt.Errorf("tail dedup FIFO: %d entries counted, %d held, or a hole at its front", f.live, live)
 	}
 	return nil
 }

@@ -37,34 +37,37 @@ func (cmd *command) hasFreeCredit() bool {
 }
 
 // fetch asks the broker for the payloads from ms on (ActFetch), unless a
-// fetch of its command is under way. It asks for about half of
-// Config.ResidentBytes worth, by ms's size.
+// fetch of its command is under way. It asks for fetchLen(ms) messages.
 func (r *Router) fetch(cmd *command, ms *msgState) {
 	if cmd.fetching {
 		return
 	}
 	cmd.fetching = true
-	n := r.cfg.ResidentBytes / 2 / max(ms.bytes(), 1)
-	r.emit(Action{Kind: ActFetch, Msg: ms.msg, Attempt: int(min(max(n, 1), fetchMax))})
+	r.emit(Action{Kind: ActFetch, Msg: ms.msg, Attempt: r.fetchLen(ms)})
 }
 
-// prefetchAhead is how far down a group's queue prefetch looks for a
-// paged-out message.
-const prefetchAhead = 256
+// fetchLen is how many payloads a fetch asks for: about half of
+// Config.ResidentBytes worth, by ms's size, at most fetchMax.
+func (r *Router) fetchLen(ms *msgState) int {
+	n := r.cfg.ResidentBytes / 2 / max(ms.bytes(), 1)
+	return int(min(max(n, 1), fetchMax))
+}
 
 // prefetch asks for the payloads of g's queue ahead of its subscribers, if
-// it has any,
-// when the message prefetchAhead places down (or the last) is paged out,
-// so that the fetch is done before they reach it. The fetch starts at the
-// first paged-out message; finding it costs one walk of that stretch per
-// fetch.
+// it has any, when the message a fetch's length (fetchLen, by the size of
+// the message at the head) down the queue, or the last, is paged out: with
+// less than a fetch's worth of payloads in memory ahead of them, the next
+// fetch starts, so that it is done before they reach its first message;
+// the queue then holds at most two fetches' worth, about
+// Config.ResidentBytes. The fetch starts at the first paged-out message;
+// finding it costs one walk of that stretch per fetch.
 func (r *Router) prefetch(g *group) {
 	cmd := g.cmd
 	n := g.fresh.len()
 	if r.cfg.ResidentBytes <= 0 || cmd.fetching || n == 0 || len(g.subs) == 0 {
 		return
 	}
-	k := min(n-1, prefetchAhead)
+	k := min(n-1, r.fetchLen(g.fresh.at(0).ms))
 	if it := g.fresh.at(k); it.state != stQueued || !it.ms.paged {
 		return
 	}

@@ -189,10 +189,10 @@ func (r *Router) finishRestore() {
 			r.restoreMsg(d.m, acked, attempts, ds, false)
 		}
 	}
-	for key, e := range r.dedup { // results of messages still queued
+	for key, ref := range r.dedup { // results of messages still queued
 		if ms := r.live[key.id]; ms != nil && ms.msg.From == key.producer {
-			r.forget(e)
-			if e.answered {
+			r.forgetRef(key, ref)
+			if e := ref.e; e != nil && e.answered {
 				ms.res = e
 			}
 		}

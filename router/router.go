@@ -13,17 +13,19 @@ type Router struct {
 
 	commands  map[string]*command
 	conns     map[ConnID]*conn
-	producers map[string]*conn         // address -> its most recently connected conn
-	live      map[ID]*msgState         // admitted messages not yet finished
-	dedup     map[dedupKey]*dedupEntry // by producer and ID
-	mailbox   map[string][]*mailEntry  // producer address -> results waiting
+	producers map[string]*conn        // address -> its most recently connected conn
+	live      map[ID]*msgState        // admitted messages not yet finished
+	dedup     map[dedupKey]dedupRef   // by producer and ID
+	mailbox   map[string][]*mailEntry // producer address -> results waiting
 
 	leases    heap[*item]     // in-flight items by lease end
 	delayed   heap[*item]     // retried items by ready time
 	deadlines heap[*msgState] // messages with a deadline, by deadline
 	dedupExp  heap[*dedupEntry]
-	tailDedup int  // entries of dedup that stand for messages in a tail
-	loading   bool // Load is placing a page: its payloads are kept
+	tailExp   dedupFIFO // the dedup entries of messages going to a tail
+	plainExp  plainFIFO // the plain IDs of dedup
+	tailDedup int       // entries of dedup that stand for messages in a tail
+	loading   bool      // Load is placing a page: its payloads are kept
 	mailExp   heap[*mailEntry]
 
 	// lastErr holds the reason of the last Retry answer of items that
@@ -48,7 +50,7 @@ func New(cfg Config) *Router {
 		conns:     make(map[ConnID]*conn),
 		producers: make(map[string]*conn),
 		live:      make(map[ID]*msgState),
-		dedup:     make(map[dedupKey]*dedupEntry),
+		dedup:     make(map[dedupKey]dedupRef),
 		mailbox:   make(map[string][]*mailEntry),
 		lastErr:   make(map[*item]string),
 	}
@@ -175,8 +177,8 @@ func (r *Router) NextDeadline() time.Time {
 	if r.mailExp.len() > 0 {
 		consider(r.mailExp.top().expires)
 	}
-	if r.dedupExp.len() > 0 {
-		consider(r.dedupExp.top().expires)
+	if _, ref, ok := r.firstDedup(); ok {
+		consider(ref.expires)
 	}
 	if r.nextSweep != 0 {
 		consider(r.nextSweep)

@@ -176,12 +176,18 @@ func (r *Router) Load(now time.Time, command string, msgs []Stored, limit int, o
 		cmd.tail.bytes -= int64(len(m.Data))
 		cmd.active--
 		cmd.activeBytes -= int64(len(m.Data))
-		if e := r.dedup[dedupKey{m.From, m.ID}]; e != nil && e.tail {
-			r.forget(e) // the live message stands for it
+		key := dedupKey{m.From, m.ID}
+		ref, had := r.dedup[key]
+		if had && ref.e != nil && ref.e.tail {
+			r.forget(ref.e) // the live message stands for it
+			had = false
 		}
 		r.loading = true
 		r.restoreMsg(m, s.AckedBy, s.Attempts, nil, true)
 		r.loading = false
+		if had && r.live[m.ID] != nil {
+			r.forgetRef(key, ref) // no entry has the key of a live message
+		}
 	}
 	if lost := min(cmd.tail.asked-placed, cmd.tail.n); len(msgs) < limit && lost > 0 {
 		// The store holds no more of those counted before the ActLoad:

@@ -106,8 +106,8 @@ func (r *Router) dropUnwantedTail(now int64, cmd *command) {
 // Config.DedupWindow from now.
 func (r *Router) finishTailDedup(now int64, cmd *command) {
 	var es []*dedupEntry
-	for _, e := range r.dedup {
-		if e.tail && e.cmd == cmd {
+	for _, ref := range r.dedup {
+		if e := ref.e; e != nil && e.tail && e.cmd == cmd {
 			es = append(es, e)
 		}
 	}

@@ -4,6 +4,7 @@ import (
 	"errors"
 	"slices"
 	"testing"
+	"time"
 
 	"github.com/teonet-go/teomq/router"
 )
@@ -257,5 +258,34 @@ func TestWindowRestoreTailDeliversInOrder(t *testing.T) {
 	}
 	if !slices.Equal(got[router.DefaultGroup], want) || len(s.msgs) != 0 {
 		t.Fatalf("delivered %v, %d left in the store; want 1..%d, none", got, len(s.msgs), n)
+	}
+}
+
+// A message of the backlog whose ID a finished copy also holds in the
+// dedup window (a producer's resend stored twice across a restart) is
+// delivered when its page is read; while it is live, only it stands for
+// the ID, and once it is finished the window holds the ID once.
+func TestWindowTailMessageAlsoFinished(t *testing.T) {
+	h := newHarness(t, router.Config{Window: 4})
+	s := newPagedStore(h)
+	const n = 10
+	for seq := uint64(1); seq <= n; seq++ {
+		m := h.msg("cmd", "p", false)
+		m.Seq = seq
+		s.msgs[seq] = m
+		if seq <= 4 {
+			c := *m
+			h.r.Restore(&c, nil, nil)
+		} else {
+			h.r.RestoreTail("cmd", seq, len(m.Data))
+		}
+	}
+	h.r.RestoreDedup(s.msgs[7].ID, "p", 0, "", nil, false, h.now.Add(time.Hour))
+	got := drain(t, h, s, s.apply(h.subscribe(10, 1, "cmd", router.DefaultGroup, 3)))
+	if len(got[router.DefaultGroup]) != n {
+		t.Fatalf("delivered %v, want 1..%d", got[router.DefaultGroup], n)
+	}
+	if st := h.r.Stats(); st.Dedup != n {
+		t.Fatalf("%d IDs in the dedup window after the drain, want %d", st.Dedup, n)
 	}
 }

@@ -76,7 +76,9 @@ type PebbleStore struct {
 	writers sync.WaitGroup // writes committing outside mu; Close and Load wait for them
 	touched []*command     // commands whose watermark the current batch moved
 	scratch batchWriter    // the batch being built
-	sweptAt time.Time      // last range deletion of expired dedup records
+	// superseded is the Last acks of the batch being built.
+	superseded superseded
+	sweptAt    time.Time // last range deletion of expired dedup records
 }
 
 var _ store.Store = (*PebbleStore)(nil)

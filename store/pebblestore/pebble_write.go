@@ -150,8 +150,12 @@ func (s *PebbleStore) prepare(ops []store.Op) (*pebble.Batch, error) {
 		// syncs what was written before it.
 		_ = w.b.LogData(nil, nil)
 	}
+	skip := s.superseded.collect(ops)
 	for i := range ops {
 		t, _ := store.Resolve(i, &ops[i])
+		if skip && s.superseded.skip(&ops[i], t) {
+			continue
+		}
 		s.apply(w, &ops[i], t)
 	}
 	s.finish(w)
