@@ -46,7 +46,7 @@ func TestRetriedRequestThroughAnotherBrokerGetsTheFirstAnswer(t *testing.T) {
 // While the NATS node leading the messages' stream restarts under load,
 // every request gets exactly one answer, and publishes refused for now
 // (ErrStoreUnavailable: "not stored; send it again later"), sent again
-// with their IDs, are taken and answered. Today, in about one run in six
+// with their IDs, are taken and answered. Today, in one run of two to four
 // under -race: a request already answered gets its answer a second time
 // (an orphan answer), and some refused publishes had been stored all the
 // same, so that their answer comes while no Request awaits it and the
@@ -57,8 +57,8 @@ func TestStreamLeaderNodeRestartExactlyOneAnswer(t *testing.T) {
 }
 
 // When a teomq broker goes away under load, every request gets exactly
-// one answer. Today, in about one run in four of the whole module under
-// -race, a request answered by a consumer of the closed broker is
+// one answer. Today, in one run of two to four
+// under -race, a request answered by a consumer of the closed broker is
 // redelivered and answered again, and the second answer reaches the
 // producer too (an orphan answer), probably because results sent to the
 // producer's broker over plain NATS are not deduplicated as those stored
