@@ -134,16 +134,24 @@ func (e *Engine) DeleteGroup(command, group string) (int, error) {
 		return 0, unavailable(err)
 	}
 	info := c.CachedInfo()
-	e.mu.Lock()
-	local := e.groups[groupKey{command: command, group: group}] != nil
-	e.mu.Unlock()
-	if local || info.NumWaiting > 0 {
+	inUse, err := e.groupInUse(ctx, groupKey{command: command, group: group})
+	if err != nil {
+		return 0, err
+	}
+	if inUse {
 		return 0, router.ErrGroupInUse
 	}
 	if err := e.msgs.DeleteConsumer(ctx, name); err != nil && !isNotFound(err) {
 		return 0, unavailable(err)
 	}
-	e.forget(groupKey{command: command, group: group})
+	e.tellForget(command)
+	// Other brokers may still count on the deleted consumer to keep the
+	// command's messages until they hear of it: a command left with no
+	// durable group gets its default group again at once, as one broker
+	// makes it at the next publish.
+	if err := e.keepQueue(ctx, command); err != nil {
+		return 0, err
+	}
 	return int(info.NumPending) + info.NumAckPending, nil
 }
 
@@ -167,14 +175,6 @@ func (e *Engine) checkCommand(ctx context.Context, command string) error {
 		return router.ErrUnknownCommand
 	}
 	return nil
-}
-
-// forget drops what the engine learned of key's group.
-func (e *Engine) forget(key groupKey) {
-	e.mu.Lock()
-	delete(e.knownGroups, key)
-	delete(e.known, key.command)
-	e.mu.Unlock()
 }
 
 // PurgeQueue removes command's messages from every group (not its dead
@@ -345,4 +345,18 @@ func (e *Engine) Replay(command string, ids []router.ID) (int, error) {
 		n++
 	}
 	return n, nil
+}
+
+// keepQueue gives command its default group again if it has no durable
+// group left, so that its messages keep waiting for a consumer.
+func (e *Engine) keepQueue(ctx context.Context, command string) error {
+	name, err := e.anyGroup(ctx, command)
+	if err != nil || name != "" {
+		return err
+	}
+	cons, err := e.groupConsumer(groupKey{command: command}, false)
+	if err != nil {
+		return err
+	}
+	return e.awaitInterest(ctx, command, cons)
 }

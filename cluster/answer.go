@@ -73,6 +73,9 @@ func (e *Engine) answer(group string, msg jetstream.Msg, m *router.Message, r re
 		_ = msg.Ack()
 		return
 	}
+	// The ack waits for the result's way to the producer: the cluster's
+	// ack timer starts again, so that it does not redeliver meanwhile.
+	_ = msg.InProgress()
 	e.sendLive(msg, m.Command, m.From, r)
 }
 
@@ -128,6 +131,9 @@ func (e *Engine) Touch(conn router.ConnID, id router.ID, attempt int, d time.Dur
 	case fl.attempt != attempt || now.After(fl.lease):
 		e.mu.Unlock()
 		return fmt.Errorf("%w: attempt %d", router.ErrStaleAttempt, attempt)
+	}
+	if d <= 0 {
+		d = e.cfg.Lease
 	}
 	fl.lease = now.Add(d)
 	fl.progress = now
@@ -190,7 +196,7 @@ func (e *Engine) leaseLoop() {
 					d.s.inflight--
 					d.s.g.wakeUp()
 					naks = append(naks, d.msg)
-				case d.lease.After(d.progress.Add(e.ackWait)) && now.Sub(d.progress) > e.ackWait/2:
+				case d.lease.After(d.progress.Add(d.s.g.lease)) && now.Sub(d.progress) > d.s.g.lease/2:
 					d.progress = now
 					progress = append(progress, d.msg)
 				}

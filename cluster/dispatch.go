@@ -13,7 +13,7 @@ import (
 // or finishes it: past its deadline (a timeout result), past the
 // deliveries allowed (a dead letter), or back to the cluster when no
 // subscriber takes it now.
-func (e *Engine) dispatch(g *group, msg jetstream.Msg) {
+func (e *Engine) dispatch(g *group, msg jetstream.Msg, fetched time.Time) {
 	if msg.Headers().Get(hdrProbe) != "" {
 		_ = msg.Ack()
 		e.mu.Lock()
@@ -55,7 +55,7 @@ func (e *Engine) dispatch(g *group, msg jetstream.Msg) {
 		_ = msg.NakWithDelay(e.cfg.RetryDelay)
 		return
 	}
-	d := &delivery{s: s, msg: msg, m: m, attempt: attempt, lease: now.Add(e.cfg.Lease), progress: now}
+	d := &delivery{s: s, msg: msg, m: m, attempt: attempt, lease: fetched.Add(g.lease), progress: fetched}
 	s.inflight++
 	s.p.flights[m.ID] = d
 	conn, subID := s.p.conn, s.id

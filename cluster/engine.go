@@ -47,6 +47,8 @@ type Engine struct {
 	live        map[string]*nats.Subscription
 	pendingLive map[string]*liveResult
 	nextLive    uint64
+	// controlSubs are the subscriptions to the control subjects.
+	controlSubs []*nats.Subscription
 	// inbox is the prefix of the live results' reply subjects.
 	inbox    string
 	inboxSub *nats.Subscription
@@ -57,7 +59,7 @@ type Engine struct {
 	// known holds the commands whose queue this broker made sure of: its
 	// default group exists, or another group does.
 	// knownGroups holds the groups it knows exist.
-	known       map[string]bool
+	known       map[string]time.Time // until when it is known
 	knownGroups map[groupKey]bool
 	// ensuring holds, per command, the channel closed when the
 	// ensureQueue under way ends.
@@ -112,14 +114,14 @@ func Open(cfg engine.ClusterConfig, host engine.Host) (*Engine, error) {
 		names:       names{prefix: cfg.Prefix},
 		nc:          nc,
 		js:          js,
-		ackWait:     cfg.Lease + max(cfg.Lease/4, time.Second),
+		ackWait:     max(cfg.Lease*5/4, cfg.Lease+time.Second), // leaseFor gives back cfg.Lease
 		peers:       make(map[router.ConnID]*peer),
 		byAddr:      make(map[string][]router.ConnID),
 		live:        make(map[string]*nats.Subscription),
 		pendingLive: make(map[string]*liveResult),
 		groups:      make(map[groupKey]*group),
 		mailboxes:   make(map[string]*mailbox),
-		known:       make(map[string]bool),
+		known:       make(map[string]time.Time),
 		knownGroups: make(map[groupKey]bool),
 		ensuring:    make(map[string]chan struct{}),
 		confirms:    make(chan pendingConfirm, 4096),
@@ -131,6 +133,10 @@ func Open(cfg engine.ClusterConfig, host engine.Host) (*Engine, error) {
 	if err := e.makeStreams(); err != nil {
 		nc.Close()
 		return nil, err
+	}
+	if err := e.startControl(); err != nil {
+		nc.Close()
+		return nil, fmt.Errorf("cluster: %w", err)
 	}
 	if err := e.startLive(); err != nil {
 		nc.Close()

@@ -31,8 +31,12 @@ type group struct {
 	ephemeral bool
 	// cons is the group's consumer; only the puller uses it once started.
 	cons jetstream.Consumer
-	subs []*sub
-	next int // where the round robin over subs goes on
+	// lease is how long a delivery of the group is held, from its fetch:
+	// the broker's lease, cut short if the consumer (which another broker
+	// may have made) redelivers sooner. Set with cons.
+	lease time.Duration
+	subs  []*sub
+	next  int // where the round robin over subs goes on
 	// requested is how many messages the pull under way may still bring.
 	requested int
 
@@ -45,7 +49,7 @@ type group struct {
 // Called with e.mu held.
 func (e *Engine) startGroup(key groupKey, cons jetstream.Consumer, ephemeral bool) *group {
 	ctx, cancel := context.WithCancel(context.Background())
-	g := &group{key: key, ephemeral: ephemeral, cons: cons, ctx: ctx, cancel: cancel, wake: make(chan struct{}, 1)}
+	g := &group{key: key, ephemeral: ephemeral, cons: cons, lease: e.leaseFor(cons), ctx: ctx, cancel: cancel, wake: make(chan struct{}, 1)}
 	e.groups[key] = g
 	e.wg.Add(1)
 	go e.pull(g) // owned by the Engine; stopped by g.stop (last subscriber gone, or Close)
@@ -111,12 +115,16 @@ func (e *Engine) pull(g *group) {
 			g.requested -= n - got
 			e.mu.Unlock()
 			if err != nil && g.ctx.Err() == nil {
-				if errors.Is(err, jetstream.ErrConsumerNotFound) || errors.Is(err, jetstream.ErrConsumerDeleted) {
+				if e.consumerGone(g) {
 					// Deleted by an operator, or an ephemeral group's
-					// consumer timed out: the subscribers here make it
-					// exist again, taking new messages.
+					// consumer timed out (a pull then fails with no
+					// responders): the subscribers here make it exist
+					// again, taking new messages.
 					if cons, cerr := e.groupConsumer(g.key, g.ephemeral); cerr == nil {
-						g.cons = cons
+						lease := e.leaseFor(cons)
+						e.mu.Lock()
+						g.cons, g.lease = cons, lease
+						e.mu.Unlock()
 						continue
 					}
 				}
@@ -135,6 +143,9 @@ func (e *Engine) pull(g *group) {
 func (e *Engine) fetch(g *group, n int) (int, error) {
 	ctx, cancel := context.WithTimeout(g.ctx, pullWait)
 	defer cancel()
+	// The cluster's ack timer of a message starts when a server sends it,
+	// after this: a lease counted from here ends first.
+	start := time.Now()
 	batch, err := g.cons.Fetch(n, jetstream.FetchContext(ctx))
 	if err != nil {
 		return 0, err
@@ -142,11 +153,42 @@ func (e *Engine) fetch(g *group, n int) (int, error) {
 	got := 0
 	for msg := range batch.Messages() {
 		got++
-		e.dispatch(g, msg)
+		e.dispatch(g, msg, start)
 	}
 	err = batch.Error()
 	if errors.Is(err, context.DeadlineExceeded) || errors.Is(err, context.Canceled) || errors.Is(err, jetstream.ErrNoMessages) {
 		err = nil
 	}
 	return got, err
+}
+
+// consumerGone reports whether g's consumer no longer exists in the
+// cluster.
+func (e *Engine) consumerGone(g *group) bool {
+	ctx, cancel := context.WithTimeout(g.ctx, apiTimeout)
+	defer cancel()
+	_, err := e.msgs.Consumer(ctx, e.names.groupConsumer(g.key.command, g.key.group))
+	return isNotFound(err)
+}
+
+// leaseFor is how long a delivery from cons is held: the broker's lease,
+// but no longer than the consumer's AckWait less a margin for the answer's
+// way to the cluster, so that the cluster never redelivers a message
+// whose answer this broker still takes.
+func (e *Engine) leaseFor(cons jetstream.Consumer) time.Duration {
+	ackWait := e.ackWait
+	if info := cons.CachedInfo(); info != nil && info.Config.AckWait > 0 {
+		ackWait = info.Config.AckWait
+	}
+	lease := min(e.cfg.Lease, ackWait-ackMargin(ackWait))
+	if lease <= 0 {
+		lease = ackWait / 2
+	}
+	return lease
+}
+
+// ackMargin is the least time between the end of a lease and the
+// cluster's redelivery.
+func ackMargin(ackWait time.Duration) time.Duration {
+	return max(ackWait/5, time.Second)
 }

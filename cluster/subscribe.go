@@ -91,7 +91,7 @@ func (e *Engine) Subscribe(conn router.ConnID, subID uint32, command, group stri
 	p.subs[subID] = s
 	g.subs = append(g.subs, s)
 	if !ephemeral || group == router.DefaultGroup {
-		e.known[command] = true
+		e.known[command] = time.Now().Add(knownTTL)
 		e.knownGroups[key] = true
 	}
 	g.wakeUp()
@@ -211,7 +211,7 @@ func (e *Engine) ensureQueue(m *router.Message) error {
 	answer := groupKey{command: m.Command, group: m.AnswerGroup}
 	for {
 		e.mu.Lock()
-		if e.known[m.Command] && (!m.Request || e.knownGroups[answer]) {
+		if time.Now().Before(e.known[m.Command]) && (!m.Request || e.knownGroups[answer]) {
 			e.mu.Unlock()
 			return nil
 		}
@@ -269,7 +269,7 @@ func (e *Engine) makeQueue(m *router.Message, answer groupKey) error {
 		return err
 	}
 	e.mu.Lock()
-	e.known[m.Command] = true
+	e.known[m.Command] = time.Now().Add(knownTTL)
 	if m.Request {
 		e.knownGroups[answer] = true
 	}
@@ -319,18 +319,20 @@ func (e *Engine) awaitInterest(ctx context.Context, command string, cons jetstre
 // probeRetry is the pause between two probes of awaitInterest.
 const probeRetry = 20 * time.Millisecond
 
-// anyGroup returns the name of a consumer of command's groups in the
-// cluster, "" if it has none.
+// anyGroup returns the name of a durable group's consumer of command in
+// the cluster, "" if it has none. An ephemeral group's consumer does not
+// count: JetStream removes it a while after its last subscriber left, and
+// the messages published after that would have no consumer to wait for.
 func (e *Engine) anyGroup(ctx context.Context, command string) (string, error) {
 	prefix := "q-" + token(command) + "-"
-	names := e.msgs.ConsumerNames(ctx)
+	list := e.msgs.ListConsumers(ctx)
 	found := ""
-	for name := range names.Name() {
-		if found == "" && strings.HasPrefix(name, prefix) {
-			found = name
+	for info := range list.Info() {
+		if found == "" && strings.HasPrefix(info.Name, prefix) && info.Config.InactiveThreshold == 0 {
+			found = info.Name
 		}
 	}
-	if err := names.Err(); err != nil {
+	if err := list.Err(); err != nil {
 		return "", unavailable(err)
 	}
 	return found, nil
