@@ -1,0 +1,116 @@
+package clustertest
+
+import (
+	"context"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/nats-io/nats.go"
+	"github.com/nats-io/nats.go/jetstream"
+)
+
+// natsConnect connects a NATS client to every URL of the cluster, so that
+// it moves to another node when one stops; closed when the test ends.
+func natsConnect(t testing.TB, c *natsCluster) jetstream.JetStream {
+	t.Helper()
+	nc, err := nats.Connect(strings.Join(c.URLs(), ","), nats.MaxReconnects(-1), nats.ReconnectWait(50*time.Millisecond))
+	if err != nil {
+		t.Fatalf("nats connect: %v", err)
+	}
+	t.Cleanup(nc.Close)
+	js, err := jetstream.New(nc)
+	if err != nil {
+		t.Fatalf("jetstream: %v", err)
+	}
+	return js
+}
+
+// WaitLeaders waits up to d until every stream of the cluster and every
+// consumer of them has a leader: after the whole cluster restarts, each of
+// them elects its own, some seconds apart, and a call to one without a
+// leader hangs until its timeout.
+func (c *natsCluster) WaitLeaders(d time.Duration) {
+	c.t.Helper()
+	js := natsConnect(c.t, c)
+	deadline := time.Now().Add(d)
+	for {
+		missing, err := c.leaderless(js)
+		if err == nil && missing == "" {
+			return
+		}
+		if time.Now().After(deadline) {
+			c.t.Fatalf("after %v: %s has no leader (%v)", d, missing, err)
+		}
+		time.Sleep(50 * time.Millisecond)
+	}
+}
+
+// leaderless returns the name of a stream or consumer without a leader,
+// "" when all have one.
+func (c *natsCluster) leaderless(js jetstream.JetStream) (string, error) {
+	ctx, cancel := context.WithTimeout(context.Background(), time.Second)
+	defer cancel()
+	streams := js.ListStreams(ctx)
+	for si := range streams.Info() {
+		if si.Cluster == nil || si.Cluster.Leader == "" {
+			return "stream " + si.Config.Name, nil
+		}
+		s, err := js.Stream(ctx, si.Config.Name)
+		if err != nil {
+			return "stream " + si.Config.Name, err
+		}
+		consumers := s.ListConsumers(ctx)
+		for ci := range consumers.Info() {
+			if ci.Cluster == nil || ci.Cluster.Leader == "" {
+				return "consumer " + si.Config.Name + " > " + ci.Name, nil
+			}
+		}
+		if err := consumers.Err(); err != nil {
+			return "consumers of " + si.Config.Name, err
+		}
+	}
+	return "", streams.Err()
+}
+
+// natsProbeStream is the stream waitReady creates and deletes to see that
+// the cluster takes streams.
+const natsProbeStream = "HARNESS_PROBE"
+
+// probe creates a stream of as many replicas as the running nodes, until
+// the cluster answers or deadline passes (each try bounded by 2 s), and
+// deletes it.
+func (c *natsCluster) probe(deadline time.Time) {
+	c.t.Helper()
+	replicas := 0
+	for _, nd := range c.nodes {
+		if nd.srv != nil {
+			replicas++
+		}
+	}
+	nc, err := nats.Connect(strings.Join(c.URLs(), ","))
+	if err != nil {
+		c.t.Fatalf("nats connect: %v", err)
+	}
+	defer nc.Close()
+	js, err := jetstream.New(nc)
+	if err != nil {
+		c.t.Fatalf("jetstream: %v", err)
+	}
+	cfg := jetstream.StreamConfig{Name: natsProbeStream, Subjects: []string{"harness.probe"}, Replicas: replicas, Storage: jetstream.MemoryStorage}
+	for {
+		ctx, cancel := context.WithTimeout(context.Background(), 2*time.Second)
+		_, err := js.CreateOrUpdateStream(ctx, cfg)
+		if err == nil {
+			err = js.DeleteStream(ctx, natsProbeStream)
+		}
+		cancel()
+		if err == nil {
+			return
+		}
+		if time.Now().After(deadline) {
+			c.t.Fatalf("nats cluster takes no %d-replica stream: %v", replicas, err)
+		}
+		time.Sleep(50 * time.Millisecond)
+	}
+}
