@@ -25,7 +25,7 @@ func (e *Engine) Answer(conn router.ConnID, id router.ID, attempt int, kind rout
 	}
 	p := d.s.p
 	if now.After(d.lease) {
-		p.remove(d)
+		p.expire(d, now, e.cfg.Lease)
 		d.s.inflight--
 		d.s.g.wakeUp()
 		e.mu.Unlock()
@@ -108,10 +108,11 @@ func (e *Engine) holding(conn router.ConnID, id router.ID, attempt int) (*delive
 		return nil, fmt.Errorf("%w: %x", router.ErrUnknownID, id[:])
 	}
 	d, held := p.find(id, attempt)
+	_, stale := p.stale[id]
 	switch {
 	case d != nil:
 		return d, nil
-	case held:
+	case held, stale:
 		return nil, fmt.Errorf("%w: attempt %d", router.ErrStaleAttempt, attempt)
 	}
 	return nil, fmt.Errorf("%w: %x", router.ErrUnknownID, id[:])
@@ -222,8 +223,15 @@ func (e *Engine) leaseLoop() {
 				}
 			}
 		}
+		for _, p := range e.peers {
+			for id, until := range p.stale {
+				if now.After(until) {
+					delete(p.stale, id)
+				}
+			}
+		}
 		for _, d := range expired {
-			d.s.p.remove(d)
+			d.s.p.expire(d, now, e.cfg.Lease)
 			d.s.inflight--
 			d.s.g.wakeUp()
 			naks = append(naks, d.msg)

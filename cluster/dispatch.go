@@ -38,6 +38,12 @@ func (e *Engine) dispatch(g *group, msg jetstream.Msg, fetched time.Time) {
 	e.mu.Lock()
 	g.requested--
 	switch {
+	case e.closed || g.ctx.Err() != nil:
+		// The group stopped (its last subscriber left, or Close): this
+		// came from the pull still under way.
+		e.mu.Unlock()
+		_ = msg.Nak()
+		return
 	case !m.Deadline.IsZero() && !now.Before(m.Deadline):
 		e.mu.Unlock()
 		e.do(func() { e.finish(g.key.group, msg, m, router.ResultTimeout, "", nil, jetstream.Msg.Term) })

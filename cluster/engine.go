@@ -46,6 +46,8 @@ type Engine struct {
 	// by reply token (live.go).
 	live        map[string]*liveSubs
 	pendingLive map[string]*liveResult
+	// liveSettled, set by Close, is closed once pendingLive is empty.
+	liveSettled chan struct{}
 	nextLive    uint64
 	// controlSubs are the subscriptions to the control subjects.
 	controlSubs []*nats.Subscription
@@ -236,15 +238,31 @@ func (e *Engine) Close() error {
 	for _, sub := range e.controlSubs {
 		_ = sub.Unsubscribe()
 	}
+	var settled chan struct{}
+	if len(e.pendingLive) > 0 {
+		settled = make(chan struct{})
+		e.liveSettled = settled
+	}
+	e.mu.Unlock()
+	for _, m := range naks {
+		_ = m.Nak()
+	}
+	// The results sent live wait for their replies (storing one already
+	// handed over would give its producer a second answer); those still
+	// unsettled after liveTimeout go to the mailboxes.
+	if settled != nil {
+		select {
+		case <-settled:
+		case <-time.After(liveTimeout):
+		}
+	}
+	e.mu.Lock()
 	var unsettled []*liveResult
 	for token, p := range e.pendingLive {
 		delete(e.pendingLive, token)
 		unsettled = append(unsettled, p)
 	}
 	e.mu.Unlock()
-	for _, m := range naks {
-		_ = m.Nak()
-	}
 	for _, p := range unsettled {
 		e.store(p)
 	}

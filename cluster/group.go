@@ -73,7 +73,8 @@ func (g *group) wakeUp() {
 	}
 }
 
-// stop ends g's puller; the messages its pull brings afterwards go back.
+// stop ends g's puller once its pull under way ran out (pullWait at most);
+// the messages that pull brings go back to the cluster.
 func (g *group) stop() { g.cancel() }
 
 // pick returns the next subscriber of g with free credit, or nil.
@@ -141,7 +142,10 @@ func (e *Engine) pull(g *group) {
 // fetch runs one pull request for up to n messages and hands each to a
 // subscriber. It returns how many came.
 func (e *Engine) fetch(g *group, n int) (int, error) {
-	ctx, cancel := context.WithTimeout(g.ctx, pullWait)
+	// Not g.ctx: a pull cut short when the group stops would leave the
+	// messages the servers already sent it to the cluster's AckWait; it
+	// runs out instead, and dispatch hands back what it brings.
+	ctx, cancel := context.WithTimeout(context.Background(), pullWait)
 	defer cancel()
 	// The cluster's ack timer of a message starts when a server sends it,
 	// after this: a lease counted from here ends first.

@@ -162,6 +162,10 @@ func (e *Engine) takeLive(token string) *liveResult {
 	defer e.mu.Unlock()
 	p := e.pendingLive[token]
 	delete(e.pendingLive, token)
+	if len(e.pendingLive) == 0 && e.liveSettled != nil {
+		close(e.liveSettled)
+		e.liveSettled = nil
+	}
 	return p
 }
 
@@ -190,6 +194,10 @@ func (e *Engine) expireLive(now time.Time) {
 			delete(e.pendingLive, token)
 			late = append(late, p)
 		}
+	}
+	if len(e.pendingLive) == 0 && e.liveSettled != nil {
+		close(e.liveSettled)
+		e.liveSettled = nil
 	}
 	e.mu.Unlock()
 	for _, p := range late {

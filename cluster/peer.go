@@ -16,6 +16,9 @@ type peer struct {
 	// flights holds the deliveries not answered, by message ID: one per
 	// group the peer has a copy of the message in.
 	flights map[router.ID][]*delivery
+	// stale holds, until when to remember it, the messages whose lease
+	// ran out here: a late answer is refused as stale, not unknown.
+	stale map[router.ID]time.Time
 }
 
 // sub is one subscription of a peer. Guarded by Engine.mu.
@@ -53,6 +56,13 @@ func (p *peer) takeFlights(naks []jetstream.Msg) []jetstream.Msg {
 		}
 	}
 	return naks
+}
+
+// expire removes delivery d, whose lease ran out at now, and remembers it
+// as stale for a lease more; the caller settles its subscription's count.
+func (p *peer) expire(d *delivery, now time.Time, remember time.Duration) {
+	p.remove(d)
+	p.stale[d.m.ID] = now.Add(remember)
 }
 
 // add records delivery d.
@@ -97,7 +107,7 @@ func (e *Engine) Connect(conn router.ConnID, address string) {
 		e.mu.Unlock()
 		return
 	}
-	e.peers[conn] = &peer{conn: conn, addr: address, subs: make(map[uint32]*sub), flights: make(map[router.ID][]*delivery)}
+	e.peers[conn] = &peer{conn: conn, addr: address, subs: make(map[uint32]*sub), flights: make(map[router.ID][]*delivery), stale: make(map[router.ID]time.Time)}
 	e.byAddr[address] = append(e.byAddr[address], conn)
 	e.listen(address)
 	e.mu.Unlock()
