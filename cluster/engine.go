@@ -65,7 +65,7 @@ type Engine struct {
 	knownGroups map[groupKey]bool
 	// ensuring holds, per command, the channel closed when the
 	// ensureQueue under way ends.
-	ensuring map[string]chan struct{}
+	ensuring map[string]*ensureCall
 	closed   bool
 
 	// confirms carries publishes to confirmLoop, acks answered messages
@@ -125,7 +125,7 @@ func Open(cfg engine.ClusterConfig, host engine.Host) (*Engine, error) {
 		mailboxes:   make(map[string]*mailbox),
 		known:       make(map[string]time.Time),
 		knownGroups: make(map[groupKey]bool),
-		ensuring:    make(map[string]chan struct{}),
+		ensuring:    make(map[string]*ensureCall),
 		confirms:    make(chan pendingConfirm, 4096),
 		acks:        make(chan pendingAck, 4096),
 		work:        make(chan func(), 4096),

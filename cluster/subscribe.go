@@ -224,21 +224,34 @@ func (e *Engine) ensureQueue(m *router.Message) error {
 			e.mu.Unlock()
 			return nil
 		}
-		if wait := e.ensuring[m.Command]; wait != nil {
+		if call := e.ensuring[m.Command]; call != nil {
 			e.mu.Unlock()
-			<-wait // then look again: it may have failed
-			continue
+			select {
+			case <-call.done:
+			case <-e.exit:
+				return errClosed
+			}
+			if errors.Is(call.err, engine.ErrUnavailable) {
+				return call.err // the cluster failed it just now
+			}
+			continue // look again: it may have made sure of another group
 		}
-		done := make(chan struct{})
-		e.ensuring[m.Command] = done
+		call := &ensureCall{done: make(chan struct{})}
+		e.ensuring[m.Command] = call
 		e.mu.Unlock()
-		err := e.makeQueue(m, answer)
+		call.err = e.makeQueue(m, answer)
 		e.mu.Lock()
 		delete(e.ensuring, m.Command)
-		close(done)
+		close(call.done)
 		e.mu.Unlock()
-		return err
+		return call.err
 	}
+}
+
+// ensureCall is an ensureQueue under way; err is set before done closes.
+type ensureCall struct {
+	done chan struct{}
+	err  error
 }
 
 // makeQueue is ensureQueue's work, for one caller at a time per command.
