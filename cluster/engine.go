@@ -183,7 +183,7 @@ func (e *Engine) makeStreams() error {
 	streams := make([]jetstream.Stream, len(configs))
 	for i, sc := range configs {
 		for {
-			s, err := e.js.CreateOrUpdateStream(ctx, sc)
+			s, err := e.makeStream(ctx, sc)
 			if err == nil {
 				streams[i] = s
 				break
@@ -201,6 +201,32 @@ func (e *Engine) makeStreams() error {
 	}
 	e.msgs, e.answers, e.dead = streams[0], streams[1], streams[2]
 	return nil
+}
+
+// makeStream creates stream sc, or returns it as another broker made it.
+// The settings an operator chooses (replicas, dedup window, mailbox TTL)
+// are the first broker's: a broker configured otherwise logs the
+// difference and changes nothing, so that the last broker to start does
+// not change the cluster's streams under the others.
+func (e *Engine) makeStream(ctx context.Context, sc jetstream.StreamConfig) (jetstream.Stream, error) {
+	s, err := e.js.Stream(ctx, sc.Name)
+	if errors.Is(err, jetstream.ErrStreamNotFound) {
+		s, err = e.js.CreateStream(ctx, sc)
+		if errors.Is(err, jetstream.ErrStreamNameAlreadyInUse) {
+			s, err = e.js.Stream(ctx, sc.Name)
+		}
+	}
+	if err != nil {
+		return nil, err
+	}
+	have := s.CachedInfo().Config
+	if have.Replicas != sc.Replicas || have.Duplicates != sc.Duplicates || have.MaxAge != sc.MaxAge {
+		e.log.Warn("teomq: cluster: the stream's settings differ from this broker's; the stream's stay in force",
+			"stream", sc.Name, "replicas", have.Replicas, "want_replicas", sc.Replicas,
+			"dedup_window", have.Duplicates, "want_dedup_window", sc.Duplicates,
+			"max_age", have.MaxAge, "want_max_age", sc.MaxAge)
+	}
+	return s, nil
 }
 
 // headerRoom is what a message's subject and headers take of the NATS
