@@ -73,7 +73,9 @@ type Engine struct {
 	confirms chan pendingConfirm
 	acks     chan pendingAck
 	work     chan func()
-	errLog   ratelog.Limiter
+	// errLog and pullLog limit the log lines of failed calls to the
+	// cluster: pulls, which fail in a row while it is away, apart.
+	errLog, pullLog ratelog.Limiter
 
 	exit chan struct{} // closed by Close
 	wg   sync.WaitGroup
@@ -131,7 +133,7 @@ func Open(cfg engine.ClusterConfig, host engine.Host) (*Engine, error) {
 		work:        make(chan func(), 4096),
 		exit:        make(chan struct{}),
 	}
-	e.errLog.Every = 10 * time.Second
+	e.errLog.Every, e.pullLog.Every = 10*time.Second, 10*time.Second
 	if err := e.makeStreams(); err != nil {
 		nc.Close()
 		return nil, err
@@ -308,7 +310,12 @@ func unavailable(err error) error {
 
 // logError logs a failed call to the cluster, rate-limited.
 func (e *Engine) logError(msg string, err error, args ...any) {
-	if more, ok := e.errLog.Allow(); ok {
+	e.logLimited(&e.errLog, msg, err, args...)
+}
+
+// logLimited logs at Warn what l lets through.
+func (e *Engine) logLimited(l *ratelog.Limiter, msg string, err error, args ...any) {
+	if more, ok := l.Allow(); ok {
 		e.log.Warn(msg, append(args, "err", err, "more", more)...)
 	}
 }

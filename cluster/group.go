@@ -129,7 +129,7 @@ func (e *Engine) pull(g *group) {
 						continue
 					}
 				}
-				e.logError("teomq: cluster: pull failed; retrying", err, "command", g.key.command, "group", g.key.group)
+				e.logLimited(&e.pullLog, "teomq: cluster: pull failed; retrying", err, "command", g.key.command, "group", g.key.group)
 				select {
 				case <-time.After(pullWait / 4):
 				case <-g.ctx.Done():
