@@ -46,6 +46,8 @@ type Engine struct {
 	// by reply token (live.go).
 	live        map[string]*liveSubs
 	pendingLive map[string]*liveResult
+	// handed holds the results handed to producers here, for dedup.
+	handed handedSet
 	// liveSettled, set by Close, is closed once pendingLive is empty.
 	liveSettled chan struct{}
 	nextLive    uint64

@@ -74,6 +74,7 @@ func (e *Engine) leaseLoop() {
 				}
 			}
 		}
+		e.handed.expire(now)
 		for _, p := range e.peers {
 			for id, until := range p.stale {
 				if now.After(until) {

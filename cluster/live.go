@@ -123,19 +123,28 @@ func (e *Engine) onLive(producer string, msg *nats.Msg) {
 }
 
 // handOver gives r to a connection of producer here, and reports whether
-// one took it.
+// one took it. A result handed over before within the dedup window counts
+// as taken and is dropped (handed.go).
 func (e *Engine) handOver(producer string, r result) bool {
+	key := handedKey{producer: producer, id: r.id}
 	e.mu.Lock()
 	conns, closed := slices.Clone(e.byAddr[producer]), e.closed
+	fresh := !closed && len(conns) > 0 && e.handed.add(key, time.Now().Add(e.cfg.DedupWindow))
 	e.mu.Unlock()
-	if closed {
+	if closed || len(conns) == 0 {
 		return false
+	}
+	if !fresh {
+		return true
 	}
 	for _, c := range conns {
 		if e.host.Result(c, r.id, r.code, r.from, r.data) {
 			return true
 		}
 	}
+	e.mu.Lock()
+	e.handed.remove(key)
+	e.mu.Unlock()
 	return false
 }
 

@@ -1,6 +1,10 @@
 package cluster
 
 import (
+	"context"
+	"time"
+
+	"github.com/nats-io/nats.go"
 	"github.com/nats-io/nats.go/jetstream"
 	"github.com/teonet-go/teomq/router"
 )
@@ -52,10 +56,38 @@ func (e *Engine) confirmLoop() {
 		case <-p.ack.Ok():
 			e.host.Confirm(p.conn, p.id, nil)
 		case err := <-p.ack.Err():
-			e.host.Confirm(p.conn, p.id, unavailable(err))
+			// Unknown whether it was stored (a leader change, a lost
+			// acknowledgement): publish it again with its ID, which the
+			// stream's dedup window makes safe, rather than have the
+			// producer resend a message that may have been stored.
+			msg := p.ack.Msg()
+			e.do(func() { e.host.Confirm(p.conn, p.id, e.republish(msg, err)) })
 		case <-e.exit:
 			e.host.Confirm(p.conn, p.id, errClosed)
 			return
 		}
 	}
+}
+
+// republishTime bounds republish's attempts.
+const republishTime = 2 * apiTimeout
+
+// republish publishes msg again, waiting for the cluster, until it is
+// stored or republishTime passed; first is the error of the first publish.
+func (e *Engine) republish(msg *nats.Msg, first error) error {
+	ctx, cancel := context.WithTimeout(context.Background(), republishTime)
+	defer cancel()
+	err := first
+	for ctx.Err() == nil {
+		if _, err = e.js.PublishMsg(ctx, msg); err == nil {
+			return nil
+		}
+		select {
+		case <-time.After(probeRetry * 10):
+		case <-ctx.Done():
+		case <-e.exit:
+			return errClosed
+		}
+	}
+	return unavailable(err)
 }
