@@ -164,3 +164,22 @@ func TestWholeNATSClusterRestartKeepsConfirmedMessages(t *testing.T) {
 		t.Error("the message sent after the restart was not handled")
 	}
 }
+
+// While the NATS node leading the messages' stream restarts under load,
+// every request gets exactly one answer, and publishes refused for now
+// (ErrStoreUnavailable: "not stored; send it again later"), sent again
+// with their IDs, are taken and answered: no answer comes twice (after a
+// redelivery whose ack was lost), and no refused publish was stored all
+// the same.
+func TestStreamLeaderNodeRestartExactlyOneAnswer(t *testing.T) {
+	t.Parallel()
+	streamLeaderRestartUnderLoad(t, func(l *load) { l.retryRefused = true })
+}
+
+// When a teomq broker goes away under load, every request gets exactly
+// one answer: a request answered again after a redelivery does not reach
+// its producer a second time.
+func TestBrokerClosedUnderLoadExactlyOneAnswer(t *testing.T) {
+	t.Parallel()
+	brokerClosedUnderLoad(t, func(*load) {})
+}

