@@ -3,7 +3,8 @@ package teomq
 import (
 	"log/slog"
 	"net/http"
-	"sync"
+
+	"github.com/teonet-go/teomq/internal/registry"
 )
 
 // MetricsHandlerFunc makes the /metrics handler of broker b, which logs
@@ -11,10 +12,7 @@ import (
 type MetricsHandlerFunc func(b *Broker, log *slog.Logger) http.Handler
 
 // metricsHook is the registered MetricsHandlerFunc.
-var metricsHook struct {
-	mu  sync.Mutex // guards new
-	new MetricsHandlerFunc
-}
+var metricsHook registry.One[MetricsHandlerFunc]
 
 // metricsImport is the package that serves /metrics.
 const metricsImport = "github.com/teonet-go/teomq/metrics"
@@ -26,24 +24,13 @@ const metricsImport = "github.com/teonet-go/teomq/metrics"
 // without it /metrics answers 404. It panics if newHandler is nil or a
 // maker is registered already. Safe for concurrent use.
 func RegisterMetricsHandler(newHandler MetricsHandlerFunc) {
-	if newHandler == nil {
-		panic("teomq: RegisterMetricsHandler with a nil maker")
-	}
-	metricsHook.mu.Lock()
-	defer metricsHook.mu.Unlock()
-	if metricsHook.new != nil {
-		panic("teomq: RegisterMetricsHandler called twice")
-	}
-	metricsHook.new = newHandler
+	metricsHook.Register("teomq: RegisterMetricsHandler", newHandler, newHandler == nil)
 }
 
 // metricsHandler is the /metrics handler: the registered one, or, with
 // none, one that answers 404 naming the import to add, which it logs once.
 func (b *Broker) metricsHandler() http.Handler {
-	metricsHook.mu.Lock()
-	newHandler := metricsHook.new
-	metricsHook.mu.Unlock()
-	if newHandler != nil {
+	if newHandler, ok := metricsHook.Get(); ok {
 		return newHandler(b, b.log)
 	}
 	b.log.Info("teomq: /metrics is off: the program does not link the metrics package", "import", metricsImport)

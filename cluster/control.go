@@ -64,17 +64,8 @@ func (e *Engine) tellForget(command string) {
 // onInUse replies to a DeleteGroup's question if the group has
 // subscribers here.
 func (e *Engine) onInUse(msg *nats.Msg) {
-	rest := strings.TrimPrefix(msg.Subject, e.cfg.Prefix+".ctl.inuse.")
-	ct, gt, ok := strings.Cut(rest, ".")
+	command, group, ok := parsePair(strings.TrimPrefix(msg.Subject, e.cfg.Prefix+".ctl.inuse."), ".")
 	if !ok {
-		return
-	}
-	command, ok1 := untoken(ct)
-	group, ok2 := "", true
-	if gt != "_" {
-		group, ok2 = untoken(gt)
-	}
-	if !ok1 || !ok2 {
 		return
 	}
 	e.mu.Lock()

@@ -31,17 +31,7 @@ func parseGroupConsumer(name string) (command, group string, ok bool) {
 	if !ok {
 		return "", "", false
 	}
-	ct, gt, ok := strings.Cut(rest, "-")
-	if !ok {
-		return "", "", false
-	}
-	command, ok1 := untoken(ct)
-	if gt != "_" {
-		var ok2 bool
-		group, ok2 = untoken(gt)
-		ok1 = ok1 && ok2
-	}
-	return command, group, ok1
+	return parsePair(rest, "-")
 }
 
 // parseDeadSubject is the command and group of a subject deadSubject made.
@@ -50,17 +40,22 @@ func (n names) parseDeadSubject(subject string) (command, group string, ok bool)
 	if !ok {
 		return "", "", false
 	}
-	ct, gt, ok := strings.Cut(rest, ".")
+	return parsePair(rest, ".")
+}
+
+// parsePair is the command and group of the tokens "command<sep>group"
+// (group "_" for the default group).
+func parsePair(s, sep string) (command, group string, ok bool) {
+	ct, gt, ok := strings.Cut(s, sep)
 	if !ok {
 		return "", "", false
 	}
-	command, ok1 := untoken(ct)
-	if gt != "_" {
-		var ok2 bool
-		group, ok2 = untoken(gt)
-		ok1 = ok1 && ok2
+	command, ok = untoken(ct)
+	if gt == "_" || !ok {
+		return command, "", ok
 	}
-	return command, group, ok1
+	group, ok = untoken(gt)
+	return command, group, ok
 }
 
 // answerSubject is the subject of the results of producer's requests.

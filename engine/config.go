@@ -3,9 +3,9 @@ package engine
 import (
 	"fmt"
 	"log/slog"
-	"sync"
 	"time"
 
+	"github.com/teonet-go/teomq/internal/registry"
 	"github.com/teonet-go/teomq/router"
 )
 
@@ -85,43 +85,29 @@ func (c ClusterConfig) WithDefaults() (ClusterConfig, error) {
 type ClusterOpener func(ClusterConfig, Host) (Engine, error)
 
 // cluster is the registered ClusterOpener.
-var cluster struct {
-	mu   sync.Mutex // guards open
-	open ClusterOpener
-}
+var cluster registry.One[ClusterOpener]
 
 // RegisterCluster makes open the opener of OpenCluster. A cluster engine
 // package calls it from its init, so that a program links the engine (and
 // its NATS client) only when it imports that package. It panics if open is
 // nil or an opener is registered already. Safe for concurrent use.
 func RegisterCluster(open ClusterOpener) {
-	if open == nil {
-		panic("engine: RegisterCluster with a nil opener")
-	}
-	cluster.mu.Lock()
-	defer cluster.mu.Unlock()
-	if cluster.open != nil {
-		panic("engine: RegisterCluster called twice")
-	}
-	cluster.open = open
+	cluster.Register("engine: RegisterCluster", open, open == nil)
 }
 
 // ClusterLinked reports whether a cluster engine package registered its
 // opener. Safe for concurrent use.
 func ClusterLinked() bool {
-	cluster.mu.Lock()
-	defer cluster.mu.Unlock()
-	return cluster.open != nil
+	_, ok := cluster.Get()
+	return ok
 }
 
 // OpenCluster opens the registered cluster engine with cfg for host. It
 // returns an error wrapping ErrNoCluster when no cluster engine package is
 // linked. Safe for concurrent use.
 func OpenCluster(cfg ClusterConfig, host Host) (Engine, error) {
-	cluster.mu.Lock()
-	open := cluster.open
-	cluster.mu.Unlock()
-	if open == nil {
+	open, ok := cluster.Get()
+	if !ok {
 		return nil, ErrNoCluster
 	}
 	cfg, err := cfg.WithDefaults()

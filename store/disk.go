@@ -2,8 +2,9 @@ package store
 
 import (
 	"log/slog"
-	"sync"
 	"time"
+
+	"github.com/teonet-go/teomq/internal/registry"
 )
 
 // DiskConfig configures the disk store OpenDisk opens.
@@ -32,10 +33,7 @@ type DiskConfig struct {
 type DiskOpener func(DiskConfig) (Store, error)
 
 // disk is the registered DiskOpener.
-var disk struct {
-	mu   sync.Mutex // guards open
-	open DiskOpener
-}
+var disk registry.One[DiskOpener]
 
 // RegisterDisk makes open the opener of OpenDisk. A disk store package
 // calls it from its init, so that a program links the disk store (and
@@ -43,34 +41,23 @@ var disk struct {
 // drivers do. It panics if open is nil or an opener is registered
 // already. Safe for concurrent use.
 func RegisterDisk(open DiskOpener) {
-	if open == nil {
-		panic("store: RegisterDisk with a nil opener")
-	}
-	disk.mu.Lock()
-	defer disk.mu.Unlock()
-	if disk.open != nil {
-		panic("store: RegisterDisk called twice")
-	}
-	disk.open = open
+	disk.Register("store: RegisterDisk", open, open == nil)
 }
 
 // DiskLinked reports whether a disk store package registered its opener,
 // so that a program can refuse a configuration that needs one before it
 // does anything else. Safe for concurrent use.
 func DiskLinked() bool {
-	disk.mu.Lock()
-	defer disk.mu.Unlock()
-	return disk.open != nil
+	_, ok := disk.Get()
+	return ok
 }
 
 // OpenDisk opens the registered disk store with cfg. It returns an error
 // wrapping ErrNoDisk when no disk store package is linked. Safe for
 // concurrent use.
 func OpenDisk(cfg DiskConfig) (Store, error) {
-	disk.mu.Lock()
-	open := disk.open
-	disk.mu.Unlock()
-	if open == nil {
+	open, ok := disk.Get()
+	if !ok {
 		return nil, ErrNoDisk
 	}
 	return open(cfg)
