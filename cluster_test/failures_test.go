@@ -135,7 +135,10 @@ func TestDisconnectedConsumersMessageRedeliveredPromptly(t *testing.T) {
 // ID), although JetStream itself would take its ack. The first consumer speaks the wire protocol, to see the refusal.
 func TestStaleAttemptsAnswerRefusedAcrossBrokers(t *testing.T) {
 	t.Parallel()
-	tc := startCluster(t, 3, teomq.BrokerConfig{Lease: 500 * time.Millisecond})
+	// Not shorter: a broker's lease runs from its fetch, and on a loaded
+	// machine a 500 ms one ended before any consumer could answer, until
+	// the message was dead.
+	tc := startCluster(t, 3, teomq.BrokerConfig{Lease: 2 * time.Second})
 	raw := rawPeer(t, tc.brokers[0])
 	send := func(f interface{ AppendTo([]byte) []byte }) {
 		t.Helper()
