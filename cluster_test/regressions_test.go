@@ -201,8 +201,8 @@ func TestDeletedGroupConsumerMadeAgain(t *testing.T) {
 	if _, err := tc.connect(on(0)).DeleteGroup(ctx, "cmd", "g"); !errors.Is(err, teomq.ErrGroupInUse) {
 		t.Fatalf("DeleteGroup of a group with a subscriber on another broker: %v, want ErrGroupInUse", err)
 	}
-	close(hold)
-
+	// Deleted while no pull of broker 1 waits: its next pull, once m1 is
+	// answered, finds no consumer.
 	stream, err := natsConnect(t, tc.nats).Stream(ctx, tc.msgsStream())
 	if err != nil {
 		t.Fatal(err)
@@ -210,6 +210,7 @@ func TestDeletedGroupConsumerMadeAgain(t *testing.T) {
 	if err := stream.DeleteConsumer(ctx, "q-cmd-g"); err != nil {
 		t.Fatalf("delete the group's consumer: %v", err)
 	}
+	close(hold)
 	// The broker sees the consumer gone at its next pull and makes it
 	// again; what is sent meanwhile has no group to keep it, so a probe
 	// goes out each second until one is delivered.
