@@ -13,7 +13,7 @@ import (
 // or finishes it: past its deadline (a timeout result), past the
 // deliveries allowed (a dead letter), or back to the cluster when no
 // subscriber takes it now.
-func (e *Engine) dispatch(g *group, msg jetstream.Msg, fetched time.Time) {
+func (e *Engine) dispatch(g *group, msg jetstream.Msg) {
 	if msg.Headers().Get(hdrProbe) != "" {
 		_ = msg.Ack()
 		e.mu.Lock()
@@ -60,7 +60,10 @@ func (e *Engine) dispatch(g *group, msg jetstream.Msg, fetched time.Time) {
 		_ = msg.NakWithDelay(e.cfg.RetryDelay)
 		return
 	}
-	d := &delivery{s: s, msg: msg, m: m, attempt: attempt, lease: fetched.Add(g.lease), progress: fetched}
+	// The cluster's ack timer started when a server sent msg, moments ago:
+	// the lease counts from its arrival here, and the lease's margin to
+	// AckWait (leaseFor) covers the moments.
+	d := &delivery{s: s, msg: msg, m: m, attempt: attempt, lease: now.Add(g.lease), progress: now}
 	s.inflight++
 	s.p.add(d)
 	conn, subID := s.p.conn, s.id

@@ -142,22 +142,21 @@ func (e *Engine) pull(g *group) {
 // fetch runs one pull request for up to n messages and hands each to a
 // subscriber. It returns how many came.
 func (e *Engine) fetch(g *group, n int) (int, error) {
-	// Not g.ctx: a pull cut short when the group stops would leave the
-	// messages the servers already sent it to the cluster's AckWait; it
-	// runs out instead, and dispatch hands back what it brings.
-	ctx, cancel := context.WithTimeout(context.Background(), pullWait)
-	defer cancel()
-	// The cluster's ack timer of a message starts when a server sends it,
-	// after this: a lease counted from here ends first.
-	start := time.Now()
-	batch, err := g.cons.Fetch(n, jetstream.FetchContext(ctx))
+	// A pull is never cut short on this side: the messages a server sent
+	// it would be lost to the cluster's AckWait. Not when the group stops
+	// (it runs out, and dispatch hands back what it brings), and not at
+	// its expiry: the server ends it after pullWait, and the client waits
+	// a second more for what is on its way (FetchMaxWait; a context's
+	// deadline would leave the server a tenth of the time, too little on
+	// a loaded machine).
+	batch, err := g.cons.Fetch(n, jetstream.FetchMaxWait(pullWait))
 	if err != nil {
 		return 0, err
 	}
 	got := 0
 	for msg := range batch.Messages() {
 		got++
-		e.dispatch(g, msg, start)
+		e.dispatch(g, msg)
 	}
 	err = batch.Error()
 	if errors.Is(err, context.DeadlineExceeded) || errors.Is(err, context.Canceled) || errors.Is(err, jetstream.ErrNoMessages) {

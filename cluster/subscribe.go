@@ -9,6 +9,10 @@ import (
 	"github.com/teonet-go/teomq/router"
 )
 
+// subscribeWait bounds Subscribe's wait for the stream's leader to know
+// a group just made, below the client's subscribe timeout.
+const subscribeWait = 5 * time.Second
+
 // Subscribe subscribes conn's subID to command in group. The group's
 // consumer is created in the cluster if this is the group's first
 // subscriber anywhere: a named group then takes the messages published
@@ -48,13 +52,17 @@ func (e *Engine) Subscribe(conn router.ConnID, subID uint32, command, group stri
 		if err != nil {
 			return err
 		}
-		// The group takes the messages published from now on: the
-		// stream's leader must know it before Subscribe returns.
-		ctx, cancel := context.WithTimeout(context.Background(), apiTimeout)
-		err = e.awaitInterest(ctx, command, c)
-		cancel()
-		if err != nil {
-			return err
+		// A group just made takes the messages published from now on:
+		// the stream's leader must know it before Subscribe returns. (One
+		// made a while ago is known; the wait stays under the client's
+		// subscribe timeout.)
+		if info := c.CachedInfo(); info == nil || time.Since(info.Created) < knownTTL {
+			ctx, cancel := context.WithTimeout(context.Background(), subscribeWait)
+			err = e.awaitInterest(ctx, command, c)
+			cancel()
+			if err != nil {
+				return err
+			}
 		}
 		cons = c
 	}

@@ -160,9 +160,6 @@ func newID(t testing.TB) teomq.MessageID {
 	return id
 }
 
-// echo answers with the message's data.
-func echo(_ context.Context, m *teomq.Message) ([]byte, error) { return m.Data, nil }
-
 // rawPeer dials b with a Teonet node of its own, to speak the wire
 // protocol directly; both close when the test ends.
 func rawPeer(t testing.TB, b *teomq.Broker) *teonet.Channel {

@@ -116,14 +116,6 @@ func (l *load) orphan(a *teomq.Answer, err error) {
 	l.orphans = append(l.orphans, loadOrphan{desc: fmt.Sprintf("%s from %s", a.Data, a.From), refused: l.refused[a.ID]})
 }
 
-// at returns a channel closed once fraction of the run's messages are
-// done. Call before run.
-func (l *load) at(fraction float64) <-chan struct{} {
-	m := loadMilestone{at: int64(fraction * float64(l.total)), ch: make(chan struct{})}
-	l.milestone = append(l.milestone, m)
-	return m.ch
-}
-
 // pauseAt returns a channel closed once fraction of the run's messages are
 // done, and resume: until it is called, the workers wait before their
 // next message, so that what the test does then happens mid-run. Call
