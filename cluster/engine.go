@@ -224,7 +224,8 @@ func (e *Engine) makeStream(ctx context.Context, sc jetstream.StreamConfig) (jet
 		return nil, err
 	}
 	have := s.CachedInfo().Config
-	if have.Replicas != sc.Replicas || have.Duplicates != sc.Duplicates || have.MaxAge != sc.MaxAge {
+	// A setting left zero here is the server's default, not a wish.
+	if have.Replicas != sc.Replicas || sc.Duplicates != 0 && have.Duplicates != sc.Duplicates || sc.MaxAge != 0 && have.MaxAge != sc.MaxAge {
 		e.log.Warn("teomq: cluster: the stream's settings differ from this broker's; the stream's stay in force",
 			"stream", sc.Name, "replicas", have.Replicas, "want_replicas", sc.Replicas,
 			"dedup_window", have.Duplicates, "want_dedup_window", sc.Duplicates,
