@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"sync"
 	"sync/atomic"
+	"time"
 
 	"github.com/nats-io/nats.go"
 	"github.com/nats-io/nats.go/jetstream"
@@ -107,8 +108,11 @@ type jetStreamR3Conn struct {
 	cc      jetstream.ConsumeContext // set by Respond
 }
 
-// Respond pulls requests with the client's default settings, answers each
-// to its inbox and acks it without waiting for the ack's reply.
+// Respond pulls requests with the client's default settings but a 1 s idle
+// heartbeat (a pull lost while the cluster still sets up the consumer is
+// then sent again within 2 s, not 30 s; teomq's engine does the same),
+// answers each to its inbox and acks it without waiting for the ack's
+// reply.
 func (c *jetStreamR3Conn) Respond(ctx context.Context) error {
 	cons, err := c.js.Consumer(ctx, c.t.stream, jsConsumer)
 	if err != nil {
@@ -119,7 +123,7 @@ func (c *jetStreamR3Conn) Respond(ctx context.Context) error {
 			_ = c.nc.Publish(reply, m.Data())
 		}
 		_ = m.Ack()
-	})
+	}, jetstream.PullHeartbeat(time.Second))
 	if err != nil {
 		return fmt.Errorf("jetstream: consume: %w", err)
 	}
