@@ -17,26 +17,36 @@ import (
 // shortStore runs out of a resource while out is set, as a PebbleStore
 // out of descriptors does: it refuses writes with
 // store.ErrStoreUnavailable, applying nothing. It tells refused of each
-// write it refuses that holds an ack, and acked of the message ID of
-// each ack it writes.
+// write it refuses that holds an ack, tried of the message ID of each
+// delivery attempt it writes, and acked of the message ID of each ack it
+// writes.
 type shortStore struct {
 	store.Store
 	out     atomic.Bool
 	refused chan struct{}
+	tried   chan teomq.MessageID
 	acked   chan teomq.MessageID
 }
 
 func newShortStore() *shortStore {
-	return &shortStore{Store: store.NewMemory(), refused: make(chan struct{}, 100), acked: make(chan teomq.MessageID, 100)}
+	return &shortStore{
+		Store:   store.NewMemory(),
+		refused: make(chan struct{}, 100),
+		tried:   make(chan teomq.MessageID, 100),
+		acked:   make(chan teomq.MessageID, 100),
+	}
 }
 
 var errShort = fmt.Errorf("%w: creating table: %w", store.ErrStoreUnavailable, syscall.EMFILE)
 
 func (s *shortStore) Write(ops []store.Op, sync bool) error {
-	var acks []teomq.MessageID
+	var acks, tries []teomq.MessageID
 	for _, op := range ops {
-		if op.Kind == store.KindAck {
+		switch op.Kind {
+		case store.KindAck:
 			acks = append(acks, op.ID)
+		case store.KindAttempt:
+			tries = append(tries, op.ID)
 		}
 	}
 	if s.out.Load() {
@@ -47,6 +57,9 @@ func (s *shortStore) Write(ops []store.Op, sync bool) error {
 	}
 	if err := s.Store.Write(ops, sync); err != nil {
 		return err
+	}
+	for _, id := range tries {
+		s.tried <- id
 	}
 	for _, id := range acks {
 		s.acked <- id
@@ -104,6 +117,11 @@ func TestStoreOutage(t *testing.T) {
 			}
 			if got := recv(t, handled, "the message sent before the outage"); got != "before" {
 				t.Fatalf("consumer got %q, want before", got)
+			}
+			// The delivery's attempt is written before the outage: a change
+			// refused during it waits for its end, and so would the ack.
+			for id := recv(t, short.tried, "the delivery's attempt"); id != before; {
+				id = recv(t, short.tried, "the delivery's attempt")
 			}
 
 			short.out.Store(true)
