@@ -126,7 +126,7 @@ func (e *Engine) DeleteGroup(command, group string) (int, error) {
 	ctx, cancel := context.WithTimeout(context.Background(), apiTimeout)
 	defer cancel()
 	name := e.names.groupConsumer(command, group)
-	c, err := e.msgs.Consumer(ctx, name)
+	c, err := consumer(ctx, e.msgs, name)
 	if isNotFound(err) {
 		return 0, e.unknownGroup(ctx, command)
 	}
@@ -354,7 +354,7 @@ func (e *Engine) keepQueue(ctx context.Context, command string) error {
 	if err != nil || name != "" {
 		return err
 	}
-	cons, err := e.groupConsumer(groupKey{command: command}, false)
+	cons, err := e.groupConsumer(ctx, groupKey{command: command}, false)
 	if err != nil {
 		return err
 	}

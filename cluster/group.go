@@ -121,7 +121,7 @@ func (e *Engine) pull(g *group) {
 					// consumer timed out (a pull then fails with no
 					// responders): the subscribers here make it exist
 					// again, taking new messages.
-					if cons, cerr := e.groupConsumer(g.key, g.ephemeral); cerr == nil {
+					if cons, cerr := e.remakeConsumer(g); cerr == nil {
 						lease := e.leaseFor(cons)
 						e.mu.Lock()
 						g.cons, g.lease = cons, lease
@@ -165,12 +165,20 @@ func (e *Engine) fetch(g *group, n int) (int, error) {
 	return got, err
 }
 
+// remakeConsumer makes g's consumer again, as a subscriber's Subscribe
+// would.
+func (e *Engine) remakeConsumer(g *group) (jetstream.Consumer, error) {
+	ctx, cancel := context.WithTimeout(g.ctx, apiTimeout)
+	defer cancel()
+	return e.groupConsumer(ctx, g.key, g.ephemeral)
+}
+
 // consumerGone reports whether g's consumer no longer exists in the
 // cluster.
 func (e *Engine) consumerGone(g *group) bool {
 	ctx, cancel := context.WithTimeout(g.ctx, apiTimeout)
 	defer cancel()
-	_, err := e.msgs.Consumer(ctx, e.names.groupConsumer(g.key.command, g.key.group))
+	_, err := consumer(ctx, e.msgs, e.names.groupConsumer(g.key.command, g.key.group))
 	return isNotFound(err)
 }
 

@@ -2,7 +2,6 @@ package cluster
 
 import (
 	"context"
-	"errors"
 	"time"
 
 	"github.com/nats-io/nats.go/jetstream"
@@ -83,21 +82,15 @@ func (e *Engine) consumeMailbox(producer string) (jetstream.ConsumeContext, erro
 	ctx, cancel := context.WithTimeout(context.Background(), apiTimeout)
 	defer cancel()
 	name := e.names.mailboxConsumer(producer)
-	cons, err := e.answers.Consumer(ctx, name)
-	if isNotFound(err) {
-		cons, err = e.answers.CreateConsumer(ctx, jetstream.ConsumerConfig{
-			Durable:           name,
-			FilterSubject:     e.names.answerSubject(producer),
-			AckPolicy:         jetstream.AckExplicitPolicy,
-			AckWait:           e.ackWait,
-			InactiveThreshold: e.cfg.MailboxTTL,
-			// Replicas left to the stream's: JetStream refuses a
-			// consumer of a work-queue stream with fewer.
-		})
-		if errors.Is(err, jetstream.ErrConsumerExists) {
-			cons, err = e.answers.Consumer(ctx, name)
-		}
-	}
+	cons, err := bindConsumer(ctx, e.answers, jetstream.ConsumerConfig{
+		Durable:           name,
+		FilterSubject:     e.names.answerSubject(producer),
+		AckPolicy:         jetstream.AckExplicitPolicy,
+		AckWait:           e.ackWait,
+		InactiveThreshold: e.cfg.MailboxTTL,
+		// Replicas left to the stream's: JetStream refuses a
+		// consumer of a work-queue stream with fewer.
+	})
 	if err != nil {
 		return nil, unavailable(err)
 	}

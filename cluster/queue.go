@@ -15,19 +15,9 @@ import (
 
 // groupConsumer returns the cluster's consumer of key's group, creating it
 // if no broker did yet.
-func (e *Engine) groupConsumer(key groupKey, ephemeral bool) (jetstream.Consumer, error) {
-	ctx, cancel := context.WithTimeout(context.Background(), apiTimeout)
-	defer cancel()
-	name := e.names.groupConsumer(key.command, key.group)
-	c, err := e.msgs.Consumer(ctx, name)
-	if err == nil {
-		return c, nil
-	}
-	if !isNotFound(err) {
-		return nil, unavailable(err)
-	}
+func (e *Engine) groupConsumer(ctx context.Context, key groupKey, ephemeral bool) (jetstream.Consumer, error) {
 	cc := jetstream.ConsumerConfig{
-		Durable: name,
+		Durable: e.names.groupConsumer(key.command, key.group),
 		FilterSubjects: []string{
 			e.names.msgSubject(key.command),
 			e.names.replaySubject(key.command, key.group),
@@ -44,10 +34,7 @@ func (e *Engine) groupConsumer(key groupKey, ephemeral bool) (jetstream.Consumer
 	if ephemeral && key.group != router.DefaultGroup {
 		cc.InactiveThreshold = ephemeralIdle
 	}
-	c, err = e.msgs.CreateConsumer(ctx, cc)
-	if errors.Is(err, jetstream.ErrConsumerExists) {
-		c, err = e.msgs.Consumer(ctx, name) // another broker was first
-	}
+	c, err := bindConsumer(ctx, e.msgs, cc)
 	if err != nil {
 		return nil, unavailable(err)
 	}
@@ -105,7 +92,7 @@ func (e *Engine) makeQueue(m *router.Message, answer groupKey) error {
 	defer cancel()
 	var cons jetstream.Consumer
 	if m.Request {
-		c, err := e.msgs.Consumer(ctx, e.names.groupConsumer(m.Command, m.AnswerGroup))
+		c, err := consumer(ctx, e.msgs, e.names.groupConsumer(m.Command, m.AnswerGroup))
 		switch {
 		case err == nil:
 		case !isNotFound(err):
@@ -113,7 +100,7 @@ func (e *Engine) makeQueue(m *router.Message, answer groupKey) error {
 		case m.AnswerGroup != router.DefaultGroup:
 			return fmt.Errorf("%w: %q of %q", router.ErrNoAnswerGroup, m.AnswerGroup, m.Command)
 		default:
-			if c, err = e.groupConsumer(answer, false); err != nil {
+			if c, err = e.groupConsumer(ctx, answer, false); err != nil {
 				return err
 			}
 		}
@@ -124,9 +111,9 @@ func (e *Engine) makeQueue(m *router.Message, answer groupKey) error {
 			return err
 		}
 		if name != "" {
-			cons, err = e.msgs.Consumer(ctx, name)
+			cons, err = consumer(ctx, e.msgs, name)
 		} else {
-			cons, err = e.groupConsumer(groupKey{command: m.Command}, false)
+			cons, err = e.groupConsumer(ctx, groupKey{command: m.Command}, false)
 		}
 		if err != nil {
 			return unavailable(err)
@@ -157,18 +144,23 @@ func (e *Engine) awaitInterest(ctx context.Context, command string, cons jetstre
 	for {
 		probe := nats.NewMsg(e.names.msgSubject(command))
 		probe.Header.Set(hdrProbe, "1")
-		ack, err := e.js.PublishMsg(ctx, probe)
+		// A probe sent twice is acked unseen twice.
+		ack, err := retry(ctx, func(ctx context.Context) (*jetstream.PubAck, error) {
+			return e.js.PublishMsg(ctx, probe)
+		})
 		if err != nil {
 			return unavailable(err)
 		}
-		_, err = e.msgs.GetMsg(ctx, ack.Sequence)
+		_, err = retry(ctx, func(ctx context.Context) (*jetstream.RawStreamMsg, error) {
+			return e.msgs.GetMsg(ctx, ack.Sequence)
+		})
 		if err == nil {
 			return nil
 		}
 		if !errors.Is(err, jetstream.ErrMsgNotFound) {
 			return unavailable(err)
 		}
-		info, err := cons.Info(ctx)
+		info, err := retry(ctx, cons.Info)
 		if err != nil {
 			return unavailable(err)
 		}

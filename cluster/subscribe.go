@@ -9,8 +9,9 @@ import (
 	"github.com/teonet-go/teomq/router"
 )
 
-// subscribeWait bounds Subscribe's wait for the stream's leader to know
-// a group just made, below the client's subscribe timeout.
+// subscribeWait bounds Subscribe's calls to the cluster, finding or
+// making the group's consumer and waiting for the stream's leader to know
+// it, below the client's subscribe timeout.
 const subscribeWait = 5 * time.Second
 
 // Subscribe subscribes conn's subID to command in group. The group's
@@ -48,19 +49,17 @@ func (e *Engine) Subscribe(conn router.ConnID, subID uint32, command, group stri
 	e.mu.Unlock()
 	var cons jetstream.Consumer
 	if g == nil {
-		c, err := e.groupConsumer(key, ephemeral)
+		ctx, cancel := context.WithTimeout(context.Background(), subscribeWait)
+		defer cancel()
+		c, err := e.groupConsumer(ctx, key, ephemeral)
 		if err != nil {
 			return err
 		}
 		// A group just made takes the messages published from now on:
 		// the stream's leader must know it before Subscribe returns. (One
-		// made a while ago is known; the wait stays under the client's
-		// subscribe timeout.)
+		// made a while ago is known.)
 		if info := c.CachedInfo(); info == nil || time.Since(info.Created) < knownTTL {
-			ctx, cancel := context.WithTimeout(context.Background(), subscribeWait)
-			err = e.awaitInterest(ctx, command, c)
-			cancel()
-			if err != nil {
+			if err := e.awaitInterest(ctx, command, c); err != nil {
 				return err
 			}
 		}
