@@ -63,16 +63,24 @@ func (h engineHost) Deliver(conn router.ConnID, subID uint32, m *router.Message,
 	return c != nil
 }
 
-// Result queues the result of request id to conn.
+// Result queues the result of request id to conn, and reports whether it
+// did. A closing broker takes none: the peers it is dropping may not read
+// it, and the result, not taken, waits in the cluster for the producer's
+// next broker. (Close snapshots the connections it drains under b.mu, after
+// b.exit is closed.)
 func (h engineHost) Result(conn router.ConnID, id router.ID, code router.ResultCode, from string, data []byte) bool {
 	b := h.b
 	b.mu.Lock()
-	c := b.conns[conn]
-	if c != nil {
-		c.queue(&wire.Result{ID: wire.ID(id), Code: resultWireCode(code), From: from, Data: data})
+	c, queued := b.conns[conn], false
+	select {
+	case <-b.exit:
+	default:
+		if c != nil {
+			queued = c.queue(&wire.Result{ID: wire.ID(id), Code: resultWireCode(code), From: from, Data: data})
+		}
 	}
 	b.unlockFlush(nil)
-	return c != nil
+	return queued
 }
 
 // Confirm confirms conn's publish of id, or refuses it.

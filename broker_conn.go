@@ -118,15 +118,17 @@ func (c *brokerConn) flushDeferred() {
 
 // queue queues a frame to the peer while b.mu is held; b.unlock writes it.
 // Frames queued for one peer during one locked section share a write, and
-// no write happens with the broker's state locked.
-func (c *brokerConn) queue(f wire.Frame) {
+// no write happens with the broker's state locked. It reports false if the
+// connection is gone (its read loop cleans up).
+func (c *brokerConn) queue(f wire.Frame) bool {
 	if c.b.enc.queue(c.ch, f) != nil {
-		return // the connection is gone; its read loop cleans up
+		return false
 	}
 	if !c.queued {
 		c.queued = true
 		c.b.dirty = append(c.b.dirty, c)
 	}
+	return true
 }
 
 // serve reads and handles frames until the channel fails, then tells the

@@ -60,7 +60,8 @@ type Host interface {
 	// Confirm tells conn whether its publish of id is stored: err is nil,
 	// or ErrUnavailable, router.ErrBadName... wrapped.
 	Confirm(conn router.ConnID, id router.ID, err error)
-	// Result sends conn the result of its request id.
+	// Result sends conn the result of its request id, and reports whether
+	// conn took it (false: gone, or its broker closing).
 	Result(conn router.ConnID, id router.ID, code router.ResultCode, from string, data []byte) bool
 }
 
