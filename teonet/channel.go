@@ -164,11 +164,28 @@ type tlsTransport struct {
 	records *recordCoalescer
 }
 
-// write writes b to the connection. The write deadline is moved only when
-// less than 2*keepAlive of it is left, so that a write always has at least
-// that long and setting deadlines costs nothing per batch; a peer that
-// accepts no bytes for that long is timed out.
+// writeChunk is the most of a batch written to the connection in one
+// call: the write deadline bounds each call, so that a peer which takes a
+// large batch slowly but steadily (64 KiB a second or more) is not timed
+// out in the middle of it.
+const writeChunk = 256 << 10
+
+// write writes b to the connection, in calls of writeChunk at most.
 func (t *tlsTransport) write(b []byte) error {
+	for len(b) > writeChunk {
+		if err := t.writeSome(b[:writeChunk]); err != nil {
+			return err
+		}
+		b = b[writeChunk:]
+	}
+	return t.writeSome(b)
+}
+
+// writeSome writes b to the connection in one call. The write deadline is
+// moved only when less than 2*keepAlive of it is left, so that a call
+// always has at least that long and setting deadlines costs nothing per
+// batch; a peer that accepts no bytes for that long is timed out.
+func (t *tlsTransport) writeSome(b []byte) error {
 	now := time.Now()
 	ka := t.c.keepAlive
 	if t.writeDeadline.Sub(now) < 2*ka {
