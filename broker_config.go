@@ -173,13 +173,15 @@ type BrokerConfig struct {
 	// every payload: there is no store to read it from.
 	ResidentBytes int64
 	// Window bounds the messages of a command kept in memory in the
-	// durable modes: past it, a plain message (a send without a deadline)
-	// queued while no consumer has room for it is kept in the store only,
-	// counted, and read back in pages of Window, off the broker's lock,
-	// as consumers reach it; a restart reads only the first Window of a
-	// backlog's messages into memory. Requests and messages with a
-	// deadline are always kept in memory, so they may be delivered ahead
-	// of such a backlog. The ID of a message kept in the store only is
+	// durable modes: past it, a message queued while no consumer has room
+	// for it is kept in the store only, counted, and read back in pages of
+	// Window, off the broker's lock, as consumers reach it; a restart
+	// reads only the first Window of a backlog's messages into memory. Of
+	// a request or a message with a deadline kept in the store the broker
+	// holds a record of about 220 bytes (ID, producer, deadline), so that
+	// it times out at its deadline, can be cancelled and is known as a
+	// duplicate; a restart reads those from the store (plain sends it
+	// only counts). The ID of a plain send kept in the store only is
 	// remembered for DedupWindow from its publish, not across a restart:
 	// a producer that resends such a message unconfirmed at a broker crash
 	// may see it stored twice. Default DefaultWindow; negative: every

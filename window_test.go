@@ -2,8 +2,10 @@ package teomq_test
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"testing"
+	"time"
 
 	"github.com/teonet-go/teomq"
 )
@@ -55,6 +57,82 @@ func TestWindowBacklogAcrossRestart(t *testing.T) {
 			if v := recv(t, got, fmt.Sprintf("message %d of group %q", i, g)); v != payload(i) {
 				t.Fatalf("group %q: message %d is %q, want %q", g, i, v, payload(i))
 			}
+		}
+	}
+	waitFor(t, "the queue to drain", func() bool { return r.b.QueueLen("jobs") == 0 })
+}
+
+// Requests and messages with a deadline past the window wait in the store
+// in order with the plain sends around them, across a restart too: a
+// consumer that comes later gets every message in publish order and each
+// request its answer, and a request whose deadline passes in the store
+// leaves the queue then, its producer told.
+func TestWindowKeepsRequestsInOrderAcrossRestart(t *testing.T) {
+	const window, n = 4, 24
+	const expiring = n - 3 // a request with a short TTL, past the window
+	r := startRestartable(t, teomq.DurabilitySync)
+	r.cfg.Window = window
+	r.restart()
+	p := mustConnectTo(t, r.b.Endpoint())
+	ctx := testCtx(t)
+	payload := func(i int) string { return fmt.Sprintf("message %04d", i) }
+	type reply struct {
+		i   int
+		a   *teomq.Answer
+		err error
+	}
+	replies := make(chan reply, n)
+	requests := 0
+	for i := range n {
+		switch {
+		case i%3 == 0 || i == expiring:
+			ttl := time.Hour
+			if i == expiring {
+				ttl = 500 * time.Millisecond
+			}
+			requests++
+			go func() {
+				a, err := p.Request(ctx, "jobs", []byte(payload(i)), teomq.WithTTL(ttl))
+				replies <- reply{i, a, err}
+			}()
+			waitFor(t, "the request to be queued", func() bool { return r.b.QueueLen("jobs") == i+1 })
+		case i%3 == 1:
+			if _, err := p.Send(ctx, "jobs", []byte(payload(i)), teomq.WithTTL(time.Hour)); err != nil {
+				t.Fatal(err)
+			}
+		default:
+			if _, err := p.Send(ctx, "jobs", []byte(payload(i))); err != nil {
+				t.Fatal(err)
+			}
+		}
+	}
+	if rep := recv(t, replies, "the expiring request's outcome"); rep.i != expiring || !errors.Is(rep.err, teomq.ErrTimeout) {
+		t.Fatalf("request %d: %v, want request %d to time out", rep.i, rep.err, expiring)
+	}
+	waitFor(t, "the expired request to leave the queue", func() bool { return r.b.QueueLen("jobs") == n-1 })
+	r.restart()
+	if got := r.b.QueueLen("jobs"); got != n-1 {
+		t.Fatalf("QueueLen %d after the restart, want %d", got, n-1)
+	}
+	got := make(chan string, n)
+	if _, err := mustConnectTo(t, r.b.Endpoint()).Subscribe("jobs", func(_ context.Context, m *teomq.Message) ([]byte, error) {
+		got <- string(m.Data)
+		return append([]byte("answer to "), m.Data...), nil
+	}, teomq.Concurrency(1)); err != nil {
+		t.Fatal(err)
+	}
+	for i := range n {
+		if i == expiring {
+			continue
+		}
+		if v := recv(t, got, fmt.Sprintf("message %d", i)); v != payload(i) {
+			t.Fatalf("delivery of message %d is %q, want %q", i, v, payload(i))
+		}
+	}
+	for range requests - 1 {
+		rep := recv(t, replies, "a request's answer")
+		if rep.err != nil || string(rep.a.Data) != "answer to "+payload(rep.i) {
+			t.Fatalf("request %d: %v, want its answer", rep.i, rep.err)
 		}
 	}
 	waitFor(t, "the queue to drain", func() bool { return r.b.QueueLen("jobs") == 0 })

@@ -172,13 +172,14 @@ type Config struct {
 	// the store (Data is set to nil), and dispatch asks for it back with
 	// ActFetch before delivering it. 0: every payload stays in memory.
 	ResidentBytes int64
-	// Window bounds the plain messages (sends without a deadline) of a
-	// command held in memory: past it, while no subscriber has free
-	// credit, a committed message is left to the store and counted in the
-	// command's tail, read back in pages of Window with ActLoad as a
-	// group's queue runs low. Requests and messages with a deadline are
-	// always held in memory, so they may go ahead of a tail. 0: every
-	// message stays in memory.
+	// Window bounds the messages of a command held in memory: past it,
+	// while no subscriber has free credit, a committed message is left to
+	// the store and counted in the command's tail, read back in pages of
+	// Window with ActLoad as a group's queue runs low. Of a request or a
+	// message with a deadline in a tail the router keeps a small record
+	// (its ID, producer, Seq, deadline and answer group): it times out at
+	// its deadline, can be cancelled and is known as a duplicate without
+	// being read back. 0: every message stays in memory.
 	Window   int
 	Observer Observer // told of deliveries, answers, expiries and dead letters; nil: none
 }

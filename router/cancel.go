@@ -15,13 +15,26 @@ import "time"
 // and not yet committed is withdrawn as soon as Commit places it. Copies
 // in a dead-letter queue are left to the operator.
 //
+// A request, or a message with a deadline, waiting in its command's tail
+// (see Config.Window) is cancelled there: it leaves the tail and is
+// deleted. A plain send in a tail cannot be cancelled (ErrUnknownID).
+//
 // Cancelling a message twice does nothing more. Error: ErrUnknownID when
 // conn's address has no such live message (it finished, or never was).
 func (r *Router) Cancel(now time.Time, conn ConnID, id ID) ([]Action, error) {
 	r.begin()
 	c := r.conns[conn]
+	if c == nil {
+		return r.acts, ErrUnknownID
+	}
 	ms := r.live[id]
-	if c == nil || ms == nil || ms.msg.From != c.addr {
+	if ms == nil {
+		if rec := r.tailRecs[dedupKey{c.addr, id}]; rec != nil {
+			r.cancelTail(now.UnixNano(), rec)
+			return r.flush(now), nil
+		}
+	}
+	if ms == nil || ms.msg.From != c.addr {
 		return r.acts, ErrUnknownID
 	}
 	if ms.cancelled {

@@ -114,6 +114,7 @@ func (r *Router) removeGroup(now int64, g *group, loose []*item, notify bool) {
 		r.emit(Action{Kind: ActDeadLetterDelete, Msg: it.ms.msg, Group: g.name})
 		r.drop(now, it, notify)
 	}
+	r.answerGroupGone(now, g, notify)
 	r.dropUnwantedTail(now, cmd)
 }
 

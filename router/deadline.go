@@ -22,8 +22,10 @@ func (r *Router) expire(now int64, ms *msgState) {
 	}
 }
 
-// expireDeadlines expires the messages whose deadline is at or before now.
+// expireDeadlines expires the messages whose deadline is at or before now,
+// in memory and in tails.
 func (r *Router) expireDeadlines(now int64) {
+	r.expireTail(now)
 	for r.deadlines.len() > 0 && r.deadlines.top().deadline() <= now {
 		ms := r.deadlines.top()
 		r.expire(now, ms)

@@ -110,13 +110,17 @@ func (r *Router) seen(now time.Time, conn ConnID, m *Message) error {
 			r.forgetRef(key, ref)
 			ok = false
 		}
-		if !ok {
+		rec := r.tailRecs[key]
+		if !ok && rec == nil {
 			if live != nil {
 				return ErrIDInUse
 			}
 			return nil
 		}
 		e = ref.e
+		if rec != nil { // a request or a deadline's record outlives the window
+			e = rec.res
+		}
 	}
 	if e != nil && e.answered && m.Request {
 		r.emit(Action{Kind: ActResult, Conn: conn, Msg: m, Code: e.code, From: e.from, Data: e.data})

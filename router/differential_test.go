@@ -26,10 +26,10 @@ func TestPagingDifferential(t *testing.T) {
 }
 
 // TestWindowDifferential is TestPagingDifferential with windows of 4
-// messages per command as well: plain sends past the window stay in the
-// store and come back with ActLoad, served from the store before the next
-// event, and queues are purged now and then. (Requests are never paged,
-// so that they do not go ahead of a paged backlog, this test sends none.)
+// messages per command as well: messages past the window (sends,
+// requests, messages with a deadline) stay in the store and come back
+// with ActLoad, served from the store before the next event; some expire
+// or are cancelled there, and queues are purged now and then.
 func TestWindowDifferential(t *testing.T) {
 	for seed := int64(1); seed <= 4; seed++ {
 		t.Run(fmt.Sprint("seed ", seed), func(t *testing.T) {
@@ -52,8 +52,9 @@ type differ struct {
 	byCmd    map[string][]*router.Message // the paged router's messages, in Seq order
 	held     []router.Action              // the reference's deliveries, some stale
 	fetched  int
-	windowed bool // the paged router has windows: no requests, purges
-	loaded   int  // messages the paged router loaded
+	windowed bool        // the paged router has windows; purges
+	requests []router.ID // the IDs of the requests published, in order
+	loaded   int         // messages the paged router loaded
 	refMsgs  map[router.ID]*router.Message
 	pageMsgs map[router.ID]*router.Message
 }
@@ -72,11 +73,16 @@ func newDiffer(t *testing.T, seed int64, windowed bool) *differ {
 	if windowed {
 		paged.Window = 4
 	}
-	return &differ{windowed: windowed, t: t, rnd: rand.New(rand.NewSource(seed)), now: t0,
+	d := &differ{windowed: windowed, t: t, rnd: rand.New(rand.NewSource(seed)), now: t0,
 		ref: router.New(cfg), pg: router.New(paged),
 		stored: make(map[router.ID][]byte), byCmd: make(map[string][]*router.Message),
 		refMsgs: make(map[router.ID]*router.Message), pageMsgs: make(map[router.ID]*router.Message)}
+	d.same("connect", d.ref.Connect(t0, producerConn, "p"), nil, d.pg.Connect(t0, producerConn, "p"), nil)
+	return d
 }
+
+// producerConn is the connection that publishes and cancels.
+const producerConn router.ConnID = 1
 
 func (d *differ) pick(n int) int { return d.rnd.Intn(n) }
 
@@ -102,15 +108,22 @@ func (d *differ) step() {
 		id[15], id[14] = byte(d.ids), byte(d.ids>>8)
 		data := make([]byte, d.pick(12))
 		d.rnd.Read(data)
-		rm := &router.Message{ID: id, Command: cmd, From: "p", Request: !d.windowed && d.pick(2) == 0, Data: slices.Clone(data)}
-		pm := &router.Message{ID: id, Command: cmd, From: "p", Request: rm.Request, Data: slices.Clone(data)}
-		ra, rerr := d.ref.Admit(d.now, 1, rm)
-		pa, perr := d.pg.Admit(d.now, 1, pm)
+		var deadline time.Time
+		if d.pick(3) == 0 {
+			deadline = d.now.Add(time.Duration(d.pick(15000)) * time.Millisecond)
+		}
+		rm := &router.Message{ID: id, Command: cmd, From: "p", Request: d.pick(2) == 0, Deadline: deadline, Data: slices.Clone(data)}
+		pm := &router.Message{ID: id, Command: cmd, From: "p", Request: rm.Request, Deadline: deadline, Data: slices.Clone(data)}
+		ra, rerr := d.ref.Admit(d.now, producerConn, rm)
+		pa, perr := d.pg.Admit(d.now, producerConn, pm)
 		d.same("admit", ra, rerr, pa, perr)
 		if rerr != nil {
 			return
 		}
 		d.stored[id] = data
+		if rm.Request {
+			d.requests = append(d.requests, id)
+		}
 		d.byCmd[cmd] = append(d.byCmd[cmd], pm)
 		d.refMsgs[id], d.pageMsgs[id] = rm, pm
 		d.same("commit", d.ref.Commit(d.now, rm), nil, d.pg.Commit(d.now, pm), nil)
@@ -124,7 +137,7 @@ func (d *differ) step() {
 		ra, rerr := d.ref.Unsubscribe(d.now, conn, sub)
 		pa, perr := d.pg.Unsubscribe(d.now, conn, sub)
 		d.same("unsubscribe", ra, rerr, pa, perr)
-	case n < 85:
+	case n < 83:
 		if len(d.held) == 0 {
 			return
 		}
@@ -135,6 +148,14 @@ func (d *differ) step() {
 		ra, rerr := d.ref.Answer(d.now, h.Conn, h.Msg.ID, h.Attempt, kind, []byte("r"))
 		pa, perr := d.pg.Answer(d.now, h.Conn, h.Msg.ID, h.Attempt, kind, []byte("r"))
 		d.same("answer", ra, rerr, pa, perr)
+	case n < 85:
+		if len(d.requests) == 0 {
+			return
+		}
+		id := d.requests[len(d.requests)-1-d.pick(min(len(d.requests), 20))]
+		ra, rerr := d.ref.Cancel(d.now, producerConn, id)
+		pa, perr := d.pg.Cancel(d.now, producerConn, id)
+		d.same("cancel", ra, rerr, pa, perr)
 	case n < 88:
 		d.same("disconnect", d.ref.Disconnect(d.now, conn), nil, d.pg.Disconnect(d.now, conn), nil)
 	case n < 96:
@@ -186,6 +207,9 @@ func (d *differ) same(op string, ra []router.Action, rerr error, pa []router.Act
 	}
 	if rs, ps := d.ref.Stats(), d.pg.Stats(); rs != ps {
 		d.t.Fatalf("%s: reference stats %+v, paged %+v", op, rs, ps)
+	}
+	if err := d.pg.CheckInvariants(); err != nil {
+		d.t.Fatalf("%s: paged router: %v", op, err)
 	}
 }
 

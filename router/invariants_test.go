@@ -2,6 +2,7 @@ package router
 
 import (
 	"fmt"
+	"maps"
 	"math"
 	"slices"
 )
@@ -19,6 +20,9 @@ func (r *Router) CheckInvariants() error {
 		return fmt.Errorf("%d dirty groups after an event", len(r.dirty))
 	}
 	if err := r.checkHeaps(); err != nil {
+		return err
+	}
+	if err := r.checkTailRecs(); err != nil {
 		return err
 	}
 	type counts struct{ queued, flight, dead, ready, fresh, inRing int }
@@ -281,6 +285,9 @@ func (r *Router) checkHeaps() error {
 	if err := checkHeap(&r.deadlines, "deadlines"); err != nil {
 		return err
 	}
+	if err := checkHeap(&r.tailDeadlines, "tail deadlines"); err != nil {
+		return err
+	}
 	for _, cmd := range r.commands {
 		for _, g := range cmd.groups {
 			if err := checkHeap(&g.ready, "ready"); err != nil {
@@ -332,4 +339,40 @@ func (r *Router) Groups(command string) []string {
 		out = append(out, g.name)
 	}
 	return out
+}
+
+// checkTailRecs checks that the records of tail messages belong to a
+// non-empty tail at or past its start, with a deadline exactly when they
+// are in the deadline heap, and that each tail counts the requests of its
+// records still owed a result.
+func (r *Router) checkTailRecs() error {
+	answers := make(map[*command]map[string]int)
+	inHeap := 0
+	for key, rec := range r.tailRecs {
+		t := &rec.cmd.tail
+		if rec.key != key || t.n == 0 || (rec.seq < t.from && !t.loading) || rec.seq > t.last {
+			return fmt.Errorf("tail record %x of %q: seq %d outside the tail (%d messages from %d to %d)", key.id, rec.cmd.name, rec.seq, t.n, t.from, t.last)
+		}
+		if (rec.deadline != 0) != (rec.idx >= 0) {
+			return fmt.Errorf("tail record %x: deadline %d, heap index %d", key.id, rec.deadline, rec.idx)
+		}
+		if rec.idx >= 0 {
+			inHeap++
+		}
+		if rec.pendingAnswer() {
+			if answers[rec.cmd] == nil {
+				answers[rec.cmd] = make(map[string]int)
+			}
+			answers[rec.cmd][rec.answerGroup]++
+		}
+	}
+	if inHeap != r.tailDeadlines.len() {
+		return fmt.Errorf("tail deadline heap holds %d, records %d", r.tailDeadlines.len(), inHeap)
+	}
+	for _, cmd := range r.commands {
+		if !maps.Equal(answers[cmd], cmd.tail.answers) && (len(answers[cmd]) > 0 || len(cmd.tail.answers) > 0) {
+			return fmt.Errorf("command %q: tail requests owed a result %v, counted %v", cmd.name, answers[cmd], cmd.tail.answers)
+		}
+	}
+	return nil
 }

@@ -79,7 +79,7 @@ func (r *Router) Commit(now time.Time, m *Message) []Action {
 	cmd.published++
 	ms.committed = true
 	r.ensureGroups(cmd, m)
-	if r.pageable(cmd, ms) {
+	if r.pageable(now.UnixNano(), cmd, ms) {
 		r.toTail(now.UnixNano(), cmd, ms)
 		return r.flush(now)
 	}

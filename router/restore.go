@@ -44,10 +44,10 @@ func (r *Router) restoring() *restoreState {
 // deadline.
 //
 // With Config.Window set, a command's messages must come in Seq order:
-// past its first Window, a plain message (see Config.Window) that no
-// group has attempted is only counted in the command's tail, to be read
-// back from the store with ActLoad, and m is not kept. Attempts of the
-// groups in ackedBy do not count.
+// past its first Window, a message that no group has attempted is only
+// counted in the command's tail, to be read back from the store with
+// ActLoad, and m is not kept (but for a request's or a deadline's record,
+// see Config.Window). Attempts of the groups in ackedBy do not count.
 func (r *Router) Restore(m *Message, ackedBy []string, attempts map[string]int) {
 	rs := r.restoring()
 	if r.cfg.Window > 0 && !attemptedPending(attempts, ackedBy) && r.restoreToTail(rs, m, ackedBy) {
@@ -71,8 +71,8 @@ func attemptedPending(attempts map[string]int, ackedBy []string) bool {
 	return false
 }
 
-// RestoreTail counts stored message seq of command, a plain message (see
-// Config.Window) with a payload of size bytes that no group has acked or
+// RestoreTail counts stored message seq of command, a plain message (a
+// send without a deadline) with a payload of size bytes that no group has acked or
 // attempted, in the command's tail at start, before any event, without
 // the message itself: Load reads it when a group gets to it. Call it only
 // with Config.Window set, for a message past the command's first Window
@@ -195,6 +195,12 @@ func (r *Router) finishRestore() {
 			if e := ref.e; e != nil && e.answered {
 				ms.res = e
 			}
+		} else if rec := r.tailRecs[key]; rec != nil && ref.e != nil && ref.e.answered {
+			r.forgetRef(key, ref)
+			if rec.pendingAnswer() {
+				rec.cmd.tail.uncountAnswer(rec.answerGroup)
+			}
+			rec.res = ref.e
 		}
 	}
 	r.carry = append(r.carry, r.acts...)

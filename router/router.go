@@ -21,12 +21,17 @@ type Router struct {
 	leases    heap[*item]     // in-flight items by lease end
 	delayed   heap[*item]     // retried items by ready time
 	deadlines heap[*msgState] // messages with a deadline, by deadline
-	dedupExp  heap[*dedupEntry]
-	tailExp   dedupFIFO // the dedup entries of messages going to a tail
-	plainExp  plainFIFO // the plain IDs of dedup
-	tailDedup int       // entries of dedup that stand for messages in a tail
-	loading   bool      // Load is placing a page: its payloads are kept
-	mailExp   heap[*mailEntry]
+	// tailRecs holds the records of the requests and messages with a
+	// deadline that wait in a tail, by producer and ID; tailDeadlines
+	// those with a deadline, by deadline.
+	tailRecs      map[dedupKey]*tailRec
+	tailDeadlines heap[*tailRec]
+	dedupExp      heap[*dedupEntry]
+	tailExp       dedupFIFO // the dedup entries of messages going to a tail
+	plainExp      plainFIFO // the plain IDs of dedup
+	tailDedup     int       // entries of dedup that stand for messages in a tail
+	loading       bool      // Load is placing a page: its payloads are kept
+	mailExp       heap[*mailEntry]
 
 	// lastErr holds the reason of the last Retry answer of items that
 	// still wait for a delivery or sit in a dead-letter queue.
@@ -53,10 +58,12 @@ func New(cfg Config) *Router {
 		dedup:     make(map[dedupKey]dedupRef),
 		mailbox:   make(map[string][]*mailEntry),
 		lastErr:   make(map[*item]string),
+		tailRecs:  make(map[dedupKey]*tailRec),
 	}
 	r.leases = heap[*item]{less: byWhen, setIndex: setItemIndex}
 	r.delayed = heap[*item]{less: byWhen, setIndex: setItemIndex}
 	r.deadlines = heap[*msgState]{less: byDeadline, setIndex: setDeadlineIndex}
+	r.tailDeadlines = heap[*tailRec]{less: byTailDeadline, setIndex: setTailDeadlineIndex}
 	r.dedupExp = heap[*dedupEntry]{less: dedupBefore, setIndex: setDedupIndex}
 	r.mailExp = heap[*mailEntry]{less: mailBefore, setIndex: setMailIndex}
 	return r
@@ -173,6 +180,9 @@ func (r *Router) NextDeadline() time.Time {
 	}
 	if r.deadlines.len() > 0 {
 		consider(r.deadlines.top().deadline())
+	}
+	if r.tailDeadlines.len() > 0 {
+		consider(r.tailDeadlines.top().deadline)
 	}
 	if r.mailExp.len() > 0 {
 		consider(r.mailExp.top().expires)

@@ -24,6 +24,42 @@ type tail struct {
 	purgeFrom, purgeTo uint64
 	purging            int
 	purgeLoad          bool
+
+	// answers counts the requests of the tail still owed a result, by
+	// answer group (see tailRec).
+	answers map[string]int
+	// gone holds the Seqs of tail messages that expired or were cancelled
+	// in the tail and were deleted: a page read before the deletion may
+	// still bring them, and is to skip them.
+	gone map[uint64]struct{}
+}
+
+// pruneGone forgets the deleted Seqs no page can bring any more: those
+// below from, or all of them once no read is under way and nothing is
+// left to read.
+func (t *tail) pruneGone() {
+	if len(t.gone) == 0 {
+		return
+	}
+	if t.n == 0 && t.purging == 0 && !t.loading {
+		t.gone = nil
+		return
+	}
+	from := t.from
+	if t.purging > 0 {
+		from = min(from, t.purgeFrom)
+	}
+	for seq := range t.gone {
+		if seq < from {
+			delete(t.gone, seq)
+		}
+	}
+}
+
+// skips reports whether a page is to skip message seq: it was deleted.
+func (t *tail) skips(seq uint64) bool {
+	_, ok := t.gone[seq]
+	return ok
 }
 
 // Stored is a message read back from the store for Load, as the store's
@@ -35,13 +71,13 @@ type Stored struct {
 }
 
 // pageable reports whether the committed message ms may go to its
-// command's tail instead of memory: windows are on, the message is a
-// plain send (no request, no deadline, not cancelled), its command's
-// window is full or its tail non-empty, and ms comes after the tail's
-// start.
-func (r *Router) pageable(cmd *command, ms *msgState) bool {
+// command's tail instead of memory at now: windows are on, the message is
+// neither cancelled nor expired, a request's answer group exists, its
+// command's window is full or its tail non-empty, and ms comes after the
+// tail's start.
+func (r *Router) pageable(now int64, cmd *command, ms *msgState) bool {
 	w := r.cfg.Window
-	if w <= 0 || ms.msg.Request || ms.hasDeadline() || ms.cancelled {
+	if w <= 0 || ms.cancelled || ms.expiredAt(now) || (ms.msg.Request && cmd.group(ms.msg.AnswerGroup) == nil) {
 		return false
 	}
 	if cmd.tail.n > 0 {
@@ -51,25 +87,30 @@ func (r *Router) pageable(cmd *command, ms *msgState) bool {
 }
 
 // toTail counts the committed message ms, which pageable accepted, in its
-// command's tail and forgets its state. Its ID stays in the dedup window
-// for Config.DedupWindow from now.
+// command's tail and forgets its state but for a request's or a deadline's
+// record (tailRec). The record, or else the dedup window for
+// Config.DedupWindow from now, keeps its ID.
 func (r *Router) toTail(now int64, cmd *command, ms *msgState) {
 	r.countTail(cmd, ms, nil)
 	delete(r.live, ms.msg.ID)
-	r.remember(&dedupEntry{key: dedupKey{ms.msg.From, ms.msg.ID}, idx: -1, tail: true, cmd: cmd}, now+int64(r.cfg.DedupWindow))
+	if !r.indexTail(cmd, ms.msg, ms.size, nil) { // a record stands for its ID
+		r.remember(&dedupEntry{key: dedupKey{ms.msg.From, ms.msg.ID}, idx: -1, tail: true, cmd: cmd}, now+int64(r.cfg.DedupWindow))
+	}
 }
 
 // restoreToTail counts the restored message m, which no group has
 // attempted and the groups of ackedBy are done with, in its command's
-// tail when it is plain and the command has Config.Window messages
-// restored before it, and reports whether it did.
+// tail when the command has Config.Window messages restored before it,
+// and reports whether it did.
 func (r *Router) restoreToTail(rs *restoreState, m *Message, ackedBy []string) bool {
 	cmd := r.command(m.Command)
-	if m.Request || !m.Deadline.IsZero() || (cmd.tail.n == 0 && rs.kept[m.Command] < r.cfg.Window) {
+	if cmd.tail.n == 0 && rs.kept[m.Command] < r.cfg.Window {
 		return false
 	}
 	cmd.nextSeq = max(cmd.nextSeq, m.Seq)
-	r.countTail(cmd, &msgState{msg: m, cmd: cmd, size: int32(min(len(m.Data), 1<<31-1))}, ackedBy)
+	size := int32(min(len(m.Data), 1<<31-1))
+	r.countTail(cmd, &msgState{msg: m, cmd: cmd, size: size}, ackedBy)
+	r.indexTail(cmd, m, size, slices.Clip(ackedBy))
 	return true
 }
 
@@ -167,10 +208,15 @@ func (r *Router) Load(now time.Time, command string, msgs []Stored, limit int, o
 			continue
 		}
 		cmd.tail.from = m.Seq + 1
-		if r.live[m.ID] != nil { // went ahead of the tail, or not yet committed
+		if r.live[m.ID] != nil || cmd.tail.skips(m.Seq) { // went ahead of the tail, not yet committed, or deleted
 			continue
 		}
 		placed++
+		var res *dedupEntry
+		if rec := r.tailRecs[dedupKey{m.From, m.ID}]; rec != nil && rec.cmd == cmd && rec.seq == m.Seq {
+			res = rec.res
+			r.unindexTail(rec)
+		}
 		cmd.countTailGroups(m.Seq, -1, s.AckedBy)
 		cmd.tail.n--
 		cmd.tail.bytes -= int64(len(m.Data))
@@ -185,8 +231,13 @@ func (r *Router) Load(now time.Time, command string, msgs []Stored, limit int, o
 		r.loading = true
 		r.restoreMsg(m, s.AckedBy, s.Attempts, nil, true)
 		r.loading = false
-		if had && r.live[m.ID] != nil {
-			r.forgetRef(key, ref) // no entry has the key of a live message
+		if ms := r.live[m.ID]; ms != nil {
+			if had {
+				r.forgetRef(key, ref) // no entry has the key of a live message
+			}
+			if res != nil {
+				ms.res = res
+			}
 		}
 	}
 	if lost := min(cmd.tail.asked-placed, cmd.tail.n); len(msgs) < limit && lost > 0 {
@@ -200,7 +251,9 @@ func (r *Router) Load(now time.Time, command string, msgs []Stored, limit int, o
 		for _, g := range cmd.groups {
 			g.tailN = min(g.tailN, cmd.tail.n)
 		}
+		r.forgetLostRecs(cmd)
 	}
+	cmd.tail.pruneGone()
 	for _, g := range cmd.groups {
 		r.markDirty(g)
 	}

@@ -32,6 +32,7 @@ func (r *Router) purgeTail(now int64, cmd *command) int {
 		g.tailN = 0
 	}
 	r.finishTailDedup(now, cmd)
+	r.purgeTailRecs(now, cmd)
 	r.loadPurged(cmd)
 	return copies
 }
@@ -61,16 +62,21 @@ func (r *Router) deletePurged(now int64, cmd *command, msgs []Stored, limit int)
 			continue
 		}
 		t.purgeFrom = m.Seq + 1
+		if t.skips(m.Seq) { // expired or cancelled in the tail: deleted
+			continue
+		}
 		t.purging = max(t.purging-1, 0)
 		r.ackPurged(now, cmd, m)
 	}
 	if len(msgs) < limit {
 		t.purging = 0
 	}
+	t.pruneGone()
 }
 
 // ackPurged acks purged message m for every group that takes it, the last
-// ack deleting it, as purging a queued message does.
+// ack deleting it, as purging a queued message does; a request's acks
+// carry the result its producer got (kept in the dedup window).
 func (r *Router) ackPurged(now int64, cmd *command, m *Message) {
 	var gs []*group
 	for _, g := range cmd.groups {
@@ -78,12 +84,16 @@ func (r *Router) ackPurged(now int64, cmd *command, m *Message) {
 			gs = append(gs, g)
 		}
 	}
-	exp := time.Unix(0, now+int64(r.cfg.DedupWindow))
+	a := Action{Kind: ActAck, Msg: m, Last: true, Expires: time.Unix(0, now+int64(r.cfg.DedupWindow))}
+	if e := r.dedup[dedupKey{m.From, m.ID}].e; e != nil && e.answered && m.Request {
+		a.Answered, a.Code, a.From, a.Data = true, e.code, e.from, e.data
+	}
 	if len(gs) == 0 {
-		r.emit(Action{Kind: ActAck, Msg: m, Last: true, Expires: exp})
+		r.emit(a)
 	}
 	for i, g := range gs {
-		r.emit(Action{Kind: ActAck, Msg: m, Group: g.name, Last: i == len(gs)-1, Expires: exp})
+		a.Group, a.Last = g.name, i == len(gs)-1
+		r.emit(a)
 	}
 }
 

@@ -17,6 +17,9 @@ type pagedStore struct {
 	msgs  map[uint64]*router.Message // by Seq, of one command
 	acked map[uint64][]string        // groups done with a message
 	loads int
+	// results holds the results routed to producers (ActResult and
+	// ActMailbox), in order.
+	results []router.Action
 }
 
 func newPagedStore(h *harness) *pagedStore {
@@ -33,6 +36,8 @@ func (s *pagedStore) apply(acts []router.Action) []router.Action {
 			switch a.Kind {
 			case router.ActDeliver:
 				out = append(out, a)
+			case router.ActResult, router.ActMailbox:
+				s.results = append(s.results, a)
 			case router.ActAck:
 				s.acked[a.Msg.Seq] = append(s.acked[a.Msg.Seq], a.Group)
 				if a.Last {
