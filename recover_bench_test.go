@@ -136,6 +136,13 @@ func copyFile(src, dst string) error {
 // fillStore writes n pending messages of command "bench" to a pebble store.
 func fillStore(b *testing.B, dir string, n int) {
 	b.Helper()
+	fillStoreWith(b, dir, n, nil)
+}
+
+// fillStoreWith is fillStore with each message given to set before it
+// is stored (nil: plain sends).
+func fillStoreWith(b *testing.B, dir string, n int, set func(*store.Message)) {
+	b.Helper()
 	s, err := pebblestore.OpenPebble(dir, pebblestore.PebbleOptions{Logger: testLogger()})
 	if err != nil {
 		b.Fatal(err)
@@ -149,9 +156,11 @@ func fillStore(b *testing.B, dir string, n int) {
 		data := make([]byte, 128)
 		copy(data, []byte(padSeq(i)))
 		id := mustUUID(b)
-		ops = append(ops, store.Op{Kind: store.KindMessage, Msg: &store.Message{
-			Command: "bench", Seq: uint64(i + 1), ID: id, From: "producer", Data: data,
-		}})
+		m := &store.Message{Command: "bench", Seq: uint64(i + 1), ID: id, From: "producer", Data: data}
+		if set != nil {
+			set(m)
+		}
+		ops = append(ops, store.Op{Kind: store.KindMessage, Msg: m})
 		if len(ops) == batch || i == n-1 {
 			if err := s.Write(ops, false); err != nil {
 				b.Fatal(err)
