@@ -140,17 +140,26 @@ func (r *Router) dropTail(now int64, rec *tailRec, expired bool) {
 		t.gone = make(map[uint64]struct{})
 	}
 	t.gone[rec.seq] = struct{}{}
-	m := rec.tailMessage()
+	exp := now + int64(r.cfg.DedupWindow)
+	r.ackStored(exp, cmd, rec.tailMessage(), int(rec.size), rec.done, rec.res, expired)
+	r.keepFinishedID(rec, exp)
+}
+
+// ackStored acks stored message m of cmd, which is not live, for every
+// group that takes it but those of done, the last ack deleting it, each
+// carrying res, the result its producer got, if any; size is its
+// payload's length. expired tells the observer. The groups are
+// dispatched at the end of the event.
+func (r *Router) ackStored(expires int64, cmd *command, m *Message, size int, done []string, res *dedupEntry, expired bool) {
 	var gs []*group
 	for _, g := range cmd.groups {
-		if g.takes(rec.seq) && !slices.Contains(rec.done, g.name) {
+		if g.takes(m.Seq) && !slices.Contains(done, g.name) {
 			gs = append(gs, g)
 		}
 	}
-	exp := now + int64(r.cfg.DedupWindow)
-	a := Action{Kind: ActAck, Msg: m, Last: true, Expires: time.Unix(0, exp), Size: int(rec.size)}
-	if e := rec.res; e != nil {
-		a.Answered, a.Code, a.From, a.Data = true, e.code, e.from, e.data
+	a := Action{Kind: ActAck, Msg: m, Last: true, Expires: time.Unix(0, expires), Size: size}
+	if res != nil {
+		a.Answered, a.Code, a.From, a.Data = true, res.code, res.from, res.data
 	}
 	if len(gs) == 0 {
 		r.emit(a)
@@ -163,7 +172,6 @@ func (r *Router) dropTail(now int64, rec *tailRec, expired bool) {
 		}
 		r.markDirty(g)
 	}
-	r.keepFinishedID(rec, exp)
 }
 
 // answerGroupGone gives the requests of cmd's tail that group g was to

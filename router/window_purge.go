@@ -5,7 +5,6 @@ import (
 	"cmp"
 	"slices"
 	"strings"
-	"time"
 )
 
 // purgeTail drops cmd's tail: its messages leave the counts at once and
@@ -66,35 +65,16 @@ func (r *Router) deletePurged(now int64, cmd *command, msgs []Stored, limit int)
 			continue
 		}
 		t.purging = max(t.purging-1, 0)
-		r.ackPurged(now, cmd, m)
+		var res *dedupEntry
+		if e := r.dedup[dedupKey{m.From, m.ID}].e; e != nil && e.answered && m.Request {
+			res = e // the result its producer got when the tail was purged
+		}
+		r.ackStored(now+int64(r.cfg.DedupWindow), cmd, m, len(m.Data), nil, res, false)
 	}
 	if len(msgs) < limit {
 		t.purging = 0
 	}
 	t.pruneGone()
-}
-
-// ackPurged acks purged message m for every group that takes it, the last
-// ack deleting it, as purging a queued message does; a request's acks
-// carry the result its producer got (kept in the dedup window).
-func (r *Router) ackPurged(now int64, cmd *command, m *Message) {
-	var gs []*group
-	for _, g := range cmd.groups {
-		if g.takes(m.Seq) {
-			gs = append(gs, g)
-		}
-	}
-	a := Action{Kind: ActAck, Msg: m, Last: true, Expires: time.Unix(0, now+int64(r.cfg.DedupWindow))}
-	if e := r.dedup[dedupKey{m.From, m.ID}].e; e != nil && e.answered && m.Request {
-		a.Answered, a.Code, a.From, a.Data = true, e.code, e.from, e.data
-	}
-	if len(gs) == 0 {
-		r.emit(a)
-	}
-	for i, g := range gs {
-		a.Group, a.Last = g.name, i == len(gs)-1
-		r.emit(a)
-	}
 }
 
 // dropUnwantedTail purges cmd's tail when no group of it takes the tail's
