@@ -2,6 +2,7 @@ package clustertest
 
 import (
 	"context"
+	"fmt"
 	"strings"
 	"testing"
 	"time"
@@ -113,4 +114,35 @@ func (c *natsCluster) probe(deadline time.Time) {
 		}
 		time.Sleep(50 * time.Millisecond)
 	}
+}
+
+// queueState describes what the cluster holds for command's default
+// group, for a failure message: the stream's message counts and the
+// consumer's pending, in-flight and delivered counts. command must be
+// of letters, digits and _ only (see docs/cluster.md, "Names").
+func (tc *teomqCluster) queueState(command string) string {
+	js := natsConnect(tc.t, tc.nats)
+	ctx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
+	defer cancel()
+	s, err := js.Stream(ctx, tc.msgsStream())
+	if err != nil {
+		return fmt.Sprintf("stream: %v", err)
+	}
+	subject := tc.cfg.ClusterPrefix + ".q." + command
+	si, err := s.Info(ctx, jetstream.WithSubjectFilter(subject))
+	if err != nil {
+		return fmt.Sprintf("stream info: %v", err)
+	}
+	out := fmt.Sprintf("stream %d messages (%d of the command), first seq %d, last %d, %d consumers",
+		si.State.Msgs, si.State.Subjects[subject], si.State.FirstSeq, si.State.LastSeq, si.State.Consumers)
+	ci, err := s.Consumer(ctx, "q-"+command+"-_")
+	if err != nil {
+		return out + fmt.Sprintf("; consumer: %v", err)
+	}
+	info, err := ci.Info(ctx)
+	if err != nil {
+		return out + fmt.Sprintf("; consumer info: %v", err)
+	}
+	return out + fmt.Sprintf("; consumer: %d pending, %d ack pending, %d redelivered, %d waiting pulls, delivered up to stream seq %d, acked floor %d",
+		info.NumPending, info.NumAckPending, info.NumRedelivered, info.NumWaiting, info.Delivered.Stream, info.AckFloor.Stream)
 }

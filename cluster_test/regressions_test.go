@@ -29,14 +29,14 @@ func TestConcurrentFirstSendsAllKept(t *testing.T) {
 	}
 	consumer := tc.connect(on(1))
 	for r := range 4 {
-		firstSendsKept(t, producers, consumer, fmt.Sprint("first-", r))
+		firstSendsKept(t, tc, producers, consumer, fmt.Sprint("first_", r)) // a name NATS shows as it is
 	}
 }
 
 // firstSendsKept sends one message of the new command from each producer
 // at once and checks that consumer, subscribing afterwards, gets each
 // confirmed one.
-func firstSendsKept(t *testing.T, producers []*teomq.Client, consumer *teomq.Client, command string) {
+func firstSendsKept(t *testing.T, tc *teomqCluster, producers []*teomq.Client, consumer *teomq.Client, command string) {
 	t.Helper()
 	ctx := testCtx(t)
 	start := make(chan struct{})
@@ -79,7 +79,12 @@ func firstSendsKept(t *testing.T, producers []*teomq.Client, consumer *teomq.Cli
 	}
 	seen := map[string]bool{}
 	for len(seen) < len(confirmed) {
-		v := recv(t, got, fmt.Sprintf("%s: confirmed message %d of %d", command, len(seen)+1, len(confirmed)))
+		var v string
+		select {
+		case v = <-got:
+		case <-time.After(10 * time.Second):
+			t.Fatalf("%s: timed out waiting for confirmed message %d of %d; the cluster: %s", command, len(seen)+1, len(confirmed), tc.queueState(command))
+		}
 		if !confirmed[v] {
 			t.Fatalf("%s: delivered %q, which no send confirmed", command, v)
 		}
