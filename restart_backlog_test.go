@@ -4,6 +4,7 @@ import (
 	"context"
 	"fmt"
 	"testing"
+	"time"
 
 	"github.com/teonet-go/teomq"
 )
@@ -19,7 +20,8 @@ func TestRestartCountsBacklogPerGroup(t *testing.T) {
 	r := startRestartable(t, teomq.DurabilityInterval)
 	r.cfg.Window = window
 	r.restart()
-	ctx := testCtx(t)
+	// Each step has its own deadline: the whole test (9,000 sends, three
+	// restarts, two drains) may take longer than one in a loaded -race run.
 	durable := func(group string) {
 		c := mustConnectTo(t, r.b.Endpoint())
 		defer c.Close()
@@ -33,6 +35,7 @@ func TestRestartCountsBacklogPerGroup(t *testing.T) {
 	}
 	payload := func(i int) string { return fmt.Sprintf("message %05d", i) }
 	send := func(from, to int) {
+		ctx := testCtx(t)
 		p := mustConnectTo(t, r.b.Endpoint())
 		defer p.Close()
 		for i := from; i < to; i++ {
@@ -52,6 +55,8 @@ func TestRestartCountsBacklogPerGroup(t *testing.T) {
 		t.Helper()
 		c := mustConnectTo(t, r.b.Endpoint())
 		defer c.Close()
+		ctx, cancel := context.WithTimeout(context.Background(), 15*time.Second)
+		defer cancel()
 		list, err := c.Commands(ctx)
 		if err != nil {
 			t.Fatal(err)
