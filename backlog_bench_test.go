@@ -174,3 +174,66 @@ func BenchmarkBacklogLarge(b *testing.B) {
 		})
 	}
 }
+
+// BenchmarkBacklogOfflineGroup stores TEOMQ_BENCH_LARGE_MB (default 64)
+// messages of 1 MiB for two durable groups with no consumer, in sync
+// durability, then lets a consumer of one group take them all while the
+// other stays away, and reports the growth of the process's resident set
+// and the Go heap after that drain: what the absent group's copies keep
+// in memory. Run it with -benchtime=1x.
+func BenchmarkBacklogOfflineGroup(b *testing.B) {
+	n := 64
+	if v, err := strconv.Atoi(os.Getenv("TEOMQ_BENCH_LARGE_MB")); err == nil && v > 0 {
+		n = v
+	}
+	b.Run(fmt.Sprintf("pending=%dMiB", n), func(b *testing.B) {
+		for range b.N {
+			debug.FreeOSMemory()
+			rss0 := memstat.RSS()
+			br := mustStartBroker(b, teomq.BrokerConfig{
+				Durability: teomq.DurabilitySync, DataDir: filepath.Join(b.TempDir(), "data"), MaxQueueBytes: 1 << 40,
+			})
+			c := mustConnect(b, br)
+			for _, g := range []string{"work", "audit"} {
+				s, err := c.Subscribe("bench", echo, teomq.Group(g))
+				if err != nil {
+					b.Fatal(err)
+				}
+				if err := s.Unsubscribe(); err != nil { // the durable group stays, with no consumer
+					b.Fatal(err)
+				}
+			}
+			p := mustConnect(b, br)
+			payload := make([]byte, 1<<20)
+			ctx := context.Background()
+			for range n {
+				if _, err := p.Send(ctx, "bench", payload); err != nil {
+					b.Fatal(err)
+				}
+			}
+			var got atomic.Int64
+			done := make(chan struct{})
+			if _, err := c.Subscribe("bench", func(context.Context, *teomq.Message) ([]byte, error) {
+				if got.Add(1) == int64(n) {
+					close(done)
+				}
+				return nil, nil
+			}, teomq.Group("work")); err != nil {
+				b.Fatal(err)
+			}
+			select {
+			case <-done:
+			case <-time.After(time.Minute):
+				b.Fatalf("group work got %d of %d messages in a minute", got.Load(), n)
+			}
+			debug.FreeOSMemory()
+			var ms runtime.MemStats
+			runtime.ReadMemStats(&ms)
+			b.ReportMetric(float64(memstat.RSS()-rss0)/(1<<20), "rss-MB")
+			b.ReportMetric(float64(ms.HeapAlloc)/(1<<20), "heap-MB")
+			p.Close()
+			c.Close()
+			br.Close()
+		}
+	})
+}

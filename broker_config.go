@@ -168,9 +168,11 @@ type BrokerConfig struct {
 	// a command keeps in memory in the durable modes: past it, a message
 	// queued while no consumer has room for it leaves its payload in the
 	// store, which is read back, a batch at a time and off the broker's
-	// lock, as consumers reach it. Default DefaultResidentBytes (64 MiB);
-	// negative: every payload stays in memory. DurabilityMemory keeps
-	// every payload: there is no store to read it from.
+	// lock, as consumers reach it; so does, past half of it, a message one
+	// group is done with while the others' consumers are gone or busy.
+	// Default DefaultResidentBytes (64 MiB); negative: every payload stays
+	// in memory. DurabilityMemory keeps every payload: there is no store
+	// to read it from.
 	ResidentBytes int64
 	// Window bounds the messages of a command kept in memory in the
 	// durable modes: past it, a message queued while no consumer has room

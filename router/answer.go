@@ -83,6 +83,8 @@ func (r *Router) finish(now int64, it *item) {
 	r.emit(a)
 	if a.Last {
 		r.retire(now, ms)
+	} else {
+		r.pageOutQueued(ms)
 	}
 }
 

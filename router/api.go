@@ -170,7 +170,11 @@ type Config struct {
 	// that a command keeps in memory: past it, a message committed while
 	// no subscriber of the command has free credit leaves its payload to
 	// the store (Data is set to nil), and dispatch asks for it back with
-	// ActFetch before delivering it. 0: every payload stays in memory.
+	// ActFetch before delivering it. Past half of it, so does a message
+	// that a group finished while its other copies wait in groups with no
+	// free credit (a durable group with no subscriber keeps no payloads in
+	// memory as another group drains the store). 0: every payload stays in
+	// memory.
 	ResidentBytes int64
 	// Window bounds the messages of a command held in memory: past it,
 	// while no subscriber has free credit, a committed message is left to

@@ -324,6 +324,14 @@ func (r *Router) SubLoad(conn ConnID, subID uint32) (inflight, credit int, ok bo
 	return len(s.inflight), s.credit, true
 }
 
+// ResidentBytes is the payload bytes of command's messages held in memory.
+func (r *Router) ResidentBytes(command string) int64 {
+	if cmd := r.commands[command]; cmd != nil {
+		return cmd.residentBytes
+	}
+	return 0
+}
+
 // IsLive reports whether message id is admitted and not finished.
 func (r *Router) IsLive(id ID) bool { return r.live[id] != nil }
 

@@ -26,6 +26,29 @@ func (r *Router) pageOut(cmd *command, ms *msgState) {
 	ms.msg.Data = nil
 }
 
+// pageOutQueued leaves the payload of ms, which a group has just finished,
+// to the store when every copy still to deliver waits in a group that has
+// no free credit for it (a durable group with no consumer, a slow one)
+// and its command holds more than half of Config.ResidentBytes of
+// payloads, the share that pages of the window leave to the queues:
+// otherwise the payloads that one group's reads bring back from the store
+// would stay in memory for as long as another group takes to come.
+// Dispatch fetches the payload again (ActFetch) before its delivery.
+func (r *Router) pageOutQueued(ms *msgState) {
+	cmd := ms.cmd
+	if r.cfg.ResidentBytes <= 0 || ms.paged || cmd.residentBytes <= r.cfg.ResidentBytes/2 {
+		return
+	}
+	for i := range ms.items {
+		if it := &ms.items[i]; it.state != stDone && (it.state != stQueued || it.group.free > 0) {
+			return
+		}
+	}
+	ms.paged = true
+	ms.msg.Data = nil
+	cmd.residentBytes -= ms.bytes()
+}
+
 // hasFreeCredit reports whether a subscriber of cmd may take a message.
 func (cmd *command) hasFreeCredit() bool {
 	for _, g := range cmd.groups {

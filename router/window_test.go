@@ -1,7 +1,9 @@
 package router_test
 
 import (
+	"bytes"
 	"errors"
+	"fmt"
 	"slices"
 	"testing"
 	"time"
@@ -13,10 +15,11 @@ import (
 // it holds every committed message until its Last ack, and serves ActLoad
 // from them in Seq order.
 type pagedStore struct {
-	h     *harness
-	msgs  map[uint64]*router.Message // by Seq, of one command
-	acked map[uint64][]string        // groups done with a message
-	loads int
+	h       *harness
+	msgs    map[uint64]*router.Message // by Seq, of one command
+	acked   map[uint64][]string        // groups done with a message
+	loads   int
+	fetches int
 	// results holds the results routed to producers (ActResult and
 	// ActMailbox), in order.
 	results []router.Action
@@ -26,8 +29,9 @@ func newPagedStore(h *harness) *pagedStore {
 	return &pagedStore{h: h, msgs: make(map[uint64]*router.Message), acked: make(map[uint64][]string)}
 }
 
-// apply records the acks in acts and serves every ActLoad (and those its
-// Load brings), returning the deliveries of them all.
+// apply records the acks in acts and serves every ActLoad and ActFetch
+// (and those their Load and Fill bring), returning the deliveries of them
+// all.
 func (s *pagedStore) apply(acts []router.Action) []router.Action {
 	var out []router.Action
 	for len(acts) > 0 {
@@ -47,6 +51,13 @@ func (s *pagedStore) apply(acts []router.Action) []router.Action {
 				s.loads++
 				page := s.read(a.Msg.Seq, a.Attempt)
 				next = append(next, s.h.done(s.h.r.Load(s.h.now, a.Msg.Command, page, a.Attempt, true))...)
+			case router.ActFetch:
+				s.fetches++
+				var ps []router.Payload
+				for _, st := range s.read(a.Msg.Seq, a.Attempt) {
+					ps = append(ps, router.Payload{ID: st.Msg.ID, Seq: st.Msg.Seq, Data: st.Msg.Data})
+				}
+				next = append(next, s.h.done(s.h.r.Fill(s.h.now, a.Msg.Command, ps))...)
 			}
 		}
 		acts = next
@@ -166,7 +177,8 @@ func (s *pagedStore) publishStored(t *testing.T, m *router.Message) []router.Act
 		t.Fatal(err)
 	}
 	s.h.done(acts)
-	s.msgs[m.Seq] = m
+	stored := *m // the router may page m.Data out; the store keeps it
+	s.msgs[m.Seq] = &stored
 	return s.apply(s.h.done(s.h.r.Commit(s.h.now, m)))
 }
 
@@ -292,5 +304,66 @@ func TestWindowTailMessageAlsoFinished(t *testing.T) {
 	}
 	if st := h.r.Stats(); st.Dedup != n {
 		t.Fatalf("%d IDs in the dedup window after the drain, want %d", st.Dedup, n)
+	}
+}
+
+// A durable group whose consumer is gone does not keep in memory the
+// payloads that another group's pages bring back from the store: once the
+// command holds half of ResidentBytes, a payload that only waiting copies
+// still need goes back to the store as the other group finishes it. A
+// consumer that comes back gets every message, in order and whole.
+func TestWindowOfflineGroupLeavesPayloadsInTheStore(t *testing.T) {
+	const n, size, resident = 400, 100, 2000
+	h := newHarness(t, router.Config{Window: 4, ResidentBytes: resident})
+	s := newPagedStore(h)
+	h.subscribe(11, 1, "cmd", "b", 1)
+	h.unsubscribe(11, 1) // group b stays, with no consumer
+	h.subscribe(10, 1, "cmd", "a", 1)
+	data := make(map[uint64][]byte)
+	var ds []router.Action
+	for i := range n {
+		m := h.msg("cmd", "p", false)
+		payload := fmt.Appendf(nil, "%0*d", size, i)
+		m.Data = payload
+		ds = append(ds, s.publishStored(t, m)...) // gives m its Seq
+		data[m.Seq] = payload
+	}
+	drainWhole := func(ds []router.Action) (got []uint64, most int64) {
+		t.Helper()
+		for i := 0; len(ds) > 0; i++ {
+			if i > 10*n {
+				t.Fatal("no end to the deliveries")
+			}
+			d := ds[0]
+			ds = ds[1:]
+			if !bytes.Equal(d.Msg.Data, data[d.Msg.Seq]) {
+				t.Fatalf("group %s: message %d delivered with %q, want %q", d.Group, d.Msg.Seq, d.Msg.Data, data[d.Msg.Seq])
+			}
+			got = append(got, d.Msg.Seq)
+			ds = append(ds, s.apply(h.answer(d, router.Reply, ""))...)
+			most = max(most, h.r.ResidentBytes("cmd"))
+		}
+		return got, most
+	}
+	want := make([]uint64, n)
+	for i := range want {
+		want[i] = uint64(i + 1)
+	}
+	got, most := drainWhole(append(ds, s.apply(h.setCredit(10, 1, 2))...))
+	if !slices.Equal(got, want) {
+		t.Fatalf("group a got %d messages (%v...), want 1..%d", len(got), got[:min(len(got), 5)], n)
+	}
+	if most > resident {
+		t.Fatalf("%d payload bytes in memory while group a drained, want at most ResidentBytes (%d)", most, resident)
+	}
+	got, _ = drainWhole(s.apply(h.subscribe(12, 1, "cmd", "b", 3)))
+	if !slices.Equal(got, want) {
+		t.Fatalf("group b got %d messages (%v...), want 1..%d", len(got), got[:min(len(got), 5)], n)
+	}
+	if s.fetches == 0 {
+		t.Fatal("group b's payloads were never read back from the store")
+	}
+	if got := h.r.QueueLen("cmd"); got != 0 || len(s.msgs) != 0 {
+		t.Fatalf("QueueLen %d and %d stored after both drains, want none", got, len(s.msgs))
 	}
 }
