@@ -158,14 +158,7 @@ func BenchmarkBacklogLarge(b *testing.B) {
 					Durability: teomq.DurabilitySync, DataDir: filepath.Join(dir, "data"),
 					ResidentBytes: resident, MaxQueueBytes: 1 << 40,
 				})
-				p := mustConnect(b, br)
-				payload := make([]byte, 1<<20)
-				ctx := context.Background()
-				for range n {
-					if _, err := p.Send(ctx, "bench", payload); err != nil {
-						b.Fatal(err)
-					}
-				}
+				p := sendMiB(b, br, n)
 				debug.FreeOSMemory()
 				b.ReportMetric(float64(memstat.RSS()-rss0)/(1<<20), "rss-MB")
 				p.Close()
@@ -194,23 +187,8 @@ func BenchmarkBacklogOfflineGroup(b *testing.B) {
 				Durability: teomq.DurabilitySync, DataDir: filepath.Join(b.TempDir(), "data"), MaxQueueBytes: 1 << 40,
 			})
 			c := mustConnect(b, br)
-			for _, g := range []string{"work", "audit"} {
-				s, err := c.Subscribe("bench", echo, teomq.Group(g))
-				if err != nil {
-					b.Fatal(err)
-				}
-				if err := s.Unsubscribe(); err != nil { // the durable group stays, with no consumer
-					b.Fatal(err)
-				}
-			}
-			p := mustConnect(b, br)
-			payload := make([]byte, 1<<20)
-			ctx := context.Background()
-			for range n {
-				if _, err := p.Send(ctx, "bench", payload); err != nil {
-					b.Fatal(err)
-				}
-			}
+			addDurableGroups(b, c, "bench", "work", "audit")
+			p := sendMiB(b, br, n)
 			var got atomic.Int64
 			done := make(chan struct{})
 			if _, err := c.Subscribe("bench", func(context.Context, *teomq.Message) ([]byte, error) {
@@ -236,4 +214,18 @@ func BenchmarkBacklogOfflineGroup(b *testing.B) {
 			br.Close()
 		}
 	})
+}
+
+// sendMiB sends n messages of 1 MiB to command bench from a new client of
+// br, each confirmed, and returns that client.
+func sendMiB(b *testing.B, br *teomq.Broker, n int) *teomq.Client {
+	b.Helper()
+	p := mustConnect(b, br)
+	payload := make([]byte, 1<<20)
+	for range n {
+		if _, err := p.Send(context.Background(), "bench", payload); err != nil {
+			b.Fatal(err)
+		}
+	}
+	return p
 }

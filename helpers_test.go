@@ -124,3 +124,18 @@ func waitForWithin(t testing.TB, d time.Duration, what string, cond func() bool)
 		time.Sleep(5 * time.Millisecond)
 	}
 }
+
+// addDurableGroups creates groups of command through c, each durable and
+// left with no consumer: subscribed once, then unsubscribed.
+func addDurableGroups(t testing.TB, c *teomq.Client, command string, groups ...string) {
+	t.Helper()
+	for _, g := range groups {
+		s, err := c.Subscribe(command, echo, teomq.Group(g))
+		if err != nil {
+			t.Fatal(err)
+		}
+		if err := s.Unsubscribe(); err != nil { // the durable group stays
+			t.Fatal(err)
+		}
+	}
+}

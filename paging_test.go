@@ -28,15 +28,7 @@ func TestPagedBacklogDeliversEveryPayload(t *testing.T) {
 			})
 			payload := func(i int) string { return fmt.Sprintf("message %04d %0100d", i, i) }
 			c := mustConnect(t, b)
-			for _, g := range []string{"work", "audit"} {
-				s, err := c.Subscribe("jobs", echo, teomq.Group(g))
-				if err != nil {
-					t.Fatal(err)
-				}
-				if err := s.Unsubscribe(); err != nil { // the durable group stays, with no consumer
-					t.Fatal(err)
-				}
-			}
+			addDurableGroups(t, c, "jobs", "work", "audit")
 			p := mustConnect(t, b)
 			ctx := testCtx(t)
 			for i := range n {

@@ -25,13 +25,7 @@ func TestRestartCountsBacklogPerGroup(t *testing.T) {
 	durable := func(group string) {
 		c := mustConnectTo(t, r.b.Endpoint())
 		defer c.Close()
-		s, err := c.Subscribe("jobs", echo, teomq.Group(group))
-		if err != nil {
-			t.Fatal(err)
-		}
-		if err := s.Unsubscribe(); err != nil { // the durable group stays, with no consumer
-			t.Fatal(err)
-		}
+		addDurableGroups(t, c, "jobs", group)
 	}
 	payload := func(i int) string { return fmt.Sprintf("message %05d", i) }
 	send := func(from, to int) {

@@ -19,15 +19,7 @@ func TestWindowBacklogAcrossRestart(t *testing.T) {
 	r.cfg.Window = window
 	r.restart()
 	c := mustConnectTo(t, r.b.Endpoint())
-	for _, g := range []string{"work", "audit"} {
-		s, err := c.Subscribe("jobs", echo, teomq.Group(g))
-		if err != nil {
-			t.Fatal(err)
-		}
-		if err := s.Unsubscribe(); err != nil { // the durable group stays, with no consumer
-			t.Fatal(err)
-		}
-	}
+	addDurableGroups(t, c, "jobs", "work", "audit")
 	c.Close()
 	p := mustConnectTo(t, r.b.Endpoint())
 	ctx := testCtx(t)
