@@ -45,6 +45,8 @@ func TestPrefetchBeforeTheQueueRunsDry(t *testing.T) {
 func drainPaged(t *testing.T, n, size, credit, resident, latency int) (stalls, most int) {
 	t.Helper()
 	h := newHarness(t, router.Config{ResidentBytes: int64(resident)})
+	// A check walks the thousands of queued messages: one per 64 events.
+	h.checkEvery = 64
 	msgs := make([]*router.Message, n+1) // by Seq
 	data := make([][]byte, n+1)
 	for i := 1; i <= n; i++ {
@@ -116,5 +118,6 @@ func drainPaged(t *testing.T, n, size, credit, resident, latency int) (stalls, m
 	if next != n+1 {
 		t.Fatalf("delivered %d messages, want %d", next-1, n)
 	}
+	h.check()
 	return stalls, most
 }
