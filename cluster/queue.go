@@ -136,12 +136,26 @@ const hdrProbe = "Teomq-Probe"
 
 // awaitInterest waits until the stream's leader keeps command's messages
 // for cons. A consumer just created may not be known yet to the server
-// that leads the stream, which then drops a message no consumer wants as
-// soon as it is stored (interest retention): the broker would confirm a
-// message no group gets. It publishes a probe and looks for it: kept, or
-// already delivered to cons, means the leader has the consumer.
+// that leads the stream, which then drops a message no consumer wants
+// (interest retention): the broker would confirm a message no group gets.
+// It waits until every server of the consumer's group runs it (the
+// stream's leader is one of them), then publishes a probe and looks for
+// it: kept, or gone while cons delivered a message more, means the leader
+// has the consumer. Neither a probe found at once (the leader may drop it
+// a moment later) nor the consumer's stream sequence (which also moves
+// past the messages the leader dropped) is enough by itself.
 func (e *Engine) awaitInterest(ctx context.Context, command string, cons jetstream.Consumer) error {
 	for {
+		before, err := retry(ctx, cons.Info)
+		if err != nil {
+			return unavailable(err)
+		}
+		if !e.replicated(before) {
+			if err := e.pauseProbe(ctx, command); err != nil {
+				return err
+			}
+			continue
+		}
 		probe := nats.NewMsg(e.names.msgSubject(command))
 		probe.Header.Set(hdrProbe, "1")
 		// A probe sent twice is acked unseen twice.
@@ -164,15 +178,43 @@ func (e *Engine) awaitInterest(ctx context.Context, command string, cons jetstre
 		if err != nil {
 			return unavailable(err)
 		}
-		if info.Delivered.Stream >= ack.Sequence {
+		if info.Delivered.Consumer > before.Delivered.Consumer {
 			return nil // kept, and already taken by a consumer
 		}
-		select {
-		case <-time.After(probeRetry):
-		case <-ctx.Done():
-			return unavailable(fmt.Errorf("the stream's leader does not know the consumer of %q: %w", command, ctx.Err()))
+		if err := e.pauseProbe(ctx, command); err != nil {
+			return err
 		}
 	}
+}
+
+// pauseProbe waits probeRetry before awaitInterest looks again, or fails
+// when ctx ends first.
+func (e *Engine) pauseProbe(ctx context.Context, command string) error {
+	select {
+	case <-time.After(probeRetry):
+		return nil
+	case <-ctx.Done():
+		return unavailable(fmt.Errorf("the stream's leader does not know the consumer of %q: %w", command, ctx.Err()))
+	}
+}
+
+// replicated reports whether every server of the consumer's group runs
+// the consumer described by info: a leader and each of the other
+// replicas current.
+func (e *Engine) replicated(info *jetstream.ConsumerInfo) bool {
+	c := info.Cluster
+	if e.cfg.Replicas <= 1 {
+		return true
+	}
+	if c == nil || c.Leader == "" || len(c.Replicas) < e.cfg.Replicas-1 {
+		return false
+	}
+	for _, p := range c.Replicas {
+		if !p.Current || p.Offline || p.Pending {
+			return false
+		}
+	}
+	return true
 }
 
 // probeRetry is the pause between two probes of awaitInterest.

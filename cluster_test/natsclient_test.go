@@ -143,6 +143,10 @@ func (tc *teomqCluster) queueState(command string) string {
 	if err != nil {
 		return out + fmt.Sprintf("; consumer info: %v", err)
 	}
-	return out + fmt.Sprintf("; consumer: %d pending, %d ack pending, %d redelivered, %d waiting pulls, delivered up to stream seq %d, acked floor %d",
-		info.NumPending, info.NumAckPending, info.NumRedelivered, info.NumWaiting, info.Delivered.Stream, info.AckFloor.Stream)
+	out += fmt.Sprintf("; consumer (%v, created %s): %d pending, %d ack pending, %d redelivered, %d waiting pulls, delivered up to stream seq %d, acked floor %d",
+		info.Config.DeliverPolicy, info.Created.Format("15:04:05.000"), info.NumPending, info.NumAckPending, info.NumRedelivered, info.NumWaiting, info.Delivered.Stream, info.AckFloor.Stream)
+	if m, err := s.GetLastMsgForSubject(ctx, subject); err == nil {
+		out += fmt.Sprintf("; the command's last message: seq %d, stored %s", m.Sequence, m.Time.Format("15:04:05.000"))
+	}
+	return out
 }

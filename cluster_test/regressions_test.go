@@ -83,7 +83,14 @@ func firstSendsKept(t *testing.T, tc *teomqCluster, producers []*teomq.Client, c
 		select {
 		case v = <-got:
 		case <-time.After(10 * time.Second):
-			t.Fatalf("%s: timed out waiting for confirmed message %d of %d; the cluster: %s", command, len(seen)+1, len(confirmed), tc.queueState(command))
+			missing := map[int][]string{} // by the broker of the producer
+			for i := range producers {
+				if v := fmt.Sprint(i); confirmed[v] && !seen[v] {
+					missing[i%len(tc.brokers)] = append(missing[i%len(tc.brokers)], v)
+				}
+			}
+			t.Fatalf("%s: timed out waiting for confirmed message %d of %d (missing, by broker: %v); the cluster: %s",
+				command, len(seen)+1, len(confirmed), missing, tc.queueState(command))
 		}
 		if !confirmed[v] {
 			t.Fatalf("%s: delivered %q, which no send confirmed", command, v)
