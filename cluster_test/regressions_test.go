@@ -177,7 +177,12 @@ func TestLongerLeaseBrokerFencedByConsumersAckWait(t *testing.T) {
 	}); err != nil {
 		t.Fatal(err)
 	}
-	r := recv(t, res, "the answer")
+	var r result
+	select {
+	case r = <-res:
+	case <-time.After(10 * time.Second):
+		t.Fatalf("timed out waiting for the answer; the cluster: %s", tc.queueState("job"))
+	}
 	if r.err != nil || string(r.ans.Data) != "fast" {
 		t.Fatalf("answer %v, %v: want the redelivery's", r.ans, r.err)
 	}
