@@ -138,8 +138,8 @@ const hdrProbe = "Teomq-Probe"
 // for cons. A consumer just created may not be known yet to the server
 // that leads the stream, which then drops a message no consumer wants
 // (interest retention): the broker would confirm a message no group gets.
-// It waits until every server of the consumer's group runs it (the
-// stream's leader is one of them), then publishes a probe and looks for
+// It waits until the server leading the stream runs the consumer (as its
+// leader or a current replica), then publishes a probe and looks for
 // it: kept, or gone while cons delivered a message more, means the leader
 // has the consumer. Neither a probe found at once (the leader may drop it
 // a moment later) nor the consumer's stream sequence (which also moves
@@ -150,7 +150,11 @@ func (e *Engine) awaitInterest(ctx context.Context, command string, cons jetstre
 		if err != nil {
 			return unavailable(err)
 		}
-		if !e.replicated(before) {
+		runs, err := e.leaderRuns(ctx, before)
+		if err != nil {
+			return unavailable(err)
+		}
+		if !runs {
 			if err := e.pauseProbe(ctx, command); err != nil {
 				return err
 			}
@@ -198,23 +202,30 @@ func (e *Engine) pauseProbe(ctx context.Context, command string) error {
 	}
 }
 
-// replicated reports whether every server of the consumer's group runs
-// the consumer described by info: a leader and each of the other
-// replicas current.
-func (e *Engine) replicated(info *jetstream.ConsumerInfo) bool {
-	c := info.Cluster
+// leaderRuns reports whether the server leading the stream runs the
+// consumer described by info, as its leader or as a current replica. A
+// replica on a server that is down does not matter: it leads nothing.
+func (e *Engine) leaderRuns(ctx context.Context, info *jetstream.ConsumerInfo) (bool, error) {
 	if e.cfg.Replicas <= 1 {
-		return true
+		return true, nil
 	}
-	if c == nil || c.Leader == "" || len(c.Replicas) < e.cfg.Replicas-1 {
-		return false
+	si, err := retry(ctx, func(ctx context.Context) (*jetstream.StreamInfo, error) { return e.msgs.Info(ctx) })
+	if err != nil {
+		return false, err
 	}
-	for _, p := range c.Replicas {
-		if !p.Current || p.Offline || p.Pending {
-			return false
+	if si.Cluster == nil || si.Cluster.Leader == "" || info.Cluster == nil {
+		return false, nil
+	}
+	leader := si.Cluster.Leader
+	if info.Cluster.Leader == leader {
+		return true, nil
+	}
+	for _, p := range info.Cluster.Replicas {
+		if p.Name == leader {
+			return p.Current && !p.Offline && !p.Pending, nil
 		}
 	}
-	return true
+	return false, nil
 }
 
 // probeRetry is the pause between two probes of awaitInterest.

@@ -15,8 +15,10 @@ import (
 
 // Bounds of the harness's waits.
 const (
-	// natsStartTimeout bounds how long one node may take to accept clients.
-	natsStartTimeout = 10 * time.Second
+	// natsStartTimeout bounds how long one node may take to accept clients
+	// (it recovers its JetStream store first): in a -race run beside the
+	// module's other clusters a node took more than 10 s.
+	natsStartTimeout = 30 * time.Second
 	// natsReadyTimeout bounds how long a (re)started cluster may take to
 	// elect a meta leader that sees every node as a current peer.
 	natsReadyTimeout = 30 * time.Second
