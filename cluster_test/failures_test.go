@@ -177,3 +177,29 @@ func TestStaleAttemptsAnswerRefusedAcrossBrokers(t *testing.T) {
 		t.Fatalf("stale answer: code %v, want CodeStaleAttempt", e.Code)
 	}
 }
+
+// A command's first message, sent while a NATS node that does not lead
+// the stream is down, is confirmed and delivered: a broker waits for the
+// server leading the stream to run the command's new consumer, not for
+// every replica (the one on the node that is down never would).
+func TestFirstSendWithANATSNodeDown(t *testing.T) {
+	t.Parallel()
+	tc := startCluster(t, 1, teomq.BrokerConfig{})
+	leader := tc.nats.WaitStreamLeader(tc.msgsStream(), 10*time.Second)
+	tc.nats.StopNode((leader + 1) % 3)
+	ctx := testCtx(t)
+	c := tc.connect(on(0))
+	if _, err := c.Send(ctx, "fresh", []byte("first")); err != nil {
+		t.Fatalf("first send with a node down: %v", err)
+	}
+	got := make(chan string, 1)
+	if _, err := c.Subscribe("fresh", func(_ context.Context, m *teomq.Message) ([]byte, error) {
+		got <- string(m.Data)
+		return nil, nil
+	}); err != nil {
+		t.Fatal(err)
+	}
+	if v := recv(t, got, "the first message"); v != "first" {
+		t.Fatalf("got %q, want the first message", v)
+	}
+}
