@@ -197,3 +197,18 @@ func nextFrame(t testing.TB, ch *teonet.Channel, want wire.Type) wire.Frame {
 		}
 	}
 }
+
+// collect subscribes c to command's default group with a handler that
+// passes each message's data to the returned channel, which holds up to
+// capacity of them.
+func collect(t testing.TB, c *teomq.Client, command string, capacity int) <-chan string {
+	t.Helper()
+	got := make(chan string, capacity)
+	if _, err := c.Subscribe(command, func(_ context.Context, m *teomq.Message) ([]byte, error) {
+		got <- string(m.Data)
+		return nil, nil
+	}); err != nil {
+		t.Fatal(err)
+	}
+	return got
+}

@@ -138,14 +138,8 @@ func TestMessagesWaitForAConsumerOnAnotherBroker(t *testing.T) {
 			t.Fatal(err)
 		}
 	}
-	got := make(chan string, n)
 	c := tc.connect(on(1))
-	if _, err := c.Subscribe("jobs", func(_ context.Context, m *teomq.Message) ([]byte, error) {
-		got <- string(m.Data)
-		return nil, nil
-	}); err != nil {
-		t.Fatal(err)
-	}
+	got := collect(t, c, "jobs", n)
 	for i := range n {
 		if v := recv(t, got, "queued message"); v != fmt.Sprint(i) {
 			t.Fatalf("message %d is %q: not in order", i, v)

@@ -57,14 +57,8 @@ func TestDeadlineTimesOutAndIsNeverDelivered(t *testing.T) {
 	}()
 	time.Sleep(time.Until(sent.Add(ttl + 300*time.Millisecond))) // past the deadline, with a margin
 
-	got := make(chan string, 2)
 	c := tc.connect(on(1))
-	if _, err := c.Subscribe("late", func(_ context.Context, m *teomq.Message) ([]byte, error) {
-		got <- string(m.Data)
-		return nil, nil
-	}); err != nil {
-		t.Fatal(err)
-	}
+	got := collect(t, c, "late", 2)
 	if err := recv(t, res, "the timeout result"); !errors.Is(err, teomq.ErrTimeout) || ctx.Err() != nil {
 		t.Fatalf("request past its deadline: %v (ctx %v), want the broker's ErrTimeout", err, ctx.Err())
 	}
@@ -192,13 +186,7 @@ func TestFirstSendWithANATSNodeDown(t *testing.T) {
 	if _, err := c.Send(ctx, "fresh", []byte("first")); err != nil {
 		t.Fatalf("first send with a node down: %v", err)
 	}
-	got := make(chan string, 1)
-	if _, err := c.Subscribe("fresh", func(_ context.Context, m *teomq.Message) ([]byte, error) {
-		got <- string(m.Data)
-		return nil, nil
-	}); err != nil {
-		t.Fatal(err)
-	}
+	got := collect(t, c, "fresh", 1)
 	if v := recv(t, got, "the first message"); v != "first" {
 		t.Fatalf("got %q, want the first message", v)
 	}

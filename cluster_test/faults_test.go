@@ -1,7 +1,6 @@
 package clustertest
 
 import (
-	"context"
 	"errors"
 	"fmt"
 	"testing"
@@ -129,14 +128,8 @@ func TestWholeNATSClusterRestartKeepsConfirmedMessages(t *testing.T) {
 	tc.nats.RestartAll()
 	tc.nats.WaitLeaders(30 * time.Second)
 
-	got := make(chan string, n+1)
 	c := tc.connect(on(1))
-	if _, err := c.Subscribe("kept", func(_ context.Context, m *teomq.Message) ([]byte, error) {
-		got <- string(m.Data)
-		return nil, nil
-	}); err != nil {
-		t.Fatal(err)
-	}
+	got := collect(t, c, "kept", n+1)
 	// Until a broker's NATS connection is back, it refuses publishes for
 	// now (ErrStoreUnavailable: send again later); 100 tries 100 ms apart.
 	restarted := time.Now()

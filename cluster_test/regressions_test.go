@@ -117,13 +117,7 @@ func TestSendAfterGroupDeletedThroughAnotherBrokerKept(t *testing.T) {
 	if _, err := p.Send(ctx, "orders", []byte("second")); err != nil {
 		t.Fatalf("send after the group was deleted: %v", err)
 	}
-	got := make(chan string, 4)
-	if _, err := tc.connect(on(1)).Subscribe("orders", func(_ context.Context, m *teomq.Message) ([]byte, error) {
-		got <- string(m.Data)
-		return nil, nil
-	}); err != nil {
-		t.Fatal(err)
-	}
+	got := collect(t, tc.connect(on(1)), "orders", 4)
 	if v := recv(t, got, "the message sent after the delete"); v != "second" {
 		t.Fatalf("got %q, want the second message (the first was deleted with its group)", v)
 	}
