@@ -12,6 +12,11 @@ type restoreState struct {
 	msgs []restoredMsg
 	dead []restoredDead
 	kept map[string]int // messages of msgs by command
+	// late holds the messages past their command's window that a group
+	// not done with them had attempted: finishRestore counts them in the
+	// tail, in Seq order with the messages around them, unless a group
+	// holds one as a dead letter.
+	late []restoredMsg
 }
 
 type restoredMsg struct {
@@ -44,13 +49,20 @@ func (r *Router) restoring() *restoreState {
 // deadline.
 //
 // With Config.Window set, a command's messages must come in Seq order:
-// past its first Window, a message that no group has attempted is only
-// counted in the command's tail, to be read back from the store with
-// ActLoad, and m is not kept (but for a request's or a deadline's record,
-// see Config.Window). Attempts of the groups in ackedBy do not count.
+// past its first Window, a message is only counted in the command's tail,
+// to be read back from the store with ActLoad, and m is not kept (but for
+// a request's or a deadline's record, see Config.Window). So is one that
+// a group had attempted (it comes again to that group when the group's
+// reads reach it, and in order to the others), unless a group holds it as
+// a dead letter (RestoreDeadLetter): that one is kept, ahead of the tail.
 func (r *Router) Restore(m *Message, ackedBy []string, attempts map[string]int) {
 	rs := r.restoring()
-	if r.cfg.Window > 0 && !attemptedPending(attempts, ackedBy) && r.restoreToTail(rs, m, ackedBy) {
+	if r.cfg.Window > 0 && r.pastWindow(rs, m.Command) {
+		if !attemptedPending(attempts, ackedBy) {
+			r.restoreToTail(m, ackedBy)
+			return
+		}
+		rs.late = append(rs.late, restoredMsg{m: m, ackedBy: ackedBy, attempts: attempts})
 		return
 	}
 	if rs.kept == nil {
@@ -162,11 +174,18 @@ func (r *Router) finishRestore() {
 	r.restore = nil
 	saved := r.acts
 	r.acts = nil
-	r.defaultTailGroups()
 	deadBy := make(map[ID][]restoredDead)
 	for _, d := range rs.dead {
 		deadBy[d.m.ID] = append(deadBy[d.m.ID], d)
 	}
+	for _, rm := range rs.late {
+		if deadBy[rm.m.ID] != nil { // its dead letter is a queued copy
+			rs.msgs = append(rs.msgs, rm)
+			continue
+		}
+		r.restoreToTail(rm.m, rm.ackedBy)
+	}
+	r.defaultTailGroups()
 	slices.SortStableFunc(rs.msgs, func(a, b restoredMsg) int {
 		return cmp.Or(cmp.Compare(a.m.Command, b.m.Command), cmp.Compare(a.m.Seq, b.m.Seq))
 	})

@@ -98,20 +98,23 @@ func (r *Router) toTail(now int64, cmd *command, ms *msgState) {
 	}
 }
 
-// restoreToTail counts the restored message m, which no group has
-// attempted and the groups of ackedBy are done with, in its command's
-// tail when the command has Config.Window messages restored before it,
-// and reports whether it did.
-func (r *Router) restoreToTail(rs *restoreState, m *Message, ackedBy []string) bool {
+// pastWindow reports whether a message of command restored now goes to
+// the command's tail: its tail has begun, or Config.Window of its
+// messages were restored before it.
+func (r *Router) pastWindow(rs *restoreState, command string) bool {
+	cmd := r.commands[command]
+	return (cmd != nil && cmd.tail.n > 0) || rs.kept[command] >= r.cfg.Window
+}
+
+// restoreToTail counts the restored message m, which the groups of
+// ackedBy are done with, in its command's tail.
+func (r *Router) restoreToTail(m *Message, ackedBy []string) {
 	cmd := r.command(m.Command)
-	if cmd.tail.n == 0 && rs.kept[m.Command] < r.cfg.Window {
-		return false
-	}
 	cmd.nextSeq = max(cmd.nextSeq, m.Seq)
 	size := int32(min(len(m.Data), 1<<31-1))
 	r.countTail(cmd, &msgState{msg: m, cmd: cmd, size: size}, ackedBy)
+	cmd.tail.from = min(cmd.tail.from, m.Seq) // a late one (Restore) comes after later ones
 	r.indexTail(cmd, m, size, slices.Clip(ackedBy))
-	return true
 }
 
 // defaultTailGroups gives each restored command that has a tail and no

@@ -18,6 +18,7 @@ type pagedStore struct {
 	h       *harness
 	msgs    map[uint64]*router.Message // by Seq, of one command
 	acked   map[uint64][]string        // groups done with a message
+	tries   map[uint64]map[string]int  // deliveries of a message by group, from before a restore
 	loads   int
 	fetches int
 	// results holds the results routed to producers (ActResult and
@@ -76,7 +77,7 @@ func (s *pagedStore) read(from uint64, limit int) []router.Stored {
 	var page []router.Stored
 	for _, seq := range keys[:min(limit, len(keys))] {
 		m := *s.msgs[seq]
-		page = append(page, router.Stored{Msg: &m, AckedBy: slices.Clone(s.acked[seq])})
+		page = append(page, router.Stored{Msg: &m, AckedBy: slices.Clone(s.acked[seq]), Attempts: s.tries[seq]})
 	}
 	return page
 }
@@ -165,6 +166,55 @@ func TestWindowRestoreDeliversTheBacklogInOrder(t *testing.T) {
 	}
 	if len(got[router.DefaultGroup]) != n || len(s.msgs) != 0 {
 		t.Fatalf("delivered %d of %d, %d left in the store", len(got[router.DefaultGroup]), n, len(s.msgs))
+	}
+}
+
+// A restart with a backlog past the window in two groups, of which one
+// had finished the first half and held a message of the second in
+// flight, counts that message in the tail too: the other group gets the
+// backlog in order, and the first gets the message again when its reads
+// reach it, then the rest.
+func TestWindowRestoreKeepsAttemptedMessagesInOrder(t *testing.T) {
+	h := newHarness(t, router.Config{Window: 4})
+	s := newPagedStore(h)
+	s.tries = make(map[uint64]map[string]int)
+	const n, held = 40, 25
+	h.r.RestoreGroup("cmd", "a", router.GroupStart{})
+	h.r.RestoreGroup("cmd", "b", router.GroupStart{})
+	for seq := uint64(1); seq <= n; seq++ {
+		m := h.msg("cmd", "p", false)
+		m.Seq = seq
+		s.msgs[seq] = m
+		if seq < held {
+			s.acked[seq] = []string{"a"}
+		} else if seq == held {
+			s.tries[seq] = map[string]int{"a": 1}
+		}
+		c := *m
+		h.r.Restore(&c, slices.Clone(s.acked[seq]), s.tries[seq])
+	}
+	if got := h.r.QueueLen("cmd"); got != n {
+		t.Fatalf("QueueLen %d after the restore, want %d", got, n)
+	}
+	want := func(from uint64) []uint64 {
+		var out []uint64
+		for seq := from; seq <= n; seq++ {
+			out = append(out, seq)
+		}
+		return out
+	}
+	if got := drain(t, h, s, s.apply(h.subscribe(10, 1, "cmd", "b", 2)))["b"]; !slices.Equal(got, want(1)) {
+		t.Fatalf("group b got %v, want %v", got, want(1))
+	}
+	ds := s.apply(h.subscribe(11, 2, "cmd", "a", 2))
+	if len(ds) == 0 || ds[0].Msg.Seq != held || ds[0].Attempt != 2 {
+		t.Fatalf("group a's first delivery %s, want seq %d, attempt 2", describe(ds), held)
+	}
+	if got := drain(t, h, s, ds)["a"]; !slices.Equal(got, want(held)) {
+		t.Fatalf("group a got %v, want %v", got, want(held))
+	}
+	if got := h.r.QueueLen("cmd"); got != 0 || len(s.msgs) != 0 {
+		t.Fatalf("QueueLen %d and %d stored after the drains, want none", got, len(s.msgs))
 	}
 }
 
