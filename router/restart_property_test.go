@@ -1,0 +1,332 @@
+package router_test
+
+import (
+	"errors"
+	"fmt"
+	"maps"
+	"math/rand"
+	"slices"
+	"testing"
+	"time"
+
+	"github.com/teonet-go/teomq/router"
+)
+
+// TestWindowRestartProperty drives a router with windows of 4 messages
+// through random sends, subscriptions to two durable groups, answers (some
+// asking for a retry), disconnects, ticks and restarts, each restart
+// rebuilding a router from what the actions before it stored, as the
+// broker does. Then consumers of both groups drain what is left. Each
+// group must have finished every message exactly once, and every request
+// (a third of the messages) got one result; a group's first
+// deliveries of messages come in Seq order, across the restarts too; no
+// message comes to a group after the group finished it.
+func TestWindowRestartProperty(t *testing.T) {
+	for seed := int64(1); seed <= 6; seed++ {
+		t.Run(fmt.Sprint("seed ", seed), func(t *testing.T) {
+			p := newRestartProp(t, seed)
+			p.run(2500)
+			p.drain()
+			if p.restarts < 5 || p.loaded < 200 || p.redelivered < 20 {
+				t.Fatalf("%d restarts, %d messages loaded, %d redeliveries: the run did not cross the window, restart and redeliver enough",
+					p.restarts, p.loaded, p.redelivered)
+			}
+		})
+	}
+}
+
+// restartProp is one run of TestWindowRestartProperty: the router, the
+// store its actions keep, and what each group was given.
+type restartProp struct {
+	t   *testing.T
+	rnd *rand.Rand
+	cfg router.Config
+	r   *router.Router
+	now time.Time
+	ids uint64
+
+	stored map[uint64]*propStored // by Seq, the one command's undone messages
+	groups map[string]bool        // durable groups stored
+	sent   []uint64               // Seqs committed, in order
+
+	results   map[router.ID]int          // by request, the results its producer got
+	held      []router.Action            // deliveries not answered yet, some stale
+	finished  map[string]map[uint64]bool // by group, Seqs answered
+	lastFresh map[string]uint64          // by group, the Seq of its last first delivery
+
+	restarts, loaded, redelivered int
+	events                        int // apply calls
+}
+
+// propStored is a stored message with what the store keeps of it.
+type propStored struct {
+	m     router.Message
+	acked []string
+	tries map[string]int
+	dead  []string
+}
+
+const propCmd = "cmd"
+
+var propGroups = []string{"a", "b"}
+
+func newRestartProp(t *testing.T, seed int64) *restartProp {
+	p := &restartProp{t: t, rnd: rand.New(rand.NewSource(seed)), now: t0,
+		cfg: router.Config{Window: 4, ResidentBytes: 40, MaxQueueLen: 1000, Lease: 5 * time.Second,
+			MaxDeliveries: 1000, RetryDelay: 100 * time.Millisecond, MaxRetryDelay: time.Second, DedupWindow: time.Hour},
+		stored: make(map[uint64]*propStored), groups: make(map[string]bool),
+		finished: make(map[string]map[uint64]bool), lastFresh: make(map[string]uint64), results: make(map[router.ID]int)}
+	p.r = router.New(p.cfg)
+	p.apply(p.r.Connect(p.now, producerConn, "p"))
+	for i, g := range propGroups { // both groups take every message
+		p.apply(p.must(p.r.Subscribe(p.now, 99, uint32(i+1), propCmd, g, 1, false)))
+		p.finished[g] = make(map[uint64]bool)
+	}
+	p.apply(p.r.Disconnect(p.now, 99))
+	return p
+}
+
+func (p *restartProp) pick(n int) int { return p.rnd.Intn(n) }
+
+func (p *restartProp) must(acts []router.Action, err error) []router.Action {
+	p.t.Helper()
+	if err != nil {
+		p.t.Fatal(err)
+	}
+	return acts
+}
+
+func (p *restartProp) run(steps int) {
+	for range steps {
+		p.now = p.now.Add(time.Duration(p.pick(200)) * time.Millisecond)
+		switch n := p.pick(100); {
+		case n < 45:
+			p.send()
+		case n < 55:
+			// Connections 10 and 11 consume group a, 12 and 13 group b (an
+			// answer names no group: see Router.Answer).
+			conn := router.ConnID(10 + p.pick(4))
+			acts, _ := p.r.Subscribe(p.now, conn, uint32(1+p.pick(2)), propCmd, propGroups[(conn-10)/2], 1+p.pick(3), false)
+			p.apply(acts)
+		case n < 59:
+			acts, _ := p.r.Unsubscribe(p.now, router.ConnID(10+p.pick(4)), uint32(1+p.pick(2)))
+			p.apply(acts)
+		case n < 88:
+			p.answer(p.pick(5) == 0)
+		case n < 91:
+			p.apply(p.r.Disconnect(p.now, router.ConnID(10+p.pick(4))))
+		case n < 97:
+			p.now = p.now.Add(time.Duration(p.pick(6000)) * time.Millisecond)
+			p.apply(p.r.Tick(p.now))
+		default:
+			p.restart()
+		}
+	}
+}
+
+// send publishes one message, stores it and commits it.
+func (p *restartProp) send() {
+	p.ids++
+	m := &router.Message{ID: router.ID{14: byte(p.ids >> 8), 15: byte(p.ids)}, Command: propCmd, From: "p",
+		Data: []byte(fmt.Sprintf("m%d", p.ids))}
+	if p.pick(3) == 0 { // a request that group a answers; no deadline passes in a run
+		m.Request, m.AnswerGroup, m.Deadline = true, "a", p.now.Add(1000*time.Hour)
+	}
+	acts, err := p.r.Admit(p.now, producerConn, m)
+	if errors.Is(err, router.ErrQueueFull) {
+		return
+	}
+	p.apply(p.must(acts, err))
+	p.stored[m.Seq] = &propStored{m: *m, tries: make(map[string]int)}
+	p.sent = append(p.sent, m.Seq)
+	if m.Request {
+		p.results[m.ID] = 0
+	}
+	p.apply(p.r.Commit(p.now, m))
+}
+
+// answer answers a held delivery, asking for a retry or not.
+func (p *restartProp) answer(retry bool) {
+	if len(p.held) == 0 {
+		return
+	}
+	i := p.pick(len(p.held))
+	d := p.held[i]
+	p.held = slices.Delete(p.held, i, i+1)
+	kind := router.Reply
+	if retry {
+		kind = router.Retry
+	}
+	acts, err := p.r.Answer(p.now, d.Conn, d.Msg.ID, d.Attempt, kind, nil)
+	if err != nil {
+		return // stale: the lease passed, or the consumer went
+	}
+	if kind == router.Reply {
+		p.finished[d.Group][d.Msg.Seq] = true
+	}
+	p.apply(acts)
+}
+
+// restart rebuilds the router from the store, as a broker's restart does:
+// the groups, then the undone messages in Seq order with their acks and
+// attempts, then the dead letters. Every connection is gone.
+func (p *restartProp) restart() {
+	p.restarts++
+	p.r = router.New(p.cfg)
+	for _, g := range slices.Sorted(maps.Keys(p.groups)) {
+		p.r.RestoreGroup(propCmd, g, router.GroupStart{})
+	}
+	for _, seq := range slices.Sorted(maps.Keys(p.stored)) {
+		s := p.stored[seq]
+		m := s.m
+		p.r.Restore(&m, slices.Clone(s.acked), maps.Clone(s.tries))
+	}
+	for _, seq := range slices.Sorted(maps.Keys(p.stored)) {
+		for _, g := range p.stored[seq].dead {
+			m := p.stored[seq].m
+			p.r.RestoreDeadLetter(&m, g)
+		}
+	}
+	p.held = nil
+	p.apply(p.r.Connect(p.now, producerConn, "p"))
+}
+
+// apply keeps what acts store, serves their loads and fetches (and those
+// of the events these bring), and checks and holds their deliveries.
+func (p *restartProp) apply(acts []router.Action) {
+	p.t.Helper()
+	queue := slices.Clone(acts)
+	for len(queue) > 0 {
+		a := queue[0]
+		queue = queue[1:]
+		s := p.stored[a.Msg.Seq]
+		switch a.Kind {
+		case router.ActDeliver:
+			p.delivered(a)
+		case router.ActResult, router.ActMailbox:
+			if n, ok := p.results[a.Msg.ID]; !ok || n > 0 || a.Code != router.ResultOK {
+				p.t.Fatalf("result %d for request %x, which had %d results already", a.Code, a.Msg.ID[14:], n)
+			}
+			p.results[a.Msg.ID]++
+		case router.ActAck:
+			if s != nil {
+				s.acked = append(s.acked, a.Group)
+			}
+			if a.Last {
+				delete(p.stored, a.Msg.Seq)
+			}
+		case router.ActAttempt:
+			if s != nil {
+				s.tries[a.Group] = a.Attempt
+			}
+		case router.ActDeadLetter:
+			if s != nil {
+				s.dead = append(s.dead, a.Group)
+			}
+		case router.ActDeadLetterDelete:
+			if s != nil {
+				s.dead = slices.DeleteFunc(s.dead, func(g string) bool { return g == a.Group })
+			}
+		case router.ActGroup:
+			p.groups[a.Group] = true
+		case router.ActGroupDelete:
+			delete(p.groups, a.Group)
+		case router.ActLoad:
+			page := p.read(a.Msg.Seq, a.Attempt)
+			p.loaded += len(page)
+			queue = append(queue, p.r.Load(p.now, propCmd, page, a.Attempt, true)...)
+		case router.ActFetch:
+			var ps []router.Payload
+			for _, st := range p.read(a.Msg.Seq, a.Attempt) {
+				ps = append(ps, router.Payload{ID: st.Msg.ID, Seq: st.Msg.Seq, Data: st.Msg.Data})
+			}
+			queue = append(queue, p.r.Fill(p.now, propCmd, ps)...)
+		}
+	}
+	if p.events++; p.events%16 == 0 { // a check walks every message
+		if err := p.r.CheckInvariants(); err != nil {
+			p.t.Fatalf("invariant: %v", err)
+		}
+	}
+}
+
+// read returns up to limit stored messages from seq on, as the store's
+// ReadMessages gives them.
+func (p *restartProp) read(from uint64, limit int) []router.Stored {
+	var page []router.Stored
+	for _, seq := range slices.Sorted(maps.Keys(p.stored)) {
+		if seq >= from && len(page) < limit {
+			s := p.stored[seq]
+			m := s.m
+			page = append(page, router.Stored{Msg: &m, AckedBy: slices.Clone(s.acked), Attempts: maps.Clone(s.tries)})
+		}
+	}
+	return page
+}
+
+// delivered checks delivery d and holds it for an answer.
+func (p *restartProp) delivered(d router.Action) {
+	p.t.Helper()
+	g, seq := d.Group, d.Msg.Seq
+	if p.finished[g][seq] {
+		p.t.Fatalf("seq %d delivered to group %q (attempt %d) after the group finished it", seq, g, d.Attempt)
+	}
+	if want := p.stored[seq]; want == nil || string(d.Msg.Data) != string(want.m.Data) {
+		p.t.Fatalf("seq %d delivered to group %q with payload %q, not a stored message's", seq, g, d.Msg.Data)
+	}
+	if d.Attempt == 1 {
+		if seq <= p.lastFresh[g] {
+			p.t.Fatalf("group %q got seq %d fresh after seq %d (restart %d)", g, seq, p.lastFresh[g], p.restarts)
+		}
+		p.lastFresh[g] = seq
+	} else {
+		p.redelivered++
+	}
+	p.held = append(p.held, d)
+}
+
+// drain subscribes a consumer to each group and answers every delivery
+// until nothing is left, then checks that each group finished every
+// message and the store holds none.
+func (p *restartProp) drain() {
+	p.t.Helper()
+	for i, g := range propGroups {
+		p.apply(p.must(p.r.Subscribe(p.now, router.ConnID(50+i), 1, propCmd, g, 3, false)))
+	}
+	for i := 0; len(p.stored) > 0; i++ {
+		if i > 100_000 {
+			p.t.Fatalf("%d messages left in the store after %d steps of the drain", len(p.stored), i)
+		}
+		if len(p.held) == 0 {
+			p.now = p.now.Add(2 * time.Second) // leases of gone consumers, retry delays
+			p.apply(p.r.Tick(p.now))
+			continue
+		}
+		d := p.held[0]
+		p.held = p.held[1:]
+		if d.Conn < 50 {
+			continue // a consumer of the run: its lease ends its delivery
+		}
+		acts, err := p.r.Answer(p.now, d.Conn, d.Msg.ID, d.Attempt, router.Reply, nil)
+		if err != nil {
+			continue
+		}
+		p.finished[d.Group][d.Msg.Seq] = true
+		p.apply(acts)
+	}
+	for _, g := range propGroups {
+		for _, seq := range p.sent {
+			if !p.finished[g][seq] {
+				p.t.Fatalf("group %q never finished seq %d", g, seq)
+			}
+		}
+	}
+	for id, n := range p.results {
+		if n != 1 {
+			p.t.Fatalf("request %x got %d results, want 1", id[14:], n)
+		}
+	}
+	if n := p.r.QueueLen(propCmd); n != 0 {
+		p.t.Fatalf("QueueLen %d after the drain, want 0", n)
+	}
+}
