@@ -13,23 +13,28 @@ import (
 )
 
 // TestWindowRestartProperty drives a router with windows of 4 messages
-// through random sends, subscriptions to two durable groups, answers (some
-// asking for a retry), disconnects, ticks and restarts, each restart
-// rebuilding a router from what the actions before it stored, as the
-// broker does. Then consumers of both groups drain what is left. Each
-// group must have finished every message exactly once, and every request
-// (a third of the messages) got one result; a group's first
-// deliveries of messages come in Seq order, across the restarts too; no
-// message comes to a group after the group finished it.
+// through random sends and requests, subscriptions to two durable groups,
+// answers (some asking for a retry, which dead-letters a message now and
+// then), replays of the dead letters, disconnects, ticks and restarts, each restart rebuilding a
+// router from what the actions before it stored, as the broker does. Then
+// consumers of both groups drain what is left. Each group must have
+// finished every message exactly once or dead-lettered it, and every
+// request got one result (a reply, or ResultDeadLetter; a request
+// dead-lettered in its answer group before a restart and replayed gets its
+// answer too: the store keeps no result of a dead letter); a group's first
+// deliveries of messages come in Seq order, across the restarts too (but
+// for messages a group dead-lettered: those stay in memory at a restart,
+// ahead of the tail); no message comes to a group after the group
+// finished it.
 func TestWindowRestartProperty(t *testing.T) {
 	for seed := int64(1); seed <= 6; seed++ {
 		t.Run(fmt.Sprint("seed ", seed), func(t *testing.T) {
 			p := newRestartProp(t, seed)
 			p.run(2500)
 			p.drain()
-			if p.restarts < 5 || p.loaded < 200 || p.redelivered < 20 {
-				t.Fatalf("%d restarts, %d messages loaded, %d redeliveries: the run did not cross the window, restart and redeliver enough",
-					p.restarts, p.loaded, p.redelivered)
+			if p.restarts < 5 || p.loaded < 200 || p.redelivered < 20 || len(p.everDead) < 3 {
+				t.Fatalf("%d restarts, %d messages loaded, %d redeliveries, %d dead letters: the run did not cross the window, restart, redeliver and dead-letter enough",
+					p.restarts, p.loaded, p.redelivered, len(p.everDead))
 			}
 		})
 	}
@@ -45,13 +50,18 @@ type restartProp struct {
 	now time.Time
 	ids uint64
 
-	stored map[uint64]*propStored // by Seq, the one command's undone messages
-	groups map[string]bool        // durable groups stored
-	sent   []uint64               // Seqs committed, in order
+	stored   map[uint64]*propStored      // by Seq, the one command's undone messages
+	groups   map[string]bool             // durable groups stored
+	answered map[router.ID]router.Action // by request, the Last ack that carried the result the producer got
+	sent     []uint64                    // Seqs committed, in order
 
 	results   map[router.ID]int          // by request, the results its producer got
+	restarted map[router.ID]bool         // requests with a result that a restart found dead in their answer group
+	replayed  map[router.ID]bool         // of those, the ones that may get one more result
 	held      []router.Action            // deliveries not answered yet, some stale
 	finished  map[string]map[uint64]bool // by group, Seqs answered
+	dead      map[string]map[uint64]bool // by group, Seqs in its dead-letter queue
+	everDead  map[uint64]bool            // Seqs a group dead-lettered
 	lastFresh map[string]uint64          // by group, the Seq of its last first delivery
 
 	restarts, loaded, redelivered int
@@ -73,14 +83,15 @@ var propGroups = []string{"a", "b"}
 func newRestartProp(t *testing.T, seed int64) *restartProp {
 	p := &restartProp{t: t, rnd: rand.New(rand.NewSource(seed)), now: t0,
 		cfg: router.Config{Window: 4, ResidentBytes: 40, MaxQueueLen: 1000, Lease: 5 * time.Second,
-			MaxDeliveries: 1000, RetryDelay: 100 * time.Millisecond, MaxRetryDelay: time.Second, DedupWindow: time.Hour},
-		stored: make(map[uint64]*propStored), groups: make(map[string]bool),
-		finished: make(map[string]map[uint64]bool), lastFresh: make(map[string]uint64), results: make(map[router.ID]int)}
+			MaxDeliveries: 4, RetryDelay: 100 * time.Millisecond, MaxRetryDelay: time.Second, DedupWindow: time.Hour},
+		stored: make(map[uint64]*propStored), groups: make(map[string]bool), answered: make(map[router.ID]router.Action),
+		finished: make(map[string]map[uint64]bool), dead: make(map[string]map[uint64]bool), everDead: make(map[uint64]bool), lastFresh: make(map[string]uint64), results: make(map[router.ID]int),
+		restarted: make(map[router.ID]bool), replayed: make(map[router.ID]bool)}
 	p.r = router.New(p.cfg)
 	p.apply(p.r.Connect(p.now, producerConn, "p"))
 	for i, g := range propGroups { // both groups take every message
 		p.apply(p.must(p.r.Subscribe(p.now, 99, uint32(i+1), propCmd, g, 1, false)))
-		p.finished[g] = make(map[uint64]bool)
+		p.finished[g], p.dead[g] = make(map[uint64]bool), make(map[uint64]bool)
 	}
 	p.apply(p.r.Disconnect(p.now, 99))
 	return p
@@ -115,9 +126,12 @@ func (p *restartProp) run(steps int) {
 			p.answer(p.pick(5) == 0)
 		case n < 91:
 			p.apply(p.r.Disconnect(p.now, router.ConnID(10+p.pick(4))))
-		case n < 97:
+		case n < 96:
 			p.now = p.now.Add(time.Duration(p.pick(6000)) * time.Millisecond)
 			p.apply(p.r.Tick(p.now))
+		case n < 97:
+			acts, _ := p.r.Replay(p.now, propCmd, nil)
+			p.apply(acts)
 		default:
 			p.restart()
 		}
@@ -172,9 +186,20 @@ func (p *restartProp) answer(retry bool) {
 // attempts, then the dead letters. Every connection is gone.
 func (p *restartProp) restart() {
 	p.restarts++
+	for _, s := range p.stored {
+		// The store keeps no result of a dead letter: replayed and
+		// answered after the restart, the request's answer goes to the
+		// producer too.
+		if g := s.m.AnswerGroup; s.m.Request && p.results[s.m.ID] > 0 && !slices.Contains(s.acked, g) {
+			p.restarted[s.m.ID], p.replayed[s.m.ID] = true, true
+		}
+	}
 	p.r = router.New(p.cfg)
 	for _, g := range slices.Sorted(maps.Keys(p.groups)) {
 		p.r.RestoreGroup(propCmd, g, router.GroupStart{})
+	}
+	for _, a := range p.answered {
+		p.r.RestoreDedup(a.Msg.ID, a.Msg.From, a.Code, a.From, a.Data, true, a.Expires)
 	}
 	for _, seq := range slices.Sorted(maps.Keys(p.stored)) {
 		s := p.stored[seq]
@@ -204,11 +229,15 @@ func (p *restartProp) apply(acts []router.Action) {
 		case router.ActDeliver:
 			p.delivered(a)
 		case router.ActResult, router.ActMailbox:
-			if n, ok := p.results[a.Msg.ID]; !ok || n > 0 || a.Code != router.ResultOK {
+			if n, ok := p.results[a.Msg.ID]; !ok || (n > 0 && !p.replayed[a.Msg.ID]) || (a.Code != router.ResultOK && a.Code != router.ResultDeadLetter) {
 				p.t.Fatalf("result %d for request %x, which had %d results already", a.Code, a.Msg.ID[14:], n)
 			}
 			p.results[a.Msg.ID]++
+			delete(p.replayed, a.Msg.ID)
 		case router.ActAck:
+			if a.Answered && a.Last { // the store keeps a result with a message's end
+				p.answered[a.Msg.ID] = a
+			}
 			if s != nil {
 				s.acked = append(s.acked, a.Group)
 			}
@@ -223,10 +252,12 @@ func (p *restartProp) apply(acts []router.Action) {
 			if s != nil {
 				s.dead = append(s.dead, a.Group)
 			}
+			p.dead[a.Group][a.Msg.Seq], p.everDead[a.Msg.Seq] = true, true
 		case router.ActDeadLetterDelete:
 			if s != nil {
 				s.dead = slices.DeleteFunc(s.dead, func(g string) bool { return g == a.Group })
 			}
+			delete(p.dead[a.Group], a.Msg.Seq)
 		case router.ActGroup:
 			p.groups[a.Group] = true
 		case router.ActGroupDelete:
@@ -274,7 +305,7 @@ func (p *restartProp) delivered(d router.Action) {
 	if want := p.stored[seq]; want == nil || string(d.Msg.Data) != string(want.m.Data) {
 		p.t.Fatalf("seq %d delivered to group %q with payload %q, not a stored message's", seq, g, d.Msg.Data)
 	}
-	if d.Attempt == 1 {
+	if d.Attempt == 1 && !p.everDead[seq] { // a dead letter keeps its message ahead of the tail
 		if seq <= p.lastFresh[g] {
 			p.t.Fatalf("group %q got seq %d fresh after seq %d (restart %d)", g, seq, p.lastFresh[g], p.restarts)
 		}
@@ -293,7 +324,7 @@ func (p *restartProp) drain() {
 	for i, g := range propGroups {
 		p.apply(p.must(p.r.Subscribe(p.now, router.ConnID(50+i), 1, propCmd, g, 3, false)))
 	}
-	for i := 0; len(p.stored) > 0; i++ {
+	for i := 0; len(p.stored) > p.deadOnly(); i++ {
 		if i > 100_000 {
 			p.t.Fatalf("%d messages left in the store after %d steps of the drain", len(p.stored), i)
 		}
@@ -316,17 +347,35 @@ func (p *restartProp) drain() {
 	}
 	for _, g := range propGroups {
 		for _, seq := range p.sent {
-			if !p.finished[g][seq] {
+			if !p.finished[g][seq] && !p.dead[g][seq] {
 				p.t.Fatalf("group %q never finished seq %d", g, seq)
 			}
 		}
 	}
 	for id, n := range p.results {
-		if n != 1 {
+		if n != 1 && !p.restarted[id] {
 			p.t.Fatalf("request %x got %d results, want 1", id[14:], n)
+		}
+		if n == 0 {
+			p.t.Fatalf("request %x got no result", id[14:])
 		}
 	}
 	if n := p.r.QueueLen(propCmd); n != 0 {
 		p.t.Fatalf("QueueLen %d after the drain, want 0", n)
 	}
+}
+
+// deadOnly is how many stored messages wait only as dead letters.
+func (p *restartProp) deadOnly() int {
+	n := 0
+	for seq := range p.stored {
+		left := false
+		for _, g := range propGroups {
+			left = left || (!p.finished[g][seq] && !p.dead[g][seq])
+		}
+		if !left {
+			n++
+		}
+	}
+	return n
 }
