@@ -113,8 +113,8 @@ func (l *budgetListener) Accept() (net.Conn, error) {
 		if l.b.TryAcquire() {
 			return &budgetConn{Conn: conn, b: l.b}, nil
 		}
+		l.b.refuse(l.Addr(), conn.RemoteAddr()) // counted before the peer sees the close
 		conn.Close()
-		l.b.refuse(l.Addr(), conn.RemoteAddr())
 	}
 }
 
