@@ -181,6 +181,10 @@ func TestFirstSendWithANATSNodeDown(t *testing.T) {
 	tc := startCluster(t, 1, teomq.BrokerConfig{})
 	leader := tc.nats.WaitStreamLeader(tc.msgsStream(), 10*time.Second)
 	tc.nats.StopNode((leader + 1) % 3)
+	// A meta leader that goes with the node hands over first: until then
+	// the cluster makes no consumer, and the send fails after the
+	// broker's JetStream timeout (store unavailable).
+	tc.nats.waitMetaLeader(10 * time.Second)
 	ctx := testCtx(t)
 	c := tc.connect(on(0))
 	if _, err := c.Send(ctx, "fresh", []byte("first")); err != nil {

@@ -246,6 +246,18 @@ func (c *natsCluster) ready() bool {
 	return leader
 }
 
+// waitMetaLeader waits up to d until a running node is the meta leader.
+func (c *natsCluster) waitMetaLeader(d time.Duration) {
+	c.t.Helper()
+	deadline := time.Now().Add(d)
+	for !slices.ContainsFunc(c.nodes, func(nd *natsNode) bool { return nd.srv != nil && nd.srv.JetStreamIsLeader() }) {
+		if time.Now().After(deadline) {
+			c.t.Fatalf("no meta leader among the running nats nodes after %v", d)
+		}
+		time.Sleep(20 * time.Millisecond)
+	}
+}
+
 // StreamLeader returns the index of the running node that leads stream,
 // or -1 when none does (no such stream, or an election under way).
 func (c *natsCluster) StreamLeader(stream string) int {
