@@ -48,6 +48,9 @@ func (b *Broker) restore() error {
 				attempts[g] = int(a)
 			}
 			b.router.Restore(routerMessage(r.Msg), r.AckedBy, attempts)
+			if a := r.Answer; a != nil { // its producer got this result: it gets no other
+				b.router.RestoreDedup(router.ID(r.Msg.ID), r.Msg.From, routerResultCode(a.Code), a.From, a.Data, true, start.Add(router.DefaultDedupWindow))
+			}
 			n++
 		case store.KindTail:
 			b.router.RestoreTailSpan(intern(r.Command), router.TailSpan{

@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"slices"
 	"testing"
+	"time"
 
 	"github.com/teonet-go/teomq"
 )
@@ -108,4 +109,36 @@ func groupLeft(t *testing.T, admin *teomq.Client, command, group string) int {
 		}
 	}
 	return 0
+}
+
+// A request answered by its answer group while another group still holds
+// its copy keeps its result across a restart: when that copy's deadline
+// passes after the restart, the producer, which has its answer, gets no
+// second result (a timeout).
+func TestRestartKeepsTheResultOfARequestOtherGroupsHold(t *testing.T) {
+	r := startRestartable(t, teomq.DurabilitySync)
+	c := mustConnectTo(t, r.b.Endpoint())
+	addDurableGroups(t, c, "jobs", "work", "audit")
+	if _, err := c.Subscribe("jobs", func(context.Context, *teomq.Message) ([]byte, error) {
+		return []byte("done"), nil
+	}, teomq.Group("work")); err != nil {
+		t.Fatal(err)
+	}
+	orphans := make(chan error, 4)
+	p := mustConnectTo(t, r.b.Endpoint(), teomq.WithOrphanAnswers(func(_ *teomq.Answer, err error) { orphans <- err }))
+	ctx := testCtx(t)
+	ans, err := p.Request(ctx, "jobs", []byte("job"), teomq.AnswerGroup("work"), teomq.WithTTL(time.Second))
+	if err != nil || string(ans.Data) != "done" {
+		t.Fatalf("request: %v, %v; want work's answer", ans, err)
+	}
+	c.Close()
+	r.restart()
+	// audit's copy times out at the request's deadline and leaves the queue.
+	waitFor(t, "audit's copy to time out", func() bool { return r.b.QueueLen("jobs") == 0 })
+	// A result routed then reaches the producer before the confirm of a
+	// later send on its connection.
+	if _, err := p.Send(ctx, "other", nil); err != nil {
+		t.Fatal(err)
+	}
+	noRecv(t, orphans, 200*time.Millisecond, "a second result after the restart")
 }

@@ -129,3 +129,43 @@ func TestWindowKeepsRequestsInOrderAcrossRestart(t *testing.T) {
 	}
 	waitFor(t, "the queue to drain", func() bool { return r.b.QueueLen("jobs") == 0 })
 }
+
+// A purge of a backlog past the window is one change of the store: a
+// broker closed right after it finds none of the purged messages at its
+// restart, and a consumer then gets only what was sent after.
+func TestWindowPurgeIsWholeAcrossARestart(t *testing.T) {
+	const window, n = 4, 3000
+	r := startRestartable(t, teomq.DurabilitySync)
+	r.cfg.Window = window
+	r.restart()
+	p := mustConnectTo(t, r.b.Endpoint())
+	ctx := testCtx(t)
+	for i := range n {
+		if _, err := p.Send(ctx, "jobs", []byte(fmt.Sprint("old ", i))); err != nil {
+			t.Fatal(err)
+		}
+	}
+	if got, err := p.PurgeQueue(ctx, "jobs"); got != n || err != nil {
+		t.Fatalf("PurgeQueue = %d, %v; want %d", got, err, n)
+	}
+	p.Close()
+	r.restart()
+	if got := r.b.QueueLen("jobs"); got != 0 {
+		t.Fatalf("QueueLen %d after the restart, want 0", got)
+	}
+	p = mustConnectTo(t, r.b.Endpoint())
+	if _, err := p.Send(ctx, "jobs", []byte("new")); err != nil {
+		t.Fatal(err)
+	}
+	got := make(chan string, n)
+	if _, err := p.Subscribe("jobs", func(_ context.Context, m *teomq.Message) ([]byte, error) {
+		got <- string(m.Data)
+		return nil, nil
+	}); err != nil {
+		t.Fatal(err)
+	}
+	if v := recv(t, got, "the message sent after the purge"); v != "new" {
+		t.Fatalf("first message after the restart %q, want the one sent after the purge", v)
+	}
+	noRecv(t, got, 100*time.Millisecond, "a purged message")
+}

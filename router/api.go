@@ -116,6 +116,11 @@ const (
 	// Msg.Command from Msg.Seq on, in Seq order, and hand them to Load
 	// (with ok unset if the read failed). See Config.Window.
 	ActLoad
+	// ActPurge: persist that the stored messages of Msg.Command in
+	// Purge's range, but those it keeps, are gone: a queue purge took
+	// the messages of the command's tail (see Config.Window), which the
+	// router does not hold, all at once.
+	ActPurge
 )
 
 // Action is one effect the broker carries out after an event.
@@ -140,6 +145,16 @@ type Action struct {
 	// Start (ActGroup) is where the group starts taking messages: the
 	// first Seq it takes, and the earlier Seqs it takes too (sorted).
 	Start *GroupStart
+	// Purge (ActPurge) is the range of Seqs purged.
+	Purge *PurgeRange
+}
+
+// PurgeRange is a range of a command's messages purged from the store:
+// Seq From to To, both included, but those of Keep (sorted), which the
+// router holds.
+type PurgeRange struct {
+	From, To uint64
+	Keep     []uint64
 }
 
 // GroupStart is where a durable group starts taking its command's

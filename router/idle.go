@@ -57,7 +57,7 @@ func (r *Router) sweepIdle(now int64) {
 
 // idle reports whether cmd holds nothing worth keeping.
 func (cmd *command) idle() bool {
-	if cmd.active > 0 || cmd.reserved > 0 || cmd.tail.purging > 0 {
+	if cmd.active > 0 || cmd.reserved > 0 {
 		return false
 	}
 	for _, g := range cmd.groups {

@@ -13,7 +13,8 @@ import (
 )
 
 // TestWindowRestartProperty drives a router with windows of 4 messages
-// through random sends and requests, subscriptions to two durable groups,
+// through random sends and requests (their reads of the store served
+// late, events happening between a read and its page's hand-over), subscriptions to two durable groups,
 // answers (some asking for a retry, which dead-letters a message now and
 // then), replays of the dead letters, disconnects, ticks and restarts, each restart rebuilding a
 // router from what the actions before it stored, as the broker does. Then
@@ -52,17 +53,19 @@ type restartProp struct {
 
 	stored   map[uint64]*propStored      // by Seq, the one command's undone messages
 	groups   map[string]bool             // durable groups stored
-	answered map[router.ID]router.Action // by request, the Last ack that carried the result the producer got
-	sent     []uint64                    // Seqs committed, in order
+	answered map[router.ID]router.Action // by request, the ack that carried the result the producer got
+	sent     []router.ID                 // messages committed, in order
 
-	results   map[router.ID]int          // by request, the results its producer got
-	restarted map[router.ID]bool         // requests with a result that a restart found dead in their answer group
-	replayed  map[router.ID]bool         // of those, the ones that may get one more result
-	held      []router.Action            // deliveries not answered yet, some stale
-	finished  map[string]map[uint64]bool // by group, Seqs answered
-	dead      map[string]map[uint64]bool // by group, Seqs in its dead-letter queue
-	everDead  map[uint64]bool            // Seqs a group dead-lettered
-	lastFresh map[string]uint64          // by group, the Seq of its last first delivery
+	results   map[router.ID]int             // by request, the results its producer got
+	restarted map[router.ID]bool            // requests with a result that a restart found dead in their answer group
+	replayed  map[router.ID]bool            // of those, the ones that may get one more result
+	mayGo     map[router.ID]bool            // messages with a deadline, cancelled or purged: they may end unfinished
+	held      []router.Action               // deliveries not answered yet, some stale
+	reads     []*propRead                   // reads of the store under way
+	finished  map[string]map[router.ID]bool // by group, the messages answered
+	dead      map[string]map[router.ID]bool // by group, the messages in its dead-letter queue
+	everDead  map[router.ID]bool            // messages a group dead-lettered
+	lastFresh map[string]uint64             // by group, the publish order (ids) of its last first delivery
 
 	restarts, loaded, redelivered int
 	events                        int // apply calls
@@ -85,13 +88,13 @@ func newRestartProp(t *testing.T, seed int64) *restartProp {
 		cfg: router.Config{Window: 4, ResidentBytes: 40, MaxQueueLen: 1000, Lease: 5 * time.Second,
 			MaxDeliveries: 4, RetryDelay: 100 * time.Millisecond, MaxRetryDelay: time.Second, DedupWindow: time.Hour},
 		stored: make(map[uint64]*propStored), groups: make(map[string]bool), answered: make(map[router.ID]router.Action),
-		finished: make(map[string]map[uint64]bool), dead: make(map[string]map[uint64]bool), everDead: make(map[uint64]bool), lastFresh: make(map[string]uint64), results: make(map[router.ID]int),
-		restarted: make(map[router.ID]bool), replayed: make(map[router.ID]bool)}
+		finished: make(map[string]map[router.ID]bool), dead: make(map[string]map[router.ID]bool), everDead: make(map[router.ID]bool), lastFresh: make(map[string]uint64), results: make(map[router.ID]int),
+		restarted: make(map[router.ID]bool), replayed: make(map[router.ID]bool), mayGo: make(map[router.ID]bool)}
 	p.r = router.New(p.cfg)
 	p.apply(p.r.Connect(p.now, producerConn, "p"))
 	for i, g := range propGroups { // both groups take every message
 		p.apply(p.must(p.r.Subscribe(p.now, 99, uint32(i+1), propCmd, g, 1, false)))
-		p.finished[g], p.dead[g] = make(map[uint64]bool), make(map[uint64]bool)
+		p.finished[g], p.dead[g] = make(map[router.ID]bool), make(map[router.ID]bool)
 	}
 	p.apply(p.r.Disconnect(p.now, 99))
 	return p
@@ -110,6 +113,9 @@ func (p *restartProp) must(acts []router.Action, err error) []router.Action {
 func (p *restartProp) run(steps int) {
 	for range steps {
 		p.now = p.now.Add(time.Duration(p.pick(200)) * time.Millisecond)
+		for len(p.reads) > 0 && p.pick(3) > 0 {
+			p.serveRead(p.pick(len(p.reads)))
+		}
 		switch n := p.pick(100); {
 		case n < 45:
 			p.send()
@@ -132,6 +138,10 @@ func (p *restartProp) run(steps int) {
 		case n < 97:
 			acts, _ := p.r.Replay(p.now, propCmd, nil)
 			p.apply(acts)
+		case n < 98 && p.pick(2) == 0:
+			p.cancel()
+		case n < 98:
+			p.purge()
 		default:
 			p.restart()
 		}
@@ -143,8 +153,12 @@ func (p *restartProp) send() {
 	p.ids++
 	m := &router.Message{ID: router.ID{14: byte(p.ids >> 8), 15: byte(p.ids)}, Command: propCmd, From: "p",
 		Data: []byte(fmt.Sprintf("m%d", p.ids))}
-	if p.pick(3) == 0 { // a request that group a answers; no deadline passes in a run
+	if p.pick(3) == 0 { // a request that group a answers
 		m.Request, m.AnswerGroup, m.Deadline = true, "a", p.now.Add(1000*time.Hour)
+	}
+	if p.pick(8) == 0 { // a deadline that may pass in the run
+		m.Deadline = p.now.Add(time.Duration(5+p.pick(60)) * time.Second)
+		p.mayGo[m.ID] = true
 	}
 	acts, err := p.r.Admit(p.now, producerConn, m)
 	if errors.Is(err, router.ErrQueueFull) {
@@ -152,11 +166,36 @@ func (p *restartProp) send() {
 	}
 	p.apply(p.must(acts, err))
 	p.stored[m.Seq] = &propStored{m: *m, tries: make(map[string]int)}
-	p.sent = append(p.sent, m.Seq)
+	p.sent = append(p.sent, m.ID)
 	if m.Request {
 		p.results[m.ID] = 0
 	}
 	p.apply(p.r.Commit(p.now, m))
+}
+
+// cancel cancels one of the newest messages, which then may never be
+// finished.
+func (p *restartProp) cancel() {
+	if len(p.sent) == 0 {
+		return
+	}
+	id := p.sent[len(p.sent)-1-p.pick(min(len(p.sent), 30))]
+	p.mayGo[id] = true
+	acts, _ := p.r.Cancel(p.now, producerConn, id)
+	p.apply(acts)
+}
+
+// purge purges the queue, now and then: the messages stored then may
+// never be finished.
+func (p *restartProp) purge() {
+	if p.pick(25) > 0 {
+		return
+	}
+	for _, s := range p.stored {
+		p.mayGo[s.m.ID] = true
+	}
+	acts, _, err := p.r.PurgeQueue(p.now, propCmd)
+	p.apply(p.must(acts, err))
 }
 
 // answer answers a held delivery, asking for a retry or not.
@@ -176,7 +215,7 @@ func (p *restartProp) answer(retry bool) {
 		return // stale: the lease passed, or the consumer went
 	}
 	if kind == router.Reply {
-		p.finished[d.Group][d.Msg.Seq] = true
+		p.finished[d.Group][d.Msg.ID] = true
 	}
 	p.apply(acts)
 }
@@ -212,7 +251,7 @@ func (p *restartProp) restart() {
 			p.r.RestoreDeadLetter(&m, g)
 		}
 	}
-	p.held = nil
+	p.held, p.reads = nil, nil
 	p.apply(p.r.Connect(p.now, producerConn, "p"))
 }
 
@@ -229,13 +268,13 @@ func (p *restartProp) apply(acts []router.Action) {
 		case router.ActDeliver:
 			p.delivered(a)
 		case router.ActResult, router.ActMailbox:
-			if n, ok := p.results[a.Msg.ID]; !ok || (n > 0 && !p.replayed[a.Msg.ID]) || (a.Code != router.ResultOK && a.Code != router.ResultDeadLetter) {
+			if n, ok := p.results[a.Msg.ID]; !ok || (n > 0 && !p.replayed[a.Msg.ID]) || !p.allowed(a) {
 				p.t.Fatalf("result %d for request %x, which had %d results already", a.Code, a.Msg.ID[14:], n)
 			}
 			p.results[a.Msg.ID]++
 			delete(p.replayed, a.Msg.ID)
 		case router.ActAck:
-			if a.Answered && a.Last { // the store keeps a result with a message's end
+			if a.Answered { // the store keeps a result, with the message while it is stored
 				p.answered[a.Msg.ID] = a
 			}
 			if s != nil {
@@ -252,33 +291,61 @@ func (p *restartProp) apply(acts []router.Action) {
 			if s != nil {
 				s.dead = append(s.dead, a.Group)
 			}
-			p.dead[a.Group][a.Msg.Seq], p.everDead[a.Msg.Seq] = true, true
+			p.dead[a.Group][a.Msg.ID], p.everDead[a.Msg.ID] = true, true
 		case router.ActDeadLetterDelete:
 			if s != nil {
 				s.dead = slices.DeleteFunc(s.dead, func(g string) bool { return g == a.Group })
 			}
-			delete(p.dead[a.Group], a.Msg.Seq)
+			delete(p.dead[a.Group], a.Msg.ID)
 		case router.ActGroup:
 			p.groups[a.Group] = true
 		case router.ActGroupDelete:
 			delete(p.groups, a.Group)
-		case router.ActLoad:
-			page := p.read(a.Msg.Seq, a.Attempt)
-			p.loaded += len(page)
-			queue = append(queue, p.r.Load(p.now, propCmd, page, a.Attempt, true)...)
-		case router.ActFetch:
-			var ps []router.Payload
-			for _, st := range p.read(a.Msg.Seq, a.Attempt) {
-				ps = append(ps, router.Payload{ID: st.Msg.ID, Seq: st.Msg.Seq, Data: st.Msg.Data})
+		case router.ActPurge:
+			for seq := range p.stored {
+				if _, kept := slices.BinarySearch(a.Purge.Keep, seq); seq >= a.Purge.From && seq <= a.Purge.To && !kept {
+					delete(p.stored, seq)
+				}
 			}
-			queue = append(queue, p.r.Fill(p.now, propCmd, ps)...)
+		case router.ActLoad, router.ActFetch:
+			p.reads = append(p.reads, &propRead{act: a})
 		}
 	}
-	if p.events++; p.events%16 == 0 { // a check walks every message
+	p.events++
+	if p.events%16 == 0 { // a check walks every message
 		if err := p.r.CheckInvariants(); err != nil {
 			p.t.Fatalf("invariant: %v", err)
 		}
 	}
+}
+
+// propRead is a read of the store an ActLoad or an ActFetch asked for:
+// as in the broker, it reads the store at one moment and hands the page
+// to the router at a later one, events happening in between.
+type propRead struct {
+	act  router.Action
+	page []router.Stored // nil until read
+	done bool            // read
+}
+
+// serveRead moves read i on: it reads the store, or hands its page over.
+func (p *restartProp) serveRead(i int) {
+	rd := p.reads[i]
+	if !rd.done {
+		rd.page, rd.done = p.read(rd.act.Msg.Seq, rd.act.Attempt), true
+		return
+	}
+	p.reads = slices.Delete(p.reads, i, i+1)
+	if rd.act.Kind == router.ActLoad {
+		p.loaded += len(rd.page)
+		p.apply(p.r.Load(p.now, propCmd, rd.page, rd.act.Attempt, true))
+		return
+	}
+	var ps []router.Payload
+	for _, st := range rd.page {
+		ps = append(ps, router.Payload{ID: st.Msg.ID, Seq: st.Msg.Seq, Data: st.Msg.Data})
+	}
+	p.apply(p.r.Fill(p.now, propCmd, ps))
 }
 
 // read returns up to limit stored messages from seq on, as the store's
@@ -299,17 +366,17 @@ func (p *restartProp) read(from uint64, limit int) []router.Stored {
 func (p *restartProp) delivered(d router.Action) {
 	p.t.Helper()
 	g, seq := d.Group, d.Msg.Seq
-	if p.finished[g][seq] {
+	if p.finished[g][d.Msg.ID] {
 		p.t.Fatalf("seq %d delivered to group %q (attempt %d) after the group finished it", seq, g, d.Attempt)
 	}
 	if want := p.stored[seq]; want == nil || string(d.Msg.Data) != string(want.m.Data) {
 		p.t.Fatalf("seq %d delivered to group %q with payload %q, not a stored message's", seq, g, d.Msg.Data)
 	}
-	if d.Attempt == 1 && !p.everDead[seq] { // a dead letter keeps its message ahead of the tail
-		if seq <= p.lastFresh[g] {
-			p.t.Fatalf("group %q got seq %d fresh after seq %d (restart %d)", g, seq, p.lastFresh[g], p.restarts)
+	if n := pubNo(d.Msg.ID); d.Attempt == 1 && !p.everDead[d.Msg.ID] { // a dead letter keeps its message ahead of the tail
+		if n <= p.lastFresh[g] {
+			p.t.Fatalf("group %q got message %d (seq %d) fresh after message %d (restart %d)", g, n, seq, p.lastFresh[g], p.restarts)
 		}
-		p.lastFresh[g] = seq
+		p.lastFresh[g] = n
 	} else {
 		p.redelivered++
 	}
@@ -328,6 +395,10 @@ func (p *restartProp) drain() {
 		if i > 100_000 {
 			p.t.Fatalf("%d messages left in the store after %d steps of the drain", len(p.stored), i)
 		}
+		if len(p.reads) > 0 {
+			p.serveRead(0)
+			continue
+		}
 		if len(p.held) == 0 {
 			p.now = p.now.Add(2 * time.Second) // leases of gone consumers, retry delays
 			p.apply(p.r.Tick(p.now))
@@ -342,21 +413,21 @@ func (p *restartProp) drain() {
 		if err != nil {
 			continue
 		}
-		p.finished[d.Group][d.Msg.Seq] = true
+		p.finished[d.Group][d.Msg.ID] = true
 		p.apply(acts)
 	}
 	for _, g := range propGroups {
-		for _, seq := range p.sent {
-			if !p.finished[g][seq] && !p.dead[g][seq] {
-				p.t.Fatalf("group %q never finished seq %d", g, seq)
+		for _, id := range p.sent {
+			if !p.finished[g][id] && !p.dead[g][id] && !p.mayGo[id] {
+				p.t.Fatalf("group %q never finished message %d", g, pubNo(id))
 			}
 		}
 	}
 	for id, n := range p.results {
-		if n != 1 && !p.restarted[id] {
+		if n > 1 && !p.restarted[id] {
 			p.t.Fatalf("request %x got %d results, want 1", id[14:], n)
 		}
-		if n == 0 {
+		if n == 0 && !p.mayGo[id] {
 			p.t.Fatalf("request %x got no result", id[14:])
 		}
 	}
@@ -371,7 +442,7 @@ func (p *restartProp) deadOnly() int {
 	for seq := range p.stored {
 		left := false
 		for _, g := range propGroups {
-			left = left || (!p.finished[g][seq] && !p.dead[g][seq])
+			left = left || (!p.finished[g][p.stored[seq].m.ID] && !p.dead[g][p.stored[seq].m.ID])
 		}
 		if !left {
 			n++
@@ -379,3 +450,19 @@ func (p *restartProp) deadOnly() int {
 	}
 	return n
 }
+
+// allowed reports whether result a is one the run may give: a reply or a
+// dead letter, or the end of a message that may go.
+func (p *restartProp) allowed(a router.Action) bool {
+	switch a.Code {
+	case router.ResultOK, router.ResultDeadLetter:
+		return true
+	case router.ResultTimeout, router.ResultPurged:
+		return p.mayGo[a.Msg.ID]
+	}
+	return false
+}
+
+// pubNo is the publish order of a message of the run (its ID's low bytes):
+// a restart can give a Seq again once no message of it is stored.
+func pubNo(id router.ID) uint64 { return uint64(id[14])<<8 | uint64(id[15]) }

@@ -18,13 +18,6 @@ type tail struct {
 	loading bool   // an ActLoad waits for its Load
 	asked   int    // n when that ActLoad was emitted
 
-	// Purged messages of a former tail, Seq purgeFrom to purgeTo, that
-	// the store still holds and nothing counts: read back with ActLoad
-	// (purgeLoad set) only to be deleted. purging is how many.
-	purgeFrom, purgeTo uint64
-	purging            int
-	purgeLoad          bool
-
 	// answers counts the requests of the tail still owed a result, by
 	// answer group (see tailRec).
 	answers map[string]int
@@ -41,16 +34,12 @@ func (t *tail) pruneGone() {
 	if len(t.gone) == 0 {
 		return
 	}
-	if t.n == 0 && t.purging == 0 && !t.loading {
+	if t.n == 0 && !t.loading {
 		t.gone = nil
 		return
 	}
-	from := t.from
-	if t.purging > 0 {
-		from = min(from, t.purgeFrom)
-	}
 	for seq := range t.gone {
-		if seq < from {
+		if seq < t.from {
 			delete(t.gone, seq)
 		}
 	}
@@ -193,14 +182,6 @@ func (r *Router) Load(now time.Time, command string, msgs []Stored, limit int, o
 		return r.flush(now)
 	}
 	cmd.tail.loading = false
-	if cmd.tail.purgeLoad {
-		cmd.tail.purgeLoad = false
-		if ok {
-			r.deletePurged(now.UnixNano(), cmd, msgs, limit)
-		}
-		r.loadPurged(cmd)
-		return r.flush(now)
-	}
 	if !ok {
 		return r.flush(now)
 	}

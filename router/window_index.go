@@ -132,7 +132,7 @@ func (r *Router) dropTail(now int64, rec *tailRec, expired bool) {
 	t.bytes -= int64(rec.size)
 	cmd.active--
 	cmd.activeBytes -= int64(rec.size)
-	if t.loading && !t.purgeLoad {
+	if t.loading {
 		t.asked = max(t.asked-1, 0)
 	}
 	cmd.countTailGroups(rec.seq, -1, rec.done)

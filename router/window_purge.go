@@ -7,9 +7,9 @@ import (
 	"strings"
 )
 
-// purgeTail drops cmd's tail: its messages leave the counts at once and
-// are read back only to be deleted. It returns how many copies the groups
-// lose.
+// purgeTail drops cmd's tail: its messages leave the counts and the
+// store at once (ActPurge), all but those of the tail's range the router
+// holds. It returns how many copies the groups lose.
 func (r *Router) purgeTail(now int64, cmd *command) int {
 	t := &cmd.tail
 	if t.n == 0 {
@@ -19,62 +19,31 @@ func (r *Router) purgeTail(now int64, cmd *command) int {
 	for _, g := range cmd.groups {
 		copies += g.tailPending()
 	}
-	if t.purging == 0 {
-		t.purgeFrom = t.from
-	}
-	t.purgeTo = t.last
-	t.purging += t.n
+	r.emit(Action{Kind: ActPurge, Msg: cmd.ref, Purge: &PurgeRange{From: t.from, To: t.last, Keep: r.liveSeqs(cmd, t.from, t.last)}})
 	cmd.active -= t.n
 	cmd.activeBytes -= t.bytes
-	t.n, t.bytes = 0, 0
+	t.n, t.bytes, t.asked = 0, 0, 0 // a page under way brings none of them back
+	t.from = t.last + 1
 	for _, g := range cmd.groups {
 		g.tailN = 0
 	}
 	r.finishTailDedup(now, cmd)
 	r.purgeTailRecs(now, cmd)
-	r.loadPurged(cmd)
+	t.pruneGone()
 	return copies
 }
 
-// loadPurged asks for the next page of purged messages (ActLoad), if
-// some are left and no load is under way.
-func (r *Router) loadPurged(cmd *command) {
-	t := &cmd.tail
-	if t.purging == 0 || t.loading {
-		return
+// liveSeqs returns the Seqs from from to to, in order, of cmd's messages
+// the router holds (they went ahead of the tail, in flight or dead).
+func (r *Router) liveSeqs(cmd *command, from, to uint64) []uint64 {
+	var out []uint64
+	for _, ms := range r.live {
+		if ms.cmd == cmd && ms.msg.Seq >= from && ms.msg.Seq <= to {
+			out = append(out, ms.msg.Seq)
+		}
 	}
-	t.loading, t.purgeLoad = true, true
-	r.emit(Action{Kind: ActLoad, Msg: &Message{Command: cmd.name, Seq: t.purgeFrom}, Attempt: max(r.cfg.Window, 1)})
-}
-
-// deletePurged deletes the purged messages of a page (a Last ActAck
-// each); a short page, or one past purgeTo, ends the purge.
-func (r *Router) deletePurged(now int64, cmd *command, msgs []Stored, limit int) {
-	t := &cmd.tail
-	for _, s := range msgs {
-		m := s.Msg
-		if m.Seq > t.purgeTo {
-			t.purging = 0
-			break
-		}
-		if m.Seq < t.purgeFrom || r.live[m.ID] != nil {
-			continue
-		}
-		t.purgeFrom = m.Seq + 1
-		if t.skips(m.Seq) { // expired or cancelled in the tail: deleted
-			continue
-		}
-		t.purging = max(t.purging-1, 0)
-		var res *dedupEntry
-		if e := r.dedup[dedupKey{m.From, m.ID}].e; e != nil && e.answered && m.Request {
-			res = e // the result its producer got when the tail was purged
-		}
-		r.ackStored(now+int64(r.cfg.DedupWindow), cmd, m, len(m.Data), nil, res, false)
-	}
-	if len(msgs) < limit {
-		t.purging = 0
-	}
-	t.pruneGone()
+	slices.Sort(out)
+	return out
 }
 
 // dropUnwantedTail purges cmd's tail when no group of it takes the tail's

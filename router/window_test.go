@@ -48,6 +48,12 @@ func (s *pagedStore) apply(acts []router.Action) []router.Action {
 				if a.Last {
 					delete(s.msgs, a.Msg.Seq)
 				}
+			case router.ActPurge:
+				for seq := range s.msgs {
+					if _, kept := slices.BinarySearch(a.Purge.Keep, seq); seq >= a.Purge.From && seq <= a.Purge.To && !kept {
+						delete(s.msgs, seq)
+					}
+				}
 			case router.ActLoad:
 				s.loads++
 				page := s.read(a.Msg.Seq, a.Attempt)

@@ -14,6 +14,8 @@ var kindNames = [...]string{
 	KindDedup:            "dedup",
 	KindGroupDelete:      "group-delete",
 	KindTail:             "tail",
+	KindTailID:           "tail-id",
+	KindPurge:            "purge",
 }
 
 // String returns the kind's name, as used in errors and logs.

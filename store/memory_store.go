@@ -52,6 +52,7 @@ type memMessage struct {
 	msg      *Message
 	ackedBy  map[string]struct{}
 	attempts map[string]uint32
+	answer   *Answer // the result its producer got, from a non-Last ack
 }
 
 type deadAddr struct {
@@ -131,6 +132,10 @@ func (s *MemoryStore) apply(op *Op, t Target) {
 				m.ackedBy = make(map[string]struct{})
 			}
 			m.ackedBy[op.Group] = struct{}{}
+			if op.Answer != nil {
+				m.answer = cloneAnswer(op.Answer, m.msg.ID)
+				m.answer.Producer = m.msg.From
+			}
 		}
 	case KindAttempt:
 		if m := c.msgs[t.Seq]; m != nil {
@@ -147,6 +152,14 @@ func (s *MemoryStore) apply(op *Op, t Target) {
 		c.groups[op.Group] = memGroup{from: op.Seq, also: slices.Clone(op.Seqs)}
 	case KindGroupDelete:
 		delete(c.groups, op.Group)
+	case KindPurge:
+		for seq := range c.msgs {
+			if seq >= t.Seq && seq <= op.To {
+				if _, ok := slices.BinarySearch(op.Seqs, seq); !ok {
+					delete(c.msgs, seq)
+				}
+			}
+		}
 	}
 }
 
@@ -266,6 +279,9 @@ func (c *memCommand) record(seq uint64) *Record {
 	r.Msg.Attempt = 0
 	if len(m.ackedBy) > 0 {
 		r.AckedBy = slices.Sorted(maps.Keys(m.ackedBy))
+	}
+	if m.answer != nil {
+		r.Answer = cloneAnswer(m.answer, m.answer.ID)
 	}
 	if len(m.attempts) > 0 {
 		r.Attempts = make(map[string]uint32, len(m.attempts))

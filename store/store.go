@@ -23,8 +23,9 @@ const (
 	// KindAck: Group is done with message (Command, Seq). With Last set, no
 	// group still needs it and the message is deleted; ID and Answer, when
 	// set, are kept in the dedup window of Producer (or Answer.Producer)
-	// until Expires. A non-Last ack of a message that is not queued is
-	// ignored.
+	// until Expires. Without Last, an Answer is kept with the message (the
+	// result its producer got: Record.Answer). A non-Last ack of a message
+	// that is not queued is ignored.
 	KindAck
 	// KindDeadLetter: message (Command, Seq) moved to the command's
 	// dead-letter queue for Group; Msg carries its last state. It does not
@@ -68,6 +69,11 @@ const (
 	// of seqs, which HeadLoader.LoadHead reads): Command, Seq, and its ID
 	// and producer (Producer), for the dedup window.
 	KindTailID
+	// KindPurge: the undone messages of Command from Seq to To, both
+	// included, but those whose Seqs are listed in Seqs (sorted), are
+	// deleted with their acks and attempts, all at once: an operator
+	// purged them. Their IDs do not enter the dedup window.
+	KindPurge
 )
 
 // MessageRequest is the Message.Flags bit of a request: one whose
@@ -115,8 +121,11 @@ type Op struct {
 	Producer string
 	Msg      *Message
 	Answer   *Answer
-	// Seqs (KindGroup): the messages below Seq that the group takes too.
+	// Seqs (KindGroup): the messages below Seq that the group takes too;
+	// (KindPurge) the messages of the range that stay.
 	Seqs []uint64
+	// To (KindPurge): the last Seq of the range.
+	To uint64
 	// Size (KindAck with Last): the length of the message's payload, for
 	// the store's count of undone bytes (Record.Size of KindTail after a
 	// restart). A wrong value skews that count only.
@@ -125,7 +134,8 @@ type Op struct {
 
 // Record is one piece of state returned by Load. Which fields matter depends
 // on Kind: KindMessage (Msg, with the groups that already acked it in
-// AckedBy and per-group attempts in Attempts), KindDeadLetter (Msg, Group),
+// AckedBy, per-group attempts in Attempts, and the result its producer got
+// in Answer when an ack carried one), KindDeadLetter (Msg, Group),
 // KindGroup (Command, Group, and the start Seq and Seqs it was written
 // with), KindMailbox (Answer, Producer, Expires),
 // KindDedup (ID, Producer, Answer or nil, Expires). For KindMessage,

@@ -12,7 +12,7 @@ import (
 
 // TestPebbleMatchesMemory drives a PebbleStore and a MemoryStore with the
 // same random ops (appends, acks in and out of order, replays below the
-// watermark, attempts, dead letters, groups, mailbox) and checks after
+// watermark, attempts, dead letters, groups, mailbox, purges) and checks after
 // every step of writes that both Load the same records, reopening the
 // pebble store now and then.
 func TestPebbleMatchesMemory(t *testing.T) {
@@ -112,6 +112,9 @@ func (g *opGen) op() store.Op {
 	case k < 65:
 		op := ackOp(cmd, g.seq(cmd), group, g.r.IntN(4) != 0)
 		op.Size = len(newMsg(cmd, op.Seq).Data)
+		if !op.Last && g.r.IntN(3) == 0 { // the result its producer got, kept with the message
+			op.Answer = &store.Answer{Producer: "p", Code: uint16(g.r.IntN(8)), From: "c", Data: []byte("result")}
+		}
 		if op.Last && g.r.IntN(2) == 0 {
 			g.ids++
 			op.ID, op.Expires = msgID("dedup", g.ids), live+int64(g.ids)
@@ -134,6 +137,16 @@ func (g *opGen) op() store.Op {
 	case k < 96:
 		id := msgID("mail", uint64(g.r.IntN(8)))
 		return store.Op{Kind: store.KindMailbox, Answer: &store.Answer{ID: id, Producer: "p", Data: []byte("m")}, Expires: live}
+	case k < 98: // a purge of a stretch, a message or two of it kept
+		to := g.seq(cmd)
+		from := to - min(to-1, uint64(g.r.IntN(40)))
+		var keep []uint64
+		for seq := from; seq <= to; seq++ {
+			if g.r.IntN(16) == 0 {
+				keep = append(keep, seq)
+			}
+		}
+		return store.Op{Kind: store.KindPurge, Command: cmd, Seq: from, To: to, Seqs: keep}
 	default:
 		return store.Op{Kind: store.KindMailboxDelete, ID: msgID("mail", uint64(g.r.IntN(8)))}
 	}

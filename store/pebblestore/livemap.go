@@ -128,6 +128,33 @@ func (m *liveMap) done(seq uint64) (l lane, wasLive, pointDelete bool) {
 	return laneMain, true, false
 }
 
+// doneRange records that every main-lane seq of [from, to) is finished
+// (their keys range-deleted) and calls counted with the change of the
+// counts of each block that lost some (its first seq, the change).
+func (m *liveMap) doneRange(from, to uint64, counted func(seq uint64, d blockCounts)) {
+	for lo := max(from, m.floor); lo < to; {
+		hi := min(to, (lo>>blockShift+1)<<blockShift)
+		d := blockCounts{n: -int64(m.live.removeRange(lo, hi)), marked: -int64(m.marked.removeRange(lo, hi))}
+		if d != (blockCounts{}) {
+			counted(lo, d)
+		}
+		m.holes.removeRange(lo, hi)
+		lo = hi
+	}
+	if lowest, ok := m.live.min(); ok {
+		m.floor = max(m.floor, lowest)
+	} else {
+		m.floor = max(m.floor, m.next)
+	}
+	for {
+		h, ok := m.holes.min()
+		if !ok || h >= m.floor {
+			break
+		}
+		m.holes.remove(h)
+	}
+}
+
 // hole records that sub-keys without a message were found under seq.
 func (m *liveMap) hole(seq uint64) {
 	if seq >= m.floor {

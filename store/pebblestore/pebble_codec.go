@@ -130,6 +130,19 @@ func decodeDedup(v []byte, id [16]byte) (*store.Answer, error) {
 	return a, d.err
 }
 
+// decodeResult decodes the result m's producer got, kept with m (a
+// value of appendDedup with an answer).
+func decodeResult(v []byte, m *store.Message) (*store.Answer, error) {
+	a, err := decodeDedup(v, m.ID)
+	if err == nil && a == nil {
+		err = errShortValue
+	}
+	if a != nil {
+		a.Producer = m.From
+	}
+	return a, err
+}
+
 func appendAnswer(b []byte, a *store.Answer) []byte {
 	b = binary.BigEndian.AppendUint16(b, a.Code)
 	b = appendString(b, a.Producer)

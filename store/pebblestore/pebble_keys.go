@@ -16,6 +16,7 @@ import "encoding/binary"
 //	'q' cmd lane seq 0x00                 message
 //	'q' cmd lane seq 0x01 group           non-Last ack of group (empty value)
 //	'q' cmd lane seq 0x02 group           attempts in group (uvarint)
+//	'q' cmd lane seq 0x03                 the result its producer got (see appendDedup)
 //	'l' cmd seq group                     dead letter (message)
 //	'x' id producer                       mailbox answer
 //	'e' expires id producer               dedup record (answer or none)
@@ -45,7 +46,8 @@ const (
 	subMsg     = 0x00
 	subAck     = 0x01
 	subAttempt = 0x02
-	subEnd     = 0x03 // bound above every sub-key of a seq
+	subResult  = 0x03 // the result the producer got (see appendDedup), from a non-Last ack
+	subEnd     = 0x04 // bound above every sub-key of a seq
 )
 
 // formatVersion is the version of this key layout and value encoding.

@@ -401,6 +401,12 @@ func (l *loader) lane(c *command, ln lane, lower, upper []byte, emit func(*store
 			}
 			cur.Attempts[p.group] = uint32(a)
 			cur.Msg.Attempt = max(cur.Msg.Attempt, uint32(a))
+		case subResult:
+			a, err := decodeResult(v, cur.Msg)
+			if err != nil {
+				return l.corrupt(k, err)
+			}
+			cur.Answer = a
 		}
 		return nil
 	})

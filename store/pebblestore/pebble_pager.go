@@ -208,6 +208,14 @@ func addSubKey(r *store.Record, p queueKeyParts, it *pebble.Iterator) error {
 		}
 		r.Attempts[p.group] = uint32(a)
 		r.Msg.Attempt = max(r.Msg.Attempt, uint32(a))
+	case subResult:
+		v, err := it.ValueAndErr()
+		if err != nil {
+			return err
+		}
+		if r.Answer, err = decodeResult(v, r.Msg); err != nil {
+			return err
+		}
 	}
 	return nil
 }

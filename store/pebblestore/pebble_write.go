@@ -4,6 +4,7 @@ import (
 	"encoding/binary"
 	"fmt"
 	"math"
+	"slices"
 	"time"
 
 	"github.com/cockroachdb/pebble/v2"
@@ -269,6 +270,9 @@ func (s *PebbleStore) apply(w *batchWriter, op *store.Op, t store.Target) {
 			s.ackLast(w, c, op, t)
 		} else {
 			s.setSub(w, c, t.Seq, subAck, op.Group, nil)
+			if op.Answer != nil {
+				s.setSub(w, c, t.Seq, subResult, "", appendDedup(nil, op.Answer))
+			}
 		}
 	case store.KindAttempt:
 		w.val = binary.AppendUvarint(w.val[:0], uint64(op.Attempt))
@@ -283,7 +287,36 @@ func (s *PebbleStore) apply(w *batchWriter, op *store.Op, t store.Target) {
 		w.set(groupKey(c.id, op.Group), w.val)
 	case store.KindGroupDelete:
 		w.delete(groupKey(c.id, op.Group))
+	case store.KindPurge:
+		s.purge(w, c, t.Seq, op.To, op.Seqs)
 	}
+}
+
+// purge deletes c's undone messages from seq from to to, both included,
+// but those of keep (sorted), with their sub-keys: a range deletion for
+// each run of the main lane between kept seqs, a point deletion for each
+// low-lane message. The payload bytes of the blocks it changes are not
+// known here: their counts of messages drop, so that a restart reads
+// them (and puts their bytes right) instead of trusting them.
+func (s *PebbleStore) purge(w *batchWriter, c *command, from, to uint64, keep []uint64) {
+	for seq := range c.low {
+		if _, kept := slices.BinarySearch(keep, seq); seq >= from && seq <= to && !kept {
+			delete(c.low, seq)
+			w.deleteSeq(c.id, laneLow, seq)
+		}
+	}
+	lo := from
+	for _, k := range append(slices.Clip(keep), to+1) {
+		if k < lo || k > to+1 {
+			continue
+		}
+		if lo < k {
+			_ = w.b.DeleteRange(appendQueueSeq(nil, c.id, laneMain, lo), appendQueueSeq(nil, c.id, laneMain, k), nil)
+			c.doneRange(lo, k, func(seq uint64, d blockCounts) { w.count(c, seq, d) })
+		}
+		lo = k + 1
+	}
+	s.touch(c)
 }
 
 // setSub records a group's ack or attempts of an undone message. For a

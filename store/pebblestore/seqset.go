@@ -146,3 +146,32 @@ func (s *seqSet) addRange(from, to uint64) {
 		from = end
 	}
 }
+
+// removeRange deletes every seq of [from, to), a word at a time, and
+// returns how many it held.
+func (s *seqSet) removeRange(from, to uint64) int {
+	removed := 0
+	i := s.search(from &^ (1<<chunkShift - 1))
+	for i < len(s.chunks) && s.chunks[i].base < to {
+		c := s.chunks[i]
+		lo, hi := max(from, c.base), min(to, c.base+1<<chunkShift)
+		n := 0
+		for seq := lo; seq < hi; {
+			w, b := int(seq-c.base)/64, uint(seq-c.base)%64
+			k := min(uint64(64-b), hi-seq) // bits of word w to clear
+			mask := (^uint64(0) >> (64 - k)) << b
+			n += bits.OnesCount64(mask & c.bits[w])
+			c.bits[w] &^= mask
+			seq += k
+		}
+		c.n -= n
+		s.n -= n
+		removed += n
+		if c.n == 0 {
+			s.chunks = append(s.chunks[:i], s.chunks[i+1:]...)
+			continue
+		}
+		i++
+	}
+	return removed
+}

@@ -3,6 +3,7 @@ package pebblestore_test
 import (
 	"errors"
 	"fmt"
+	"slices"
 	"sync"
 	"testing"
 	"time"
@@ -39,6 +40,7 @@ func TestConformance(t *testing.T) {
 		{"pages during concurrent writes", testPagesConcurrentWrites},
 		{"replayed message below the watermark", testReplayBelowWatermark},
 		{"rewriting a message resets its state", testRewriteResets},
+		{"purge deletes a range but the kept seqs", testPurge},
 		{"acks and attempts of done messages are ignored", testDoneMessageIgnoresSubOps},
 		{"invalid ops apply nothing", testInvalidOps},
 		{"error from fn stops Load", testLoadStops},
@@ -317,6 +319,33 @@ func testReplayBelowWatermark(t *testing.T, f *fixture) {
 	wantSeqs(t, f.load(), "q", 4)
 	f.reopen()
 	wantSeqs(t, f.load(), "q", 4)
+}
+
+func testPurge(t *testing.T, f *fixture) {
+	f.write(true, appends("q", seqRange(1, 9000)...)...)
+	f.write(true, appendOp("r", 5))
+	f.write(true, ackOp("q", 5, "g", false),
+		store.Op{Kind: store.KindAttempt, Command: "q", Seq: 4100, Group: "g", Attempt: 2})
+	f.write(true, store.Op{Kind: store.KindPurge, Command: "q", Seq: 3, To: 8000, Seqs: []uint64{7, 4100}})
+	want := append([]uint64{1, 2, 7, 4100}, seqRange(8001, 9000)...)
+	for range 2 {
+		recs := f.load()
+		wantSeqs(t, recs, "q", want...)
+		wantSeqs(t, recs, "r", 5)
+		if r := recs[3]; r.Msg.Seq != 4100 || r.Attempts["g"] != 2 {
+			t.Fatalf("kept message %d lost its attempts: %v", r.Msg.Seq, r.Attempts)
+		}
+		f.reopen()
+	}
+	if recs := f.page("q", 3, 3); !slices.Equal(pageSeqs(recs), []uint64{7, 4100, 8001}) {
+		t.Fatalf("page from 3: %v, want [7 4100 8001]", pageSeqs(recs))
+	}
+	f.write(true, appendOp("q", 9001), ackOp("q", 4100, "", true))
+	f.reopen()
+	wantSeqs(t, f.load(), "q", append([]uint64{1, 2, 7}, seqRange(8001, 9001)...)...)
+	if err := f.s.Write([]store.Op{{Kind: store.KindPurge, Command: "q", Seq: 5, To: 4}}, true); !errors.Is(err, store.ErrInvalidOp) {
+		t.Fatalf("purge of an empty range: %v, want ErrInvalidOp", err)
+	}
 }
 
 func testRewriteResets(t *testing.T, f *fixture) {
