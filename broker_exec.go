@@ -101,6 +101,9 @@ func storeOp(a *router.Action) (store.Op, bool) {
 		}
 	case router.ActGroupDelete:
 		op.Kind = store.KindGroupDelete
+	case router.ActKeepResult:
+		op.Kind = store.KindResult
+		op.Answer = &store.Answer{ID: m.ID, Producer: m.From, Code: storeResultCode(a.Code), From: a.From, Data: a.Data}
 	case router.ActPurge:
 		op.Kind, op.Seq, op.To, op.Seqs = store.KindPurge, a.Purge.From, a.Purge.To, a.Purge.Keep
 	case router.ActMailbox:

@@ -121,6 +121,10 @@ const (
 	// the messages of the command's tail (see Config.Window), which the
 	// router does not hold, all at once.
 	ActPurge
+	// ActKeepResult: persist that the producer of Msg, which stays stored,
+	// got the result (Code, From, Data): a restart gives it back, and the
+	// producer no other result.
+	ActKeepResult
 )
 
 // Action is one effect the broker carries out after an event.
@@ -132,8 +136,9 @@ type Action struct {
 	Group   string
 	Attempt int
 	Last    bool
-	// Answered (ActAck): Code, From and Data hold the result the producer
-	// got; a duplicate publish within the dedup window gets it again.
+	// Answered (ActAck, ActKeepResult): Code, From and Data hold the
+	// result the producer got; a duplicate publish within the dedup window
+	// gets it again.
 	Answered bool
 	Code     ResultCode
 	From     string

@@ -272,7 +272,11 @@ func (d *differ) describe(acts []router.Action) []string {
 		if a.Kind == router.ActFetch || a.Kind == router.ActLoad || a.Kind == router.ActPurge {
 			continue
 		}
-		s := fmt.Sprintf("%d c%d s%d %x/%d g%q a%d last%v code%d data%q", a.Kind, a.Conn, a.SubID, a.Msg.ID[14:], a.Msg.Seq, a.Group, a.Attempt, a.Last, a.Code, a.Data)
+		code := a.Code
+		if a.Kind == router.ActDeadLetter {
+			code = 0 // the result, if set, depends on the order of the groups' dead letters in one event
+		}
+		s := fmt.Sprintf("%d c%d s%d %x/%d g%q a%d last%v code%d data%q", a.Kind, a.Conn, a.SubID, a.Msg.ID[14:], a.Msg.Seq, a.Group, a.Attempt, a.Last, code, a.Data)
 		if a.Kind == router.ActDeliver || a.Kind == router.ActDeadLetter {
 			s += fmt.Sprintf(" payload%q", a.Msg.Data)
 		}

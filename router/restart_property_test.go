@@ -20,9 +20,8 @@ import (
 // router from what the actions before it stored, as the broker does. Then
 // consumers of both groups drain what is left. Each group must have
 // finished every message exactly once or dead-lettered it, and every
-// request got one result (a reply, or ResultDeadLetter; a request
-// dead-lettered in its answer group before a restart and replayed gets its
-// answer too: the store keeps no result of a dead letter); a group's first
+// request got one result (a reply, ResultDeadLetter, or the timeout or
+// purge of a message that may go); a group's first
 // deliveries of messages come in Seq order, across the restarts too (but
 // for messages a group dead-lettered: those stay in memory at a restart,
 // ahead of the tail); no message comes to a group after the group
@@ -57,8 +56,6 @@ type restartProp struct {
 	sent     []router.ID                 // messages committed, in order
 
 	results   map[router.ID]int             // by request, the results its producer got
-	restarted map[router.ID]bool            // requests with a result that a restart found dead in their answer group
-	replayed  map[router.ID]bool            // of those, the ones that may get one more result
 	mayGo     map[router.ID]bool            // messages with a deadline, cancelled or purged: they may end unfinished
 	held      []router.Action               // deliveries not answered yet, some stale
 	reads     []*propRead                   // reads of the store under way
@@ -89,7 +86,7 @@ func newRestartProp(t *testing.T, seed int64) *restartProp {
 			MaxDeliveries: 4, RetryDelay: 100 * time.Millisecond, MaxRetryDelay: time.Second, DedupWindow: time.Hour},
 		stored: make(map[uint64]*propStored), groups: make(map[string]bool), answered: make(map[router.ID]router.Action),
 		finished: make(map[string]map[router.ID]bool), dead: make(map[string]map[router.ID]bool), everDead: make(map[router.ID]bool), lastFresh: make(map[string]uint64), results: make(map[router.ID]int),
-		restarted: make(map[router.ID]bool), replayed: make(map[router.ID]bool), mayGo: make(map[router.ID]bool)}
+		mayGo: make(map[router.ID]bool)}
 	p.r = router.New(p.cfg)
 	p.apply(p.r.Connect(p.now, producerConn, "p"))
 	for i, g := range propGroups { // both groups take every message
@@ -225,20 +222,16 @@ func (p *restartProp) answer(retry bool) {
 // attempts, then the dead letters. Every connection is gone.
 func (p *restartProp) restart() {
 	p.restarts++
-	for _, s := range p.stored {
-		// The store keeps no result of a dead letter: replayed and
-		// answered after the restart, the request's answer goes to the
-		// producer too.
-		if g := s.m.AnswerGroup; s.m.Request && p.results[s.m.ID] > 0 && !slices.Contains(s.acked, g) {
-			p.restarted[s.m.ID], p.replayed[s.m.ID] = true, true
-		}
-	}
 	p.r = router.New(p.cfg)
 	for _, g := range slices.Sorted(maps.Keys(p.groups)) {
 		p.r.RestoreGroup(propCmd, g, router.GroupStart{})
 	}
 	for _, a := range p.answered {
-		p.r.RestoreDedup(a.Msg.ID, a.Msg.From, a.Code, a.From, a.Data, true, a.Expires)
+		expires := a.Expires
+		if expires.IsZero() { // kept with the message
+			expires = p.now.Add(time.Hour)
+		}
+		p.r.RestoreDedup(a.Msg.ID, a.Msg.From, a.Code, a.From, a.Data, true, expires)
 	}
 	for _, seq := range slices.Sorted(maps.Keys(p.stored)) {
 		s := p.stored[seq]
@@ -268,13 +261,12 @@ func (p *restartProp) apply(acts []router.Action) {
 		case router.ActDeliver:
 			p.delivered(a)
 		case router.ActResult, router.ActMailbox:
-			if n, ok := p.results[a.Msg.ID]; !ok || (n > 0 && !p.replayed[a.Msg.ID]) || !p.allowed(a) {
+			if n, ok := p.results[a.Msg.ID]; !ok || n > 0 || !p.allowed(a) {
 				p.t.Fatalf("result %d for request %x, which had %d results already", a.Code, a.Msg.ID[14:], n)
 			}
 			p.results[a.Msg.ID]++
-			delete(p.replayed, a.Msg.ID)
 		case router.ActAck:
-			if a.Answered { // the store keeps a result, with the message while it is stored
+			if a.Answered && a.Last { // the store keeps the result of a finished message
 				p.answered[a.Msg.ID] = a
 			}
 			if s != nil {
@@ -291,6 +283,7 @@ func (p *restartProp) apply(acts []router.Action) {
 			if s != nil {
 				s.dead = append(s.dead, a.Group)
 			}
+
 			p.dead[a.Group][a.Msg.ID], p.everDead[a.Msg.ID] = true, true
 		case router.ActDeadLetterDelete:
 			if s != nil {
@@ -301,6 +294,8 @@ func (p *restartProp) apply(acts []router.Action) {
 			p.groups[a.Group] = true
 		case router.ActGroupDelete:
 			delete(p.groups, a.Group)
+		case router.ActKeepResult: // with the message while it is stored
+			p.answered[a.Msg.ID] = a
 		case router.ActPurge:
 			for seq := range p.stored {
 				if _, kept := slices.BinarySearch(a.Purge.Keep, seq); seq >= a.Purge.From && seq <= a.Purge.To && !kept {
@@ -424,7 +419,7 @@ func (p *restartProp) drain() {
 		}
 	}
 	for id, n := range p.results {
-		if n > 1 && !p.restarted[id] {
+		if n > 1 {
 			p.t.Fatalf("request %x got %d results, want 1", id[14:], n)
 		}
 		if n == 0 && !p.mayGo[id] {

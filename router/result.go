@@ -11,6 +11,36 @@ func (r *Router) result(now int64, ms *msgState, code ResultCode, from string, d
 	m := ms.msg
 	ms.res = &dedupEntry{key: dedupKey{m.From, m.ID}, answered: true, code: code, from: from, data: data, idx: -1}
 	r.route(now, m, ms.res)
+	if ms.committed {
+		r.resulted = append(r.resulted, ms)
+	}
+}
+
+// keepResults persists the results that producers got in this event for
+// messages still stored at its end (ActKeepResult): a restart gives them
+// back, so that a producer gets no second result. A message finished in
+// the event keeps its result with its Last ack instead, as most do.
+func (r *Router) keepResults() {
+	for i, ms := range r.resulted {
+		if r.live[ms.msg.ID] == ms {
+			r.emit(keepResult(ms.msg, ms.res))
+		}
+		r.resulted[i] = nil
+	}
+	r.resulted = r.resulted[:0]
+	for i, rec := range r.resultedRecs {
+		if r.tailRecs[rec.key] == rec {
+			r.emit(keepResult(rec.tailMessage(), rec.res))
+		}
+		r.resultedRecs[i] = nil
+	}
+	r.resultedRecs = r.resultedRecs[:0]
+}
+
+// keepResult is the ActKeepResult of stored message m, whose producer got
+// result e.
+func keepResult(m *Message, e *dedupEntry) Action {
+	return Action{Kind: ActKeepResult, Msg: m, Answered: true, Code: e.code, From: e.from, Data: e.data}
 }
 
 // answers reports whether it is the copy of its message's answer group:

@@ -33,6 +33,11 @@ type Router struct {
 	loading       bool      // Load is placing a page: its payloads are kept
 	mailExp       heap[*mailEntry]
 
+	// resulted and resultedRecs hold the messages whose producer got its
+	// result in this event (see keepResults).
+	resulted     []*msgState
+	resultedRecs []*tailRec
+
 	// lastErr holds the reason of the last Retry answer of items that
 	// still wait for a delivery or sit in a dead-letter queue.
 	lastErr map[*item]string
@@ -146,6 +151,7 @@ func (r *Router) flush(now time.Time) []Action {
 		r.dirty[i] = nil
 	}
 	r.dirty = r.dirty[:0]
+	r.keepResults()
 	return r.acts
 }
 

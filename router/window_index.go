@@ -100,6 +100,7 @@ func (r *Router) setResult(now int64, rec *tailRec, code ResultCode, route bool)
 	if route {
 		r.route(now, rec.tailMessage(), rec.res)
 	}
+	r.resultedRecs = append(r.resultedRecs, rec)
 }
 
 // expireTail drops the tail messages whose deadline is at or before now,

@@ -16,6 +16,7 @@ var kindNames = [...]string{
 	KindTail:             "tail",
 	KindTailID:           "tail-id",
 	KindPurge:            "purge",
+	KindResult:           "result",
 }
 
 // String returns the kind's name, as used in errors and logs.

@@ -55,6 +55,12 @@ type memMessage struct {
 	answer   *Answer // the result its producer got, from a non-Last ack
 }
 
+// keepAnswer keeps a, the result m's producer got, with m.
+func (m *memMessage) keepAnswer(a *Answer) {
+	m.answer = cloneAnswer(a, m.msg.ID)
+	m.answer.Producer = m.msg.From
+}
+
 type deadAddr struct {
 	seq   uint64
 	group string
@@ -132,10 +138,6 @@ func (s *MemoryStore) apply(op *Op, t Target) {
 				m.ackedBy = make(map[string]struct{})
 			}
 			m.ackedBy[op.Group] = struct{}{}
-			if op.Answer != nil {
-				m.answer = cloneAnswer(op.Answer, m.msg.ID)
-				m.answer.Producer = m.msg.From
-			}
 		}
 	case KindAttempt:
 		if m := c.msgs[t.Seq]; m != nil {
@@ -152,6 +154,10 @@ func (s *MemoryStore) apply(op *Op, t Target) {
 		c.groups[op.Group] = memGroup{from: op.Seq, also: slices.Clone(op.Seqs)}
 	case KindGroupDelete:
 		delete(c.groups, op.Group)
+	case KindResult:
+		if m := c.msgs[t.Seq]; m != nil {
+			m.keepAnswer(op.Answer)
+		}
 	case KindPurge:
 		for seq := range c.msgs {
 			if seq >= t.Seq && seq <= op.To {

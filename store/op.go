@@ -45,6 +45,10 @@ func Resolve(i int, op *Op) (Target, error) {
 			return t, err
 		}
 	case KindAttempt, KindDeadLetterDelete, KindGroup, KindGroupDelete:
+	case KindResult:
+		if op.Answer == nil {
+			return t, invalidOp(i, op, "no Answer")
+		}
 	case KindPurge:
 		if op.To < t.Seq {
 			return t, invalidOp(i, op, "To below Seq")

@@ -23,9 +23,8 @@ const (
 	// KindAck: Group is done with message (Command, Seq). With Last set, no
 	// group still needs it and the message is deleted; ID and Answer, when
 	// set, are kept in the dedup window of Producer (or Answer.Producer)
-	// until Expires. Without Last, an Answer is kept with the message (the
-	// result its producer got: Record.Answer). A non-Last ack of a message
-	// that is not queued is ignored.
+	// until Expires. A non-Last ack of a message that is not queued is
+	// ignored.
 	KindAck
 	// KindDeadLetter: message (Command, Seq) moved to the command's
 	// dead-letter queue for Group; Msg carries its last state. It does not
@@ -74,6 +73,10 @@ const (
 	// deleted with their acks and attempts, all at once: an operator
 	// purged them. Their IDs do not enter the dedup window.
 	KindPurge
+	// KindResult: Answer is the result the producer of message (Command,
+	// Seq) got, kept with the message while it is queued (Record.Answer).
+	// Ignored for a message that is not queued.
+	KindResult
 )
 
 // MessageRequest is the Message.Flags bit of a request: one whose
@@ -135,7 +138,7 @@ type Op struct {
 // Record is one piece of state returned by Load. Which fields matter depends
 // on Kind: KindMessage (Msg, with the groups that already acked it in
 // AckedBy, per-group attempts in Attempts, and the result its producer got
-// in Answer when an ack carried one), KindDeadLetter (Msg, Group),
+// in Answer if KindResult kept one), KindDeadLetter (Msg, Group),
 // KindGroup (Command, Group, and the start Seq and Seqs it was written
 // with), KindMailbox (Answer, Producer, Expires),
 // KindDedup (ID, Producer, Answer or nil, Expires). For KindMessage,

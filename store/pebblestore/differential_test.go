@@ -112,9 +112,6 @@ func (g *opGen) op() store.Op {
 	case k < 65:
 		op := ackOp(cmd, g.seq(cmd), group, g.r.IntN(4) != 0)
 		op.Size = len(newMsg(cmd, op.Seq).Data)
-		if !op.Last && g.r.IntN(3) == 0 { // the result its producer got, kept with the message
-			op.Answer = &store.Answer{Producer: "p", Code: uint16(g.r.IntN(8)), From: "c", Data: []byte("result")}
-		}
 		if op.Last && g.r.IntN(2) == 0 {
 			g.ids++
 			op.ID, op.Expires = msgID("dedup", g.ids), live+int64(g.ids)
@@ -137,6 +134,9 @@ func (g *opGen) op() store.Op {
 	case k < 96:
 		id := msgID("mail", uint64(g.r.IntN(8)))
 		return store.Op{Kind: store.KindMailbox, Answer: &store.Answer{ID: id, Producer: "p", Data: []byte("m")}, Expires: live}
+	case k < 97: // the result its producer got, kept with the message
+		return store.Op{Kind: store.KindResult, Command: cmd, Seq: g.seq(cmd),
+			Answer: &store.Answer{Producer: "p", Code: uint16(g.r.IntN(8)), From: "c", Data: []byte("result")}}
 	case k < 98: // a purge of a stretch, a message or two of it kept
 		to := g.seq(cmd)
 		from := to - min(to-1, uint64(g.r.IntN(40)))

@@ -46,7 +46,7 @@ const (
 	subMsg     = 0x00
 	subAck     = 0x01
 	subAttempt = 0x02
-	subResult  = 0x03 // the result the producer got (see appendDedup), from a non-Last ack
+	subResult  = 0x03 // the result the producer got (see appendDedup): store.KindResult
 	subEnd     = 0x04 // bound above every sub-key of a seq
 )
 

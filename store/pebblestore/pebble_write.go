@@ -270,9 +270,6 @@ func (s *PebbleStore) apply(w *batchWriter, op *store.Op, t store.Target) {
 			s.ackLast(w, c, op, t)
 		} else {
 			s.setSub(w, c, t.Seq, subAck, op.Group, nil)
-			if op.Answer != nil {
-				s.setSub(w, c, t.Seq, subResult, "", appendDedup(nil, op.Answer))
-			}
 		}
 	case store.KindAttempt:
 		w.val = binary.AppendUvarint(w.val[:0], uint64(op.Attempt))
@@ -287,6 +284,8 @@ func (s *PebbleStore) apply(w *batchWriter, op *store.Op, t store.Target) {
 		w.set(groupKey(c.id, op.Group), w.val)
 	case store.KindGroupDelete:
 		w.delete(groupKey(c.id, op.Group))
+	case store.KindResult:
+		s.setSub(w, c, t.Seq, subResult, "", appendDedup(w.val[:0], op.Answer))
 	case store.KindPurge:
 		s.purge(w, c, t.Seq, op.To, op.Seqs)
 	}

@@ -41,6 +41,7 @@ func TestConformance(t *testing.T) {
 		{"replayed message below the watermark", testReplayBelowWatermark},
 		{"rewriting a message resets its state", testRewriteResets},
 		{"purge deletes a range but the kept seqs", testPurge},
+		{"a result is kept with its message", testResult},
 		{"acks and attempts of done messages are ignored", testDoneMessageIgnoresSubOps},
 		{"invalid ops apply nothing", testInvalidOps},
 		{"error from fn stops Load", testLoadStops},
@@ -345,6 +346,29 @@ func testPurge(t *testing.T, f *fixture) {
 	wantSeqs(t, f.load(), "q", append([]uint64{1, 2, 7}, seqRange(8001, 9001)...)...)
 	if err := f.s.Write([]store.Op{{Kind: store.KindPurge, Command: "q", Seq: 5, To: 4}}, true); !errors.Is(err, store.ErrInvalidOp) {
 		t.Fatalf("purge of an empty range: %v, want ErrInvalidOp", err)
+	}
+}
+
+func testResult(t *testing.T, f *fixture) {
+	f.write(true, appends("q", 1, 2)...)
+	a := &store.Answer{Code: 6, From: "c", Data: []byte("late")}
+	f.write(true, store.Op{Kind: store.KindResult, Command: "q", Seq: 2, Answer: a},
+		store.Op{Kind: store.KindResult, Command: "q", Seq: 9, Answer: a}) // not queued: ignored
+	want := &store.Answer{ID: msgID("q", 2), Producer: newMsg("q", 2).From, Code: 6, From: "c", Data: []byte("late")}
+	for range 2 {
+		recs := f.load()
+		wantSeqs(t, recs, "q", 1, 2)
+		if recs[0].Answer != nil || fmt.Sprint(recs[1].Answer) != fmt.Sprint(want) {
+			t.Fatalf("results %v, %v; want none, %v", recs[0].Answer, recs[1].Answer, want)
+		}
+		f.reopen()
+	}
+	f.write(true, appendOp("q", 2)) // rewritten: a replay
+	if recs := f.load(); recs[1].Answer != nil {
+		t.Fatalf("rewritten message kept its result %v", recs[1].Answer)
+	}
+	if err := f.s.Write([]store.Op{{Kind: store.KindResult, Command: "q", Seq: 1}}, true); !errors.Is(err, store.ErrInvalidOp) {
+		t.Fatalf("result without an answer: %v, want ErrInvalidOp", err)
 	}
 }
 
