@@ -169,3 +169,38 @@ func TestWindowPurgeIsWholeAcrossARestart(t *testing.T) {
 	}
 	noRecv(t, got, 100*time.Millisecond, "a purged message")
 }
+
+// Deleting the group that took the start of a backlog past the window
+// leaves the rest to a group made later: it gets every message published
+// after it existed (the whole backlog was purged with the first group).
+func TestWindowDeleteGroupKeepsALaterGroupsBacklog(t *testing.T) {
+	const window, n = 4, 40
+	b := mustStartBroker(t, teomq.BrokerConfig{Durability: teomq.DurabilitySync, DataDir: t.TempDir(), Window: window})
+	c := mustConnect(t, b)
+	ctx := testCtx(t)
+	addDurableGroups(t, c, "jobs", "old")
+	for i := range 2 * n {
+		if i == n {
+			addDurableGroups(t, c, "jobs", "new")
+		}
+		if _, err := c.Send(ctx, "jobs", []byte(fmt.Sprint("message ", i))); err != nil {
+			t.Fatal(err)
+		}
+	}
+	if _, err := c.DeleteGroup(ctx, "jobs", "old"); err != nil {
+		t.Fatal(err)
+	}
+	got := make(chan string, 2*n)
+	if _, err := c.Subscribe("jobs", func(_ context.Context, m *teomq.Message) ([]byte, error) {
+		got <- string(m.Data)
+		return nil, nil
+	}, teomq.Group("new"), teomq.Concurrency(1)); err != nil {
+		t.Fatal(err)
+	}
+	for i := n; i < 2*n; i++ {
+		if v := recv(t, got, fmt.Sprint("the new group's message ", i)); v != fmt.Sprint("message ", i) {
+			t.Fatalf("the new group got %q, want message %d", v, i)
+		}
+	}
+	waitFor(t, "the queue to drain", func() bool { return b.QueueLen("jobs") == 0 })
+}

@@ -92,6 +92,9 @@ func (r *Router) finish(now int64, it *item) {
 // dedup window.
 func (r *Router) retire(now int64, ms *msgState) {
 	delete(r.live, ms.msg.ID)
+	if t := &ms.cmd.tail; t.n > 0 && ms.msg.Seq >= t.from {
+		t.skip(ms.msg.Seq) // it went ahead of the tail: a page read before its deletion may bring it
+	}
 	if !ms.paged {
 		ms.cmd.residentBytes -= ms.bytes()
 	}

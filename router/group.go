@@ -40,6 +40,15 @@ func (g *group) takes(seq uint64) bool {
 	return found
 }
 
+// takesAny reports whether g takes a message of Seq from to to.
+func (g *group) takesAny(from, to uint64) bool {
+	if g.from == 0 || g.from <= to {
+		return true
+	}
+	i, _ := slices.BinarySearch(g.also, from)
+	return i < len(g.also) && g.also[i] <= to
+}
+
 // MaxCredit is the largest credit a subscription takes; more is clamped.
 const MaxCredit = 1 << 31
 

@@ -21,9 +21,10 @@ type tail struct {
 	// answers counts the requests of the tail still owed a result, by
 	// answer group (see tailRec).
 	answers map[string]int
-	// gone holds the Seqs of tail messages that expired or were cancelled
-	// in the tail and were deleted: a page read before the deletion may
-	// still bring them, and is to skip them.
+	// gone holds the Seqs of messages from the tail's start on that were
+	// deleted: tail messages that expired or were cancelled there, and
+	// messages that went ahead of the tail and finished. A page read
+	// before a deletion may still bring its message, and is to skip it.
 	gone map[uint64]struct{}
 }
 
@@ -43,6 +44,14 @@ func (t *tail) pruneGone() {
 			delete(t.gone, seq)
 		}
 	}
+}
+
+// skip has pages skip message seq, which was deleted.
+func (t *tail) skip(seq uint64) {
+	if t.gone == nil {
+		t.gone = make(map[uint64]struct{})
+	}
+	t.gone[seq] = struct{}{}
 }
 
 // skips reports whether a page is to skip message seq: it was deleted.

@@ -137,10 +137,7 @@ func (r *Router) dropTail(now int64, rec *tailRec, expired bool) {
 		t.asked = max(t.asked-1, 0)
 	}
 	cmd.countTailGroups(rec.seq, -1, rec.done)
-	if t.gone == nil {
-		t.gone = make(map[uint64]struct{})
-	}
-	t.gone[rec.seq] = struct{}{}
+	t.skip(rec.seq)
 	exp := now + int64(r.cfg.DedupWindow)
 	r.ackStored(exp, cmd, rec.tailMessage(), int(rec.size), rec.done, rec.res, expired)
 	r.keepFinishedID(rec, exp)

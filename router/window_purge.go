@@ -46,14 +46,16 @@ func (r *Router) liveSeqs(cmd *command, from, to uint64) []uint64 {
 	return out
 }
 
-// dropUnwantedTail purges cmd's tail when no group of it takes the tail's
-// messages any more (the groups that did were removed).
+// dropUnwantedTail purges cmd's tail when no group of it takes any of the
+// tail's messages any more (the groups that did were removed). Messages
+// of the tail that no group takes while another group takes later ones
+// stay counted until a page reads them: Load then deletes them.
 func (r *Router) dropUnwantedTail(now int64, cmd *command) {
 	if cmd.tail.n == 0 {
 		return
 	}
 	for _, g := range cmd.groups {
-		if g.takes(cmd.tail.from) {
+		if g.takesAny(cmd.tail.from, cmd.tail.last) {
 			return
 		}
 	}
