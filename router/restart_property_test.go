@@ -469,14 +469,16 @@ func (p *restartProp) drain() {
 	}
 }
 
-// deadOnly is how many stored messages wait only as dead letters.
+// deadOnly is how many stored messages wait only as dead letters: each
+// group has finished it, dead-lettered it, acked it otherwise (an expired
+// or purged copy), or does not take it.
 func (p *restartProp) deadOnly() int {
 	n := 0
-	for seq := range p.stored {
+	for _, st := range p.stored {
 		left := false
 		for _, g := range propGroups {
-			id := p.stored[seq].m.ID
-			left = left || (!p.finished[g][id] && !p.dead[g][id] && p.takes(g, id))
+			id := st.m.ID
+			left = left || (!p.finished[g][id] && !p.dead[g][id] && !slices.Contains(st.acked, g) && p.takes(g, id))
 		}
 		if !left {
 			n++
