@@ -56,6 +56,8 @@ func (b *Broker) restore() error {
 			b.router.RestoreTailSpan(intern(r.Command), router.TailSpan{
 				From: r.Seq, Last: r.Last, N: r.Count, Bytes: int64(r.Size), Takes: r.Takes})
 			tail += r.Count
+		case store.KindSeq:
+			b.router.RestoreSeq(intern(r.Command), r.Seq)
 		case store.KindTailID:
 			b.router.RestoreTailID(start, intern(r.Command), router.ID(r.ID), intern(r.Producer))
 		case store.KindGroup:

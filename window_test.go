@@ -8,6 +8,8 @@ import (
 	"time"
 
 	"github.com/teonet-go/teomq"
+	"github.com/teonet-go/teomq/store"
+	"github.com/teonet-go/teomq/store/pebblestore"
 )
 
 // A backlog 100 times the window, in two groups, survives a restart: the
@@ -203,4 +205,70 @@ func TestWindowDeleteGroupKeepsALaterGroupsBacklog(t *testing.T) {
 		}
 	}
 	waitFor(t, "the queue to drain", func() bool { return b.QueueLen("jobs") == 0 })
+}
+
+// A restart after a queue drained keeps the next backlog in the store: its
+// messages continue the command's Seqs, so the restart after reads only
+// the window of them (they took Seqs the store had finished, and it kept
+// them apart and read them all at each start).
+func TestWindowBacklogAfterADrainStaysInTheStore(t *testing.T) {
+	const window, n = 4, 300
+	r := startRestartable(t, teomq.DurabilitySync)
+	r.cfg.Window = window
+	r.restart()
+	p := mustConnectTo(t, r.b.Endpoint())
+	ctx := testCtx(t)
+	got := make(chan string, n)
+	s, err := p.Subscribe("jobs", func(_ context.Context, m *teomq.Message) ([]byte, error) {
+		got <- string(m.Data)
+		return nil, nil
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	for i := range n {
+		if _, err := p.Send(ctx, "jobs", []byte(fmt.Sprint("first ", i))); err != nil {
+			t.Fatal(err)
+		}
+	}
+	for i := range n {
+		recv(t, got, fmt.Sprint("first message ", i))
+	}
+	if err := s.Unsubscribe(); err != nil {
+		t.Fatal(err)
+	}
+	waitFor(t, "the queue to drain", func() bool { return r.b.QueueLen("jobs") == 0 })
+	p.Close()
+	r.restart()
+	p = mustConnectTo(t, r.b.Endpoint())
+	for i := range n {
+		if _, err := p.Send(ctx, "jobs", []byte(fmt.Sprint("second ", i))); err != nil {
+			t.Fatal(err)
+		}
+	}
+	p.Close()
+	if err := r.b.Close(); err != nil {
+		t.Fatal(err)
+	}
+	st, err := pebblestore.OpenPebble(r.cfg.DataDir, pebblestore.PebbleOptions{Logger: testLogger()})
+	if err != nil {
+		t.Fatal(err)
+	}
+	full, counted := 0, 0
+	err = st.LoadHead(window, func(flags uint8, deadline int64) bool { return flags == 0 && deadline == 0 }, func(rec *store.Record) error {
+		switch rec.Kind {
+		case store.KindMessage:
+			full++
+		case store.KindTail:
+			counted += rec.Count
+		}
+		return nil
+	})
+	if cerr := st.Close(); err == nil {
+		err = cerr
+	}
+	if err != nil || full+counted != n || full > window {
+		t.Fatalf("a restart would read %d messages in full and count %d (%v); want %d, at most %d of them in full", full, counted, err, n, window)
+	}
+	r.start() // for the test's cleanup
 }

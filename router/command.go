@@ -37,6 +37,10 @@ func (r *Router) command(name string) *command {
 	cmd := r.commands[name]
 	if cmd == nil {
 		cmd = &command{name: name, ref: &Message{Command: name}}
+		if seq, ok := r.lastSeq[name]; ok {
+			cmd.nextSeq = seq
+			delete(r.lastSeq, name)
+		}
 		r.commands[name] = cmd
 	}
 	return cmd

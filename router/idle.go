@@ -77,4 +77,17 @@ func (r *Router) forgetCommand(cmd *command) {
 	}
 	cmd.groups = nil
 	delete(r.commands, cmd.name)
+	r.keepLastSeq(cmd.name, cmd.nextSeq)
+}
+
+// keepLastSeq keeps seq as the last Seq of command, which the router does
+// not hold (see Router.lastSeq).
+func (r *Router) keepLastSeq(command string, seq uint64) {
+	if seq == 0 {
+		return
+	}
+	if r.lastSeq == nil {
+		r.lastSeq = make(map[string]uint64)
+	}
+	r.lastSeq[command] = max(r.lastSeq[command], seq)
 }

@@ -115,3 +115,34 @@ func TestIdleWaitRestartsOnUse(t *testing.T) {
 		t.Fatalf("NextDeadline %v with nothing left to do", next.Sub(h.now))
 	}
 }
+
+// A command forgotten as idle, or restored with no message but the Seqs
+// its store used (RestoreSeq), continues its Seqs when it comes back: a
+// Seq the store has finished would be stored apart from the queue's
+// order, and a backlog there could not wait in the store.
+func TestCommandSeqsContinue(t *testing.T) {
+	const idle = time.Minute
+	h := newHarness(t, router.Config{IdleTimeout: idle})
+	h.connect(1, "producer")
+	h.subscribe(10, 1, "cmd", router.DefaultGroup, 1)
+	for range 3 {
+		_, acts := h.send(1, "cmd", false)
+		h.answer(one(h.t, acts, router.ActDeliver), router.Reply, "ok")
+	}
+	h.disconnect(10)
+	h.runFor(2 * idle)
+	if _, ok := h.r.Command("cmd"); ok {
+		t.Fatal("the idle command was not forgotten")
+	}
+	if m, _ := h.send(1, "cmd", false); m.Seq != 4 {
+		t.Fatalf("Seq %d after the command was forgotten, want 4", m.Seq)
+	}
+
+	r := router.New(router.Config{})
+	r.RestoreSeq("cmd", 40)
+	r.RestoreSeq("other", 7)
+	m := &router.Message{ID: router.ID{1}, Command: "cmd", From: "p"}
+	if _, err := r.Admit(t0, 1, m); err != nil || m.Seq != 41 {
+		t.Fatalf("Admit after RestoreSeq(40): Seq %d, %v; want 41", m.Seq, err)
+	}
+}

@@ -132,6 +132,17 @@ func (r *Router) RestoreTailSpan(command string, span TailSpan) {
 	}
 }
 
+// RestoreSeq tells the router at start, before any event, that the store
+// finished every Seq of command up to seq: the command's next message
+// takes a larger one.
+func (r *Router) RestoreSeq(command string, seq uint64) {
+	if cmd := r.commands[command]; cmd != nil {
+		cmd.nextSeq = max(cmd.nextSeq, seq)
+		return
+	}
+	r.keepLastSeq(command, seq)
+}
+
 // RestoreTailID keeps the ID of producer's message of command, counted
 // in the command's tail at start (RestoreTail, RestoreTailSpan), in the
 // dedup window for Config.DedupWindow from now, as a message going to

@@ -33,6 +33,13 @@ type Router struct {
 	loading       bool      // Load is placing a page: its payloads are kept
 	mailExp       heap[*mailEntry]
 
+	// lastSeq holds the last Seq of the commands the router does not
+	// hold (forgotten as idle, or restored with no message): a command
+	// made again continues after it, since a Seq the store has finished
+	// would be stored apart from the queue's order. The store keeps their
+	// names as long.
+	lastSeq map[string]uint64
+
 	// resulted and resultedRecs hold the messages whose producer got its
 	// result in this event (see keepResults).
 	resulted     []*msgState

@@ -15,6 +15,7 @@ var kindNames = [...]string{
 	KindGroupDelete:      "group-delete",
 	KindTail:             "tail",
 	KindTailID:           "tail-id",
+	KindSeq:              "seq",
 	KindPurge:            "purge",
 	KindResult:           "result",
 }

@@ -40,6 +40,7 @@ type memCommand struct {
 	groups map[string]memGroup
 	msgs   map[uint64]*memMessage
 	dead   map[deadAddr]*Message
+	last   uint64 // the largest Seq written (KindSeq)
 }
 
 // memGroup is where a durable group starts taking messages.
@@ -122,6 +123,7 @@ func (s *MemoryStore) apply(op *Op, t Target) {
 	switch op.Kind {
 	case KindMessage:
 		c.msgs[t.Seq] = &memMessage{msg: cloneMessage(op.Msg, t.Command, t.Seq)}
+		c.last = max(c.last, t.Seq)
 	case KindAck:
 		m := c.msgs[t.Seq]
 		if op.Last {
@@ -215,6 +217,11 @@ func (c *memCommand) load(fn func(*Record) error) error {
 	}
 	for _, seq := range slices.Sorted(maps.Keys(c.msgs)) {
 		if err := fn(c.record(seq)); err != nil {
+			return err
+		}
+	}
+	if len(c.msgs) == 0 && c.last > 0 {
+		if err := fn(&Record{Kind: KindSeq, Command: c.name, Seq: c.last}); err != nil {
 			return err
 		}
 	}

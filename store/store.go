@@ -68,6 +68,11 @@ const (
 	// of seqs, which HeadLoader.LoadHead reads): Command, Seq, and its ID
 	// and producer (Producer), for the dedup window.
 	KindTailID
+	// KindSeq: restore-only record of a command none of whose messages
+	// in its order is left: the store used its Seqs up to Seq, and a new
+	// message of Command is to take a larger one (a smaller one would be
+	// stored apart from the queue's order, as a replayed message is).
+	KindSeq
 	// KindPurge: the undone messages of Command from Seq to To, both
 	// included, but those whose Seqs are listed in Seqs (sorted), are
 	// deleted with their acks and attempts, all at once: an operator

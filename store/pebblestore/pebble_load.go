@@ -283,7 +283,13 @@ func (l *loader) messages(c *command) error {
 		}
 	}
 	if l.tail.Count > 0 {
-		return l.emit(&l.tail)
+		if err := l.emit(&l.tail); err != nil {
+			return err
+		}
+	}
+	if c.live.len() == 0 && c.floor > 1 && l.fn != nil {
+		// No message restored says how far the command's Seqs went.
+		return l.emit(&store.Record{Kind: store.KindSeq, Command: c.name, Seq: c.floor - 1})
 	}
 	return nil
 }

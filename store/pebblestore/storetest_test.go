@@ -42,6 +42,7 @@ func TestConformance(t *testing.T) {
 		{"rewriting a message resets its state", testRewriteResets},
 		{"purge deletes a range but the kept seqs", testPurge},
 		{"a result is kept with its message", testResult},
+		{"a drained command's Seqs continue", testSeqContinues},
 		{"acks and attempts of done messages are ignored", testDoneMessageIgnoresSubOps},
 		{"invalid ops apply nothing", testInvalidOps},
 		{"error from fn stops Load", testLoadStops},
@@ -369,6 +370,26 @@ func testResult(t *testing.T, f *fixture) {
 	}
 	if err := f.s.Write([]store.Op{{Kind: store.KindResult, Command: "q", Seq: 1}}, true); !errors.Is(err, store.ErrInvalidOp) {
 		t.Fatalf("result without an answer: %v, want ErrInvalidOp", err)
+	}
+}
+
+func testSeqContinues(t *testing.T, f *fixture) {
+	f.write(true, appends("q", seqRange(1, 10)...)...)
+	f.write(true, appendOp("r", 4))
+	f.write(true, lastAcks("q", seqRange(1, 10)...)...)
+	f.reopen()
+	var seqs []string
+	if err := f.s.Load(func(r *store.Record) error {
+		if r.Kind == store.KindSeq {
+			seqs = append(seqs, fmt.Sprint(r.Command, " ", r.Seq))
+		}
+		return nil
+	}); err != nil {
+		t.Fatal(err)
+	}
+	// "r" has its message, whose Seq says where it is.
+	if fmt.Sprint(seqs) != "[q 10]" {
+		t.Fatalf("seq records %v, want [q 10]", seqs)
 	}
 }
 
