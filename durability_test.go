@@ -20,11 +20,18 @@ type restartable struct {
 
 func startRestartable(t *testing.T, d teomq.Durability) *restartable {
 	t.Helper()
+	return startRestartableWith(t, d, func(*teomq.BrokerConfig) {})
+}
+
+// startRestartableWith is startRestartable with the config set changes.
+func startRestartableWith(t *testing.T, d teomq.Durability, set func(*teomq.BrokerConfig)) *restartable {
+	t.Helper()
 	dir := t.TempDir()
 	r := &restartable{t: t, cfg: teomq.BrokerConfig{
 		Name: "broker", ConfigDir: dir, DataDir: filepath.Join(dir, "data"),
 		Listen: "127.0.0.1:0", Durability: d, Logger: testLogger(),
 	}}
+	set(&r.cfg)
 	r.start()
 	t.Cleanup(func() { r.b.Close() })
 	return r

@@ -125,6 +125,17 @@ func waitForWithin(t testing.TB, d time.Duration, what string, cond func() bool)
 	}
 }
 
+// sendAll sends n messages of command through p, the i-th with payload(i).
+func sendAll(t testing.TB, p *teomq.Client, command string, n int, payload func(int) string) {
+	t.Helper()
+	ctx := testCtx(t)
+	for i := range n {
+		if _, err := p.Send(ctx, command, []byte(payload(i))); err != nil {
+			t.Fatal(err)
+		}
+	}
+}
+
 // addDurableGroups creates groups of command through c, each durable and
 // left with no consumer: subscribed once, then unsubscribed.
 func addDurableGroups(t testing.TB, c *teomq.Client, command string, groups ...string) {

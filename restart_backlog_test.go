@@ -17,9 +17,7 @@ import (
 // in order, though the window holds 4.
 func TestRestartCountsBacklogPerGroup(t *testing.T) {
 	const window, n, lateFrom = 4, 9000, 5000
-	r := startRestartable(t, teomq.DurabilityInterval)
-	r.cfg.Window = window
-	r.restart()
+	r := startRestartableWith(t, teomq.DurabilityInterval, func(c *teomq.BrokerConfig) { c.Window = window })
 	// Each step has its own deadline: the whole test (9,000 sends, three
 	// restarts, two drains) may take longer than one in a loaded -race run.
 	durable := func(group string) {
@@ -119,9 +117,7 @@ func TestRestartCountsBacklogPerGroup(t *testing.T) {
 // that it reads (here all of them: they fill less than a block).
 func TestRestartDedupsMessagesPastTheWindow(t *testing.T) {
 	const window, n = 4, 40
-	r := startRestartable(t, teomq.DurabilitySync)
-	r.cfg.Window = window
-	r.restart()
+	r := startRestartableWith(t, teomq.DurabilitySync, func(c *teomq.BrokerConfig) { c.Window = window })
 	ctx := testCtx(t)
 	pdir := t.TempDir()
 	producer := func() *teomq.Client { // the same address across connections

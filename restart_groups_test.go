@@ -21,19 +21,13 @@ import (
 func TestRestartKeepsAnotherGroupsBacklogInOrder(t *testing.T) {
 	const window, n = 4, 40
 	const dead, held = 12, 30
-	r := startRestartable(t, teomq.DurabilitySync)
-	r.cfg.Window, r.cfg.MaxDeliveries = window, 2
-	r.restart()
+	r := startRestartableWith(t, teomq.DurabilitySync, func(c *teomq.BrokerConfig) { c.Window, c.MaxDeliveries = window, 2 })
 	c := mustConnectTo(t, r.b.Endpoint())
 	addDurableGroups(t, c, "jobs", "work", "audit")
 	payload := func(i int) string { return fmt.Sprintf("message %04d", i) }
 	p := mustConnectTo(t, r.b.Endpoint())
 	ctx := testCtx(t)
-	for i := range n {
-		if _, err := p.Send(ctx, "jobs", []byte(payload(i))); err != nil {
-			t.Fatal(err)
-		}
-	}
+	sendAll(t, p, "jobs", n, payload)
 	reached := make(chan struct{})
 	if _, err := c.Subscribe("jobs", func(ctx context.Context, m *teomq.Message) ([]byte, error) {
 		switch string(m.Data) {

@@ -17,20 +17,13 @@ import (
 // once, in order, read back from the store a window at a time.
 func TestWindowBacklogAcrossRestart(t *testing.T) {
 	const window, n = 4, 400
-	r := startRestartable(t, teomq.DurabilitySync)
-	r.cfg.Window = window
-	r.restart()
+	r := startRestartableWith(t, teomq.DurabilitySync, func(c *teomq.BrokerConfig) { c.Window = window })
 	c := mustConnectTo(t, r.b.Endpoint())
 	addDurableGroups(t, c, "jobs", "work", "audit")
 	c.Close()
 	p := mustConnectTo(t, r.b.Endpoint())
-	ctx := testCtx(t)
 	payload := func(i int) string { return fmt.Sprintf("message %04d", i) }
-	for i := range n {
-		if _, err := p.Send(ctx, "jobs", []byte(payload(i))); err != nil {
-			t.Fatal(err)
-		}
-	}
+	sendAll(t, p, "jobs", n, payload)
 	p.Close()
 	if got := r.b.QueueLen("jobs"); got != n {
 		t.Fatalf("QueueLen %d before the restart, want %d", got, n)
@@ -64,9 +57,7 @@ func TestWindowBacklogAcrossRestart(t *testing.T) {
 func TestWindowKeepsRequestsInOrderAcrossRestart(t *testing.T) {
 	const window, n = 4, 24
 	const expiring = n - 3 // a request with a short TTL, past the window
-	r := startRestartable(t, teomq.DurabilitySync)
-	r.cfg.Window = window
-	r.restart()
+	r := startRestartableWith(t, teomq.DurabilitySync, func(c *teomq.BrokerConfig) { c.Window = window })
 	p := mustConnectTo(t, r.b.Endpoint())
 	ctx := testCtx(t)
 	payload := func(i int) string { return fmt.Sprintf("message %04d", i) }
@@ -137,16 +128,10 @@ func TestWindowKeepsRequestsInOrderAcrossRestart(t *testing.T) {
 // restart, and a consumer then gets only what was sent after.
 func TestWindowPurgeIsWholeAcrossARestart(t *testing.T) {
 	const window, n = 4, 3000
-	r := startRestartable(t, teomq.DurabilitySync)
-	r.cfg.Window = window
-	r.restart()
+	r := startRestartableWith(t, teomq.DurabilitySync, func(c *teomq.BrokerConfig) { c.Window = window })
 	p := mustConnectTo(t, r.b.Endpoint())
 	ctx := testCtx(t)
-	for i := range n {
-		if _, err := p.Send(ctx, "jobs", []byte(fmt.Sprint("old ", i))); err != nil {
-			t.Fatal(err)
-		}
-	}
+	sendAll(t, p, "jobs", n, func(i int) string { return fmt.Sprint("old ", i) })
 	if got, err := p.PurgeQueue(ctx, "jobs"); got != n || err != nil {
 		t.Fatalf("PurgeQueue = %d, %v; want %d", got, err, n)
 	}
@@ -213,11 +198,8 @@ func TestWindowDeleteGroupKeepsALaterGroupsBacklog(t *testing.T) {
 // them apart and read them all at each start).
 func TestWindowBacklogAfterADrainStaysInTheStore(t *testing.T) {
 	const window, n = 4, 300
-	r := startRestartable(t, teomq.DurabilitySync)
-	r.cfg.Window = window
-	r.restart()
+	r := startRestartableWith(t, teomq.DurabilitySync, func(c *teomq.BrokerConfig) { c.Window = window })
 	p := mustConnectTo(t, r.b.Endpoint())
-	ctx := testCtx(t)
 	got := make(chan string, n)
 	s, err := p.Subscribe("jobs", func(_ context.Context, m *teomq.Message) ([]byte, error) {
 		got <- string(m.Data)
@@ -226,11 +208,7 @@ func TestWindowBacklogAfterADrainStaysInTheStore(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	for i := range n {
-		if _, err := p.Send(ctx, "jobs", []byte(fmt.Sprint("first ", i))); err != nil {
-			t.Fatal(err)
-		}
-	}
+	sendAll(t, p, "jobs", n, func(i int) string { return fmt.Sprint("first ", i) })
 	for i := range n {
 		recv(t, got, fmt.Sprint("first message ", i))
 	}
@@ -241,11 +219,7 @@ func TestWindowBacklogAfterADrainStaysInTheStore(t *testing.T) {
 	p.Close()
 	r.restart()
 	p = mustConnectTo(t, r.b.Endpoint())
-	for i := range n {
-		if _, err := p.Send(ctx, "jobs", []byte(fmt.Sprint("second ", i))); err != nil {
-			t.Fatal(err)
-		}
-	}
+	sendAll(t, p, "jobs", n, func(i int) string { return fmt.Sprint("second ", i) })
 	p.Close()
 	if err := r.b.Close(); err != nil {
 		t.Fatal(err)
