@@ -16,9 +16,12 @@ import (
 // see TestPeerNotReadingTimesOutSend.)
 func TestSlowSteadyPeerGetsALargeFrame(t *testing.T) {
 	const (
-		ka    = 100 * time.Millisecond
+		// The sender gives up on a peer it hears nothing from for 3 ka:
+		// 750 ms, which a loaded -race run can take to schedule the
+		// reader (100 ms, and 300, failed once in a dozen such runs).
+		ka    = 250 * time.Millisecond
 		size  = 16 << 20
-		piece = 64 << 10 // read every 5 ms: a write's part takes about 20 ms, the frame over a second
+		piece = 32 << 10 // read every 5 ms: a write's part takes about 40 ms, the frame over 2.5 s
 	)
 	peer := newRawPeer(t, "")
 	got := make(chan error, 1)
