@@ -120,6 +120,30 @@ func (c *natsCluster) probe(deadline time.Time) {
 // group, for a failure message: the stream's message counts and the
 // consumer's pending, in-flight and delivered counts. command must be
 // of letters, digits and _ only (see docs/cluster.md, "Names").
+// waitStored waits up to 10 s until the stream holds a message of command.
+func (tc *teomqCluster) waitStored(command string) {
+	tc.t.Helper()
+	js := natsConnect(tc.t, tc.nats)
+	subject := tc.cfg.ClusterPrefix + ".q." + command
+	deadline := time.Now().Add(10 * time.Second)
+	for {
+		ctx, cancel := context.WithTimeout(context.Background(), time.Second)
+		s, err := js.Stream(ctx, tc.msgsStream())
+		if err == nil {
+			var si *jetstream.StreamInfo
+			if si, err = s.Info(ctx, jetstream.WithSubjectFilter(subject)); err == nil && si.State.Subjects[subject] > 0 {
+				cancel()
+				return
+			}
+		}
+		cancel()
+		if time.Now().After(deadline) {
+			tc.t.Fatalf("no message of %q stored after 10 s (%v)", command, err)
+		}
+		time.Sleep(20 * time.Millisecond)
+	}
+}
+
 func (tc *teomqCluster) queueState(command string) string {
 	js := natsConnect(tc.t, tc.nats)
 	ctx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
@@ -143,8 +167,8 @@ func (tc *teomqCluster) queueState(command string) string {
 	if err != nil {
 		return out + fmt.Sprintf("; consumer info: %v", err)
 	}
-	out += fmt.Sprintf("; consumer (%v, created %s): %d pending, %d ack pending, %d redelivered, %d waiting pulls, delivered up to stream seq %d, acked floor %d",
-		info.Config.DeliverPolicy, info.Created.Format("15:04:05.000"), info.NumPending, info.NumAckPending, info.NumRedelivered, info.NumWaiting, info.Delivered.Stream, info.AckFloor.Stream)
+	out += fmt.Sprintf("; consumer (%v, ack wait %v, created %s): %d pending, %d ack pending, %d redelivered, %d waiting pulls, delivered up to stream seq %d, acked floor %d",
+		info.Config.DeliverPolicy, info.Config.AckWait, info.Created.Format("15:04:05.000"), info.NumPending, info.NumAckPending, info.NumRedelivered, info.NumWaiting, info.Delivered.Stream, info.AckFloor.Stream)
 	if m, err := s.GetLastMsgForSubject(ctx, subject); err == nil {
 		out += fmt.Sprintf("; the command's last message: seq %d, stored %s", m.Sequence, m.Time.Format("15:04:05.000"))
 	}

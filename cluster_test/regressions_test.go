@@ -154,7 +154,9 @@ func TestLongerLeaseBrokerFencedByConsumersAckWait(t *testing.T) {
 		res <- result{ans, err}
 	}()
 	// The request, the command's first message, makes the group's
-	// consumer through broker 0, with broker 0's lease.
+	// consumer through broker 0, with broker 0's lease, before broker 1
+	// has a subscriber (which would make it with its own).
+	tc.waitStored("job")
 	started, release, slowDone := make(chan struct{}, 1), make(chan struct{}), make(chan struct{})
 	if _, err := tc.connect(on(1)).Subscribe("job", func(context.Context, *teomq.Message) ([]byte, error) {
 		defer func() { slowDone <- struct{}{} }()
