@@ -29,7 +29,7 @@ func (r *Router) Cancel(now time.Time, conn ConnID, id ID) ([]Action, error) {
 	}
 	ms := r.live[id]
 	if ms == nil {
-		if rec := r.tailRecs[dedupKey{c.addr, id}]; rec != nil {
+		if rec := r.tailRecs.get(dedupKey{c.addr, id}); rec != nil {
 			r.cancelTail(now.UnixNano(), rec)
 			return r.flush(now), nil
 		}

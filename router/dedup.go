@@ -110,7 +110,7 @@ func (r *Router) seen(now time.Time, conn ConnID, m *Message) error {
 			r.forgetRef(key, ref)
 			ok = false
 		}
-		rec := r.tailRecs[key]
+		rec := r.tailRecs.get(key)
 		if !ok && rec == nil {
 			if live != nil {
 				return ErrIDInUse
@@ -119,7 +119,7 @@ func (r *Router) seen(now time.Time, conn ConnID, m *Message) error {
 		}
 		e = ref.e
 		if rec != nil { // a request or a deadline's record outlives the window
-			e = rec.res
+			e = rec.result()
 		}
 	}
 	if e != nil && e.answered && m.Request {

@@ -225,12 +225,12 @@ func (r *Router) finishRestore() {
 			if e := ref.e; e != nil && e.answered {
 				ms.res = e
 			}
-		} else if rec := r.tailRecs[key]; rec != nil && ref.e != nil && ref.e.answered {
+		} else if rec := r.tailRecs.get(key); rec != nil && ref.e != nil && ref.e.answered {
 			r.forgetRef(key, ref)
 			if rec.pendingAnswer() {
 				rec.cmd.tail.uncountAnswer(rec.answerGroup)
 			}
-			rec.res = ref.e
+			rec.extra().res = ref.e
 		}
 	}
 	r.carry = append(r.carry, r.acts...)

@@ -29,8 +29,8 @@ func (r *Router) keepResults() {
 	}
 	r.resulted = r.resulted[:0]
 	for i, rec := range r.resultedRecs {
-		if r.tailRecs[rec.key] == rec {
-			r.emit(keepResult(rec.tailMessage(), rec.res))
+		if r.tailRecs.get(rec.key) == rec {
+			r.emit(keepResult(rec.tailMessage(), rec.result()))
 		}
 		r.resultedRecs[i] = nil
 	}

@@ -24,7 +24,7 @@ type Router struct {
 	// tailRecs holds the records of the requests and messages with a
 	// deadline that wait in a tail, by producer and ID; tailDeadlines
 	// those with a deadline, by deadline.
-	tailRecs      map[dedupKey]*tailRec
+	tailRecs      tailIndex
 	tailDeadlines heap[*tailRec]
 	dedupExp      heap[*dedupEntry]
 	tailExp       dedupFIFO // the dedup entries of messages going to a tail
@@ -70,7 +70,7 @@ func New(cfg Config) *Router {
 		dedup:     make(map[dedupKey]dedupRef),
 		mailbox:   make(map[string][]*mailEntry),
 		lastErr:   make(map[*item]string),
-		tailRecs:  make(map[dedupKey]*tailRec),
+		tailRecs:  newTailIndex(),
 	}
 	r.leases = heap[*item]{less: byWhen, setIndex: setItemIndex}
 	r.delayed = heap[*item]{less: byWhen, setIndex: setItemIndex}

@@ -206,8 +206,8 @@ func (r *Router) Load(now time.Time, command string, msgs []Stored, limit int, o
 		}
 		placed++
 		var res *dedupEntry
-		if rec := r.tailRecs[dedupKey{m.From, m.ID}]; rec != nil && rec.cmd == cmd && rec.seq == m.Seq {
-			res = rec.res
+		if rec := r.tailRecs.get(dedupKey{m.From, m.ID}); rec != nil && rec.cmd == cmd && rec.seq == m.Seq {
+			res = rec.result()
 			r.unindexTail(rec)
 		}
 		cmd.countTailGroups(m.Seq, -1, s.AckedBy)

@@ -12,17 +12,58 @@ import (
 // with a deadline while it waits in its command's tail: enough to time it
 // out, cancel it, give its producer a result and recognise a duplicate
 // publish without reading it back from the store.
+//
+// A backlog of requests holds one per request, so it is kept to 96 bytes:
+// what few records have is in more.
 type tailRec struct {
 	key         dedupKey
 	cmd         *command
-	answerGroup string      // a request's answer group
-	done        []string    // groups done with it (restored), usually none
-	res         *dedupEntry // the result its producer got; nil until then
+	answerGroup string       // a request's answer group
+	more        *tailRecMore // nil: none of it
 	seq         uint64
 	deadline    int64 // unix ns; 0: none
 	size        int32
 	idx         int32 // index in the router's tail deadline heap; -1: none
 	request     bool
+}
+
+// tailRecMore is what few tail records have.
+type tailRecMore struct {
+	done   []string    // groups done with it (restored)
+	res    *dedupEntry // the result its producer got
+	sameID *tailRec    // the next record of its ID, another producer's (tailIndex)
+}
+
+// extra returns rec's more, made if it has none.
+func (rec *tailRec) extra() *tailRecMore {
+	if rec.more == nil {
+		rec.more = new(tailRecMore)
+	}
+	return rec.more
+}
+
+// done returns the groups done with rec's message (restored), usually none.
+func (rec *tailRec) done() []string {
+	if rec.more == nil {
+		return nil
+	}
+	return rec.more.done
+}
+
+// result returns the result rec's producer got; nil until then.
+func (rec *tailRec) result() *dedupEntry {
+	if rec.more == nil {
+		return nil
+	}
+	return rec.more.res
+}
+
+// nextSameID returns the record after m's in its ID's chain, or nil.
+func (m *tailRecMore) nextSameID() *tailRec {
+	if m == nil {
+		return nil
+	}
+	return m.sameID
 }
 
 func byTailDeadline(a, b *tailRec) bool      { return a.deadline < b.deadline }
@@ -37,15 +78,18 @@ func (r *Router) indexTail(cmd *command, m *Message, size int32, done []string) 
 		return false
 	}
 	rec := &tailRec{key: dedupKey{m.From, m.ID}, cmd: cmd, seq: m.Seq, size: size, idx: -1,
-		request: m.Request, answerGroup: m.AnswerGroup, done: done}
+		request: m.Request, answerGroup: m.AnswerGroup}
+	if len(done) > 0 {
+		rec.extra().done = done
+	}
 	if !m.Deadline.IsZero() {
 		rec.deadline = m.Deadline.UnixNano()
 		r.tailDeadlines.push(rec)
 	}
-	if old := r.tailRecs[rec.key]; old != nil {
+	if old := r.tailRecs.get(rec.key); old != nil {
 		r.unindexTail(old)
 	}
-	r.tailRecs[rec.key] = rec
+	r.tailRecs.put(rec)
 	if rec.pendingAnswer() {
 		if cmd.tail.answers == nil {
 			cmd.tail.answers = make(map[string]int)
@@ -56,13 +100,11 @@ func (r *Router) indexTail(cmd *command, m *Message, size int32, done []string) 
 }
 
 // pendingAnswer reports whether rec is a request still owed its result.
-func (rec *tailRec) pendingAnswer() bool { return rec.request && rec.res == nil }
+func (rec *tailRec) pendingAnswer() bool { return rec.request && rec.result() == nil }
 
 // unindexTail forgets rec.
 func (r *Router) unindexTail(rec *tailRec) {
-	if r.tailRecs[rec.key] == rec {
-		delete(r.tailRecs, rec.key)
-	}
+	r.tailRecs.remove(rec)
 	if rec.idx >= 0 {
 		r.tailDeadlines.remove(int(rec.idx))
 	}
@@ -96,9 +138,10 @@ func (r *Router) setResult(now int64, rec *tailRec, code ResultCode, route bool)
 		return
 	}
 	rec.cmd.tail.uncountAnswer(rec.answerGroup)
-	rec.res = &dedupEntry{key: rec.key, answered: true, code: code, idx: -1}
+	res := &dedupEntry{key: rec.key, answered: true, code: code, idx: -1}
+	rec.extra().res = res
 	if route {
-		r.route(now, rec.tailMessage(), rec.res)
+		r.route(now, rec.tailMessage(), res)
 	}
 	r.resultedRecs = append(r.resultedRecs, rec)
 }
@@ -136,10 +179,10 @@ func (r *Router) dropTail(now int64, rec *tailRec, expired bool) {
 	if t.loading {
 		t.asked = max(t.asked-1, 0)
 	}
-	cmd.countTailGroups(rec.seq, -1, rec.done)
+	cmd.countTailGroups(rec.seq, -1, rec.done())
 	t.skip(rec.seq)
 	exp := now + int64(r.cfg.DedupWindow)
-	r.ackStored(exp, cmd, rec.tailMessage(), int(rec.size), rec.done, rec.res, expired)
+	r.ackStored(exp, cmd, rec.tailMessage(), int(rec.size), rec.done(), rec.result(), expired)
 	r.keepFinishedID(rec, exp)
 }
 
@@ -210,8 +253,8 @@ func (r *Router) keepFinishedID(rec *tailRec, expires int64) {
 	if ref, ok := r.dedup[rec.key]; ok {
 		r.forgetRef(rec.key, ref)
 	}
-	if rec.res != nil {
-		r.add(rec.res, expires)
+	if res := rec.result(); res != nil {
+		r.add(res, expires)
 	} else {
 		r.addPlain(rec.key, expires)
 	}
@@ -230,7 +273,7 @@ func (r *Router) forgetLostRecs(cmd *command) {
 // tailRecsOf returns the records of cmd's tail in Seq order.
 func (r *Router) tailRecsOf(cmd *command) []*tailRec {
 	var out []*tailRec
-	for _, rec := range r.tailRecs {
+	for rec := range r.tailRecs.all() {
 		if rec.cmd == cmd {
 			out = append(out, rec)
 		}

@@ -129,6 +129,51 @@ func TestWindowCancelsARequestInTheStore(t *testing.T) {
 	}
 }
 
+// Two producers may use the same message ID: their requests in the store
+// are told apart by producer. Cancelling one leaves the other queued, a
+// duplicate of its own producer's resend only, and delivered.
+func TestWindowRequestsOfOneIDFromTwoProducers(t *testing.T) {
+	h := newHarness(t, router.Config{Window: 2})
+	s := newPagedStore(h)
+	h.connect(1, "p")
+	h.connect(2, "q")
+	for range 4 {
+		s.publishStored(t, h.msg("cmd", "p", true))
+	}
+	shared := h.id()
+	mine := &router.Message{ID: shared, Command: "cmd", From: "p", Request: true, Data: []byte("p's")}
+	theirs := &router.Message{ID: shared, Command: "cmd", From: "q", Request: true, Data: []byte("q's")}
+	s.publishStoredFrom(t, 1, mine)
+	s.publishStoredFrom(t, 2, theirs)
+	if h.r.IsLive(shared) {
+		t.Fatal("the requests past the window are held in memory")
+	}
+	acts, err := h.r.Cancel(h.now, 1, shared)
+	if err != nil {
+		t.Fatalf("Cancel of p's request in the store: %v", err)
+	}
+	s.apply(h.done(acts))
+	if _, ok := s.msgs[mine.Seq]; ok {
+		t.Fatal("p's cancelled request is still stored")
+	}
+	if _, ok := s.msgs[theirs.Seq]; !ok {
+		t.Fatal("q's request went with p's cancel")
+	}
+	dup := &router.Message{ID: shared, Command: "cmd", From: "q", Request: true}
+	if _, err := h.r.Admit(h.now, 2, dup); !errors.Is(err, router.ErrDuplicate) {
+		t.Fatalf("q's resend of its request in the store: %v, want ErrDuplicate", err)
+	}
+	again := &router.Message{ID: shared, Command: "cmd", From: "p", Request: true}
+	acts, err = h.r.Admit(h.now, 1, again)
+	if !errors.Is(err, router.ErrDuplicate) || one(t, acts, router.ActResult).Code != router.ResultCancelled {
+		t.Fatalf("p's resend of its cancelled request: %v %s, want ErrDuplicate with ResultCancelled", err, describe(acts))
+	}
+	got := drain(t, h, s, s.apply(h.subscribe(10, 1, "cmd", router.DefaultGroup, 2)))
+	if !slices.Contains(got[router.DefaultGroup], theirs.Seq) || slices.Contains(got[router.DefaultGroup], mine.Seq) || len(got[router.DefaultGroup]) != 5 {
+		t.Fatalf("delivered %v: want the 4 first and q's %d, not p's %d", got[router.DefaultGroup], theirs.Seq, mine.Seq)
+	}
+}
+
 // A request in the store stays a duplicate for as long as it waits there,
 // past the dedup window: a producer resending it after a long outage does
 // not queue it twice.

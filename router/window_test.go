@@ -228,7 +228,13 @@ func TestWindowRestoreKeepsAttemptedMessagesInOrder(t *testing.T) {
 // serving the loads of the commit; it returns the deliveries.
 func (s *pagedStore) publishStored(t *testing.T, m *router.Message) []router.Action {
 	t.Helper()
-	acts, err := s.h.r.Admit(s.h.now, 1, m)
+	return s.publishStoredFrom(t, 1, m)
+}
+
+// publishStoredFrom is publishStored from connection conn.
+func (s *pagedStore) publishStoredFrom(t *testing.T, conn router.ConnID, m *router.Message) []router.Action {
+	t.Helper()
+	acts, err := s.h.r.Admit(s.h.now, conn, m)
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -1,0 +1,74 @@
+package router
+
+import "iter"
+
+// tailIndex finds the record of a tail message by its producer and ID. It
+// is keyed by the ID alone, which is nearly always unique, and chains the
+// records of one ID from different producers: keyed by both, its map took
+// twice the memory per record, and a backlog of a million requests holds a
+// million records.
+type tailIndex struct {
+	byID map[ID]*tailRec
+	n    int
+}
+
+func newTailIndex() tailIndex { return tailIndex{byID: make(map[ID]*tailRec)} }
+
+// get returns the record of key, or nil.
+func (x *tailIndex) get(key dedupKey) *tailRec {
+	for rec := x.byID[key.id]; rec != nil; rec = rec.more.nextSameID() {
+		if rec.key.producer == key.producer {
+			return rec
+		}
+	}
+	return nil
+}
+
+// put indexes rec, which no record of its key is.
+func (x *tailIndex) put(rec *tailRec) {
+	if head := x.byID[rec.key.id]; head != nil {
+		rec.extra().sameID = head
+	}
+	x.byID[rec.key.id] = rec
+	x.n++
+}
+
+// remove takes rec out of the index if it is there.
+func (x *tailIndex) remove(rec *tailRec) {
+	var prev *tailRec
+	for cur := x.byID[rec.key.id]; cur != nil; prev, cur = cur, cur.more.nextSameID() {
+		if cur != rec {
+			continue
+		}
+		next := rec.more.nextSameID()
+		switch {
+		case prev != nil:
+			prev.more.sameID = next
+		case next != nil:
+			x.byID[rec.key.id] = next
+		default:
+			delete(x.byID, rec.key.id)
+		}
+		if rec.more != nil {
+			rec.more.sameID = nil
+		}
+		x.n--
+		return
+	}
+}
+
+// len returns how many records the index holds.
+func (x *tailIndex) len() int { return x.n }
+
+// all yields every record, in no particular order.
+func (x *tailIndex) all() iter.Seq[*tailRec] {
+	return func(yield func(*tailRec) bool) {
+		for _, head := range x.byID {
+			for rec := head; rec != nil; rec = rec.more.nextSameID() {
+				if !yield(rec) {
+					return
+				}
+			}
+		}
+	}
+}
