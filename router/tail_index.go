@@ -24,13 +24,32 @@ func (x *tailIndex) get(key dedupKey) *tailRec {
 	return nil
 }
 
-// put indexes rec, which no record of its key is.
-func (x *tailIndex) put(rec *tailRec) {
-	if head := x.byID[rec.key.id]; head != nil {
+// put indexes rec and returns the record of its key it replaces, no
+// longer indexed, or nil.
+func (x *tailIndex) put(rec *tailRec) (old *tailRec) {
+	head := x.byID[rec.key.id]
+	var prev *tailRec
+	for cur := head; cur != nil; prev, cur = cur, cur.more.nextSameID() {
+		if cur.key.producer != rec.key.producer {
+			continue
+		}
+		if next := cur.more.nextSameID(); next != nil {
+			rec.extra().sameID = next
+			cur.more.sameID = nil
+		}
+		if prev == nil {
+			x.byID[rec.key.id] = rec
+		} else {
+			prev.more.sameID = rec
+		}
+		return cur
+	}
+	if head != nil {
 		rec.extra().sameID = head
 	}
 	x.byID[rec.key.id] = rec
 	x.n++
+	return nil
 }
 
 // remove takes rec out of the index if it is there.

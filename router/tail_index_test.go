@@ -6,7 +6,8 @@ import (
 )
 
 // The tail index finds each record by producer and ID while several
-// producers' records share IDs, whichever of them is removed first.
+// producers' records share IDs, whichever of them is replaced or removed
+// first.
 func TestTailIndexChainsOneIDOfSeveralProducers(t *testing.T) {
 	producers := []string{"a", "b", "c", "d"}
 	ids := []ID{{1}, {2}}
@@ -16,8 +17,23 @@ func TestTailIndexChainsOneIDOfSeveralProducers(t *testing.T) {
 		for _, id := range ids {
 			for _, p := range producers {
 				rec := &tailRec{key: dedupKey{p, id}}
-				x.put(rec)
+				if old := x.put(rec); old != nil {
+					t.Fatalf("put of a new key (%q, %x) replaced a record", p, id[:1])
+				}
 				recs[rec.key] = rec
+			}
+		}
+		// A record put again for its key replaces the one indexed, in
+		// the middle of its ID's chain or at either end.
+		for _, p := range producers {
+			key := dedupKey{p, ids[first%len(ids)]}
+			rec := &tailRec{key: key}
+			if old := x.put(rec); old != recs[key] {
+				t.Fatalf("put again of (%q, %x) replaced %p, want %p", p, key.id[:1], old, recs[key])
+			}
+			recs[key] = rec
+			if err := checkTailIndex(&x, recs); err != nil {
+				t.Fatalf("after putting (%q, %x) again: %v", p, key.id[:1], err)
 			}
 		}
 		// Remove one producer's records, then every other in turn,

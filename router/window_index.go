@@ -86,10 +86,9 @@ func (r *Router) indexTail(cmd *command, m *Message, size int32, done []string) 
 		rec.deadline = m.Deadline.UnixNano()
 		r.tailDeadlines.push(rec)
 	}
-	if old := r.tailRecs.get(rec.key); old != nil {
+	if old := r.tailRecs.put(rec); old != nil {
 		r.unindexTail(old)
 	}
-	r.tailRecs.put(rec)
 	if rec.pendingAnswer() {
 		if cmd.tail.answers == nil {
 			cmd.tail.answers = make(map[string]int)
