@@ -36,11 +36,14 @@ func (b *Broker) restore() error {
 			}, fn)
 		}
 	}
-	var tail int
-	err := load(func(r *store.Record) error {
+	prepare := func(r *store.Record) {
 		if m := r.Msg; m != nil {
 			m.Command, m.From = intern(m.Command), intern(m.From)
 		}
+		r.Command, r.Producer = intern(r.Command), intern(r.Producer)
+	}
+	var tail int
+	err := loadPipelined(load, prepare, func(r *store.Record) {
 		switch r.Kind {
 		case store.KindMessage:
 			attempts := make(map[string]int, len(r.Attempts))
@@ -53,13 +56,13 @@ func (b *Broker) restore() error {
 			}
 			n++
 		case store.KindTail:
-			b.router.RestoreTailSpan(intern(r.Command), router.TailSpan{
+			b.router.RestoreTailSpan(r.Command, router.TailSpan{
 				From: r.Seq, Last: r.Last, N: r.Count, Bytes: int64(r.Size), Takes: r.Takes})
 			tail += r.Count
 		case store.KindSeq:
-			b.router.RestoreSeq(intern(r.Command), r.Seq)
+			b.router.RestoreSeq(r.Command, r.Seq)
 		case store.KindTailID:
-			b.router.RestoreTailID(start, intern(r.Command), router.ID(r.ID), intern(r.Producer))
+			b.router.RestoreTailID(start, r.Command, router.ID(r.ID), r.Producer)
 		case store.KindGroup:
 			b.router.RestoreGroup(r.Command, r.Group, router.GroupStart{From: r.Seq, Also: r.Seqs})
 		case store.KindDeadLetter:
@@ -75,7 +78,6 @@ func (b *Broker) restore() error {
 				b.router.RestoreDedup(router.ID(r.ID), r.Producer, 0, "", nil, false, time.UnixMilli(r.Expires))
 			}
 		}
-		return nil
 	})
 	if err != nil {
 		return fmt.Errorf("teomq: restore from store: %w", err)
