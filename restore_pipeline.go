@@ -6,19 +6,28 @@ import "github.com/teonet-go/teomq/store"
 const restoreBatch = 1024
 
 // loadPipelined runs load and applies each record it reads, in load's
-// order, on a goroutine of its own: reading the store and rebuilding the
-// router then share the processors, which halves the start of a broker
-// whose store holds a million requests. prepare runs on load's goroutine
-// before a record is handed over. A record is handed over as a copy, so
-// load may reuse it.
+// order, on a goroutine of its own, so that reading the store and
+// rebuilding the router share the processors. prepare runs on load's
+// goroutine before a record is handed over. A record is handed over as a
+// shallow copy: load may reuse the Record itself, not what it points to
+// (its Msg, Answer, AckedBy, Attempts, Seqs or Takes). A panic in apply is
+// raised again on the caller's goroutine once load has returned.
 func loadPipelined(load func(func(*store.Record) error) error, prepare, apply func(*store.Record)) error {
 	batches := make(chan []store.Record, 2)
 	free := make(chan []store.Record, 3)
 	done := make(chan struct{})
+	var panicked any
 	// Owned by loadPipelined: it ends once batches is closed and drained,
-	// before loadPipelined returns.
+	// before loadPipelined returns. After a panic in apply it drains the
+	// rest unapplied, so that load never waits for it.
 	go func() {
 		defer close(done)
+		defer func() {
+			if panicked = recover(); panicked != nil {
+				for range batches {
+				}
+			}
+		}()
 		for batch := range batches {
 			for i := range batch {
 				apply(&batch[i])
@@ -31,7 +40,17 @@ func loadPipelined(load func(func(*store.Record) error) error, prepare, apply fu
 		}
 	}()
 	buf := make([]store.Record, 0, restoreBatch)
-	err := load(func(r *store.Record) error {
+	defer func() {
+		if len(buf) > 0 {
+			batches <- buf
+		}
+		close(batches)
+		<-done
+		if panicked != nil {
+			panic(panicked)
+		}
+	}()
+	return load(func(r *store.Record) error {
 		prepare(r)
 		buf = append(buf, *r)
 		if len(buf) == cap(buf) {
@@ -44,10 +63,4 @@ func loadPipelined(load func(func(*store.Record) error) error, prepare, apply fu
 		}
 		return nil
 	})
-	if len(buf) > 0 {
-		batches <- buf
-	}
-	close(batches)
-	<-done
-	return err
 }

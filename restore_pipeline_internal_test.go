@@ -53,3 +53,33 @@ func TestLoadPipelinedAppliesEveryRecordInOrder(t *testing.T) {
 		}
 	}
 }
+
+// A panic while applying a record reaches loadPipelined's caller, once
+// load is done, and leaves load to finish: it does not wait for a
+// goroutine that stopped applying.
+func TestLoadPipelinedRaisesAPanicOfApplyOnTheCaller(t *testing.T) {
+	const n = 5 * restoreBatch
+	loaded := 0
+	load := func(fn func(*store.Record) error) error {
+		for i := range n {
+			loaded++
+			if err := fn(&store.Record{Kind: store.KindSeq, Seq: uint64(i)}); err != nil {
+				return err
+			}
+		}
+		return nil
+	}
+	apply := func(r *store.Record) {
+		if r.Seq == restoreBatch+1 {
+			panic("bad record")
+		}
+	}
+	got := func() (p any) {
+		defer func() { p = recover() }()
+		_ = loadPipelined(load, func(*store.Record) {}, apply)
+		return nil
+	}()
+	if got != "bad record" || loaded != n {
+		t.Fatalf("apply panicked at record %d: the caller recovered %v after %d of %d records loaded", restoreBatch+1, got, loaded, n)
+	}
+}

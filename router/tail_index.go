@@ -4,9 +4,9 @@ import "iter"
 
 // tailIndex finds the record of a tail message by its producer and ID. It
 // is keyed by the ID alone, which is nearly always unique, and chains the
-// records of one ID from different producers: keyed by both, its map took
-// twice the memory per record, and a backlog of a million requests holds a
-// million records.
+// records of one ID from different producers: keyed by both, a slot of
+// its map took 40 bytes instead of 24, and a backlog of a million requests
+// holds a million records.
 type tailIndex struct {
 	byID map[ID]*tailRec
 	n    int
@@ -24,8 +24,8 @@ func (x *tailIndex) get(key dedupKey) *tailRec {
 	return nil
 }
 
-// put indexes rec and returns the record of its key it replaces, no
-// longer indexed, or nil.
+// put indexes rec, which is not indexed and chains to no record, and
+// returns the record of its key it replaces, no longer indexed, or nil.
 func (x *tailIndex) put(rec *tailRec) (old *tailRec) {
 	head := x.byID[rec.key.id]
 	var prev *tailRec
@@ -79,14 +79,17 @@ func (x *tailIndex) remove(rec *tailRec) {
 // len returns how many records the index holds.
 func (x *tailIndex) len() int { return x.n }
 
-// all yields every record, in no particular order.
+// all yields every record, in no particular order. The caller may remove
+// the record it is given.
 func (x *tailIndex) all() iter.Seq[*tailRec] {
 	return func(yield func(*tailRec) bool) {
 		for _, head := range x.byID {
-			for rec := head; rec != nil; rec = rec.more.nextSameID() {
+			for rec := head; rec != nil; {
+				next := rec.more.nextSameID()
 				if !yield(rec) {
 					return
 				}
+				rec = next
 			}
 		}
 	}

@@ -32,6 +32,8 @@ type HeadLoader interface {
 	// store need not read them. light should accept no request and no
 	// message with a deadline. The IDs of the newest counted messages
 	// come as KindTailID records. fn must not keep a KindTail or
-	// KindTailID record: they are reused.
+	// KindTailID record: they are reused. What a record points to (its
+	// Msg, Answer, AckedBy, Attempts, Seqs or Takes) is never reused: fn
+	// may keep that, or a copy of the record.
 	LoadHead(head int, light func(flags uint8, deadline int64) bool, fn func(*Record) error) error
 }
