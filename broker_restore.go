@@ -46,9 +46,12 @@ func (b *Broker) restore() error {
 	err := loadPipelined(load, prepare, func(r *store.Record) {
 		switch r.Kind {
 		case store.KindMessage:
-			attempts := make(map[string]int, len(r.Attempts))
-			for g, a := range r.Attempts {
-				attempts[g] = int(a)
+			var attempts map[string]int // most restored messages were never delivered
+			if len(r.Attempts) > 0 {
+				attempts = make(map[string]int, len(r.Attempts))
+				for g, a := range r.Attempts {
+					attempts[g] = int(a)
+				}
 			}
 			b.router.Restore(routerMessage(r.Msg), r.AckedBy, attempts)
 			if a := r.Answer; a != nil { // its producer got this result: it gets no other
