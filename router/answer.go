@@ -104,6 +104,6 @@ func (r *Router) retire(now int64, ms *msgState) {
 	if e := ms.res; e != nil {
 		r.add(e, now+int64(r.cfg.DedupWindow))
 	} else {
-		r.addPlain(dedupKey{ms.msg.From, ms.msg.ID}, now+int64(r.cfg.DedupWindow))
+		r.addPlain(dedupKey{ms.msg.From, ms.msg.ID}, nil, now+int64(r.cfg.DedupWindow))
 	}
 }

@@ -142,3 +142,44 @@ func BenchmarkPending1M(b *testing.B) {
 		runtime.KeepAlive(msgs)
 	}
 }
+
+// BenchmarkPastWindow1M queues 1,000,000 messages with no consumer past a
+// window of 4,096 and reports the router's heap per message (the Messages
+// themselves excluded): for a plain send, its ID in the dedup window
+// (kept for Config.DedupWindow); for a request, its record. Run with
+// -benchtime=1x.
+func BenchmarkPastWindow1M(b *testing.B) {
+	const n = 1_000_000
+	for _, request := range []bool{false, true} {
+		name := "sends"
+		if request {
+			name = "requests"
+		}
+		b.Run(name, func(b *testing.B) {
+			for range b.N {
+				msgs := make([]router.Message, n)
+				for i := range msgs {
+					msgs[i] = router.Message{ID: benchID(i), Command: "cmd", From: "producer", Request: request}
+				}
+				var before, after runtime.MemStats
+				runtime.GC()
+				runtime.ReadMemStats(&before)
+				r := router.New(router.Config{Window: 4096})
+				for i := range msgs {
+					if _, err := r.Admit(t0, 1, &msgs[i]); err != nil {
+						b.Fatal(err)
+					}
+					r.Commit(t0, &msgs[i])
+				}
+				runtime.GC()
+				runtime.ReadMemStats(&after)
+				if r.QueueLen("cmd") != n {
+					b.Fatalf("QueueLen %d", r.QueueLen("cmd"))
+				}
+				b.ReportMetric(float64(after.HeapAlloc-before.HeapAlloc)/n, "router-B/msg")
+				runtime.KeepAlive(r)
+				runtime.KeepAlive(msgs)
+			}
+		})
+	}
+}

@@ -19,6 +19,9 @@ type command struct {
 	residentBytes int64
 	fetching      bool
 	tail          tail // committed messages past the window, in the store only
+	// mark is the tail mark of the dedup window's plain IDs of the tail's
+	// messages (tailMark); nil until the first.
+	mark *dedupEntry
 
 	// Counts since the command was created (or restored), for rates.
 	published, delivered, answered uint64
@@ -29,6 +32,15 @@ type command struct {
 	used      bool
 	idleSeen  bool
 	idleSince int64
+}
+
+// tailMark returns the entry that the dedup window's plain IDs of cmd's
+// tail messages share.
+func (cmd *command) tailMark() *dedupEntry {
+	if cmd.mark == nil {
+		cmd.mark = &dedupEntry{tail: true, cmd: cmd, idx: -1, mark: true}
+	}
+	return cmd.mark
 }
 
 // command returns the command named name, creating it if needed. The name

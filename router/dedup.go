@@ -21,27 +21,32 @@ type dedupEntry struct {
 	tail     bool     // the message is queued in the tail of cmd, not finished
 	cmd      *command // tail only
 	idx      int32    // index in the router's dedup heap; -1: none
-	inFIFO   bool     // in the router's tail dedup FIFO instead
+	// mark is set on a command's tail mark (command.tailMark): the one
+	// entry that the plain IDs of the command's tail messages share. It
+	// has no key, expiry or place in the heap of its own.
+	mark bool
 }
 
 // dedupRef is what the dedup window holds for a key: its entry, or for a
-// plain ID (a finished message without a result, in the plain FIFO) none,
-// and the time it expires. A plain ID costs no allocation and nothing for
-// the collector to visit but the map's and the FIFO's slots: a long drain
-// leaves up to Config.MaxDedup of them.
+// plain ID none (a finished message without a result) or its command's
+// tail mark (a message in a command's tail), and the time it expires. A
+// plain ID waits in the plain FIFO; it costs no allocation and nothing for
+// the collector to visit but the map's and the FIFO's slots: a long drain,
+// or a fast fill of a tail, leaves up to Config.MaxDedup of them.
 type dedupRef struct {
-	e       *dedupEntry // nil: a plain ID
-	expires int64       // unix ns; e.expires when e is set
+	e       *dedupEntry // nil or a tail mark: a plain ID
+	expires int64       // unix ns; e.expires when e is set and not a mark
 }
+
+// plain reports whether ref is a plain ID.
+func (ref dedupRef) plain() bool { return ref.e == nil || ref.e.mark }
 
 func dedupBefore(a, b *dedupEntry) bool  { return a.expires < b.expires }
 func setDedupIndex(e *dedupEntry, i int) { e.idx = int32(i) }
 
-// remember keeps e in the dedup window until expires. Past MaxDedup
-// entries the one due to expire first is forgotten early, so that a high
-// message rate cannot fill memory with IDs. The entry of a message going
-// to a tail waits in the tail FIFO, the others (and a tail entry that
-// expires before those in the FIFO) in the dedup heap.
+// remember keeps e in the dedup window until expires, in the dedup heap.
+// Past MaxDedup entries the one due to expire first is forgotten early,
+// so that a high message rate cannot fill memory with IDs.
 func (r *Router) remember(e *dedupEntry, expires int64) {
 	if ref, ok := r.dedup[e.key]; ok {
 		r.forgetRef(e.key, ref)
@@ -59,9 +64,7 @@ func (r *Router) add(e *dedupEntry, expires int64) {
 	}
 	e.expires = expires
 	r.dedup[e.key] = dedupRef{e: e, expires: expires}
-	if !e.tail || !r.tailExp.push(e) {
-		r.dedupExp.push(e)
-	}
+	r.dedupExp.push(e)
 	r.bound()
 }
 
@@ -76,18 +79,14 @@ func (r *Router) bound() {
 
 // firstDedup returns the ID of the dedup window due to expire first, with
 // what the window holds for it; ok unset when the window is empty. Ties go
-// to the heap, then the tail FIFO, then the plain IDs.
+// to the heap.
 func (r *Router) firstDedup() (key dedupKey, ref dedupRef, ok bool) {
-	if e := r.tailExp.front(); e != nil {
+	if r.dedupExp.len() > 0 {
+		e := r.dedupExp.top()
 		key, ref, ok = e.key, dedupRef{e, e.expires}, true
 	}
-	if r.dedupExp.len() > 0 {
-		if e := r.dedupExp.top(); !ok || e.expires <= ref.expires {
-			key, ref, ok = e.key, dedupRef{e, e.expires}, true
-		}
-	}
-	if s, found := r.plainFront(); found && (!ok || s.expires < ref.expires) {
-		key, ref, ok = s.key, dedupRef{expires: s.expires}, true
+	if s, sref, found := r.plainFront(); found && (!ok || s.expires < ref.expires) {
+		key, ref, ok = s.key, sref, true
 	}
 	return key, ref, ok
 }
@@ -130,23 +129,25 @@ func (r *Router) seen(now time.Time, conn ConnID, m *Message) error {
 
 // forgetRef drops key, which the window holds as ref, from it.
 func (r *Router) forgetRef(key dedupKey, ref dedupRef) {
-	if ref.e != nil {
-		r.forget(ref.e)
-	} else {
+	switch {
+	case ref.e == nil:
 		r.forgetPlain(key)
+	case ref.e.mark:
+		r.tailDedup--
+		r.forgetPlain(key)
+	default:
+		r.forget(ref.e)
 	}
 }
 
-// forget drops e from the dedup window.
+// forget drops e, an entry of its own (not a tail mark), from the dedup
+// window.
 func (r *Router) forget(e *dedupEntry) {
 	if e.tail && r.dedup[e.key].e == e {
 		r.tailDedup--
 	}
 	delete(r.dedup, e.key)
-	switch {
-	case e.inFIFO:
-		r.tailExp.remove(e)
-	case e.idx >= 0:
+	if e.idx >= 0 {
 		r.dedupExp.remove(int(e.idx))
 	}
 }

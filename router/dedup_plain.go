@@ -10,9 +10,10 @@ type plainSlot struct {
 const plainBlock = 4096
 
 // plainFIFO holds the plain IDs of the dedup window (finished messages
-// without a result, most of the window: Router.dedup keeps only their
-// expiry, no dedupEntry) in the order they came, which is the order of
-// their expiry: each is kept for Config.DedupWindow from its finish. It
+// without a result, most of the window, and messages going to a tail:
+// Router.dedup keeps only their expiry, no dedupEntry of their own) in
+// the order they came, which is the order of their expiry: each is kept
+// for Config.DedupWindow from its finish or its going to the tail. It
 // grows and shrinks by blocks of plainBlock slots, so that a window of a
 // million IDs is never copied to grow. A slot whose ID was forgotten out
 // of order, or remembered again since, stays until it reaches the front
@@ -69,17 +70,35 @@ func (f *plainFIFO) each(fn func(plainSlot)) {
 	}
 }
 
-// addPlain keeps the plain ID key (a finished message without a result,
-// not in the window) until expires, in the plain FIFO when the order of
-// expiry allows, else as an entry of the dedup heap.
-func (r *Router) addPlain(key dedupKey, expires int64) {
+// addPlain keeps the plain ID key until expires: with mark nil, that of a
+// finished message without a result; with a command's tail mark, that of
+// a message in the command's tail. It waits in the plain FIFO when the
+// order of expiry allows, else it gets an entry of its own in the dedup
+// heap.
+func (r *Router) addPlain(key dedupKey, mark *dedupEntry, expires int64) {
 	if !r.plainExp.fits(expires) {
-		r.add(&dedupEntry{key: key, idx: -1}, expires)
+		e := &dedupEntry{key: key, idx: -1}
+		if mark != nil {
+			e.tail, e.cmd = true, mark.cmd
+		}
+		r.add(e, expires)
 		return
 	}
-	r.dedup[key] = dedupRef{expires: expires}
+	if mark != nil {
+		r.tailDedup++
+	}
+	r.dedup[key] = dedupRef{e: mark, expires: expires}
 	r.plainExp.push(key, expires)
 	r.bound()
+}
+
+// rememberTail keeps the ID key of a message going to cmd's tail in the
+// dedup window until expires.
+func (r *Router) rememberTail(cmd *command, key dedupKey, expires int64) {
+	if ref, ok := r.dedup[key]; ok {
+		r.forgetRef(key, ref)
+	}
+	r.addPlain(key, cmd.tailMark(), expires)
 }
 
 // forgetPlain drops the plain ID key from the dedup window; its slot
@@ -93,24 +112,32 @@ func (r *Router) forgetPlain(key dedupKey) {
 	}
 }
 
-// isPlain reports whether s is the slot of a plain ID of the window.
-func (r *Router) isPlain(s plainSlot) bool {
+// plainRef returns what the window holds for the plain ID of slot s;
+// ok unset when s is stale.
+func (r *Router) plainRef(s plainSlot) (dedupRef, bool) {
 	ref, ok := r.dedup[s.key]
-	return ok && ref.e == nil && ref.expires == s.expires
+	return ref, ok && ref.plain() && ref.expires == s.expires
 }
 
-// plainFront returns the plain ID due to expire first, dropping the stale
-// slots before it.
-func (r *Router) plainFront() (plainSlot, bool) {
+// isPlain reports whether s is the slot of a plain ID of the window.
+func (r *Router) isPlain(s plainSlot) bool {
+	_, ok := r.plainRef(s)
+	return ok
+}
+
+// plainFront returns the plain ID due to expire first, with what the
+// window holds for it, dropping the stale slots before it.
+func (r *Router) plainFront() (plainSlot, dedupRef, bool) {
 	f := &r.plainExp
 	for f.n > 0 {
-		if s := f.front(); r.isPlain(s) {
-			return s, true
+		s := f.front()
+		if ref, ok := r.plainRef(s); ok {
+			return s, ref, true
 		}
 		f.stale--
 		f.pop()
 	}
-	return plainSlot{}, false
+	return plainSlot{}, dedupRef{}, false
 }
 
 // compactPlain drops the stale slots of the plain FIFO.

@@ -18,9 +18,9 @@ func TestPlainDedupFIFO(t *testing.T) {
 	}
 	const n = 3 * plainBlock
 	for i := range n {
-		r.addPlain(key(i), int64(i/2)) // ties too
+		r.addPlain(key(i), nil, int64(i/2)) // ties too
 	}
-	r.addPlain(key(n), -1) // the clock went back
+	r.addPlain(key(n), nil, -1) // the clock went back
 	if ref := r.dedup[key(n)]; ref.e == nil || ref.e.idx < 0 {
 		t.Fatal("an ID that expires before the newest one is not in the heap")
 	}
@@ -33,7 +33,7 @@ func TestPlainDedupFIFO(t *testing.T) {
 		}
 	}
 	r.forgetRef(key(14), r.dedup[key(14)])
-	r.addPlain(key(14), n)
+	r.addPlain(key(14), nil, n)
 	if err := r.CheckInvariants(); err != nil {
 		t.Fatal(err)
 	}

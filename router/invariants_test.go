@@ -3,7 +3,6 @@ package router
 import (
 	"fmt"
 	"maps"
-	"math"
 	"slices"
 )
 
@@ -209,25 +208,31 @@ func (r *Router) checkSideTables() error {
 		}
 		mail += len(box)
 	}
-	plain := 0
+	plain, tailIDs := 0, 0
 	for key, ref := range r.dedup {
 		e := ref.e
-		if e == nil {
+		if e != nil && e.tail {
+			tailIDs++
+		}
+		if ref.plain() {
+			if e != nil && e != e.cmd.mark {
+				return fmt.Errorf("dedup ID %x: a mark that is not its command's", key.id)
+			}
 			plain++
 			continue
 		}
 		inHeap := e.idx >= 0 && int(e.idx) < r.dedupExp.len() && r.dedupExp.items[e.idx] == e
-		if e.key != key || ref.expires != e.expires || inHeap == e.inFIFO || (e.inFIFO && !e.tail) {
+		if e.key != key || ref.expires != e.expires || !inHeap {
 			return fmt.Errorf("dedup entry misplaced")
 		}
 	}
-	if mail != r.mailExp.len() || len(r.dedup) != r.dedupExp.len()+r.tailExp.live+plain {
-		return fmt.Errorf("mailbox %d/%d or dedup %d/%d+%d+%d sizes differ", mail, r.mailExp.len(), len(r.dedup), r.dedupExp.len(), r.tailExp.live, plain)
+	if mail != r.mailExp.len() || len(r.dedup) != r.dedupExp.len()+plain {
+		return fmt.Errorf("mailbox %d/%d or dedup %d/%d+%d sizes differ", mail, r.mailExp.len(), len(r.dedup), r.dedupExp.len(), plain)
 	}
-	if err := r.checkPlainFIFO(plain); err != nil {
-		return err
+	if tailIDs != r.tailDedup {
+		return fmt.Errorf("dedup window: %d IDs of tail messages, %d counted", tailIDs, r.tailDedup)
 	}
-	return r.checkTailFIFO()
+	return r.checkPlainFIFO(plain)
 }
 
 // checkPlainFIFO checks that the plain FIFO is in order of expiry, holds
@@ -251,26 +256,6 @@ func (r *Router) checkPlainFIFO(plain int) error {
 	}
 	if f.n > 0 && f.last != slots[len(slots)-1].expires {
 		return fmt.Errorf("plain dedup FIFO: newest expiry %d, want %d", f.last, slots[len(slots)-1].expires)
-	}
-	return nil
-}
-
-// checkTailFIFO checks that the tail dedup FIFO counts its entries, is in
-// order of expiry and does not start with a hole.
-func (r *Router) checkTailFIFO() error {
-	f := &r.tailExp
-	live, prev := 0, int64(math.MinInt64)
-	for _, e := range f.q[f.head:] {
-		if !e.inFIFO {
-			continue
-		}
-		if r.dedup[e.key].e != e || e.expires < prev {
-			return fmt.Errorf("tail dedup FIFO: entry misplaced or out of order")
-		}
-		live, prev = live+1, e.expires
-	}
-	if live != f.live || (live > 0 && !f.q[f.head].inFIFO) {
-		return fmt.Errorf("tail dedup FIFO: %d entries counted, %d held, or a hole at its front", f.live, live)
 	}
 	return nil
 }

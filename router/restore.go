@@ -150,7 +150,7 @@ func (r *Router) RestoreSeq(command string, seq uint64) {
 // start, before any event.
 func (r *Router) RestoreTailID(now time.Time, command string, id ID, producer string) {
 	cmd := r.command(command)
-	r.remember(&dedupEntry{key: dedupKey{producer, id}, idx: -1, tail: true, cmd: cmd}, now.UnixNano()+int64(r.cfg.DedupWindow))
+	r.rememberTail(cmd, dedupKey{producer, id}, now.UnixNano()+int64(r.cfg.DedupWindow))
 }
 
 // RestoreGroup rebuilds durable group of command at start, before any

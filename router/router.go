@@ -27,7 +27,6 @@ type Router struct {
 	tailRecs      tailIndex
 	tailDeadlines heap[*tailRec]
 	dedupExp      heap[*dedupEntry]
-	tailExp       dedupFIFO // the dedup entries of messages going to a tail
 	plainExp      plainFIFO // the plain IDs of dedup
 	tailDedup     int       // entries of dedup that stand for messages in a tail
 	loading       bool      // Load is placing a page: its payloads are kept

@@ -92,7 +92,7 @@ func (r *Router) toTail(now int64, cmd *command, ms *msgState) {
 	r.countTail(cmd, ms, nil)
 	delete(r.live, ms.msg.ID)
 	if !r.indexTail(cmd, ms.msg, ms.size, nil) { // a record stands for its ID
-		r.remember(&dedupEntry{key: dedupKey{ms.msg.From, ms.msg.ID}, idx: -1, tail: true, cmd: cmd}, now+int64(r.cfg.DedupWindow))
+		r.rememberTail(cmd, dedupKey{ms.msg.From, ms.msg.ID}, now+int64(r.cfg.DedupWindow))
 	}
 }
 
@@ -218,7 +218,7 @@ func (r *Router) Load(now time.Time, command string, msgs []Stored, limit int, o
 		key := dedupKey{m.From, m.ID}
 		ref, had := r.dedup[key]
 		if had && ref.e != nil && ref.e.tail {
-			r.forget(ref.e) // the live message stands for it
+			r.forgetRef(key, ref) // the live message stands for it
 			had = false
 		}
 		r.loading = true

@@ -255,7 +255,7 @@ func (r *Router) keepFinishedID(rec *tailRec, expires int64) {
 	if res := rec.result(); res != nil {
 		r.add(res, expires)
 	} else {
-		r.addPlain(rec.key, expires)
+		r.addPlain(rec.key, nil, expires)
 	}
 }
 

@@ -62,22 +62,21 @@ func (r *Router) dropUnwantedTail(now int64, cmd *command) {
 	r.purgeTail(now, cmd)
 }
 
-// finishTailDedup turns the dedup entries of cmd's tail messages, which
-// were purged, into those of finished messages, kept for
+// finishTailDedup turns the dedup window's IDs of cmd's tail messages,
+// which were purged, into those of finished messages, kept for
 // Config.DedupWindow from now.
 func (r *Router) finishTailDedup(now int64, cmd *command) {
-	var es []*dedupEntry
-	for _, ref := range r.dedup {
+	var keys []dedupKey
+	for key, ref := range r.dedup {
 		if e := ref.e; e != nil && e.tail && e.cmd == cmd {
-			es = append(es, e)
+			keys = append(keys, key)
 		}
 	}
-	slices.SortFunc(es, func(a, b *dedupEntry) int {
-		return cmp.Or(strings.Compare(a.key.producer, b.key.producer), bytes.Compare(a.key.id[:], b.key.id[:]))
+	slices.SortFunc(keys, func(a, b dedupKey) int {
+		return cmp.Or(strings.Compare(a.producer, b.producer), bytes.Compare(a.id[:], b.id[:]))
 	})
-	for _, e := range es {
-		e.tail, e.cmd = false, nil
-		r.tailDedup--
-		r.remember(e, now+int64(r.cfg.DedupWindow))
+	for _, key := range keys {
+		r.forgetRef(key, r.dedup[key])
+		r.addPlain(key, nil, now+int64(r.cfg.DedupWindow))
 	}
 }
