@@ -178,7 +178,7 @@ type Config struct {
 	Lease         time.Duration // time a consumer has to answer; default 30s
 	MaxDeliveries int           // attempts before dead-lettering; default 20
 	DedupWindow   time.Duration // how long a message ID is remembered; default 2m
-	MaxDedup      int           // finished message IDs remembered at most; the oldest go first; default 1,000,000
+	MaxDedup      int           // message IDs remembered at most (finished, or past a window); the oldest go first; default 1,000,000
 	MailboxTTL    time.Duration // how long an answer waits for its producer; default 10m
 	RetryDelay    time.Duration // first delay of a Retry answer, doubled per attempt; default 100ms
 	MaxRetryDelay time.Duration // cap of the retry delay; default 10s

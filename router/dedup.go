@@ -17,7 +17,7 @@ type dedupEntry struct {
 	code     ResultCode
 	from     string
 	data     []byte
-	expires  int64    // unix ns; set when the message is finished
+	expires  int64    // unix ns; when the window forgets it
 	tail     bool     // the message is queued in the tail of cmd, not finished
 	cmd      *command // tail only
 	idx      int32    // index in the router's dedup heap; -1: none
@@ -54,10 +54,10 @@ func (r *Router) remember(e *dedupEntry, expires int64) {
 	r.add(e, expires)
 }
 
-// add is remember of an entry whose key the window does not hold: that of
-// a message that was live until now (no entry has the key of a live
-// message), which spares a look-up in a map of up to Config.MaxDedup
-// entries per finished message.
+// add is remember of an entry whose key the window does not hold (that of
+// a message that was live until now: no entry has the key of a live
+// message; or one just forgotten), which spares a look-up in a map of up
+// to Config.MaxDedup entries per finished message. e is not a tail mark.
 func (r *Router) add(e *dedupEntry, expires int64) {
 	if e.tail {
 		r.tailDedup++

@@ -232,6 +232,21 @@ func (r *Router) checkSideTables() error {
 	if tailIDs != r.tailDedup {
 		return fmt.Errorf("dedup window: %d IDs of tail messages, %d counted", tailIDs, r.tailDedup)
 	}
+	for _, cmd := range r.commands {
+		if m := cmd.mark; m != nil && (m.key != dedupKey{} || m.expires != 0 || m.idx != -1 || m.answered || m.cmd != cmd || !m.tail) {
+			return fmt.Errorf("command %q: its tail mark is used as an entry of its own", cmd.name)
+		}
+	}
+	for _, ms := range r.live {
+		if ms.res != nil && ms.res.mark {
+			return fmt.Errorf("message %x: a tail mark as its result", ms.msg.ID)
+		}
+	}
+	for rec := range r.tailRecs.all() {
+		if res := rec.result(); res != nil && res.mark {
+			return fmt.Errorf("tail record %x: a tail mark as its result", rec.key.id)
+		}
+	}
 	return r.checkPlainFIFO(plain)
 }
 

@@ -161,3 +161,27 @@ func TestRestoreMailboxAndDedup(t *testing.T) {
 		t.Fatalf("dedup after expiry: %+v", st)
 	}
 }
+
+// An ID restored twice in a tail, or over a restored dedup record, is
+// remembered once, as a message of the tail: a resend is a duplicate, and
+// Stats count no finished ID.
+func TestRestoreTailIDTwice(t *testing.T) {
+	h := newHarness(t, router.Config{Window: 2, DedupWindow: time.Minute})
+	id, other := h.id(), h.id()
+	h.r.RestoreDedup(other, "p", 0, "", nil, false, h.now.Add(time.Minute))
+	for range 2 {
+		h.r.RestoreTailID(h.now, "cmd", id, "p")
+		h.r.RestoreTailID(h.now, "cmd", other, "p")
+	}
+	h.r.RestoreTailSpan("cmd", router.TailSpan{From: 1, Last: 2, N: 2, Bytes: 14})
+	h.connect(1, "p")
+	h.check()
+	if got := h.r.Stats().Dedup; got != 0 {
+		t.Fatalf("Stats().Dedup %d, want 0: both IDs stand for messages in the tail", got)
+	}
+	for _, x := range []router.ID{id, other} {
+		if _, err := h.r.Admit(h.now, 1, &router.Message{ID: x, Command: "cmd", From: "p"}); !errors.Is(err, router.ErrDuplicate) {
+			t.Fatalf("resend of a restored tail ID: %v, want ErrDuplicate", err)
+		}
+	}
+}

@@ -28,7 +28,7 @@ type Router struct {
 	tailDeadlines heap[*tailRec]
 	dedupExp      heap[*dedupEntry]
 	plainExp      plainFIFO // the plain IDs of dedup
-	tailDedup     int       // entries of dedup that stand for messages in a tail
+	tailDedup     int       // IDs of dedup that stand for messages in a tail (marked plain IDs and entries with tail set)
 	loading       bool      // Load is placing a page: its payloads are kept
 	mailExp       heap[*mailEntry]
 

@@ -429,3 +429,57 @@ func TestWindowOfflineGroupLeavesPayloadsInTheStore(t *testing.T) {
 		t.Fatalf("QueueLen %d and %d stored after both drains, want none", got, len(s.msgs))
 	}
 }
+
+// The IDs of sends that go to the store past the window stay duplicates
+// for the dedup window, also those that go while the clock steps back (an
+// out-of-order expiry), until a purge finishes them: they stay duplicates
+// for a dedup window from the purge, and then are forgotten. Stats count
+// them as finished only once purged.
+func TestWindowIDsOfTheTailAcrossAClockStepAndAPurge(t *testing.T) {
+	h := newHarness(t, router.Config{Window: 2, DedupWindow: time.Minute})
+	s := newPagedStore(h)
+	h.connect(1, "p")
+	var msgs []*router.Message
+	for i := range 8 {
+		if i == 5 {
+			h.advance(-10 * time.Second) // the clock steps back
+		}
+		m := h.msg("cmd", "p", false)
+		s.publishStored(t, m)
+		msgs = append(msgs, m)
+	}
+	if got := h.r.Stats().Dedup; got != 0 {
+		t.Fatalf("Stats().Dedup %d with every message queued, want 0", got)
+	}
+	for _, m := range msgs[2:] {
+		if h.r.IsLive(m.ID) {
+			t.Fatalf("message %d past the window is held in memory", m.Seq)
+		}
+		dup := &router.Message{ID: m.ID, Command: "cmd", From: "p"}
+		if _, err := h.r.Admit(h.now, 1, dup); !errors.Is(err, router.ErrDuplicate) {
+			t.Fatalf("resend of message %d in the store: %v, want ErrDuplicate", m.Seq, err)
+		}
+	}
+	h.advance(50 * time.Second) // within a minute of each publish
+	acts, n, err := h.r.PurgeQueue(h.now, "cmd")
+	if err != nil || n != len(msgs) {
+		t.Fatalf("PurgeQueue: %d copies, %v; want %d", n, err, len(msgs))
+	}
+	s.apply(h.done(acts))
+	if got := h.r.Stats().Dedup; got != len(msgs) {
+		t.Fatalf("Stats().Dedup %d after the purge, want %d", got, len(msgs))
+	}
+	h.advance(50 * time.Second) // past a minute from each publish, not from the purge
+	s.apply(h.tick())
+	for _, m := range msgs {
+		dup := &router.Message{ID: m.ID, Command: "cmd", From: "p"}
+		if _, err := h.r.Admit(h.now, 1, dup); !errors.Is(err, router.ErrDuplicate) {
+			t.Fatalf("resend of purged message %d within a minute of the purge: %v, want ErrDuplicate", m.Seq, err)
+		}
+	}
+	h.advance(time.Minute)
+	s.apply(h.tick())
+	if got := h.r.Stats().Dedup; got != 0 {
+		t.Fatalf("Stats().Dedup %d a minute after the purge, want 0", got)
+	}
+}
