@@ -205,9 +205,10 @@ type BrokerConfig struct {
 	MaxDeliveries int
 	// DedupWindow is how long the broker remembers a message ID.
 	DedupWindow time.Duration
-	// MaxDedup bounds how many IDs of finished messages the dedup window
-	// holds (each with a request's result): past it the oldest are
-	// forgotten early. Default 1,000,000, a few hundred MB at most.
+	// MaxDedup bounds how many message IDs the dedup window holds (of
+	// finished messages, each with a request's result, and of sends that
+	// went past the Window): past it the oldest are forgotten early.
+	// Default 1,000,000, a few hundred MB at most.
 	MaxDedup int
 	// MailboxTTL is how long an answer waits for its disconnected producer.
 	MailboxTTL time.Duration
