@@ -33,7 +33,9 @@ func TestPagingDifferential(t *testing.T) {
 // with ActLoad, served from the store before the next event; some expire
 // or are cancelled there, and queues are purged now and then.
 func TestWindowDifferential(t *testing.T) {
-	for seed := int64(1); seed <= 10; seed++ {
+	// Seed 11 expires a message whose groups' acks the two routers give
+	// Last in a different order.
+	for _, seed := range []int64{1, 2, 3, 11} {
 		t.Run(fmt.Sprint("seed ", seed), func(t *testing.T) {
 			d := newDiffer(t, seed, true)
 			d.run(3000)
