@@ -9,7 +9,6 @@ import "iter"
 // holds a million records.
 type tailIndex struct {
 	byID map[ID]*tailRec
-	n    int
 }
 
 func newTailIndex() tailIndex { return tailIndex{byID: make(map[ID]*tailRec)} }
@@ -48,7 +47,6 @@ func (x *tailIndex) put(rec *tailRec) (old *tailRec) {
 		rec.extra().sameID = head
 	}
 	x.byID[rec.key.id] = rec
-	x.n++
 	return nil
 }
 
@@ -71,13 +69,9 @@ func (x *tailIndex) remove(rec *tailRec) {
 		if rec.more != nil {
 			rec.more.sameID = nil
 		}
-		x.n--
 		return
 	}
 }
-
-// len returns how many records the index holds.
-func (x *tailIndex) len() int { return x.n }
 
 // all yields every record, in no particular order. The caller may remove
 // the record it is given.
