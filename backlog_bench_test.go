@@ -15,6 +15,7 @@ import (
 	"github.com/teonet-go/teomq"
 	"github.com/teonet-go/teomq/internal/memstat"
 	"github.com/teonet-go/teomq/store"
+	"github.com/teonet-go/teomq/store/pebblestore"
 )
 
 // BenchmarkBacklog starts a broker on a store holding a backlog of
@@ -228,4 +229,96 @@ func sendMiB(b *testing.B, br *teomq.Broker, n int) *teomq.Client {
 		}
 	}
 	return p
+}
+
+// BenchmarkBacklogAbsentGroup starts a broker on a store holding a backlog
+// of TEOMQ_BENCH_BACKLOG (default 100,000) pending 128 B messages for two
+// durable groups, lets two consumers of group work drain it while group
+// audit has none, and reports the Go heap after a collection then and the
+// growth of the resident set since the start (what audit's copies keep in
+// memory), and the drain rate of work; then a consumer of audit drains
+// its copies (audit-drain-msgs/s). Run it with -benchtime=1x.
+func BenchmarkBacklogAbsentGroup(b *testing.B) {
+	n := 100_000
+	if v, err := strconv.Atoi(os.Getenv("TEOMQ_BENCH_BACKLOG")); err == nil && v > 0 {
+		n = v
+	}
+	b.Run(fmt.Sprintf("pending=%d", n), func(b *testing.B) {
+		for range b.N {
+			dir := b.TempDir()
+			dataDir := filepath.Join(dir, "data")
+			addStoredGroups(b, dataDir, "bench", "work", "audit")
+			fillStoreWith(b, dataDir, n, nil)
+			runtime.GC()
+			rss0 := memstat.RSS()
+			br, err := teomq.NewBroker(teomq.BrokerConfig{
+				Name: "broker", ConfigDir: dir, DataDir: dataDir, Listen: "127.0.0.1:0",
+				Logger: testLogger(), MaxQueueLen: 2 * n,
+			})
+			if err != nil {
+				b.Fatal(err)
+			}
+			drain := func(group string, subs int) float64 {
+				var got atomic.Int64
+				start := time.Now()
+				done := make(chan time.Time, 1)
+				handler := func(context.Context, *teomq.Message) ([]byte, error) {
+					if got.Add(1) == int64(n) {
+						done <- time.Now()
+					}
+					return nil, nil
+				}
+				var cs []*teomq.Client
+				for range subs {
+					c := mustConnect(b, br)
+					cs = append(cs, c)
+					if _, err := c.Subscribe("bench", handler, teomq.Group(group), teomq.Concurrency(64)); err != nil {
+						b.Fatal(err)
+					}
+				}
+				var end time.Time
+				select {
+				case end = <-done:
+				case <-time.After(10 * time.Minute):
+					b.Fatalf("group %s drained %d of %d messages in 10 minutes", group, got.Load(), n)
+				}
+				for _, c := range cs {
+					c.Close()
+				}
+				return float64(n) / end.Sub(start).Seconds()
+			}
+			rate := drain("work", 2)
+			runtime.GC()
+			var ms runtime.MemStats
+			runtime.ReadMemStats(&ms)
+			b.ReportMetric(float64(ms.HeapAlloc)/(1<<20), "heap-MB")
+			b.ReportMetric(float64(memstat.RSS()-rss0)/(1<<20), "rss-MB")
+			b.ReportMetric(rate, "drain-msgs/s")
+			b.ReportMetric(drain("audit", 1), "audit-drain-msgs/s")
+			br.Close()
+		}
+	})
+}
+
+// addStoredGroups writes durable groups of command that take every
+// message to the store in dir.
+func addStoredGroups(b *testing.B, dir, command string, groups ...string) {
+	b.Helper()
+	s, err := pebblestore.OpenPebble(dir, pebblestore.PebbleOptions{Logger: testLogger()})
+	if err != nil {
+		b.Fatal(err)
+	}
+	if err := s.Load(func(*store.Record) error { return nil }); err != nil {
+		b.Fatal(err)
+	}
+	var ops []store.Op
+	for _, g := range groups {
+		ops = append(ops, store.Op{Kind: store.KindGroup, Command: command, Group: g})
+	}
+	if err := s.Write(ops, true); err != nil {
+		b.Fatal(err)
+	}
+	if err := s.Close(); err != nil {
+		b.Fatal(err)
+	}
 }

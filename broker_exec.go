@@ -34,7 +34,7 @@ func (b *Broker) exec(acts []router.Action) {
 			if c := b.conns[a.Conn]; c != nil {
 				c.queue(&wire.Cancel{ID: wire.ID(a.Msg.ID)})
 			}
-		case router.ActFetch, router.ActLoad:
+		case router.ActFetch, router.ActLoad, router.ActLoadBack:
 			b.queueFetch(a)
 		case router.ActResult:
 			f := &b.enc.result

@@ -13,16 +13,22 @@ type fetchReq struct {
 	command string
 	seq     uint64
 	count   int
-	load    bool // an ActLoad: whole messages for Router.Load
+	load    bool   // an ActLoad or ActLoadBack: whole messages for Router.Load
+	back    bool   // an ActLoadBack: for Router.LoadBack
+	group   string // an ActLoadBack's group
 }
 
 // fetchRetry is how long fetchLoop waits after a failed read before it
 // ends the fetch, so that the router asks again.
 const fetchRetry = 100 * time.Millisecond
 
-// queueFetch hands an ActFetch or ActLoad to fetchLoop. Called with b.mu held.
+// queueFetch hands an ActFetch, ActLoad or ActLoadBack to fetchLoop. Called with b.mu held.
 func (b *Broker) queueFetch(a *router.Action) {
-	b.fetchQ = append(b.fetchQ, fetchReq{command: a.Msg.Command, seq: a.Msg.Seq, count: a.Attempt, load: a.Kind == router.ActLoad})
+	f := fetchReq{command: a.Msg.Command, seq: a.Msg.Seq, count: a.Attempt, load: a.Kind != router.ActFetch}
+	if a.Kind == router.ActLoadBack {
+		f.back, f.group = true, a.Group
+	}
+	b.fetchQ = append(b.fetchQ, f)
 	select {
 	case b.fetchWake <- struct{}{}:
 	default:

@@ -8,7 +8,8 @@ import (
 )
 
 // load reads the page of a command's backlog past its window that the
-// router asked for (router.ActLoad) and hands it to Router.Load. After a
+// router asked for (router.ActLoad, router.ActLoadBack) and hands it to
+// Router.Load or Router.LoadBack. After a
 // failed read it waits fetchRetry and ends the load, so that the router
 // asks again. Called by fetchLoop without b.mu; it reports false when the
 // broker is closing.
@@ -25,7 +26,11 @@ func (b *Broker) load(pager store.Pager, f fetchReq) bool {
 		}
 	}
 	b.mu.Lock()
-	b.exec(b.router.Load(time.Now(), f.command, msgs, f.count, err == nil))
+	if f.back {
+		b.exec(b.router.LoadBack(time.Now(), f.command, f.group, msgs, f.count, err == nil))
+	} else {
+		b.exec(b.router.Load(time.Now(), f.command, msgs, f.count, err == nil))
+	}
 	b.unlock()
 	return true
 }

@@ -246,3 +246,45 @@ func TestWindowBacklogAfterADrainStaysInTheStore(t *testing.T) {
 	}
 	r.start() // for the test's cleanup
 }
+
+// A durable group whose consumer is away while another group drains the
+// queue gets every message when it comes back, in order, after a restart
+// too: its copies waited in the store, not in the broker's memory.
+func TestWindowAbsentGroupGetsTheBacklogAfterADrainAndARestart(t *testing.T) {
+	const window, n = 4, 300
+	r := startRestartableWith(t, teomq.DurabilitySync, func(c *teomq.BrokerConfig) { c.Window = window })
+	c := mustConnectTo(t, r.b.Endpoint())
+	addDurableGroups(t, c, "jobs", "work", "audit")
+	payload := func(i int) string { return fmt.Sprintf("message %04d", i) }
+	consume := func(g string) {
+		t.Helper()
+		got := make(chan string, n)
+		s, err := mustConnectTo(t, r.b.Endpoint()).Subscribe("jobs", func(_ context.Context, m *teomq.Message) ([]byte, error) {
+			got <- string(m.Data)
+			return nil, nil
+		}, teomq.Group(g), teomq.Concurrency(1))
+		if err != nil {
+			t.Fatal(err)
+		}
+		for i := range n {
+			if v := recv(t, got, fmt.Sprintf("message %d of group %q", i, g)); v != payload(i) {
+				t.Fatalf("group %q: message %d is %q, want %q", g, i, v, payload(i))
+			}
+		}
+		if err := s.Unsubscribe(); err != nil {
+			t.Fatal(err)
+		}
+	}
+	sendAll(t, c, "jobs", n, payload)
+	c.Close()
+	consume("work")
+	if got := r.b.QueueLen("jobs"); got != n {
+		t.Fatalf("QueueLen %d after group work drained, want group audit's %d", got, n)
+	}
+	r.restart()
+	if got := r.b.QueueLen("jobs"); got != n {
+		t.Fatalf("QueueLen %d after the restart, want %d", got, n)
+	}
+	consume("audit")
+	waitFor(t, "the queue to drain", func() bool { return r.b.QueueLen("jobs") == 0 })
+}

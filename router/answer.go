@@ -85,6 +85,7 @@ func (r *Router) finish(now int64, it *item) {
 		r.retire(now, ms)
 	} else {
 		r.pageOutQueued(ms)
+		r.leaveToBack(now, ms)
 	}
 }
 

@@ -125,6 +125,10 @@ const (
 	// got the result (Code, From, Data): a restart gives it back, and the
 	// producer no other result.
 	ActKeepResult
+	// ActLoadBack: as ActLoad, a page of the back of Group (the copies a
+	// durable group with no subscriber left in the store, see
+	// Config.Window): hand it to LoadBack.
+	ActLoadBack
 )
 
 // Action is one effect the broker carries out after an event.

@@ -64,7 +64,7 @@ func (r *Router) withdraw(now int64, ms *msgState) {
 	for i := range ms.items {
 		it := &ms.items[i]
 		switch it.state {
-		case stQueued, stReady, stDelayed:
+		case stQueued, stReady, stDelayed, stBack:
 			r.take(it)
 			r.finish(now, it)
 		case stLoose:

@@ -18,7 +18,8 @@ type command struct {
 	// is set while an ActFetch waits for its Fill.
 	residentBytes int64
 	fetching      bool
-	tail          tail // committed messages past the window, in the store only
+	tail          tail   // committed messages past the window, in the store only
+	backing       *group // the group with a back; nil: none
 	// mark is the tail mark of the dedup window's plain IDs of the tail's
 	// messages (tailMark); nil until the first.
 	mark *dedupEntry
@@ -153,6 +154,7 @@ func (r *Router) dropQueued(now int64, g *group, notify bool) int {
 		}
 	}
 	g.stale = 0
+	n += r.dropBack(now, g, notify)
 	var delayed []*item
 	for _, it := range r.delayed.items {
 		if it.group == g {

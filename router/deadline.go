@@ -13,7 +13,7 @@ func (r *Router) expire(now int64, ms *msgState) {
 	for i := range ms.items {
 		it := &ms.items[i]
 		switch it.state {
-		case stQueued, stReady, stDelayed:
+		case stQueued, stReady, stDelayed, stBack:
 			r.take(it)
 			r.finishExpired(now, it)
 		case stLoose:

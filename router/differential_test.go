@@ -1,6 +1,7 @@
 package router_test
 
 import (
+	"errors"
 	"fmt"
 	"maps"
 	"math/rand"
@@ -31,7 +32,9 @@ func TestPagingDifferential(t *testing.T) {
 // messages per command as well: messages past the window (sends,
 // requests, messages with a deadline) stay in the store and come back
 // with ActLoad, served from the store before the next event; some expire
-// or are cancelled there, and queues are purged now and then.
+// or are cancelled there, and queues are purged now and then. A group
+// left without subscribers puts its copies past its window in its back,
+// read back with ActLoadBack.
 func TestWindowDifferential(t *testing.T) {
 	// Seed 11 expires a message whose groups' acks the two routers give
 	// Last in a different order.
@@ -39,29 +42,33 @@ func TestWindowDifferential(t *testing.T) {
 		t.Run(fmt.Sprint("seed ", seed), func(t *testing.T) {
 			d := newDiffer(t, seed, true)
 			d.run(3000)
-			if d.loaded < 100 {
-				t.Fatalf("only %d messages loaded: the queues did not pass their windows", d.loaded)
+			if d.loaded < 100 || d.backLoaded < 10 {
+				t.Fatalf("only %d messages loaded, %d of them from a group's back: the queues did not pass their windows", d.loaded, d.backLoaded)
 			}
 		})
 	}
 }
 
 type differ struct {
-	t         *testing.T
-	rnd       *rand.Rand
-	now       time.Time
-	ref, pg   *router.Router
-	ids       uint64
-	stored    map[router.ID][]byte         // the paged router's store: committed, unfinished payloads
-	refStored map[router.ID][]byte         // the reference's
-	byCmd     map[string][]*router.Message // the paged router's messages, in Seq order
-	held      []router.Action              // the reference's deliveries, some stale
-	fetched   int
-	windowed  bool        // the paged router has windows; purges
-	requests  []router.ID // the IDs of the requests published, in order
-	loaded    int         // messages the paged router loaded
-	refMsgs   map[router.ID]*router.Message
-	pageMsgs  map[router.ID]*router.Message
+	t          *testing.T
+	rnd        *rand.Rand
+	now        time.Time
+	ref, pg    *router.Router
+	ids        uint64
+	stored     map[router.ID][]byte         // the paged router's store: committed, unfinished payloads
+	refStored  map[router.ID][]byte         // the reference's
+	byCmd      map[string][]*router.Message // the paged router's messages, in Seq order
+	held       []router.Action              // the reference's deliveries, some stale
+	fetched    int
+	windowed   bool               // the paged router has windows; purges
+	requests   []router.ID        // the IDs of the requests published, in order
+	loaded     int                // messages the paged router loaded
+	backLoaded int                // of them, in pages of a group's back
+	backRead   map[router.ID]bool // the messages of those pages
+	refMsgs    map[router.ID]*router.Message
+	pageMsgs   map[router.ID]*router.Message
+	acked      map[router.ID][]string       // the paged router's store: the groups done with a message
+	tries      map[router.ID]map[string]int // and its deliveries by group
 }
 
 func newDiffer(t *testing.T, seed int64, windowed bool) *differ {
@@ -81,7 +88,8 @@ func newDiffer(t *testing.T, seed int64, windowed bool) *differ {
 	d := &differ{windowed: windowed, t: t, rnd: rand.New(rand.NewSource(seed)), now: t0,
 		ref: router.New(cfg), pg: router.New(paged),
 		stored: make(map[router.ID][]byte), refStored: make(map[router.ID][]byte), byCmd: make(map[string][]*router.Message),
-		refMsgs: make(map[router.ID]*router.Message), pageMsgs: make(map[router.ID]*router.Message)}
+		refMsgs: make(map[router.ID]*router.Message), pageMsgs: make(map[router.ID]*router.Message),
+		acked: make(map[router.ID][]string), tries: make(map[router.ID]map[string]int), backRead: make(map[router.ID]bool)}
 	d.same("connect", d.ref.Connect(t0, producerConn, "p"), nil, d.pg.Connect(t0, producerConn, "p"), nil)
 	return d
 }
@@ -152,6 +160,13 @@ func (d *differ) step() {
 		kind := []router.AnswerKind{router.Reply, router.Reply, router.Fail, router.Retry}[d.pick(4)]
 		ra, rerr := d.ref.Answer(d.now, h.Conn, h.Msg.ID, h.Attempt, kind, []byte("r"))
 		pa, perr := d.pg.Answer(d.now, h.Conn, h.Msg.ID, h.Attempt, kind, []byte("r"))
+		if errors.Is(rerr, router.ErrStaleAttempt) && errors.Is(perr, router.ErrUnknownID) && (!d.pg.IsLive(h.Msg.ID) || d.backRead[h.Msg.ID]) {
+			// The paged router left the message, which only a group's
+			// back still held, to the store: to the consumer of another
+			// group it is gone, as a finished one is, also once read
+			// back for that group.
+			perr = rerr
+		}
 		d.same("answer", ra, rerr, pa, perr)
 	case n < 85:
 		if len(d.requests) == 0 {
@@ -192,7 +207,7 @@ func (d *differ) same(op string, ra []router.Action, rerr error, pa []router.Act
 		switch a := all[i]; a.Kind {
 		case router.ActFetch:
 			all = append(all, d.serve(a)...)
-		case router.ActLoad:
+		case router.ActLoad, router.ActLoadBack:
 			all = append(all, d.load(a)...)
 		}
 	}
@@ -223,6 +238,15 @@ func (d *differ) same(op string, ra []router.Action, rerr error, pa []router.Act
 		switch {
 		case a.Kind == router.ActAck && a.Last:
 			delete(d.stored, a.Msg.ID)
+			delete(d.acked, a.Msg.ID)
+			delete(d.tries, a.Msg.ID)
+		case a.Kind == router.ActAck:
+			d.acked[a.Msg.ID] = append(d.acked[a.Msg.ID], a.Group)
+		case a.Kind == router.ActAttempt:
+			if d.tries[a.Msg.ID] == nil {
+				d.tries[a.Msg.ID] = make(map[string]int)
+			}
+			d.tries[a.Msg.ID][a.Group] = a.Attempt
 		case a.Kind == router.ActPurge:
 			for _, m := range d.byCmd[a.Msg.Command] {
 				if _, kept := slices.BinarySearch(a.Purge.Keep, m.Seq); m.Seq >= a.Purge.From && m.Seq <= a.Purge.To && !kept {
@@ -254,18 +278,25 @@ func (d *differ) serve(a router.Action) []router.Action {
 	return slices.Clone(d.pg.Fill(d.now, a.Msg.Command, page))
 }
 
-// load answers an ActLoad as the broker would from the store: messages
-// past the window are fresh, so no group has acked or attempted them.
+// load answers an ActLoad or an ActLoadBack as the broker would from the
+// store, with the groups done with each message and its deliveries.
 func (d *differ) load(a router.Action) []router.Action {
 	var page []router.Stored
 	for _, m := range d.byCmd[a.Msg.Command] {
 		if data, ok := d.stored[m.ID]; ok && m.Seq >= a.Msg.Seq && len(page) < a.Attempt {
 			c := *m
 			c.Data = data
-			page = append(page, router.Stored{Msg: &c})
+			page = append(page, router.Stored{Msg: &c, AckedBy: slices.Clone(d.acked[m.ID]), Attempts: maps.Clone(d.tries[m.ID])})
 		}
 	}
 	d.loaded += len(page)
+	if a.Kind == router.ActLoadBack {
+		d.backLoaded += len(page)
+		for _, s := range page {
+			d.backRead[s.Msg.ID] = true
+		}
+		return slices.Clone(d.pg.LoadBack(d.now, a.Msg.Command, a.Group, page, a.Attempt, true))
+	}
 	return slices.Clone(d.pg.Load(d.now, a.Msg.Command, page, a.Attempt, true))
 }
 
@@ -282,7 +313,7 @@ func (d *differ) describe(acts []router.Action) []string {
 			deleted[a.Msg.ID]++
 			a.Last = false
 		}
-		if a.Kind == router.ActFetch || a.Kind == router.ActLoad || a.Kind == router.ActPurge {
+		if a.Kind == router.ActFetch || a.Kind == router.ActLoad || a.Kind == router.ActLoadBack || a.Kind == router.ActPurge {
 			continue
 		}
 		code := a.Code

@@ -27,6 +27,7 @@ type group struct {
 	dead   []*item     // the dead-letter queue
 	queued int         // items in fresh, ready, or delayed
 	tailN  int         // messages of the command's tail the group takes
+	back   back        // copies that wait in the store, ahead of the tail
 	flight int         // items in flight
 }
 

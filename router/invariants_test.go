@@ -24,7 +24,7 @@ func (r *Router) CheckInvariants() error {
 	if err := r.checkTailRecs(); err != nil {
 		return err
 	}
-	type counts struct{ queued, flight, dead, ready, fresh, inRing int }
+	type counts struct{ queued, flight, dead, ready, fresh, inRing, back int }
 	per := make(map[*group]*counts)
 	groupOK := make(map[*group]bool)
 	for _, cmd := range r.commands {
@@ -70,7 +70,7 @@ func (r *Router) CheckInvariants() error {
 			if it.state != stDone && !groupOK[it.group] {
 				return fmt.Errorf("seq %d: item %d in a removed group", ms.msg.Seq, it.state)
 			}
-			if ms.paged && it.state != stQueued && it.state != stDone {
+			if ms.paged && it.state != stQueued && it.state != stBack && it.state != stDone {
 				return fmt.Errorf("seq %d: paged out while in state %d", ms.msg.Seq, it.state)
 			}
 			c := per[it.group]
@@ -101,6 +101,11 @@ func (r *Router) CheckInvariants() error {
 				c.dead++
 				if it.group.dead[it.idx] != it {
 					return fmt.Errorf("seq %d: dead item not at its index", ms.msg.Seq)
+				}
+			case stBack:
+				c.back++
+				if b := &it.group.back; ms.msg.Seq < b.from || ms.msg.Seq > b.last || it.group.cmd.backing != it.group {
+					return fmt.Errorf("seq %d: in the back of %q, which holds %d to %d (backing %v)", ms.msg.Seq, it.group.name, b.from, b.last, it.group.cmd.backing == it.group)
 				}
 			case stLoose:
 				return fmt.Errorf("seq %d: loose item after an event", ms.msg.Seq)
@@ -138,6 +143,15 @@ func (r *Router) CheckInvariants() error {
 			return fmt.Errorf("group %q: counts %+v, group says queued %d flight %d dead %d ready %d",
 				g.name, *c, g.queued, g.flight, len(g.dead), g.ready.len())
 		}
+		if c.back != g.back.live || g.back.n < 0 || g.back.bytes < 0 || (g.back.n == 0 && g.back.bytes != 0) {
+			return fmt.Errorf("group %q: %d copies in its back, it counts %d, and %d messages of %d bytes in the store", g.name, c.back, g.back.live, g.back.n, g.back.bytes)
+		}
+		if t := &g.cmd.tail; g.back.pending() > 0 && t.n > 0 && g.back.last >= t.from {
+			return fmt.Errorf("group %q: back up to %d, the tail from %d", g.name, g.back.last, t.from)
+		}
+		if (g.back.pending() > 0) != (g.cmd.backing == g) {
+			return fmt.Errorf("group %q: back of %d copies, backing %v", g.name, g.back.pending(), g.cmd.backing == g)
+		}
 		if c.fresh != c.inRing {
 			return fmt.Errorf("group %q: %d fresh items, %d in the ring", g.name, c.fresh, c.inRing)
 		}
@@ -163,6 +177,13 @@ func (r *Router) CheckInvariants() error {
 		}
 		active[cmd] += cmd.tail.n
 		activeBytes[cmd] += cmd.tail.bytes
+		for _, g := range cmd.groups {
+			active[cmd] += g.back.n
+			activeBytes[cmd] += g.back.bytes
+		}
+		if b := cmd.backing; b != nil && (b.cmd != cmd || b.removed) {
+			return fmt.Errorf("command %q: backing group %q is not one of its groups", cmd.name, b.name)
+		}
 		if cmd.active != active[cmd] {
 			return fmt.Errorf("command %q: active %d, counted %d", cmd.name, cmd.active, active[cmd])
 		}

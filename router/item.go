@@ -10,6 +10,7 @@ const (
 	stFlight                   // delivered to holder, awaiting its answer
 	stLoose                    // in no container: being moved by the current event
 	stDead                     // in the group's dead-letter queue
+	stBack                     // in the group's back: to be read back from the store (see back)
 	stDone                     // the group is done with it
 )
 
@@ -61,6 +62,10 @@ func (r *Router) take(it *item) {
 		g.dead = g.dead[:len(g.dead)-1]
 		it.idx = -1
 		it.ms.incActive()
+	case stBack:
+		g.back.live--
+		g.back.gone.add(it.ms.msg.Seq) // a page read before its ack may bring it
+		r.endBack(g)
 	}
 	it.state = stLoose
 }
@@ -70,6 +75,16 @@ func (r *Router) toReady(it *item) {
 	g := it.group
 	it.state = stReady
 	g.ready.push(it)
+	g.queued++
+	r.markDirty(g)
+}
+
+// toFresh queues the loose item it as a fresh one, at the end of its
+// group's fresh ring.
+func (r *Router) toFresh(it *item) {
+	g := it.group
+	it.state = stQueued
+	g.fresh.push(it)
 	g.queued++
 	r.markDirty(g)
 }

@@ -28,7 +28,8 @@ func (r *Router) pageOut(cmd *command, ms *msgState) {
 
 // pageOutQueued leaves the payload of ms, which a group has just finished,
 // to the store when every copy still to deliver waits in a group that has
-// no free credit for it (a durable group with no consumer, a slow one)
+// no free credit for it (a durable group with no consumer, a slow one) or
+// in a back
 // and its command holds more than half of Config.ResidentBytes of
 // payloads, the share that pages of the window leave to the queues:
 // otherwise the payloads that one group's reads bring back from the store
@@ -40,7 +41,7 @@ func (r *Router) pageOutQueued(ms *msgState) {
 		return
 	}
 	for i := range ms.items {
-		if it := &ms.items[i]; it.state != stDone && (it.state != stQueued || it.group.free > 0) {
+		if it := &ms.items[i]; it.state != stDone && it.state != stBack && (it.state != stQueued || it.group.free > 0) {
 			return
 		}
 	}

@@ -95,6 +95,7 @@ func (r *Router) Commit(now time.Time, m *Message) []Action {
 			r.expire(t, ms)
 		}
 	}
+	r.leaveToBack(t, ms)
 	return r.flush(now)
 }
 
@@ -150,11 +151,10 @@ func (r *Router) place(ms *msgState, groups []*group, attempts map[string]int, d
 			ms.decActive()
 		case it.attempt > 0:
 			r.toReady(it)
+		case r.backs(g, ms.msg.Seq):
+			r.toBack(it)
 		default:
-			it.state = stQueued
-			g.fresh.push(it)
-			g.queued++
-			r.markDirty(g)
+			r.toFresh(it)
 		}
 	}
 	if ms.hasDeadline() {

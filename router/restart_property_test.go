@@ -19,8 +19,10 @@ import (
 // answers (some asking for a retry, which dead-letters a message now and
 // then), replays of the dead letters, deletions of a group (made again by
 // a later subscription), disconnects, ticks and restarts, each restart rebuilding a
-// router from what the actions before it stored, as the broker does. Then
-// consumers of both groups drain what is left. Each group must have
+// router from what the actions before it stored, as the broker does; a
+// group without subscribers leaves its copies past its window in its back.
+// Then consumers of every group (the default one too, made by a publish
+// after both were deleted) drain what is left. Each group must have
 // finished every message exactly once or dead-lettered it, and every
 // request got one result (a reply, ResultDeadLetter, or the timeout or
 // purge of a message that may go); a group's first
@@ -37,9 +39,9 @@ func TestWindowRestartProperty(t *testing.T) {
 			p := newRestartProp(t, seed)
 			p.run(2500)
 			p.drain()
-			if p.restarts < 5 || p.loaded < 200 || p.redelivered < 20 || len(p.everDead) < 3 {
-				t.Fatalf("%d restarts, %d messages loaded, %d redeliveries, %d dead letters: the run did not cross the window, restart, redeliver and dead-letter enough",
-					p.restarts, p.loaded, p.redelivered, len(p.everDead))
+			if p.restarts < 5 || p.loaded < 200 || p.backLoaded < 50 || p.redelivered < 20 || len(p.everDead) < 3 {
+				t.Fatalf("%d restarts, %d messages loaded (%d from a group's back), %d redeliveries, %d dead letters: the run did not cross the window, restart, redeliver and dead-letter enough",
+					p.restarts, p.loaded, p.backLoaded, p.redelivered, len(p.everDead))
 			}
 		})
 	}
@@ -71,6 +73,7 @@ type restartProp struct {
 	lastFresh map[string]uint64             // by group, the publish order (ids) of its last first delivery
 
 	restarts, loaded, redelivered int
+	backLoaded                    int // messages read in pages of a group's back
 	events                        int // apply calls
 }
 
@@ -340,7 +343,7 @@ func (p *restartProp) apply(acts []router.Action) {
 					delete(p.stored, seq)
 				}
 			}
-		case router.ActLoad, router.ActFetch:
+		case router.ActLoad, router.ActLoadBack, router.ActFetch:
 			p.reads = append(p.reads, &propRead{act: a})
 		}
 	}
@@ -369,9 +372,14 @@ func (p *restartProp) serveRead(i int) {
 		return
 	}
 	p.reads = slices.Delete(p.reads, i, i+1)
-	if rd.act.Kind == router.ActLoad {
+	switch rd.act.Kind {
+	case router.ActLoad:
 		p.loaded += len(rd.page)
 		p.apply(p.r.Load(p.now, propCmd, rd.page, rd.act.Attempt, true))
+		return
+	case router.ActLoadBack:
+		p.backLoaded += len(rd.page)
+		p.apply(p.r.LoadBack(p.now, propCmd, rd.act.Group, rd.page, rd.act.Attempt, true))
 		return
 	}
 	var ps []router.Payload
@@ -421,7 +429,10 @@ func (p *restartProp) delivered(d router.Action) {
 // message and the store holds none.
 func (p *restartProp) drain() {
 	p.t.Helper()
-	for i, g := range propGroups {
+	for i, g := range p.r.Groups(propCmd) { // the default group too, made by a publish after both were deleted
+		if p.finished[g] == nil {
+			p.finished[g] = make(map[router.ID]bool)
+		}
 		p.apply(p.must(p.r.Subscribe(p.now, router.ConnID(50+i), 1, propCmd, g, 3, false)))
 	}
 	for i := 0; len(p.stored) > p.deadOnly(); i++ {
@@ -474,9 +485,10 @@ func (p *restartProp) drain() {
 // or purged copy), or does not take it.
 func (p *restartProp) deadOnly() int {
 	n := 0
+	groups := p.r.Groups(propCmd)
 	for _, st := range p.stored {
 		left := false
-		for _, g := range propGroups {
+		for _, g := range groups {
 			id := st.m.ID
 			left = left || (!p.finished[g][id] && !p.dead[g][id] && !slices.Contains(st.acked, g) && p.takes(g, id))
 		}

@@ -31,6 +31,7 @@ func (r *Router) Stats() Stats {
 		for _, g := range cmd.groups {
 			st.Subscribers += len(g.subs)
 			st.Pending += g.queued + g.tailPending()
+			st.Messages += g.back.n
 			st.InFlight += g.flight
 			st.DeadLetters += len(g.dead)
 		}

@@ -25,39 +25,49 @@ type tail struct {
 	// deleted: tail messages that expired or were cancelled there, and
 	// messages that went ahead of the tail and finished. A page read
 	// before a deletion may still bring its message, and is to skip it.
-	gone map[uint64]struct{}
+	gone seqSet
 }
 
 // pruneGone forgets the deleted Seqs no page can bring any more: those
 // below from, or all of them once no read is under way and nothing is
 // left to read.
-func (t *tail) pruneGone() {
-	if len(t.gone) == 0 {
-		return
-	}
-	if t.n == 0 && !t.loading {
-		t.gone = nil
-		return
-	}
-	for seq := range t.gone {
-		if seq < t.from {
-			delete(t.gone, seq)
-		}
-	}
-}
+func (t *tail) pruneGone() { t.gone.prune(t.from, t.n == 0 && !t.loading) }
 
 // skip has pages skip message seq, which was deleted.
-func (t *tail) skip(seq uint64) {
-	if t.gone == nil {
-		t.gone = make(map[uint64]struct{})
-	}
-	t.gone[seq] = struct{}{}
-}
+func (t *tail) skip(seq uint64) { t.gone.add(seq) }
 
 // skips reports whether a page is to skip message seq: it was deleted.
-func (t *tail) skips(seq uint64) bool {
-	_, ok := t.gone[seq]
+func (t *tail) skips(seq uint64) bool { return t.gone.has(seq) }
+
+// seqSet is a set of message Seqs.
+type seqSet map[uint64]struct{}
+
+func (s *seqSet) add(seq uint64) {
+	if *s == nil {
+		*s = make(seqSet)
+	}
+	(*s)[seq] = struct{}{}
+}
+
+func (s seqSet) has(seq uint64) bool {
+	_, ok := s[seq]
 	return ok
+}
+
+// prune drops the Seqs below from, or every Seq with all set.
+func (s *seqSet) prune(from uint64, all bool) {
+	if len(*s) == 0 {
+		return
+	}
+	if all {
+		*s = nil
+		return
+	}
+	for seq := range *s {
+		if seq < from {
+			delete(*s, seq)
+		}
+	}
 }
 
 // Stored is a message read back from the store for Load, as the store's
@@ -147,35 +157,44 @@ func (r *Router) countTail(cmd *command, ms *msgState, done []string) {
 	cmd.activeBytes += ms.bytes()
 }
 
-// load asks the broker for the next page of cmd's tail (ActLoad) when g,
-// which has subscribers, has nothing to deliver now, or fewer than
-// Config.Window queued while its command holds less than half of
-// Config.ResidentBytes of payloads; and no load is under way.
+// load asks the broker for the next page of g's back or, when its back is
+// empty, of cmd's tail (ActLoad) when g, which has subscribers, has
+// nothing to deliver now, or fewer than Config.Window queued while its
+// command holds less than half of Config.ResidentBytes of payloads; and
+// no load of the same is under way.
 func (r *Router) load(g *group) {
 	cmd := g.cmd
-	if cmd.tail.n == 0 || cmd.tail.loading || len(g.subs) == 0 {
+	if len(g.subs) == 0 || (cmd.tail.n == 0 && g.back.pending() == 0) {
 		return
 	}
 	full := g.queued >= r.cfg.Window || (r.cfg.ResidentBytes > 0 && cmd.residentBytes >= r.cfg.ResidentBytes/2)
 	if full && g.head() != nil {
 		return
 	}
+	if g.back.pending() > 0 {
+		r.loadBack(g)
+		return
+	}
+	if cmd.tail.loading {
+		return
+	}
 	cmd.tail.loading = true
 	cmd.tail.asked = cmd.tail.n
-	r.emit(Action{Kind: ActLoad, Msg: &Message{Command: cmd.name, Seq: cmd.tail.from}, Attempt: r.pageLen(cmd)})
+	r.emit(Action{Kind: ActLoad, Msg: &Message{Command: cmd.name, Seq: cmd.tail.from}, Attempt: r.pageLen(cmd.tail.n, cmd.tail.bytes)})
 }
 
-// pageLen is how many messages an ActLoad of cmd's tail asks for:
-// Config.Window, or fewer when their payloads, at the tail's average
-// size, would pass half of Config.ResidentBytes. A page's payloads stay
-// in memory (Load does not page them out).
-func (r *Router) pageLen(cmd *command) int {
-	n := r.cfg.Window
-	if t := cmd.tail; r.cfg.ResidentBytes > 0 && t.bytes > 0 {
-		avg := max(t.bytes/int64(t.n), 1)
-		n = int(min(max(r.cfg.ResidentBytes/2/avg, 1), int64(n)))
+// pageLen is how many messages an ActLoad of a tail or a back of n
+// messages in the store, with payloads of bytes, asks for:
+// Config.Window, or fewer when their payloads, at their average size,
+// would pass half of Config.ResidentBytes. A page's payloads stay in
+// memory (Load does not page them out).
+func (r *Router) pageLen(n int, bytes int64) int {
+	k := r.cfg.Window
+	if r.cfg.ResidentBytes > 0 && bytes > 0 {
+		avg := max(bytes/int64(n), 1)
+		k = int(min(max(r.cfg.ResidentBytes/2/avg, 1), int64(k)))
 	}
-	return n
+	return k
 }
 
 // Load hands back the page of command's tail an ActLoad asked for: msgs
@@ -213,25 +232,7 @@ func (r *Router) Load(now time.Time, command string, msgs []Stored, limit int, o
 		cmd.countTailGroups(m.Seq, -1, s.AckedBy)
 		cmd.tail.n--
 		cmd.tail.bytes -= int64(len(m.Data))
-		cmd.active--
-		cmd.activeBytes -= int64(len(m.Data))
-		key := dedupKey{m.From, m.ID}
-		ref, had := r.dedup[key]
-		if had && ref.e != nil && ref.e.tail {
-			r.forgetRef(key, ref) // the live message stands for it
-			had = false
-		}
-		r.loading = true
-		r.restoreMsg(m, s.AckedBy, s.Attempts, nil, true)
-		r.loading = false
-		if ms := r.live[m.ID]; ms != nil {
-			if had {
-				r.forgetRef(key, ref) // no entry has the key of a live message
-			}
-			if res != nil {
-				ms.res = res
-			}
-		}
+		r.placeStored(now.UnixNano(), cmd, s, res)
 	}
 	if lost := min(cmd.tail.asked-placed, cmd.tail.n); len(msgs) < limit && lost > 0 {
 		// The store holds no more of those counted before the ActLoad:
@@ -253,8 +254,9 @@ func (r *Router) Load(now time.Time, command string, msgs []Stored, limit int, o
 	return r.flush(now)
 }
 
-// tailPending is how many of its command's tail messages g gets.
-func (g *group) tailPending() int { return g.tailN }
+// tailPending is how many copies g gets that wait in the store: those of
+// its command's tail and those of its back.
+func (g *group) tailPending() int { return g.tailN + g.back.pending() }
 
 // countTailGroups adds d to the tail counts of the groups that take
 // message seq, but for those of done, which are done with it.

@@ -17,7 +17,7 @@ func (r *Router) purgeTail(now int64, cmd *command) int {
 	}
 	copies := 0
 	for _, g := range cmd.groups {
-		copies += g.tailPending()
+		copies += g.tailN
 	}
 	r.emit(Action{Kind: ActPurge, Msg: cmd.ref, Purge: &PurgeRange{From: t.from, To: t.last, Keep: r.liveSeqs(cmd, t.from, t.last)}})
 	cmd.active -= t.n

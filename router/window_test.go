@@ -15,12 +15,13 @@ import (
 // it holds every committed message until its Last ack, and serves ActLoad
 // from them in Seq order.
 type pagedStore struct {
-	h       *harness
-	msgs    map[uint64]*router.Message // by Seq, of one command
-	acked   map[uint64][]string        // groups done with a message
-	tries   map[uint64]map[string]int  // deliveries of a message by group, from before a restore
-	loads   int
-	fetches int
+	h         *harness
+	msgs      map[uint64]*router.Message // by Seq, of one command
+	acked     map[uint64][]string        // groups done with a message
+	tries     map[uint64]map[string]int  // deliveries of a message by group, from before a restore
+	loads     int
+	backLoads int // ActLoadBack served
+	fetches   int
 	// results holds the results routed to producers (ActResult and
 	// ActMailbox), in order.
 	results []router.Action
@@ -58,6 +59,10 @@ func (s *pagedStore) apply(acts []router.Action) []router.Action {
 				s.loads++
 				page := s.read(a.Msg.Seq, a.Attempt)
 				next = append(next, s.h.done(s.h.r.Load(s.h.now, a.Msg.Command, page, a.Attempt, true))...)
+			case router.ActLoadBack:
+				s.backLoads++
+				page := s.read(a.Msg.Seq, a.Attempt)
+				next = append(next, s.h.done(s.h.r.LoadBack(s.h.now, a.Msg.Command, a.Group, page, a.Attempt, true))...)
 			case router.ActFetch:
 				s.fetches++
 				var ps []router.Payload
