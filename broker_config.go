@@ -186,8 +186,13 @@ type BrokerConfig struct {
 	// only counts). The ID of a plain send kept in the store only is
 	// remembered for DedupWindow from its publish, not across a restart:
 	// a producer that resends such a message unconfirmed at a broker crash
-	// may see it stored twice. Default DefaultWindow; negative: every
-	// message stays in memory, as DurabilityMemory keeps them.
+	// may see it stored twice. A durable group with no consumer keeps
+	// Window of its copies queued, the later ones in the store while
+	// other groups drain the queue (one such group per command; a plain
+	// send leaves memory once the other groups are done with it), read
+	// back in pages when a consumer comes. Default DefaultWindow;
+	// negative: every message stays in memory, as DurabilityMemory keeps
+	// them.
 	Window int
 	// MaxDisk is the disk budget of the store in bytes: once the store
 	// takes that much space, publishes fail with ErrDiskBudget until

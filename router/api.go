@@ -207,7 +207,11 @@ type Config struct {
 	// message with a deadline in a tail the router keeps a small record
 	// (its ID, producer, Seq, deadline and answer group): it times out at
 	// its deadline, can be cancelled and is known as a duplicate without
-	// being read back. 0: every message stays in memory.
+	// being read back. A durable group with no subscriber that holds
+	// Window queued copies leaves those of later messages to the store
+	// (its back; a plain send leaves memory once no other copy needs it),
+	// read back with ActLoadBack when it has subscribers again; one group
+	// of a command at a time. 0: every message stays in memory.
 	Window   int
 	Observer Observer // told of deliveries, answers, expiries and dead letters; nil: none
 }

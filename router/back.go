@@ -69,8 +69,9 @@ func (r *Router) toBack(it *item) {
 // leaveToBack forgets the committed message ms when every copy of it still
 // to deliver is in a back and it is a plain send (no request, no deadline)
 // still wanted that did not go ahead of its command's tail: it is counted
-// in that back, and its ID stays in the dedup
-// window for Config.DedupWindow from now, as a tail message's does.
+// in that back, and its ID stays in the dedup window for
+// Config.DedupWindow from its publish (from now for a restored one), as a
+// tail message's does.
 func (r *Router) leaveToBack(now int64, ms *msgState) {
 	if !ms.committed || ms.left == 0 || ms.msg.Request || ms.hasDeadline() || ms.cancelled || ms.expired || r.live[ms.msg.ID] != ms {
 		return
@@ -102,7 +103,13 @@ func (r *Router) leaveToBack(now int64, ms *msgState) {
 	if !ms.paged {
 		ms.cmd.residentBytes -= ms.bytes()
 	}
-	r.rememberTail(ms.cmd, dedupKey{ms.msg.From, ms.msg.ID}, now+int64(r.cfg.DedupWindow))
+	expires := now + int64(r.cfg.DedupWindow)
+	if ms.admitted > 0 { // from its publish, as a send that goes to a tail; a restored one's may not be known
+		expires = ms.admitted + int64(r.cfg.DedupWindow)
+	}
+	if expires > now {
+		r.rememberTail(ms.cmd, dedupKey{ms.msg.From, ms.msg.ID}, expires)
+	}
 }
 
 // loadBack asks for the next page of g's back (ActLoadBack), unless
@@ -180,8 +187,10 @@ func (r *Router) placeStored(now int64, cmd *command, s Stored, res *dedupEntry)
 	cmd.activeBytes -= int64(len(m.Data))
 	key := dedupKey{m.From, m.ID}
 	ref, had := r.dedup[key]
+	var published int64 // 0: not known
 	if had && ref.e != nil && ref.e.tail {
-		r.forgetRef(key, ref) // the live message stands for it
+		published = ref.expires - int64(r.cfg.DedupWindow) // kept from its going to the tail, at its publish
+		r.forgetRef(key, ref)                              // the live message stands for it
 		had = false
 	}
 	r.loading = true
@@ -194,6 +203,7 @@ func (r *Router) placeStored(now int64, cmd *command, s Stored, res *dedupEntry)
 		if res != nil {
 			ms.res = res
 		}
+		ms.admitted = published
 		r.leaveToBack(now, ms)
 	}
 }

@@ -2,6 +2,7 @@ package router_test
 
 import (
 	"bytes"
+	"errors"
 	"fmt"
 	"slices"
 	"testing"
@@ -213,5 +214,25 @@ func TestBackPageReadBeforeAnExpiry(t *testing.T) {
 	}
 	if q := b.h.r.QueueLen("cmd"); q != 0 {
 		t.Fatalf("QueueLen %d, want 0", q)
+	}
+}
+
+// The ID of a send whose copy waits in a back, the message out of
+// memory, stays a duplicate for the dedup window from its publish, as the
+// ID of a send in a command's tail does.
+func TestBackIDsStayDuplicatesForTheDedupWindowFromTheirPublish(t *testing.T) {
+	const n = 3 * backWindow
+	for _, wait := range []time.Duration{0, router.DefaultDedupWindow + time.Second} {
+		b, ds := newBackRun(t, n)
+		b.h.advance(wait) // before group a finishes the messages
+		b.drain(ds)
+		last := b.ids[n-1]
+		if b.h.r.IsLive(last) {
+			t.Fatal("the last message is still in memory")
+		}
+		_, err := b.h.r.Admit(b.h.now, 1, &router.Message{ID: last, Command: "cmd", From: "p"})
+		if dup := errors.Is(err, router.ErrDuplicate); dup != (wait == 0) {
+			t.Fatalf("published again %v after its publish: %v; want a duplicate only within the dedup window", wait, err)
+		}
 	}
 }

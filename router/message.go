@@ -7,7 +7,7 @@ type msgState struct {
 	cmd       *command
 	items     []item      // one per group that got the message, in group order
 	res       *dedupEntry // the result routed to the producer; nil until then
-	admitted  int64       // unix ns of Admit; 0: unknown (restored)
+	admitted  int64       // unix ns of Admit; 0: unknown (restored; read back from a tail: about then, from its ID's expiry)
 	left      int32       // items not done: pending, in flight or dead
 	active    int32       // items pending or in flight
 	dlIdx     int32       // index in the router's deadline heap; -1: none
