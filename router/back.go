@@ -15,8 +15,8 @@ import (
 // memory (but a request or a message with a deadline: they keep their
 // state, to be timed out, cancelled and answered, without a payload). When
 // the group has subscribers again and its queue runs low, it reads its
-// back in pages (ActLoadBack), in Seq order, before the rest of
-// its command's queue. One group of a command at a time has a back
+// back in pages (ActLoadBack), in Seq order, before the rest of its
+// command's queue. One group of a command at a time has a back
 // (command.backing): a message that left memory is held by that group
 // alone.
 type back struct {
@@ -25,8 +25,8 @@ type back struct {
 	live    int    // copies in the back whose message is in memory (stBack items)
 	n       int    // messages in the back held in the store only
 	bytes   int64  // their payload bytes
-	loading bool   // an ActLoad waits for its Load
-	asked   int    // n when that ActLoad was emitted
+	loading bool   // an ActLoadBack waits for its LoadBack
+	asked   int    // n when that ActLoadBack was emitted
 	// gone holds the Seqs of live copies that left the back (their
 	// message expired or was cancelled, the group was purged): a page read
 	// before their ack may still bring them.
@@ -112,8 +112,8 @@ func (r *Router) leaveToBack(now int64, ms *msgState) {
 	}
 }
 
-// loadBack asks for the next page of g's back (ActLoadBack), unless
-// one is under way.
+// loadBack asks for the next page of g's back (ActLoadBack), unless one
+// is under way.
 func (r *Router) loadBack(g *group) {
 	b := &g.back
 	if b.loading {
@@ -124,7 +124,7 @@ func (r *Router) loadBack(g *group) {
 	r.emit(Action{Kind: ActLoadBack, Msg: &Message{Command: g.cmd.name, Seq: b.from}, Group: g.name, Attempt: r.pageLen(b.n, b.bytes)})
 }
 
-// placeBack places the page of g's back that Load was handed: the copies
+// placeBack places the page of g's back that LoadBack was handed: the copies
 // in it are queued in g, in Seq order; a message that left memory is
 // restored. A page shorter than limit ends the back: the messages it held
 // that the store does not have are forgotten.
@@ -261,8 +261,8 @@ func (r *Router) endBack(g *group) {
 	}
 }
 
-// LoadBack hands back the page of groupName's back that an ActLoadBack asked
-// for, as Load does a page of a command's tail: msgs in Seq order as the
+// LoadBack hands back the page of groupName's back that an ActLoadBack
+// asked for, as Load does a page of a command's tail: msgs in Seq order as the
 // store holds them, ok set when the read succeeded (a page shorter than
 // asked for then ends the back).
 func (r *Router) LoadBack(now time.Time, command, groupName string, msgs []Stored, limit int, ok bool) []Action {
