@@ -15,7 +15,6 @@ import (
 	"github.com/teonet-go/teomq"
 	"github.com/teonet-go/teomq/internal/memstat"
 	"github.com/teonet-go/teomq/store"
-	"github.com/teonet-go/teomq/store/pebblestore"
 )
 
 // BenchmarkBacklog starts a broker on a store holding a backlog of
@@ -304,21 +303,9 @@ func BenchmarkBacklogAbsentGroup(b *testing.B) {
 // message to the store in dir.
 func addStoredGroups(b *testing.B, dir, command string, groups ...string) {
 	b.Helper()
-	s, err := pebblestore.OpenPebble(dir, pebblestore.PebbleOptions{Logger: testLogger()})
-	if err != nil {
-		b.Fatal(err)
-	}
-	if err := s.Load(func(*store.Record) error { return nil }); err != nil {
-		b.Fatal(err)
-	}
 	var ops []store.Op
 	for _, g := range groups {
 		ops = append(ops, store.Op{Kind: store.KindGroup, Command: command, Group: g})
 	}
-	if err := s.Write(ops, true); err != nil {
-		b.Fatal(err)
-	}
-	if err := s.Close(); err != nil {
-		b.Fatal(err)
-	}
+	writeStore(b, dir, func(write func([]store.Op)) { write(ops) })
 }

@@ -143,6 +143,30 @@ func fillStore(b *testing.B, dir string, n int) {
 // is stored (nil: plain sends).
 func fillStoreWith(b *testing.B, dir string, n int, set func(*store.Message)) {
 	b.Helper()
+	writeStore(b, dir, func(write func([]store.Op)) {
+		const batch = 10_000
+		ops := make([]store.Op, 0, batch)
+		for i := range n {
+			data := make([]byte, 128)
+			copy(data, []byte(padSeq(i)))
+			id := mustUUID(b)
+			m := &store.Message{Command: "bench", Seq: uint64(i + 1), ID: id, From: "producer", Data: data}
+			if set != nil {
+				set(m)
+			}
+			ops = append(ops, store.Op{Kind: store.KindMessage, Msg: m})
+			if len(ops) == batch || i == n-1 {
+				write(ops)
+				ops = ops[:0]
+			}
+		}
+	})
+}
+
+// writeStore opens the pebble store in dir, lets fill write to it, and
+// closes it.
+func writeStore(b *testing.B, dir string, fill func(write func([]store.Op))) {
+	b.Helper()
 	s, err := pebblestore.OpenPebble(dir, pebblestore.PebbleOptions{Logger: testLogger()})
 	if err != nil {
 		b.Fatal(err)
@@ -150,24 +174,11 @@ func fillStoreWith(b *testing.B, dir string, n int, set func(*store.Message)) {
 	if err := s.Load(func(*store.Record) error { return nil }); err != nil {
 		b.Fatal(err)
 	}
-	const batch = 10_000
-	ops := make([]store.Op, 0, batch)
-	for i := range n {
-		data := make([]byte, 128)
-		copy(data, []byte(padSeq(i)))
-		id := mustUUID(b)
-		m := &store.Message{Command: "bench", Seq: uint64(i + 1), ID: id, From: "producer", Data: data}
-		if set != nil {
-			set(m)
+	fill(func(ops []store.Op) {
+		if err := s.Write(ops, false); err != nil {
+			b.Fatal(err)
 		}
-		ops = append(ops, store.Op{Kind: store.KindMessage, Msg: m})
-		if len(ops) == batch || i == n-1 {
-			if err := s.Write(ops, false); err != nil {
-				b.Fatal(err)
-			}
-			ops = ops[:0]
-		}
-	}
+	})
 	if err := s.Close(); err != nil {
 		b.Fatal(err)
 	}
