@@ -235,8 +235,10 @@ func sendMiB(b *testing.B, br *teomq.Broker, n int) *teomq.Client {
 // durable groups, lets two consumers of group work drain it while group
 // audit has none, and reports the Go heap after a collection then and the
 // growth of the resident set since the start (what audit's copies keep in
-// memory), and the drain rate of work; then a consumer of audit drains
-// its copies (audit-drain-msgs/s). Run it with -benchtime=1x.
+// memory), and the drain rate of work. Then it restarts the broker and a
+// consumer of audit drains its copies: the time from NewBroker to its
+// first delivery, the Go heap then, and its drain rate. Run it with
+// -benchtime=1x.
 func BenchmarkBacklogAbsentGroup(b *testing.B) {
 	n := 100_000
 	if v, err := strconv.Atoi(os.Getenv("TEOMQ_BENCH_BACKLOG")); err == nil && v > 0 {
@@ -250,20 +252,28 @@ func BenchmarkBacklogAbsentGroup(b *testing.B) {
 			fillStoreWith(b, dataDir, n, nil)
 			runtime.GC()
 			rss0 := memstat.RSS()
-			br, err := teomq.NewBroker(teomq.BrokerConfig{
-				Name: "broker", ConfigDir: dir, DataDir: dataDir, Listen: "127.0.0.1:0",
-				Logger: testLogger(), MaxQueueLen: 2 * n,
-			})
-			if err != nil {
-				b.Fatal(err)
+			start := func() *teomq.Broker {
+				br, err := teomq.NewBroker(teomq.BrokerConfig{
+					Name: "broker", ConfigDir: dir, DataDir: dataDir, Listen: "127.0.0.1:0",
+					Logger: testLogger(), MaxQueueLen: 2 * n,
+				})
+				if err != nil {
+					b.Fatal(err)
+				}
+				return br
 			}
-			drain := func(group string, subs int) float64 {
+			// drain has subs consumers of group take its n messages, calls
+			// atFirst once the first came, and returns when the first came
+			// and when the last did.
+			drain := func(br *teomq.Broker, group string, subs int, atFirst func()) (first, last time.Time) {
 				var got atomic.Int64
-				start := time.Now()
-				done := make(chan time.Time, 1)
+				firstC, lastC := make(chan time.Time, 1), make(chan time.Time, 1)
 				handler := func(context.Context, *teomq.Message) ([]byte, error) {
-					if got.Add(1) == int64(n) {
-						done <- time.Now()
+					switch got.Add(1) {
+					case 1:
+						firstC <- time.Now()
+					case int64(n):
+						lastC <- time.Now()
 					}
 					return nil, nil
 				}
@@ -275,25 +285,38 @@ func BenchmarkBacklogAbsentGroup(b *testing.B) {
 						b.Fatal(err)
 					}
 				}
-				var end time.Time
+				first = recv(b, firstC, "first delivery")
+				atFirst()
 				select {
-				case end = <-done:
+				case last = <-lastC:
 				case <-time.After(10 * time.Minute):
 					b.Fatalf("group %s drained %d of %d messages in 10 minutes", group, got.Load(), n)
 				}
 				for _, c := range cs {
 					c.Close()
 				}
-				return float64(n) / end.Sub(start).Seconds()
+				return first, last
 			}
-			rate := drain("work", 2)
-			runtime.GC()
-			var ms runtime.MemStats
-			runtime.ReadMemStats(&ms)
-			b.ReportMetric(float64(ms.HeapAlloc)/(1<<20), "heap-MB")
+			heapMB := func() float64 {
+				runtime.GC()
+				var ms runtime.MemStats
+				runtime.ReadMemStats(&ms)
+				return float64(ms.HeapAlloc) / (1 << 20)
+			}
+			br := start()
+			t0 := time.Now()
+			_, t1 := drain(br, "work", 2, func() {})
+			b.ReportMetric(heapMB(), "heap-MB")
 			b.ReportMetric(float64(memstat.RSS()-rss0)/(1<<20), "rss-MB")
-			b.ReportMetric(rate, "drain-msgs/s")
-			b.ReportMetric(drain("audit", 1), "audit-drain-msgs/s")
+			b.ReportMetric(float64(n)/t1.Sub(t0).Seconds(), "drain-msgs/s")
+			br.Close()
+			t0 = time.Now()
+			br = start()
+			var heap float64
+			t1, t2 := drain(br, "audit", 1, func() { heap = heapMB() })
+			b.ReportMetric(t1.Sub(t0).Seconds(), "restart-first-delivery-s")
+			b.ReportMetric(heap, "restart-heap-MB")
+			b.ReportMetric(float64(n-1)/t2.Sub(t1).Seconds(), "audit-drain-msgs/s")
 			br.Close()
 		}
 	})
