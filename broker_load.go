@@ -27,7 +27,7 @@ func (b *Broker) load(pager store.Pager, f fetchReq) bool {
 	}
 	b.mu.Lock()
 	if f.back {
-		b.exec(b.router.LoadBack(time.Now(), f.command, f.group, msgs, f.count, err == nil))
+		b.exec(b.router.LoadBack(time.Now(), f.command, f.group, f.seq, msgs, f.count, err == nil))
 	} else {
 		b.exec(b.router.Load(time.Now(), f.command, msgs, f.count, err == nil))
 	}

@@ -27,6 +27,7 @@ type back struct {
 	bytes   int64  // their payload bytes
 	loading bool   // an ActLoadBack waits for its LoadBack
 	asked   int    // n when that ActLoadBack was emitted
+	at      uint64 // the Seq it reads from
 	// gone holds the Seqs of live copies that left the back (their
 	// message expired or was cancelled, the group was purged): a page read
 	// before their ack may still bring them.
@@ -37,19 +38,20 @@ type back struct {
 func (b *back) pending() int { return b.live + b.n }
 
 // backs reports whether g's fresh copy of message seq goes to g's back:
-// seq does not go ahead of its command's tail (a back comes before the
-// tail), and the back holds copies that seq does not come before, or g is
-// a durable group with no subscriber that holds Config.Window queued
-// copies and no other group of its command has a back.
+// the back holds copies that seq does not come before, or g is a durable
+// group with no subscriber that holds Config.Window queued copies, all
+// before seq, no other group of its command has a back, and seq does not
+// go ahead of the command's tail (a back starts below the tail; a message
+// that goes ahead of it stays in memory, in a back or not).
 func (r *Router) backs(g *group, seq uint64) bool {
-	if t := &g.cmd.tail; t.n > 0 && seq >= t.from {
-		return false // it goes ahead of the tail, which comes after the back
-	}
 	if b := &g.back; b.pending() > 0 {
 		return seq >= b.from
 	}
+	if t := &g.cmd.tail; t.n > 0 && seq >= t.from {
+		return false // it goes ahead of the tail: a back starts below the tail
+	}
 	w := r.cfg.Window
-	return w > 0 && len(g.subs) == 0 && !g.ephemeral && g.queued >= w && (g.cmd.backing == nil || g.cmd.backing == g)
+	return w > 0 && len(g.subs) == 0 && !g.ephemeral && g.queued >= w && seq > g.placed && (g.cmd.backing == nil || g.cmd.backing == g)
 }
 
 // toBack puts the loose item it, which backs accepted, in its group's
@@ -121,6 +123,7 @@ func (r *Router) loadBack(g *group) {
 	}
 	b.loading = true
 	b.asked = b.n
+	b.at = b.from
 	r.emit(Action{Kind: ActLoadBack, Msg: &Message{Command: g.cmd.name, Seq: b.from}, Group: g.name, Attempt: r.pageLen(b.n, b.bytes)})
 }
 
@@ -156,6 +159,9 @@ func (r *Router) placeBack(now int64, g *group, msgs []Stored, limit int) {
 				r.toFresh(&ms.items[i])
 			}
 			continue
+		}
+		if t := &cmd.tail; t.n > 0 && m.Seq >= t.from {
+			continue // the tail's: what left memory for a back came before the tail
 		}
 		if b.n == 0 || !g.takes(m.Seq) || slices.Contains(s.AckedBy, g.name) || s.Attempts[g.name] > 0 {
 			continue // not a copy of the back, which are fresh: a redelivery, maybe finished since the read
@@ -235,7 +241,11 @@ func (r *Router) dropBack(now int64, g *group, notify bool) int {
 		r.drop(now, it, notify)
 	}
 	if b.n > 0 {
-		r.emit(Action{Kind: ActPurge, Msg: cmd.ref, Purge: &PurgeRange{From: b.from, To: b.last, Keep: r.liveSeqs(cmd, b.from, b.last)}})
+		to := b.last
+		if t := &cmd.tail; t.n > 0 {
+			to = min(to, t.from-1) // what left memory came before the tail
+		}
+		r.emit(Action{Kind: ActPurge, Msg: cmd.ref, Purge: &PurgeRange{From: b.from, To: to, Keep: r.liveSeqs(cmd, b.from, to)}})
 		cmd.active -= b.n
 		cmd.activeBytes -= b.bytes
 		b.n, b.bytes, b.asked = 0, 0, 0 // a page under way brings none of them back
@@ -262,16 +272,18 @@ func (r *Router) endBack(g *group) {
 }
 
 // LoadBack hands back the page of groupName's back that an ActLoadBack
-// asked for, as Load does a page of a command's tail: msgs in Seq order as the
-// store holds them, ok set when the read succeeded (a page shorter than
-// asked for then ends the back).
-func (r *Router) LoadBack(now time.Time, command, groupName string, msgs []Stored, limit int, ok bool) []Action {
+// asked for, as Load does a page of a command's tail: from is the
+// ActLoadBack's Msg.Seq, msgs in Seq order as the store holds them, ok set
+// when the read succeeded (a page shorter than asked for then ends the
+// back). A page the group is not waiting for (one of a group of that name
+// deleted since) is ignored.
+func (r *Router) LoadBack(now time.Time, command, groupName string, from uint64, msgs []Stored, limit int, ok bool) []Action {
 	r.begin()
 	var g *group
 	if cmd := r.commands[command]; cmd != nil {
 		g = cmd.group(groupName)
 	}
-	if g == nil || !g.back.loading {
+	if g == nil || !g.back.loading || g.back.at != from {
 		return r.flush(now)
 	}
 	g.back.loading = false

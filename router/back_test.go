@@ -199,7 +199,7 @@ func TestBackPageReadBeforeAnExpiry(t *testing.T) {
 	if b.h.r.IsLive(m.ID) || b.s.msgs[m.Seq] != nil {
 		t.Fatal("the message did not expire")
 	}
-	ds = b.s.apply(b.h.done(b.h.r.LoadBack(b.h.now, "cmd", "b", page, load.Attempt, true)))
+	ds = b.s.apply(b.h.done(b.h.r.LoadBack(b.h.now, "cmd", "b", load.Msg.Seq, page, load.Attempt, true)))
 	for _, a := range acts {
 		if a.Kind == router.ActDeliver {
 			ds = append(ds, a)
@@ -234,5 +234,149 @@ func TestBackIDsStayDuplicatesForTheDedupWindowFromTheirPublish(t *testing.T) {
 		if dup := errors.Is(err, router.ErrDuplicate); dup != (wait == 0) {
 			t.Fatalf("published again %v after its publish: %v; want a duplicate only within the dedup window", wait, err)
 		}
+	}
+}
+
+// admitStored admits a message of command cmd from producer p and stores
+// it, without committing it.
+func (s *pagedStore) admitStored(t *testing.T) *router.Message {
+	t.Helper()
+	m := s.h.msg("cmd", "p", false)
+	acts, err := s.h.r.Admit(s.h.now, 1, m)
+	if err != nil {
+		t.Fatal(err)
+	}
+	s.h.done(acts)
+	c := *m
+	s.msgs[m.Seq] = &c
+	return m
+}
+
+// backThenLateCommit leaves group b (durable, away) a back holding 5 and 7
+// out of memory, 6 admitted before 7 and committed after it, when group a
+// has no free credit: a tail starting at 6 would start inside b's back.
+// It returns a's deliveries of 1..4, which it holds.
+func backThenLateCommit(t *testing.T) (*harness, *pagedStore, []router.Action) {
+	h := newHarness(t, router.Config{Window: backWindow, Lease: time.Hour})
+	s := newPagedStore(h)
+	h.subscribe(11, 1, "cmd", "b", 1)
+	h.unsubscribe(11, 1)
+	h.subscribe(10, 1, "cmd", "a", 10)
+	var held []router.Action
+	for range backWindow {
+		held = append(held, s.publishStored(t, h.msg("cmd", "p", false))...)
+	}
+	d5 := s.publishStored(t, h.msg("cmd", "p", false))
+	m6 := s.admitStored(t)
+	d7 := s.publishStored(t, h.msg("cmd", "p", false))
+	for _, d := range append(d5, d7...) {
+		s.apply(h.answer(d, router.Reply, ""))
+	}
+	s.apply(h.setCredit(10, 1, backWindow)) // a holds 1..4: no free credit
+	s.apply(h.done(h.r.Commit(h.now, m6)))
+	return h, s, held
+}
+
+// A message committed late, into a back's range, stays in memory rather
+// than start a tail inside the back: deleting the group of the back does
+// not delete it from the store, and the other group gets it.
+func TestBackLateCommitIntoABackDeleteGroup(t *testing.T) {
+	h, s, held := backThenLateCommit(t)
+	acts, _, err := h.r.DeleteGroup(h.now, "cmd", "b")
+	if err != nil {
+		t.Fatal(err)
+	}
+	s.apply(h.done(acts))
+	got := drain(t, h, s, append(held, s.apply(h.setCredit(10, 1, 10))...))
+	if want := []uint64{1, 2, 3, 4, 6}; !slices.Equal(got["a"], want) { // it finished 5 and 7 before
+		t.Fatalf("group a got %v, want %v", got["a"], want)
+	}
+	if q := h.r.QueueLen("cmd"); q != 0 || len(s.msgs) != 0 {
+		t.Fatalf("QueueLen %d and %d stored after the drain, want none", q, len(s.msgs))
+	}
+}
+
+// The same late commit, then the group of the back comes back: both
+// groups get every message once.
+func TestBackLateCommitIntoABackDrain(t *testing.T) {
+	h, s, held := backThenLateCommit(t)
+	ds := append(held, s.apply(h.subscribe(12, 1, "cmd", "b", 10))...)
+	got := drain(t, h, s, append(ds, s.apply(h.setCredit(10, 1, 10))...))
+	want := map[string][]uint64{"a": {1, 2, 3, 4, 6}, "b": oneTo(7)} // a finished 5 and 7 before
+	for g, w := range want {
+		if seqs := slices.Sorted(slices.Values(got[g])); !slices.Equal(seqs, w) {
+			t.Fatalf("group %s got %v, want %v once each", g, got[g], w)
+		}
+	}
+	if q := h.r.QueueLen("cmd"); q != 0 || len(s.msgs) != 0 {
+		t.Fatalf("QueueLen %d and %d stored after the drain, want none", q, len(s.msgs))
+	}
+}
+
+// A back starts past every other copy of its group: with 5 committed
+// before 4, group b queues 5 fresh, and 4 too, not in a back whose range
+// would hold 5. Else a page of the back read while b holds 5, handed over
+// after b finished it (its ack and attempt not yet stored, as the broker
+// writes them lazily), would bring 5 again and, its count spent, lose 6.
+func TestBackStartsPastTheGroupsOtherCopies(t *testing.T) {
+	h := newHarness(t, router.Config{Window: 4, Lease: time.Hour})
+	s := newPagedStore(h)
+	h.subscribe(11, 1, "cmd", "b", 1)
+	h.unsubscribe(11, 1)
+	h.subscribe(10, 1, "cmd", "a", 100)
+	var ds []router.Action
+	for range 3 {
+		ds = append(ds, s.publishStored(t, h.msg("cmd", "p", false))...)
+	}
+	m4, m5 := s.admitStored(t), s.admitStored(t)
+	ds = append(ds, s.apply(h.done(h.r.Commit(h.now, m5)))...)
+	ds = append(ds, s.apply(h.done(h.r.Commit(h.now, m4)))...)
+	m6 := h.msg("cmd", "p", false)
+	ds = append(ds, s.publishStored(t, m6)...)
+	drain(t, h, s, ds) // group a finishes 1..6; 4 and 6 leave memory
+	acts := h.subscribe(12, 1, "cmd", "b", 10)
+	load := one(t, acts, router.ActLoadBack)
+	page := s.read(load.Msg.Seq, load.Attempt) // read now, handed over later
+	var got []uint64
+	var d5 router.Action
+	for _, d := range deliveries(acts) {
+		got = append(got, d.Msg.Seq)
+		if d.Msg.Seq == m5.Seq {
+			d5 = d
+		} else {
+			s.apply(h.answer(d, router.Reply, ""))
+		}
+	}
+	s.apply(h.answer(d5, router.Reply, "")) // b finishes 5
+	ds = s.apply(h.done(h.r.LoadBack(h.now, "cmd", "b", load.Msg.Seq, page, load.Attempt, true)))
+	for g, v := range drain(t, h, s, ds) {
+		if g == "b" {
+			got = append(got, v...)
+		}
+	}
+	if want := []uint64{1, 2, 3, 5, 4, 6}; !slices.Equal(got, want) {
+		t.Errorf("group b got %v, want %v; QueueLen %d, %d stored", got, want, h.r.QueueLen("cmd"), len(s.msgs))
+	}
+}
+
+// A page handed back for another read than the one the group waits for
+// (one asked for by a group of the same name, deleted since) is ignored:
+// its shortness does not end the back.
+func TestBackIgnoresAPageOfAnotherRead(t *testing.T) {
+	const n = 50
+	b, ds := newBackRun(t, n)
+	b.drain(ds)
+	acts := b.h.subscribe(12, 1, "cmd", "b", 1)
+	load := one(t, acts, router.ActLoadBack)
+	b.h.done(b.h.r.LoadBack(b.h.now, "cmd", "b", load.Msg.Seq+1000, nil, load.Attempt, true))
+	if st := b.h.r.Stats(); st.Pending+st.InFlight != n {
+		t.Fatalf("%d pending and %d in flight after a page of another read, want %d in all", st.Pending, st.InFlight, n)
+	}
+	page := b.s.read(load.Msg.Seq, load.Attempt)
+	ds = b.s.apply(b.h.done(b.h.r.LoadBack(b.h.now, "cmd", "b", load.Msg.Seq, page, load.Attempt, true)))
+	ds = append(ds, deliveries(acts)...)
+	got, _ := b.drain(append(ds, b.s.apply(b.h.setCredit(12, 1, 10))...))
+	if slices.Sort(got); !slices.Equal(got, oneTo(n)) {
+		t.Fatalf("group b got %v, want 1..%d", got, n)
 	}
 }

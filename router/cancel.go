@@ -17,7 +17,9 @@ import "time"
 //
 // A request, or a message with a deadline, waiting in its command's tail
 // (see Config.Window) is cancelled there: it leaves the tail and is
-// deleted. A plain send in a tail cannot be cancelled (ErrUnknownID).
+// deleted. A plain send in a tail, or whose copies still to deliver all
+// wait in a group's back out of memory, cannot be cancelled
+// (ErrUnknownID).
 //
 // Cancelling a message twice does nothing more. Error: ErrUnknownID when
 // conn's address has no such live message (it finished, or never was).

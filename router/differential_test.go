@@ -295,7 +295,7 @@ func (d *differ) load(a router.Action) []router.Action {
 		for _, s := range page {
 			d.backRead[s.Msg.ID] = true
 		}
-		return slices.Clone(d.pg.LoadBack(d.now, a.Msg.Command, a.Group, page, a.Attempt, true))
+		return slices.Clone(d.pg.LoadBack(d.now, a.Msg.Command, a.Group, a.Msg.Seq, page, a.Attempt, true))
 	}
 	return slices.Clone(d.pg.Load(d.now, a.Msg.Command, page, a.Attempt, true))
 }

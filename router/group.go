@@ -28,7 +28,11 @@ type group struct {
 	queued int         // items in fresh, ready, or delayed
 	tailN  int         // messages of the command's tail the group takes
 	back   back        // copies that wait in the store, ahead of the tail
-	flight int         // items in flight
+	// placed is the largest Seq of a copy placed in the group other than
+	// in its back: a back starts past it, so that no other copy of the
+	// group falls in a back's range.
+	placed uint64
+	flight int // items in flight
 }
 
 // takes reports whether the group takes message seq of its command, by

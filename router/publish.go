@@ -156,6 +156,9 @@ func (r *Router) place(ms *msgState, groups []*group, attempts map[string]int, d
 		default:
 			r.toFresh(it)
 		}
+		if it.state != stBack {
+			g.placed = max(g.placed, ms.msg.Seq)
+		}
 	}
 	if ms.hasDeadline() {
 		r.deadlines.push(ms)

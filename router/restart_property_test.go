@@ -379,7 +379,7 @@ func (p *restartProp) serveRead(i int) {
 		return
 	case router.ActLoadBack:
 		p.backLoaded += len(rd.page)
-		p.apply(p.r.LoadBack(p.now, propCmd, rd.act.Group, rd.page, rd.act.Attempt, true))
+		p.apply(p.r.LoadBack(p.now, propCmd, rd.act.Group, rd.act.Msg.Seq, rd.page, rd.act.Attempt, true))
 		return
 	}
 	var ps []router.Payload

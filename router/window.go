@@ -82,7 +82,7 @@ type Stored struct {
 // command's tail instead of memory at now: windows are on, the message is
 // neither cancelled nor expired, a request's answer group exists, its
 // command's window is full or its tail non-empty, and ms comes after the
-// tail's start.
+// tail's start and, starting a tail, after a group's back.
 func (r *Router) pageable(now int64, cmd *command, ms *msgState) bool {
 	w := r.cfg.Window
 	if w <= 0 || ms.cancelled || ms.expiredAt(now) || (ms.msg.Request && cmd.group(ms.msg.AnswerGroup) == nil) {
@@ -90,6 +90,9 @@ func (r *Router) pageable(now int64, cmd *command, ms *msgState) bool {
 	}
 	if cmd.tail.n > 0 {
 		return ms.msg.Seq >= cmd.tail.from
+	}
+	if b := cmd.backing; b != nil && ms.msg.Seq <= b.back.last {
+		return false // committed late, into a back's range: a tail starts past the back
 	}
 	return ms.msg.Seq > cmd.tail.last && cmd.active >= w && !cmd.hasFreeCredit()
 }

@@ -62,7 +62,7 @@ func (s *pagedStore) apply(acts []router.Action) []router.Action {
 			case router.ActLoadBack:
 				s.backLoads++
 				page := s.read(a.Msg.Seq, a.Attempt)
-				next = append(next, s.h.done(s.h.r.LoadBack(s.h.now, a.Msg.Command, a.Group, page, a.Attempt, true))...)
+				next = append(next, s.h.done(s.h.r.LoadBack(s.h.now, a.Msg.Command, a.Group, a.Msg.Seq, page, a.Attempt, true))...)
 			case router.ActFetch:
 				s.fetches++
 				var ps []router.Payload
