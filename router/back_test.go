@@ -237,18 +237,12 @@ func TestBackIDsStayDuplicatesForTheDedupWindowFromTheirPublish(t *testing.T) {
 	}
 }
 
-// admitStored admits a message of command cmd from producer p and stores
-// it, without committing it.
+// admitStored admits a new message of command cmd from producer p and
+// stores it, without committing it.
 func (s *pagedStore) admitStored(t *testing.T) *router.Message {
 	t.Helper()
 	m := s.h.msg("cmd", "p", false)
-	acts, err := s.h.r.Admit(s.h.now, 1, m)
-	if err != nil {
-		t.Fatal(err)
-	}
-	s.h.done(acts)
-	c := *m
-	s.msgs[m.Seq] = &c
+	s.admitStoredFrom(t, 1, m)
 	return m
 }
 

@@ -239,6 +239,14 @@ func (s *pagedStore) publishStored(t *testing.T, m *router.Message) []router.Act
 // publishStoredFrom is publishStored from connection conn.
 func (s *pagedStore) publishStoredFrom(t *testing.T, conn router.ConnID, m *router.Message) []router.Action {
 	t.Helper()
+	s.admitStoredFrom(t, conn, m)
+	return s.apply(s.h.done(s.h.r.Commit(s.h.now, m)))
+}
+
+// admitStoredFrom admits m from connection conn and stores it, without
+// committing it.
+func (s *pagedStore) admitStoredFrom(t *testing.T, conn router.ConnID, m *router.Message) {
+	t.Helper()
 	acts, err := s.h.r.Admit(s.h.now, conn, m)
 	if err != nil {
 		t.Fatal(err)
@@ -246,7 +254,6 @@ func (s *pagedStore) publishStoredFrom(t *testing.T, conn router.ConnID, m *rout
 	s.h.done(acts)
 	stored := *m // the router may page m.Data out; the store keeps it
 	s.msgs[m.Seq] = &stored
-	return s.apply(s.h.done(s.h.r.Commit(s.h.now, m)))
 }
 
 // Purging a queue with a paged backlog counts and deletes the messages in
