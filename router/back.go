@@ -179,7 +179,7 @@ func (r *Router) placeBack(now int64, g *group, msgs []Stored, limit int) {
 		cmd.active -= lost
 		cmd.activeBytes -= bytes
 	}
-	b.gone.prune(b.from, b.pending() == 0 && !b.loading)
+	b.gone.prune(b.from, false) // endBack forgets them all once the back is empty
 	r.endBack(g)
 }
 
