@@ -26,10 +26,12 @@ type Pager interface {
 type HeadLoader interface {
 	Store
 	// LoadHead is Load, except that past the first head messages of a
-	// command, the messages no group has acked or attempted and that
-	// light accepts (by their Flags and Deadline) are only counted, in one
-	// KindTail record that comes after the command's other messages; the
-	// store need not read them. light should accept no request and no
+	// command, the messages that light accepts (by their Flags and
+	// Deadline) and that no group has attempted or acked, but durable
+	// groups that acked them (and do not take them: Takes leaves them
+	// out), are only counted, in one KindTail record that comes after the
+	// command's other messages; the store need not read them. A message a
+	// group attempted and did not ack is never counted. light should accept no request and no
 	// message with a deadline. The IDs of the newest counted messages
 	// come as KindTailID records. fn must not keep a KindTail or
 	// KindTailID record: they are reused. What a record points to (its

@@ -61,7 +61,7 @@ const (
 	// past the head that HeadLoader.LoadHead does not read: Count of
 	// them, from Seq to Last, with Size payload bytes in all; Takes
 	// says how many of them each durable group of the command takes (by
-	// its start).
+	// its start, but those it acked).
 	KindTail
 	// KindTailID: restore-only record of one of the newest messages
 	// counted in a KindTail record (those of the store's two last blocks

@@ -13,13 +13,17 @@ import (
 // that read only the head of each queue: with blocks of progress records
 // of 8 seqs, after each reopen the messages LoadHead hands over in full
 // and those of the tail it counts, read back with ReadMessages, are the
-// messages the MemoryStore holds, none of the tail's acked or attempted,
-// and the tail's counts (messages, bytes, per group) are those of the
-// messages read back. Read in full at last, the pebble store holds what
-// the memory store holds.
+// messages the MemoryStore holds, none of the tail's attempted by a
+// group that did not ack it or acked by a group that is not durable, and
+// the tail's counts (messages, bytes, per group: those it did not ack)
+// are those of the messages read back. Groups now and then drain a
+// stretch of a queue (an attempt and an ack of each message), so that
+// some tails count messages a group is done with. Read in full at last,
+// the pebble store holds what the memory store holds.
 func TestPebbleHeadMatchesMemory(t *testing.T) {
 	pebblestore.SetBlockShift(t, 3)
-	const seeds, steps, head = 6, 200, 2
+	const seeds, steps, head = 8, 200, 2
+	acked := 0
 	for seed := range uint64(seeds) {
 		t.Run(fmt.Sprintf("seed=%d", seed), func(t *testing.T) {
 			g := newOpGen(seed)
@@ -33,6 +37,9 @@ func TestPebbleHeadMatchesMemory(t *testing.T) {
 					// LoadHead counts without reading.
 					return (op.Kind == store.KindAttempt || op.Kind == store.KindAck) && g.r.IntN(4) != 0
 				})
+				if g.r.IntN(3) == 0 {
+					ops = append(ops, g.drain()...)
+				}
 				sync := g.r.IntN(3) == 0
 				mustWrite(t, mem, sync, ops...)
 				mustWrite(t, peb, sync, ops...)
@@ -41,7 +48,9 @@ func TestPebbleHeadMatchesMemory(t *testing.T) {
 						t.Fatalf("Close: %v", err)
 					}
 					peb = openPebble(t, dir, pebblestore.PebbleOptions{})
-					tails += compareHead(t, peb, mem, head)
+					n, a := compareHead(t, peb, mem, head)
+					tails += n
+					acked += a
 				}
 			}
 			if tails == 0 {
@@ -55,12 +64,34 @@ func TestPebbleHeadMatchesMemory(t *testing.T) {
 			wantRecords(t, load(t, openPebble(t, dir, pebblestore.PebbleOptions{})), load(t, mem))
 		})
 	}
+	if acked < 100 {
+		t.Fatalf("the tails counted %d messages a group acked, want at least 100", acked)
+	}
+}
+
+// drain is a group's attempt and ack (not the last) of a stretch of a
+// command's messages, in Seq order, from one near its oldest.
+func (g *opGen) drain() []store.Op {
+	cmd := g.cmds[g.r.IntN(len(g.cmds))]
+	group := g.groups[g.r.IntN(len(g.groups))]
+	n := g.next[cmd]
+	if n == 0 {
+		return nil
+	}
+	from := 1 + uint64(g.r.IntN(int(n)))/4
+	var ops []store.Op
+	for seq := from; seq <= min(n, from+24); seq++ {
+		ops = append(ops, store.Op{Kind: store.KindAttempt, Command: cmd, Seq: seq, Group: group, Attempt: 1},
+			ackOp(cmd, seq, group, false))
+	}
+	return ops
 }
 
 // compareHead loads the reopened pebble store with LoadHead, reads its
 // tails back and compares them with the memory store's messages. It
-// returns how many messages the tails counted.
-func compareHead(t *testing.T, peb *pebblestore.PebbleStore, mem store.Store, head int) int {
+// returns how many messages the tails counted, and how many of them a
+// group acked.
+func compareHead(t *testing.T, peb *pebblestore.PebbleStore, mem store.Store, head int) (counted, acked int) {
 	t.Helper()
 	full := map[string][]*store.Record{}
 	tails := map[string]store.Record{}
@@ -80,7 +111,6 @@ func compareHead(t *testing.T, peb *pebblestore.PebbleStore, mem store.Store, he
 		t.Fatalf("LoadHead: %v", err)
 	}
 	got := map[string][]string{}
-	counted := 0
 	for cmd, recs := range full {
 		for _, r := range recs {
 			got[cmd] = append(got[cmd], messageString(r))
@@ -92,12 +122,28 @@ func compareHead(t *testing.T, peb *pebblestore.PebbleStore, mem store.Store, he
 			t.Fatal(err)
 		}
 		var n, size int
+		takes := map[string]int{}
 		for _, r := range recs {
 			if slices.ContainsFunc(full[cmd], func(f *store.Record) bool { return f.Msg.Seq == r.Msg.Seq }) {
 				continue
 			}
-			if len(r.AckedBy) > 0 || len(r.Attempts) > 0 {
-				t.Fatalf("%s: LoadHead counted message %s in the tail", cmd, messageString(r))
+			for g := range r.Attempts {
+				if !slices.Contains(r.AckedBy, g) {
+					t.Fatalf("%s: LoadHead counted message %s, which group %q has, in the tail", cmd, messageString(r), g)
+				}
+			}
+			for _, g := range r.AckedBy {
+				if !slices.Contains(groups[cmd], g) {
+					t.Fatalf("%s: LoadHead counted message %s, acked by %q, not a durable group, in the tail", cmd, messageString(r), g)
+				}
+			}
+			if len(r.AckedBy) > 0 {
+				acked++
+			}
+			for _, g := range groups[cmd] { // every group of the generator takes every message
+				if !slices.Contains(r.AckedBy, g) {
+					takes[g]++
+				}
 			}
 			n++
 			size += len(r.Msg.Data)
@@ -106,9 +152,9 @@ func compareHead(t *testing.T, peb *pebblestore.PebbleStore, mem store.Store, he
 		if tail.Count != n || tail.Size != size {
 			t.Fatalf("%s: tail from %d counts %d messages of %d bytes; %d of %d bytes read back", cmd, tail.Seq, tail.Count, tail.Size, n, size)
 		}
-		for _, g := range groups[cmd] { // every group of the generator takes every message
-			if tail.Takes[g] != n {
-				t.Fatalf("%s: tail takes %v, want %d for group %q", cmd, tail.Takes, n, g)
+		for _, g := range groups[cmd] {
+			if tail.Takes[g] != takes[g] {
+				t.Fatalf("%s: tail takes %v, want %v", cmd, tail.Takes, takes)
 			}
 		}
 		counted += n
@@ -128,7 +174,7 @@ func compareHead(t *testing.T, peb *pebblestore.PebbleStore, mem store.Store, he
 	if fmt.Sprint(got) != fmt.Sprint(want) {
 		t.Fatalf("messages after a restart with LoadHead:\n%v\nwant\n%v", got, want)
 	}
-	return counted
+	return counted, acked
 }
 
 // messageString says what a message record holds.

@@ -37,6 +37,9 @@ type liveMap struct {
 	marked seqSet
 	holes  seqSet              // main-lane seqs >= floor done out of order
 	low    map[uint64]struct{} // undone low-lane seqs
+	// groups holds each group's acks and attempts of undone main-lane
+	// messages (see groupCounts), for the groups that have some.
+	groups map[string]*groupMarks
 }
 
 // locate reports where seq's keys are and whether it is undone.
@@ -130,14 +133,16 @@ func (m *liveMap) done(seq uint64) (l lane, wasLive, pointDelete bool) {
 
 // doneRange records that every main-lane seq of [from, to) is finished
 // (their keys range-deleted) and calls counted with the change of the
-// counts of each block that lost some (its first seq, the change).
-func (m *liveMap) doneRange(from, to uint64, counted func(seq uint64, d blockCounts)) {
+// counts of each block that lost some (its first seq, the change), and
+// groupCounted with that of each group's counts of the block.
+func (m *liveMap) doneRange(from, to uint64, counted func(seq uint64, d blockCounts), groupCounted func(seq uint64, group string, d groupCounts)) {
 	for lo := max(from, m.floor); lo < to; {
 		hi := min(to, (lo>>blockShift+1)<<blockShift)
 		d := blockCounts{n: -int64(m.live.removeRange(lo, hi)), marked: -int64(m.marked.removeRange(lo, hi))}
 		if d != (blockCounts{}) {
 			counted(lo, d)
 		}
+		m.unmarkRange(lo, hi, true, func(group string, d groupCounts) { groupCounted(lo, group, d) })
 		m.holes.removeRange(lo, hi)
 		lo = hi
 	}

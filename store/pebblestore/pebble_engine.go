@@ -13,14 +13,14 @@ import (
 )
 
 // floorMerger merges watermark values by taking the largest, and
-// block counts (see blockCounts) by adding them. Writes that overlap may
+// block and group counts (see blockCounts, groupCounts) by adding them. Writes that overlap may
 // reach the log in another order than their batches were built in; with
 // max, a watermark on disk never moves back. The name predates block
 // counts and stays: the engine records it in its files.
 var floorMerger = &pebble.Merger{
 	Name: "teomq.max-uint64",
 	Merge: func(key, value []byte) (pebble.ValueMerger, error) {
-		if len(key) > 0 && key[0] == pfxBlock {
+		if len(key) > 0 && (key[0] == pfxBlock || key[0] == pfxGroupCounts) {
 			m := &sumMerger{}
 			return m, m.MergeNewer(value)
 		}

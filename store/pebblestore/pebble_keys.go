@@ -34,11 +34,14 @@ const (
 	pfxCommand = 'c'
 	pfxFloor   = 'w'
 	pfxBlock   = 'b'
-	pfxGroup   = 'g'
-	pfxQueue   = 'q'
-	pfxDead    = 'l'
-	pfxMailbox = 'x'
-	pfxDedup   = 'e'
+	// pfxGroupCounts: the counts of a group's marks on a block (see
+	// groupCounts).
+	pfxGroupCounts = 'k'
+	pfxGroup       = 'g'
+	pfxQueue       = 'q'
+	pfxDead        = 'l'
+	pfxMailbox     = 'x'
+	pfxDedup       = 'e'
 )
 
 // Sub-keys of a message in the queue table.
@@ -52,14 +55,20 @@ const (
 
 // formatVersion is the version of this key layout and value encoding.
 // Version 2 adds the progress records (block counts, whose merge operands
-// version 1's merger refuses): a version 1 store is upgraded when opened,
-// and a binary that knows only version 1 refuses a version 2 store
-// (ErrFormat) instead of failing at its first compaction.
-const formatVersion = 2
+// version 1's merger refuses); version 3 counts the groups' acks and
+// attempts of a block apart from its marked messages (group counts). A
+// store of an older version is upgraded when opened, and a binary that
+// knows only an older version refuses a newer store (ErrFormat) instead
+// of failing at its first compaction or trusting counts it does not keep.
+const formatVersion = 3
 
-// formatWithoutProgress is the version before progress records, which
-// OpenPebble upgrades.
-const formatWithoutProgress = 1
+// formatWithoutProgress is the version before progress records, and
+// formatWithoutGroupCounts the version before group counts: OpenPebble
+// upgrades both.
+const (
+	formatWithoutProgress    = 1
+	formatWithoutGroupCounts = 2
+)
 
 var versionKey = []byte{pfxVersion}
 
@@ -88,6 +97,12 @@ func floorKey(cmd uint32) []byte {
 // blockKey is the key of the counts of block (seq >> blockShift) of cmd.
 func blockKey(cmd uint32, block uint64) []byte {
 	return binary.BigEndian.AppendUint64(cmdPrefix(pfxBlock, cmd), block)
+}
+
+// groupCountsKey is the key of the counts of group's marks on block
+// (seq >> blockShift) of cmd.
+func groupCountsKey(cmd uint32, block uint64, group string) []byte {
+	return append(binary.BigEndian.AppendUint64(cmdPrefix(pfxGroupCounts, cmd), block), group...)
 }
 
 func groupKey(cmd uint32, group string) []byte {

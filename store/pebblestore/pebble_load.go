@@ -32,14 +32,15 @@ func (s *PebbleStore) Load(fn func(*store.Record) error) error {
 var _ store.HeadLoader = (*PebbleStore)(nil)
 
 // LoadHead is Load that counts the messages past the first head of each
-// command, when light accepts them and no group acked or attempted them,
-// in one store.KindTail record per command (see store.HeadLoader); head 0 or a nil
-// light: none. It reads the progress records and the blocks of the queue
-// they do not vouch for (see blockCounts), not the whole queue: messages
-// that are requests or have a deadline, or that a group acked or
-// attempted, are marked in their block's counts, so that their blocks are
-// read. light should accept no message with store.MessageRequest set or a
-// deadline.
+// command, when light accepts them and no group acked or attempted them
+// (but durable groups that acked every message of their block), in one
+// store.KindTail record per command (see store.HeadLoader); head 0 or a
+// nil light: none. It reads the progress records and the blocks of the
+// queue they do not vouch for (see blockCounts, groupCounts), not the
+// whole queue: messages that are requests or have a deadline are marked
+// in their block's counts, and the groups' acks and attempts counted by
+// group, so that the blocks of such messages are read. light should
+// accept no message with store.MessageRequest set or a deadline.
 //
 // A store written before progress records has none: its first Load reads
 // every queue in full and writes them. That stays on the start path since
@@ -59,7 +60,7 @@ func (s *PebbleStore) LoadHead(head int, light func(flags uint8, deadline int64)
 func (s *PebbleStore) load(fn func(*store.Record) error) error { return s.loadHead(0, nil, fn) }
 
 func (s *PebbleStore) loadHead(head int, light func(flags uint8, deadline int64) bool, fn func(*store.Record) error) error {
-	l := &loader{s: s, fn: fn, now: time.Now().UnixMilli(), start: time.Now()}
+	l := &loader{s: s, fn: fn, now: time.Now().UnixMilli(), start: time.Now(), gotGroups: make(map[string]groupCounts)}
 	if head > 0 && light != nil {
 		l.head, l.light = head, light
 	}
@@ -104,6 +105,8 @@ type loader struct {
 	tailID   store.Record
 	newest   bool
 	groups   []groupStart
+	// gotGroups counts the groups' marks on the block being read.
+	gotGroups map[string]groupCounts
 }
 
 func (l *loader) run() (idx index, err error) {
@@ -253,22 +256,30 @@ func (l *loader) messages(c *command) error {
 	if err != nil {
 		return err
 	}
+	groupBlocks, err := l.groupBlocks(c)
+	if err != nil {
+		return err
+	}
 	next, err := l.next(c, last)
 	if err != nil {
 		return err
 	}
 	for base := c.floor &^ (1<<blockShift - 1); base < next; base += 1 << blockShift {
 		lo, hi := max(base, c.floor), min(base+1<<blockShift, next)
-		rec := blocks[base>>blockShift]
+		rec, gcs := blocks[base>>blockShift], groupBlocks[base>>blockShift]
 		// The two newest blocks are read: the last gives next, and both
 		// the IDs of the newest messages.
 		l.newest = base+2<<blockShift >= next
-		if !l.newest && l.countOnly(rec, lo, hi) && !c.lowIn(lo, hi) {
-			c.live.addRange(lo, hi)
-			l.undone += int(hi - lo)
-			l.addTail(lo, hi, rec.bytes)
-			continue
+		if !l.newest && !c.lowIn(lo, hi) {
+			if done, ok := l.countOnly(rec, gcs, lo, hi); ok {
+				c.live.addRange(lo, hi)
+				countMarks(c, lo, hi, done)
+				l.undone += int(hi - lo)
+				l.addTail(lo, hi, rec.bytes, done)
+				continue
+			}
 		}
+		clear(l.gotGroups)
 		got, err := l.lane(c, laneMain, appendQueueSeq(nil, c.id, laneMain, lo), appendQueueSeq(nil, c.id, laneMain, hi), emit)
 		if err != nil {
 			return err
@@ -276,6 +287,7 @@ func (l *loader) messages(c *command) error {
 		if got != rec {
 			_ = l.batch().Merge(blockKey(c.id, base>>blockShift), appendBlockCounts(nil, got.minus(rec)), nil)
 		}
+		l.putGroupsRight(c, base>>blockShift, gcs, l.gotGroups)
 	}
 	for _, r := range low {
 		if err := l.emit(r); err != nil {
@@ -304,6 +316,7 @@ func (l *loader) lane(c *command, ln lane, lower, upper []byte, emit func(*store
 	var cur *store.Record
 	var curSeq uint64
 	var curSize int
+	// mark: the message is counted as marked (see blockCounts).
 	have, lightSeq, mark := false, false, false
 	flush := func() error {
 		if !have {
@@ -320,7 +333,7 @@ func (l *loader) lane(c *command, ln lane, lower, upper []byte, emit func(*store
 		}
 		if lightSeq {
 			lightSeq = false
-			l.addTail(curSeq, curSeq+1, int64(curSize))
+			l.addTail(curSeq, curSeq+1, int64(curSize), nil)
 			if !l.newest {
 				return nil
 			}
@@ -381,7 +394,9 @@ func (l *loader) lane(c *command, ln lane, lower, upper []byte, emit func(*store
 			}
 			return nil
 		}
-		mark = true
+		if ln == laneMain {
+			l.markSub(c, curSeq, p.sub, p.group, &mark)
+		}
 		if lightSeq { // acked or attempted: decoded after all
 			lightSeq = false
 			m, err := decodeMessage(l.val, c.name, curSeq)

@@ -162,12 +162,14 @@ func (s *PebbleStore) checkFormat() error {
 	switch version {
 	case formatVersion:
 		return nil
-	case formatWithoutProgress:
+	case formatWithoutProgress, formatWithoutGroupCounts:
 		// The first Load writes the progress records when it finds no
-		// progressKey. Records a version 1 binary did not keep up to date
-		// (one run after a newer one) are dropped with it, not trusted.
+		// progressKey. Records an older binary did not keep up to date
+		// (one run after a newer one), or kept by older rules, are
+		// dropped with it, not trusted.
 		b := s.db.NewBatch()
 		_ = b.DeleteRange([]byte{pfxBlock}, []byte{pfxBlock + 1}, nil)
+		_ = b.DeleteRange([]byte{pfxGroupCounts}, []byte{pfxGroupCounts + 1}, nil)
 		_ = b.Delete(progressKey, nil)
 		_ = b.Set(versionKey, []byte{formatVersion}, nil)
 		err := b.Commit(pebble.Sync)
@@ -175,7 +177,7 @@ func (s *PebbleStore) checkFormat() error {
 		if err != nil {
 			return engineError("upgrade", s.dir, err)
 		}
-		s.log.Info("store: upgraded the store's format; binaries older than this one cannot open it", "dir", s.dir, "from", formatWithoutProgress, "to", formatVersion)
+		s.log.Info("store: upgraded the store's format; binaries older than this one cannot open it", "dir", s.dir, "from", version, "to", formatVersion)
 		return nil
 	}
 	return fmt.Errorf("%w: %s has format %x, want %d", store.ErrFormat, s.dir, v, formatVersion)

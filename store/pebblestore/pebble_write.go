@@ -258,6 +258,9 @@ func (s *PebbleStore) apply(w *batchWriter, op *store.Op, t store.Target) {
 		l, clean, added := c.add(t.Seq)
 		if !clean {
 			w.deleteSeq(c.id, l, t.Seq)
+			if l == laneMain {
+				s.unmark(w, c, t.Seq) // its acks and attempts are gone
+			}
 		}
 		w.key = appendQueueKey(w.key[:0], c.id, l, t.Seq, subMsg, "")
 		w.val = appendMessage(w.val[:0], op.Msg)
@@ -284,6 +287,7 @@ func (s *PebbleStore) apply(w *batchWriter, op *store.Op, t store.Target) {
 		w.set(groupKey(c.id, op.Group), w.val)
 	case store.KindGroupDelete:
 		w.delete(groupKey(c.id, op.Group))
+		c.dropMarks(op.Group, func(seq uint64, d groupCounts) { w.countGroup(c, seq, op.Group, d) })
 	case store.KindResult:
 		s.setSub(w, c, t.Seq, subResult, "", appendDedup(w.val[:0], op.Answer))
 	case store.KindPurge:
@@ -311,15 +315,18 @@ func (s *PebbleStore) purge(w *batchWriter, c *command, from, to uint64, keep []
 		}
 		if lo < k {
 			_ = w.b.DeleteRange(appendQueueSeq(nil, c.id, laneMain, lo), appendQueueSeq(nil, c.id, laneMain, k), nil)
-			c.doneRange(lo, k, func(seq uint64, d blockCounts) { w.count(c, seq, d) })
+			c.doneRange(lo, k, func(seq uint64, d blockCounts) { w.count(c, seq, d) },
+				func(seq uint64, group string, d groupCounts) { w.countGroup(c, seq, group, d) })
 		}
 		lo = k + 1
 	}
 	s.touch(c)
 }
 
-// setSub records a group's ack or attempts of an undone message. For a
-// message that is done (or unknown) there is nothing to record.
+// setSub records a group's ack or attempts, or the result of a request,
+// of an undone message. For a message that is done (or unknown) there is
+// nothing to record. A main-lane message's acks and attempts go to its
+// group's counts; a result marks it.
 func (s *PebbleStore) setSub(w *batchWriter, c *command, seq uint64, sub byte, group string, val []byte) {
 	l, live := c.locate(seq)
 	if !live {
@@ -327,9 +334,25 @@ func (s *PebbleStore) setSub(w *batchWriter, c *command, seq uint64, sub byte, g
 	}
 	w.key = appendQueueKey(w.key[:0], c.id, l, seq, sub, group)
 	w.set(w.key, val)
-	if l == laneMain && c.marked.add(seq) {
-		w.count(c, seq, blockCounts{marked: 1})
+	if l != laneMain {
+		return
 	}
+	switch sub {
+	case subAck:
+		w.countGroup(c, seq, group, c.markAck(group, seq))
+	case subAttempt:
+		w.countGroup(c, seq, group, c.markAttempt(group, seq))
+	default:
+		if c.marked.add(seq) {
+			w.count(c, seq, blockCounts{marked: 1})
+		}
+	}
+}
+
+// unmark forgets every group's marks on main-lane message seq of c, whose
+// sub-keys are gone, in the group counts.
+func (s *PebbleStore) unmark(w *batchWriter, c *command, seq uint64) {
+	c.unmarkRange(seq, seq+1, false, func(group string, d groupCounts) { w.countGroup(c, seq, group, d) })
 }
 
 // counted adds main-lane message m, appended at seq, to its block's
@@ -376,6 +399,7 @@ func (s *PebbleStore) ackLast(w *batchWriter, c *command, op *store.Op, t store.
 				d.marked = -1
 			}
 			w.count(c, seq, d)
+			s.unmark(w, c, seq)
 		}
 		s.touch(c)
 	}
@@ -400,6 +424,7 @@ func (s *PebbleStore) finish(w *batchWriter) {
 				appendQueueSeq(nil, c.id, laneMain, to), nil)
 			// The counts of the blocks wholly below the watermark.
 			_ = w.b.DeleteRange(blockKey(c.id, 0), blockKey(c.id, to>>blockShift), nil)
+			_ = w.b.DeleteRange(groupCountsKey(c.id, 0, ""), groupCountsKey(c.id, to>>blockShift, ""), nil)
 		}
 	}
 	clear(s.touched)

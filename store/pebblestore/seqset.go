@@ -14,6 +14,7 @@ import (
 type seqSet struct {
 	chunks []*seqChunk // ascending by base
 	n      int
+	spare  *seqChunk // the last chunk emptied, for the next one added
 }
 
 const (
@@ -28,6 +29,19 @@ type seqChunk struct {
 	bits [chunkWords]uint64
 }
 
+// newChunk returns an empty chunk for the seqs from base: the spare one
+// if there is one, so that a set that empties and fills again (a lone
+// producer's message, added and finished) allocates none.
+func (s *seqSet) newChunk(base uint64) *seqChunk {
+	c := s.spare
+	if c == nil {
+		return &seqChunk{base: base, lo: chunkWords}
+	}
+	s.spare = nil
+	c.base, c.lo = base, chunkWords
+	return c
+}
+
 // len returns the number of seqs in the set.
 func (s *seqSet) len() int { return s.n }
 
@@ -39,7 +53,7 @@ func (s *seqSet) add(seq uint64) bool {
 	case i < len(s.chunks) && s.chunks[i].base == base:
 		c = s.chunks[i]
 	default:
-		c = &seqChunk{base: base, lo: chunkWords}
+		c = s.newChunk(base)
 		s.chunks = append(s.chunks, nil)
 		copy(s.chunks[i+1:], s.chunks[i:])
 		s.chunks[i] = c
@@ -71,6 +85,7 @@ func (s *seqSet) remove(seq uint64) bool {
 	c.n--
 	s.n--
 	if c.n == 0 {
+		s.spare = c
 		s.chunks[i] = nil
 		if i == 0 {
 			s.chunks = s.chunks[1:]
@@ -129,7 +144,7 @@ func (s *seqSet) addRange(from, to uint64) {
 		if i == len(s.chunks) || s.chunks[i].base != base {
 			s.chunks = append(s.chunks, nil)
 			copy(s.chunks[i+1:], s.chunks[i:])
-			s.chunks[i] = &seqChunk{base: base, lo: chunkWords}
+			s.chunks[i] = s.newChunk(base)
 		}
 		c := s.chunks[i]
 		for lo := from; lo < end; {
@@ -168,6 +183,7 @@ func (s *seqSet) removeRange(from, to uint64) int {
 		s.n -= n
 		removed += n
 		if c.n == 0 {
+			s.spare = c
 			s.chunks = append(s.chunks[:i], s.chunks[i+1:]...)
 			continue
 		}

@@ -1,0 +1,163 @@
+package pebblestore_test
+
+import (
+	"fmt"
+	"slices"
+	"testing"
+
+	"github.com/cockroachdb/pebble/v2/vfs"
+	"github.com/cockroachdb/pebble/v2/vfs/errorfs"
+
+	"github.com/teonet-go/teomq/store"
+	"github.com/teonet-go/teomq/store/pebblestore"
+)
+
+// drainOps are group's attempt and ack (not the last) of seqs [from, to]
+// of command "q": what a broker writes as a group's consumers take
+// messages another group still needs.
+func drainOps(group string, from, to uint64) []store.Op {
+	var ops []store.Op
+	for seq := from; seq <= to; seq++ {
+		ops = append(ops, store.Op{Kind: store.KindAttempt, Command: "q", Seq: seq, Group: group, Attempt: 1},
+			ackOp("q", seq, group, false))
+	}
+	return ops
+}
+
+// A restart of a queue that one durable group finished while another
+// has it all to take counts the finished blocks without reading them: the
+// first group takes none of them, the second all, and the store reads a
+// fraction of what a full Load reads. The counts stay exact as the queue
+// moves on: more acks of the first group, the second group finishing
+// messages in the middle, the first group deleted.
+func TestLoadHeadCountsWhatAGroupFinished(t *testing.T) {
+	const blocks, head = 16, 4
+	const n = blocks * 4096
+	dir := t.TempDir()
+	reads := &tableReads{}
+	opts := pebblestore.PebbleOptions{FS: errorfs.Wrap(vfs.Default, reads)}
+	s := openPebble(t, dir, opts)
+	mustWrite(t, s, true,
+		store.Op{Kind: store.KindGroup, Command: "q", Group: "work"},
+		store.Op{Kind: store.KindGroup, Command: "q", Group: "audit"})
+	for from := uint64(1); from <= n; from += 4096 {
+		mustWrite(t, s, false, appends("q", seqRange(from, min(from+4095, n))...)...)
+	}
+	// work takes the first 12 blocks (4096 messages a write).
+	for from := uint64(1); from < 12*4096; from += 4096 {
+		mustWrite(t, s, false, drainOps("work", from, min(from+4095, 12*4096-1))...)
+	}
+	reopen := func() {
+		t.Helper()
+		if err := s.Close(); err != nil {
+			t.Fatal(err)
+		}
+		s = openPebble(t, dir, opts)
+	}
+	reopen()
+
+	before := reads.n.Load()
+	var full []uint64
+	var tail store.Record
+	err := s.LoadHead(head, plain, func(r *store.Record) error {
+		switch r.Kind {
+		case store.KindMessage:
+			full = append(full, r.Msg.Seq)
+		case store.KindTail:
+			tail = *r
+		}
+		return nil
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	headReads := reads.n.Load() - before
+	// Block 0 holds the head: it is read, and its messages, acked by
+	// work, are handed over in full.
+	if want := seqRange(1, 4095); !slices.Equal(full, want) {
+		t.Fatalf("LoadHead handed over %d messages in full, want %d (block 0)", len(full), len(want))
+	}
+	wantTail := func(from uint64, count, work, audit int) {
+		t.Helper()
+		got := fmt.Sprintf("from %d count %d takes work %d audit %d", tail.Seq, tail.Count, tail.Takes["work"], tail.Takes["audit"])
+		if want := fmt.Sprintf("from %d count %d takes work %d audit %d", from, count, work, audit); got != want {
+			t.Fatalf("tail %s, want %s", got, want)
+		}
+	}
+	wantTail(4096, n-4095, n-12*4096+1, n-4095)
+	reopen()
+	before = reads.n.Load()
+	if got := len(messageSeqs(load(t, s), "q")); got != n {
+		t.Fatalf("Load gave %d messages, want %d", got, n)
+	}
+	fullReads := reads.n.Load() - before
+	t.Logf("table reads: LoadHead %d, Load %d", headReads, fullReads)
+	if headReads*3 > fullReads {
+		t.Fatalf("LoadHead read the tables %d times, Load %d: want under a third", headReads, fullReads)
+	}
+
+	// After a restart that counted the blocks: work takes two more
+	// blocks, audit finishes a stretch of block 5, and the next restart
+	// counts what is left but block 5: no longer whole, it is read, and
+	// its messages, acked by work, handed over in full.
+	reopen()
+	loadHeadTail := func() {
+		t.Helper()
+		tail = store.Record{}
+		if err := s.LoadHead(head, plain, func(r *store.Record) error {
+			if r.Kind == store.KindTail {
+				tail = *r
+			}
+			return nil
+		}); err != nil {
+			t.Fatal(err)
+		}
+	}
+	loadHeadTail()
+	mustWrite(t, s, false, drainOps("work", 12*4096, 14*4096-1)...)
+	var fin []store.Op
+	for seq := uint64(5*4096 + 10); seq < 5*4096+20; seq++ {
+		op := ackOp("q", seq, "audit", true)
+		op.Size = len(newMsg("q", seq).Data)
+		fin = append(fin, op)
+	}
+	mustWrite(t, s, true, fin...)
+	reopen()
+	loadHeadTail()
+	wantTail(4096, n-4095-4096, n-14*4096+1, n-4095-4096)
+
+	// work deleted (an ack of each copy it had, then the group): audit
+	// alone takes what is left; the two newest blocks, read at every
+	// start, now hand their messages over in full, with work's acks.
+	var del []store.Op
+	for seq := uint64(14 * 4096); seq <= n; seq++ {
+		del = append(del, ackOp("q", seq, "work", false))
+	}
+	del = append(del, store.Op{Kind: store.KindGroupDelete, Command: "q", Group: "work"})
+	mustWrite(t, s, true, del...)
+	reopen()
+	loadHeadTail()
+	wantTail(4096, n-4095-4096-4097, 0, n-4095-4096-4097)
+	// Read back, the store holds every message audit did not finish,
+	// acked by work.
+	var got, acked int
+	for from := uint64(4096); ; {
+		recs, err := s.ReadMessages("q", from, 4096)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if len(recs) == 0 {
+			break
+		}
+		for _, r := range recs {
+			got++
+			if slices.Contains(r.AckedBy, "work") {
+				acked++
+			}
+		}
+		from = recs[len(recs)-1].Msg.Seq + 1
+	}
+	if got != n-4095-10 || acked != got {
+		t.Fatalf("read back %d messages, %d acked by work; want %d, all acked", got, acked, n-4095-10)
+	}
+}
