@@ -1,6 +1,9 @@
 package pebblestore
 
-import "encoding/binary"
+import (
+	"encoding/binary"
+	"slices"
+)
 
 // Group counts let a restart count, without reading it, a block of a
 // command whose messages one durable group is done with while another
@@ -195,4 +198,21 @@ func (l *loader) markSub(c *command, seq uint64, sub byte, group string, mark *b
 	g := l.gotGroups[group]
 	g.add(d)
 	l.gotGroups[group] = g
+}
+
+// staysLight reports whether a message past the head read so far as one
+// to count in the tail stays one with its sub-key p, of value v: an ack
+// of a durable group (kept in lightAcked: the group does not take the
+// message), or an attempt of a group that acked it. The sub-key is kept
+// in lightSubs.
+func (l *loader) staysLight(p queueKeyParts, v []byte) bool {
+	switch {
+	case p.sub == subAck && l.durable(p.group):
+		l.lightAcked = append(l.lightAcked, p.group)
+	case p.sub == subAttempt && slices.Contains(l.lightAcked, p.group):
+	default:
+		return false
+	}
+	l.lightSubs = append(l.lightSubs, lightSub{p: p, v: slices.Clone(v)})
+	return true
 }

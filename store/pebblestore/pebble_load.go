@@ -107,6 +107,18 @@ type loader struct {
 	groups   []groupStart
 	// gotGroups counts the groups' marks on the block being read.
 	gotGroups map[string]groupCounts
+	// lightAcked holds the durable groups that acked the message past
+	// the head being read, while it may still be counted in the tail,
+	// and lightSubs the sub-keys read meanwhile, for its record if it
+	// is handed over in full after all.
+	lightAcked []string
+	lightSubs  []lightSub
+}
+
+// lightSub is a sub-key of a message that may be counted in the tail.
+type lightSub struct {
+	p queueKeyParts
+	v []byte
 }
 
 func (l *loader) run() (idx index, err error) {
@@ -333,7 +345,7 @@ func (l *loader) lane(c *command, ln lane, lower, upper []byte, emit func(*store
 		}
 		if lightSeq {
 			lightSeq = false
-			l.addTail(curSeq, curSeq+1, int64(curSize), nil)
+			l.addTail(curSeq, curSeq+1, int64(curSize), l.lightAcked)
 			if !l.newest {
 				return nil
 			}
@@ -371,6 +383,7 @@ func (l *loader) lane(c *command, ln lane, lower, upper []byte, emit func(*store
 				return l.corrupt(k, errShortValue)
 			}
 			have, curSeq, cur, lightSeq = true, p.seq, nil, false
+			l.lightAcked, l.lightSubs = l.lightAcked[:0], l.lightSubs[:0]
 			curSize, mark = size, flags&store.MessageRequest != 0 || deadline != 0
 			if l.fn == nil {
 				return nil
@@ -397,7 +410,10 @@ func (l *loader) lane(c *command, ln lane, lower, upper []byte, emit func(*store
 		if ln == laneMain {
 			l.markSub(c, curSeq, p.sub, p.group, &mark)
 		}
-		if lightSeq { // acked or attempted: decoded after all
+		if lightSeq && l.staysLight(p, v) {
+			return nil
+		}
+		if lightSeq { // attempted, or acked by a group that is not durable: decoded after all
 			lightSeq = false
 			m, err := decodeMessage(l.val, c.name, curSeq)
 			if err != nil {
@@ -405,36 +421,47 @@ func (l *loader) lane(c *command, ln lane, lower, upper []byte, emit func(*store
 			}
 			m.Attempt = 0
 			cur = &store.Record{Kind: store.KindMessage, Command: c.name, Msg: m}
+			for _, d := range l.lightSubs {
+				if err := l.addSub(cur, k, d.p, d.v); err != nil {
+					return err
+				}
+			}
 		}
 		if cur == nil {
 			return nil
 		}
-		switch p.sub {
-		case subAck:
-			cur.AckedBy = append(cur.AckedBy, p.group)
-		case subAttempt:
-			a, n := binary.Uvarint(v)
-			if n <= 0 || a > uint64(^uint32(0)) {
-				return l.corrupt(k, errShortValue)
-			}
-			if cur.Attempts == nil {
-				cur.Attempts = make(map[string]uint32)
-			}
-			cur.Attempts[p.group] = uint32(a)
-			cur.Msg.Attempt = max(cur.Msg.Attempt, uint32(a))
-		case subResult:
-			a, err := decodeResult(v, cur.Msg)
-			if err != nil {
-				return l.corrupt(k, err)
-			}
-			cur.Answer = a
-		}
-		return nil
+		return l.addSub(cur, k, p, v)
 	})
 	if err != nil {
 		return got, err
 	}
 	return got, flush()
+}
+
+// addSub adds the sub-key p of message record cur, of value v, to the
+// record; k is the key, for an error.
+func (l *loader) addSub(cur *store.Record, k []byte, p queueKeyParts, v []byte) error {
+	switch p.sub {
+	case subAck:
+		cur.AckedBy = append(cur.AckedBy, p.group)
+	case subAttempt:
+		a, n := binary.Uvarint(v)
+		if n <= 0 || a > uint64(^uint32(0)) {
+			return l.corrupt(k, errShortValue)
+		}
+		if cur.Attempts == nil {
+			cur.Attempts = make(map[string]uint32)
+		}
+		cur.Attempts[p.group] = uint32(a)
+		cur.Msg.Attempt = max(cur.Msg.Attempt, uint32(a))
+	case subResult:
+		a, err := decodeResult(v, cur.Msg)
+		if err != nil {
+			return l.corrupt(k, err)
+		}
+		cur.Answer = a
+	}
+	return nil
 }
 
 // emitTailID hands the ID and producer of message seq of c, counted in

@@ -34,7 +34,9 @@ func plain(flags uint8, deadline int64) bool { return flags == 0 && deadline == 
 // random sizes on command "q", seqs from 1, groups "all" (every message)
 // and "late" (from lateFrom, and the earlier seqs of lateAlso), and in
 // one block in the middle: a message finished out of order (doneSeq), one
-// acked by "all" (ackedSeq) and a request (requestSeq).
+// acked by a group that is not durable (ackedSeq; an ack of a durable
+// group is one the tail can leave out, see TestLoadHeadCountsWhatAGroupFinished)
+// and a request (requestSeq).
 type backlog struct {
 	n     uint64
 	sizes map[uint64]int
@@ -74,7 +76,7 @@ func writeBacklog(t *testing.T, s store.Store, n uint64) *backlog {
 	}
 	done := ackOp("q", doneSeq, "", true)
 	done.Size = b.sizes[doneSeq]
-	mustWrite(t, s, true, done, ackOp("q", ackedSeq, "all", false))
+	mustWrite(t, s, true, done, ackOp("q", ackedSeq, "ephemeral", false))
 	delete(b.sizes, doneSeq)
 	return b
 }
