@@ -129,9 +129,10 @@ func (o PebbleOptions) withDefaults() (PebbleOptions, error) {
 
 // engineOptions returns the pebble options of a store. The logger and
 // listener sort the engine's errors into the store's outages and its
-// sticky failure; syncDelay spaces the log's syncs.
-func (o PebbleOptions) engineOptions(logger pebble.Logger, listener *pebble.EventListener, syncDelay func() time.Duration) *pebble.Options {
-	return &pebble.Options{
+// sticky failure; syncDelay spaces the log's syncs; gate schedules its
+// compactions (one gate per open).
+func (o PebbleOptions) engineOptions(logger pebble.Logger, listener *pebble.EventListener, syncDelay func() time.Duration, gate *compactionGate) *pebble.Options {
+	eo := &pebble.Options{
 		FS:                          pacedFS{o.FS},
 		Logger:                      logger,
 		EventListener:               listener,
@@ -142,4 +143,6 @@ func (o PebbleOptions) engineOptions(logger pebble.Logger, listener *pebble.Even
 		WALMinSyncInterval:          syncDelay,
 		MaxOpenFiles:                maxOpenFiles,
 	}
+	eo.Experimental.CompactionScheduler = gate
+	return eo
 }

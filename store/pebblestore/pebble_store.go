@@ -120,16 +120,19 @@ func OpenPebble(dir string, opts PebbleOptions) (*PebbleStore, error) {
 	if s.releaseDir, err = claimDir(dir); err != nil {
 		return nil, err
 	}
+	gate := newCompactionGate()
 	eo := opts.engineOptions(engineLogger{log: s.log, fatal: s.setFailed},
-		engineListener(s.log, s), s.syncDelay)
+		engineListener(s.log, s), s.syncDelay, gate)
 	s.db, err = pebble.Open(dir, eo)
 	if err != nil {
+		gate.shutdown()
 		s.releaseDir()
 		if inUse := inUseError(dir); inUse != nil {
 			return nil, inUse
 		}
 		return nil, engineError("open", dir, err)
 	}
+	gate.release()
 	if err := s.checkFormat(); err != nil {
 		_ = s.db.Close()
 		s.releaseDir()
