@@ -96,9 +96,10 @@ func (r *Router) RestoreTail(command string, seq uint64, size int) {
 }
 
 // TailSpan counts stored messages of a command past its window at start
-// (see RestoreTailSpan): N plain messages that no group has attempted and
-// not acked, Seq From to Last, of Bytes payload bytes in all; Takes says
-// how many of them each durable group takes and has not acked.
+// (see RestoreTailSpan): N plain messages that no durable group has
+// attempted and not acked, Seq From to Last, of Bytes payload bytes in
+// all; Takes says how many of them each durable group takes and has not
+// acked.
 type TailSpan struct {
 	From, Last uint64
 	N          int

@@ -29,9 +29,11 @@ type HeadLoader interface {
 	// command, the messages that light accepts (by their Flags and
 	// Deadline) and that no group has attempted or acked, but durable
 	// groups that acked them (and do not take them: Takes leaves them
-	// out), are only counted, in one KindTail record that comes after the
-	// command's other messages; the store need not read them. A message a
-	// group attempted and did not ack is never counted. light should accept no request and no
+	// out) and groups gone at a restart (not durable, but the default
+	// group of a command without durable groups), are only counted, in
+	// one KindTail record that comes after the command's other messages;
+	// the store need not read them. A message a durable group attempted
+	// and did not ack is never counted. light should accept no request and no
 	// message with a deadline. The IDs of the newest counted messages
 	// come as KindTailID records. fn must not keep a KindTail or
 	// KindTailID record: they are reused. What a record points to (its

@@ -12,9 +12,11 @@ import (
 // keeps how many of them the group acked and how many it was handed and
 // has not acked ('k' records, written in the batches that change them,
 // as the block's counts are). At Load, a block that its counts vouch for
-// is counted, not read, when no group has a message of it handed and not
-// acked, and each group either acked all of its messages (it takes none
-// of them) or none.
+// is counted, not read, when each group with marks on it (but a ghost,
+// see loader.ghost) is a durable group that acked all of its messages
+// (and so takes none of them) or none, and has none handed and not
+// acked. In a block that is read, a message that only durable groups
+// acked is counted too (see loader.staysLight).
 
 // groupCounts are one group's marks on one block's undone main-lane
 // messages.
@@ -54,10 +56,21 @@ func (m *liveMap) marks(group string) *groupMarks {
 		if m.groups == nil {
 			m.groups = make(map[string]*groupMarks)
 		}
-		gm = new(groupMarks)
+		gm, m.spareMarks = m.spareMarks, nil
+		if gm == nil {
+			gm = new(groupMarks)
+		}
 		m.groups[group] = gm
 	}
 	return gm
+}
+
+// forgetMarks drops group's marks, which are empty, keeping them for the
+// next group that gets some: a lone producer's message, attempted and
+// finished at once, allocates nothing.
+func (m *liveMap) forgetMarks(group string, gm *groupMarks) {
+	delete(m.groups, group)
+	m.spareMarks = gm
 }
 
 // markAck records that group acked undone main-lane message seq, and
@@ -86,18 +99,16 @@ func (m *liveMap) markAttempt(group string, seq uint64) (d groupCounts) {
 
 // unmarkRange forgets every group's marks on the main-lane seqs of [lo,
 // hi), within one block, whose sub-keys are gone, and calls counted with
-// the change of each group's counts that had some. With prune set, the
-// groups left without marks are forgotten; without, they stay, so that
-// the marks of a message finished at once (a lone producer's) take no
-// allocation.
-func (m *liveMap) unmarkRange(lo, hi uint64, prune bool, counted func(group string, d groupCounts)) {
+// the change of each group's counts that had some. A group left without
+// marks is forgotten.
+func (m *liveMap) unmarkRange(lo, hi uint64, counted func(group string, d groupCounts)) {
 	for name, gm := range m.groups {
 		d := groupCounts{acked: -int64(gm.acked.removeRange(lo, hi)), tried: -int64(gm.tried.removeRange(lo, hi))}
 		if d != (groupCounts{}) {
 			counted(name, d)
 		}
-		if prune && gm.empty() {
-			delete(m.groups, name)
+		if gm.empty() {
+			m.forgetMarks(name, gm)
 		}
 	}
 }
@@ -111,6 +122,7 @@ func (m *liveMap) dropMarks(group string, counted func(seq uint64, d groupCounts
 		return
 	}
 	delete(m.groups, group)
+	defer func() { m.spareMarks = gm }()
 	for _, set := range []*seqSet{&gm.acked, &gm.tried} {
 		for {
 			seq, ok := set.min()
@@ -201,18 +213,19 @@ func (l *loader) markSub(c *command, seq uint64, sub byte, group string, mark *b
 }
 
 // staysLight reports whether a message past the head read so far as one
-// to count in the tail stays one with its sub-key p, of value v: an ack
-// of a durable group (kept in lightAcked: the group does not take the
-// message), or an attempt of a group that acked it. The sub-key is kept
-// in lightSubs.
-func (l *loader) staysLight(p queueKeyParts, v []byte) bool {
+// to count in the tail stays one with its sub-key k (of parts p), of
+// value v: an ack of a durable group (kept in lightAcked: the group does
+// not take the message), an attempt of a group that acked it, or an ack
+// or attempt of a ghost. The sub-key is kept in lightSubs.
+func (l *loader) staysLight(k []byte, p queueKeyParts, v []byte) bool {
 	switch {
+	case (p.sub == subAck || p.sub == subAttempt) && l.ghost(p.group):
 	case p.sub == subAck && l.durable(p.group):
 		l.lightAcked = append(l.lightAcked, p.group)
 	case p.sub == subAttempt && slices.Contains(l.lightAcked, p.group):
 	default:
 		return false
 	}
-	l.lightSubs = append(l.lightSubs, lightSub{p: p, v: slices.Clone(v)})
+	l.lightSubs = append(l.lightSubs, lightSub{k: slices.Clone(k), p: p, v: slices.Clone(v)})
 	return true
 }

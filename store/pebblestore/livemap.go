@@ -38,8 +38,10 @@ type liveMap struct {
 	holes  seqSet              // main-lane seqs >= floor done out of order
 	low    map[uint64]struct{} // undone low-lane seqs
 	// groups holds each group's acks and attempts of undone main-lane
-	// messages (see groupCounts), for the groups that have some.
-	groups map[string]*groupMarks
+	// messages (see groupCounts), for the groups that have some;
+	// spareMarks is the last one emptied, for the next one made.
+	groups     map[string]*groupMarks
+	spareMarks *groupMarks
 }
 
 // locate reports where seq's keys are and whether it is undone.
@@ -142,7 +144,7 @@ func (m *liveMap) doneRange(from, to uint64, counted func(seq uint64, d blockCou
 		if d != (blockCounts{}) {
 			counted(lo, d)
 		}
-		m.unmarkRange(lo, hi, true, func(group string, d groupCounts) { groupCounted(lo, group, d) })
+		m.unmarkRange(lo, hi, func(group string, d groupCounts) { groupCounted(lo, group, d) })
 		m.holes.removeRange(lo, hi)
 		lo = hi
 	}

@@ -32,15 +32,16 @@ func (s *PebbleStore) Load(fn func(*store.Record) error) error {
 var _ store.HeadLoader = (*PebbleStore)(nil)
 
 // LoadHead is Load that counts the messages past the first head of each
-// command, when light accepts them and no group acked or attempted them
-// (but durable groups that acked every message of their block), in one
-// store.KindTail record per command (see store.HeadLoader); head 0 or a
-// nil light: none. It reads the progress records and the blocks of the
-// queue they do not vouch for (see blockCounts, groupCounts), not the
-// whole queue: messages that are requests or have a deadline are marked
-// in their block's counts, and the groups' acks and attempts counted by
-// group, so that the blocks of such messages are read. light should
-// accept no message with store.MessageRequest set or a deadline.
+// command, when light accepts them and no group has them but those that
+// acked them (durable groups: Takes leaves them out) and ghosts (see
+// loader.ghost), in one store.KindTail record per command (see
+// store.HeadLoader); head 0 or a nil light: none. It reads the progress
+// records and the blocks of the queue they do not vouch for (see
+// blockCounts, groupCounts), not the whole queue: messages that are
+// requests or have a deadline are marked in their block's counts, and
+// the groups' acks and attempts counted by group, so that the blocks of
+// such messages are read. light should accept no message with
+// store.MessageRequest set or a deadline.
 //
 // A store written before progress records has none: its first Load reads
 // every queue in full and writes them. That stays on the start path since
@@ -115,8 +116,10 @@ type loader struct {
 	lightSubs  []lightSub
 }
 
-// lightSub is a sub-key of a message that may be counted in the tail.
+// lightSub is a sub-key of a message that may be counted in the tail:
+// its key, its parts and its value.
 type lightSub struct {
+	k []byte
 	p queueKeyParts
 	v []byte
 }
@@ -410,7 +413,7 @@ func (l *loader) lane(c *command, ln lane, lower, upper []byte, emit func(*store
 		if ln == laneMain {
 			l.markSub(c, curSeq, p.sub, p.group, &mark)
 		}
-		if lightSeq && l.staysLight(p, v) {
+		if lightSeq && l.staysLight(k, p, v) {
 			return nil
 		}
 		if lightSeq { // attempted, or acked by a group that is not durable: decoded after all
@@ -422,7 +425,7 @@ func (l *loader) lane(c *command, ln lane, lower, upper []byte, emit func(*store
 			m.Attempt = 0
 			cur = &store.Record{Kind: store.KindMessage, Command: c.name, Msg: m}
 			for _, d := range l.lightSubs {
-				if err := l.addSub(cur, k, d.p, d.v); err != nil {
+				if err := l.addSub(cur, d.k, d.p, d.v); err != nil {
 					return err
 				}
 			}

@@ -203,8 +203,8 @@ func (g *groupStart) takes(lo, hi uint64) int {
 // and its groups' counts gcs, is counted without being read: the store
 // keeps progress records, the head was handed over (or nothing is),
 // every seq of the range is undone, none is marked, and each group with
-// marks on it is a durable group that acked every message of the range
-// (see groupCounts). It returns those groups in done.
+// marks on it but a ghost is a durable group that acked every message of
+// the range (see groupCounts). It returns those groups in done.
 func (l *loader) countOnly(rec blockCounts, gcs []namedCounts, lo, hi uint64) (done []string, ok bool) {
 	if !l.progress || rec.n != int64(hi-lo) || rec.marked != 0 {
 		return nil, false
@@ -214,7 +214,7 @@ func (l *loader) countOnly(rec blockCounts, gcs []namedCounts, lo, hi uint64) (d
 	}
 	for _, gc := range gcs {
 		switch {
-		case gc.counts == (groupCounts{}):
+		case gc.counts == (groupCounts{}) || l.ghost(gc.group):
 		case gc.counts.tried != 0 || gc.counts.acked != int64(hi-lo) || !l.durable(gc.group):
 			return nil, false
 		default:
@@ -228,6 +228,17 @@ func (l *loader) countOnly(rec blockCounts, gcs []namedCounts, lo, hi uint64) (d
 // read.
 func (l *loader) durable(group string) bool {
 	return slices.ContainsFunc(l.groups, func(g groupStart) bool { return g.name == group })
+}
+
+// ghost reports whether group, which has marks on messages of the
+// command being read, is gone for good at a restart: it is not a
+// durable group (an ephemeral group, or a deleted one whose sub-keys
+// stay until their messages finish), and not the default group of a
+// command without durable groups (which the broker gives every restored
+// message). Its acks and attempts do not count: a group of that name
+// made later takes only messages published after it exists.
+func (l *loader) ghost(group string) bool {
+	return !l.durable(group) && (group != "" || len(l.groups) > 0)
 }
 
 // addTail counts the undone seqs [lo, hi), of bytes payload bytes in all,

@@ -34,9 +34,7 @@ func plain(flags uint8, deadline int64) bool { return flags == 0 && deadline == 
 // random sizes on command "q", seqs from 1, groups "all" (every message)
 // and "late" (from lateFrom, and the earlier seqs of lateAlso), and in
 // one block in the middle: a message finished out of order (doneSeq), one
-// acked by a group that is not durable (ackedSeq; an ack of a durable
-// group is one the tail can leave out, see TestLoadHeadCountsWhatAGroupFinished)
-// and a request (requestSeq).
+// handed to "all" and not acked (triedSeq) and a request (requestSeq).
 type backlog struct {
 	n     uint64
 	sizes map[uint64]int
@@ -45,7 +43,7 @@ type backlog struct {
 const (
 	lateFrom   = 30001
 	doneSeq    = 20000
-	ackedSeq   = 24600
+	triedSeq   = 24600
 	requestSeq = 36000
 )
 
@@ -76,18 +74,18 @@ func writeBacklog(t *testing.T, s store.Store, n uint64) *backlog {
 	}
 	done := ackOp("q", doneSeq, "", true)
 	done.Size = b.sizes[doneSeq]
-	mustWrite(t, s, true, done, ackOp("q", ackedSeq, "ephemeral", false))
+	mustWrite(t, s, true, done, store.Op{Kind: store.KindAttempt, Command: "q", Seq: triedSeq, Group: "all", Attempt: 1})
 	delete(b.sizes, doneSeq)
 	return b
 }
 
 // tail is the store.KindTail record the backlog should load as with a head of
-// head messages: every undone message past the head but the acked one and
+// head messages: every undone message past the head but the attempted one and
 // the request.
 func (b *backlog) tail(head uint64) string {
 	r := store.Record{Seq: head + 1, Last: b.n, Takes: map[string]int{}}
 	for seq, size := range b.sizes {
-		if seq <= head || seq == ackedSeq || seq == requestSeq {
+		if seq <= head || seq == triedSeq || seq == requestSeq {
 			continue
 		}
 		r.Count++
@@ -156,7 +154,7 @@ func TestLoadHeadCountsBacklogWithoutReadingIt(t *testing.T) {
 	if want := seqRange((n/4096-1)*4096, n); !slices.Equal(ids, want) { // the two newest blocks
 		t.Fatalf("LoadHead gave the IDs of %d messages from %v, want those of %d from %d", len(ids), ids[:min(len(ids), 1)], len(want), want[0])
 	}
-	if want := []uint64{1, 2, 3, 4, ackedSeq, requestSeq}; !slices.Equal(full, want) {
+	if want := []uint64{1, 2, 3, 4, triedSeq, requestSeq}; !slices.Equal(full, want) {
 		t.Fatalf("LoadHead handed over %v in full, want %v", full, want)
 	}
 	if want := b.tail(head); tail != want {
@@ -210,7 +208,7 @@ func TestLoadHeadCountsAfterChanges(t *testing.T) {
 	}
 	s = openPebble(t, dir, pebblestore.PebbleOptions{})
 	full, tail := loadHead(t, s, head)
-	if want := []uint64{1501, 1502, 1503, 1504, ackedSeq, requestSeq}; !slices.Equal(full, want) {
+	if want := []uint64{1501, 1502, 1503, 1504, triedSeq, requestSeq}; !slices.Equal(full, want) {
 		t.Fatalf("LoadHead handed over %v in full, want %v", full, want)
 	}
 	if want := b.tail(1504); tail != want {

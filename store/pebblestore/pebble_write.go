@@ -352,7 +352,7 @@ func (s *PebbleStore) setSub(w *batchWriter, c *command, seq uint64, sub byte, g
 // unmark forgets every group's marks on main-lane message seq of c, whose
 // sub-keys are gone, in the group counts.
 func (s *PebbleStore) unmark(w *batchWriter, c *command, seq uint64) {
-	c.unmarkRange(seq, seq+1, false, func(group string, d groupCounts) { w.countGroup(c, seq, group, d) })
+	c.unmarkRange(seq, seq+1, func(group string, d groupCounts) { w.countGroup(c, seq, group, d) })
 }
 
 // counted adds main-lane message m, appended at seq, to its block's

@@ -3,6 +3,7 @@ package pebblestore
 import (
 	"math/bits"
 	"sort"
+	"sync"
 )
 
 // seqSet is a set of sequence numbers kept as a sorted run of 4096-bit
@@ -14,8 +15,12 @@ import (
 type seqSet struct {
 	chunks []*seqChunk // ascending by base
 	n      int
-	spare  *seqChunk // the last chunk emptied, for the next one added
 }
+
+// chunkPool holds emptied chunks for the next ones added, so that a set
+// that empties and fills again (a lone producer's message, appended and
+// finished; an attempt, then its ack) allocates none.
+var chunkPool = sync.Pool{New: func() any { return new(seqChunk) }}
 
 const (
 	chunkShift = 12
@@ -29,18 +34,15 @@ type seqChunk struct {
 	bits [chunkWords]uint64
 }
 
-// newChunk returns an empty chunk for the seqs from base: the spare one
-// if there is one, so that a set that empties and fills again (a lone
-// producer's message, added and finished) allocates none.
-func (s *seqSet) newChunk(base uint64) *seqChunk {
-	c := s.spare
-	if c == nil {
-		return &seqChunk{base: base, lo: chunkWords}
-	}
-	s.spare = nil
-	c.base, c.lo = base, chunkWords
+// newChunk returns an empty chunk for the seqs from base.
+func newChunk(base uint64) *seqChunk {
+	c := chunkPool.Get().(*seqChunk)
+	c.base, c.n, c.lo = base, 0, chunkWords
 	return c
 }
+
+// freeChunk returns c, whose bits are all clear, to the pool.
+func freeChunk(c *seqChunk) { chunkPool.Put(c) }
 
 // len returns the number of seqs in the set.
 func (s *seqSet) len() int { return s.n }
@@ -53,7 +55,7 @@ func (s *seqSet) add(seq uint64) bool {
 	case i < len(s.chunks) && s.chunks[i].base == base:
 		c = s.chunks[i]
 	default:
-		c = s.newChunk(base)
+		c = newChunk(base)
 		s.chunks = append(s.chunks, nil)
 		copy(s.chunks[i+1:], s.chunks[i:])
 		s.chunks[i] = c
@@ -85,11 +87,14 @@ func (s *seqSet) remove(seq uint64) bool {
 	c.n--
 	s.n--
 	if c.n == 0 {
-		s.spare = c
+		freeChunk(c)
 		s.chunks[i] = nil
-		if i == 0 {
+		switch {
+		case len(s.chunks) == 1:
+			s.chunks = s.chunks[:0] // keeps the slice for the next add
+		case i == 0:
 			s.chunks = s.chunks[1:]
-		} else {
+		default:
 			s.chunks = append(s.chunks[:i], s.chunks[i+1:]...)
 		}
 	}
@@ -144,7 +149,7 @@ func (s *seqSet) addRange(from, to uint64) {
 		if i == len(s.chunks) || s.chunks[i].base != base {
 			s.chunks = append(s.chunks, nil)
 			copy(s.chunks[i+1:], s.chunks[i:])
-			s.chunks[i] = s.newChunk(base)
+			s.chunks[i] = newChunk(base)
 		}
 		c := s.chunks[i]
 		for lo := from; lo < end; {
@@ -183,7 +188,7 @@ func (s *seqSet) removeRange(from, to uint64) int {
 		s.n -= n
 		removed += n
 		if c.n == 0 {
-			s.spare = c
+			freeChunk(c)
 			s.chunks = append(s.chunks[:i], s.chunks[i+1:]...)
 			continue
 		}
