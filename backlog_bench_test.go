@@ -324,7 +324,7 @@ func BenchmarkBacklogAbsentGroup(b *testing.B) {
 
 // addStoredGroups writes durable groups of command that take every
 // message to the store in dir.
-func addStoredGroups(b *testing.B, dir, command string, groups ...string) {
+func addStoredGroups(b testing.TB, dir, command string, groups ...string) {
 	b.Helper()
 	var ops []store.Op
 	for _, g := range groups {

@@ -38,6 +38,24 @@ func (l *recordedLog) above(level slog.Level) []string {
 	return out
 }
 
+// attrs returns the attributes of the last record logged with message
+// msg, each as key=value, by key; none if there is no such record.
+func (l *recordedLog) attrs(msg string) map[string]string {
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	out := make(map[string]string)
+	for i := len(l.records) - 1; i >= 0; i-- {
+		if r := l.records[i]; r.Message == msg {
+			r.Attrs(func(a slog.Attr) bool {
+				out[a.Key] = a.String()
+				return true
+			})
+			break
+		}
+	}
+	return out
+}
+
 // A client that connects, sends and closes normally logs nothing above
 // debug: a shell user sees no "disconnected" line after a success. A
 // connection the broker drops is still worth an info line.

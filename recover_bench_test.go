@@ -141,7 +141,7 @@ func fillStore(b *testing.B, dir string, n int) {
 
 // fillStoreWith is fillStore with each message given to set before it
 // is stored (nil: plain sends).
-func fillStoreWith(b *testing.B, dir string, n int, set func(*store.Message)) {
+func fillStoreWith(b testing.TB, dir string, n int, set func(*store.Message)) {
 	b.Helper()
 	writeStore(b, dir, func(write func([]store.Op)) {
 		const batch = 10_000
@@ -165,7 +165,7 @@ func fillStoreWith(b *testing.B, dir string, n int, set func(*store.Message)) {
 
 // writeStore opens the pebble store in dir, lets fill write to it, and
 // closes it.
-func writeStore(b *testing.B, dir string, fill func(write func([]store.Op))) {
+func writeStore(b testing.TB, dir string, fill func(write func([]store.Op))) {
 	b.Helper()
 	s, err := pebblestore.OpenPebble(dir, pebblestore.PebbleOptions{Logger: testLogger()})
 	if err != nil {
