@@ -41,36 +41,10 @@ func TestRestartCountsBacklogPerGroup(t *testing.T) {
 	durable("late") // takes the messages published from now on
 	send(lateFrom, n)
 
-	// counts returns the messages of jobs and each group's copies left
-	// (pending or in flight), as an operator reads them.
-	counts := func() (int, map[string]int) {
-		t.Helper()
-		c := mustConnectTo(t, r.b.Endpoint())
-		defer c.Close()
-		ctx, cancel := context.WithTimeout(context.Background(), 15*time.Second)
-		defer cancel()
-		list, err := c.Commands(ctx)
-		if err != nil {
-			t.Fatal(err)
-		}
-		for _, cmd := range list.Commands {
-			if cmd.Name != "jobs" {
-				continue
-			}
-			got := make(map[string]int)
-			for _, g := range cmd.Groups {
-				got[g.Name] = g.Pending + g.InFlight
-			}
-			return cmd.Messages, got
-		}
-		t.Fatalf("no command jobs in %+v", list)
-		return 0, nil
-	}
+	counts := func() (int, map[string]int) { return queueCounts(t, r.b.Endpoint(), "jobs") }
 	check := func(when string, messages int, pending map[string]int) {
 		t.Helper()
-		if m, got := counts(); m != messages || fmt.Sprint(got) != fmt.Sprint(pending) {
-			t.Fatalf("%s: %d messages, groups' pending %v; want %d, %v", when, m, got, messages, pending)
-		}
+		checkQueueCounts(t, r.b.Endpoint(), "jobs", when, messages, pending)
 	}
 	drain := func(group string, from int) {
 		t.Helper()
@@ -146,5 +120,41 @@ func TestRestartDedupsMessagesPastTheWindow(t *testing.T) {
 	}
 	if got := r.b.QueueLen("jobs"); got != n {
 		t.Fatalf("QueueLen %d after %d messages sent again past a restart, want %d", got, 4, n)
+	}
+}
+
+// queueCounts returns the messages of command and each group's copies
+// left (pending or in flight), as an operator reads them from the broker
+// at endpoint.
+func queueCounts(t *testing.T, endpoint, command string) (int, map[string]int) {
+	t.Helper()
+	c := mustConnectTo(t, endpoint)
+	defer c.Close()
+	ctx, cancel := context.WithTimeout(context.Background(), 15*time.Second)
+	defer cancel()
+	list, err := c.Commands(ctx)
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, cmd := range list.Commands {
+		if cmd.Name != command {
+			continue
+		}
+		got := make(map[string]int)
+		for _, g := range cmd.Groups {
+			got[g.Name] = g.Pending + g.InFlight
+		}
+		return cmd.Messages, got
+	}
+	t.Fatalf("no command %s in %+v", command, list)
+	return 0, nil
+}
+
+// checkQueueCounts fails the test unless command has messages messages
+// and its groups the copies of pending left (queueCounts), saying when.
+func checkQueueCounts(t *testing.T, endpoint, command, when string, messages int, pending map[string]int) {
+	t.Helper()
+	if m, got := queueCounts(t, endpoint, command); m != messages || fmt.Sprint(got) != fmt.Sprint(pending) {
+		t.Fatalf("%s: %d messages, groups' pending %v; want %d, %v", when, m, got, messages, pending)
 	}
 }

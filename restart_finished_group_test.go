@@ -6,7 +6,6 @@ import (
 	"log/slog"
 	"path/filepath"
 	"testing"
-	"time"
 
 	"github.com/teonet-go/teomq"
 )
@@ -30,32 +29,10 @@ func TestRestartCountsWhatOneGroupFinished(t *testing.T) {
 	r.start()
 	t.Cleanup(func() { r.b.Close() })
 
-	counts := func() (int, map[string]int) {
-		t.Helper()
-		c := mustConnectTo(t, r.b.Endpoint())
-		defer c.Close()
-		ctx, cancel := context.WithTimeout(context.Background(), 15*time.Second)
-		defer cancel()
-		list, err := c.Commands(ctx)
-		if err != nil {
-			t.Fatal(err)
-		}
-		got := make(map[string]int)
-		for _, cmd := range list.Commands {
-			if cmd.Name == "bench" {
-				for _, g := range cmd.Groups {
-					got[g.Name] = g.Pending + g.InFlight
-				}
-				return cmd.Messages, got
-			}
-		}
-		return 0, got
-	}
+	counts := func() (int, map[string]int) { return queueCounts(t, r.b.Endpoint(), "bench") }
 	check := func(when string, messages int, pending map[string]int) {
 		t.Helper()
-		if m, got := counts(); m != messages || fmt.Sprint(got) != fmt.Sprint(pending) {
-			t.Fatalf("%s: %d messages, groups' pending %v; want %d, %v", when, m, got, messages, pending)
-		}
+		checkQueueCounts(t, r.b.Endpoint(), "bench", when, messages, pending)
 	}
 	// drain has a consumer of group take every message, and checks that
 	// each came once.
