@@ -107,3 +107,63 @@ func TestReusedIDOfAQueuedMessageIsRefused(t *testing.T) {
 		t.Fatalf("handled %q", v)
 	}
 }
+
+// The attack of TestReusedIDOfAQueuedMessageIsRefused on a message that
+// waits in the store, past the window, where the broker holds no ID: the
+// other producer's message is taken, and neither is lost. The first
+// waits in the store until the other is done, then comes too.
+func TestReusedIDOfAStoredMessageLosesNothing(t *testing.T) {
+	const window, n, reused = 4, 12, 8
+	b := mustStartBroker(t, teomq.BrokerConfig{Durability: teomq.DurabilityInterval, DataDir: t.TempDir(), Window: window})
+	alice, mallory := mustConnect(t, b), mustConnect(t, b)
+	ctx := testCtx(t)
+	var id teomq.MessageID
+	for i := range n {
+		mid := teomq.MessageID(mustUUID(t))
+		if i == reused {
+			id = mid
+		}
+		if _, err := alice.Send(ctx, "later", fmt.Appendf(nil, "alice's %d", i), teomq.WithID(mid)); err != nil {
+			t.Fatal(err)
+		}
+	}
+	if _, err := mallory.Send(ctx, "other", []byte("mallory's"), teomq.WithID(id)); err != nil {
+		t.Fatalf("reuse of a stored message's ID: %v, want it taken", err)
+	}
+	got := make(chan string, 2*n)
+	handler := func(_ context.Context, m *teomq.Message) ([]byte, error) {
+		got <- string(m.Data)
+		return nil, nil
+	}
+	if _, err := mustConnect(t, b).Subscribe("later", handler); err != nil {
+		t.Fatal(err)
+	}
+	seen := make(map[string]bool)
+	for range n - 1 {
+		seen[recv(t, got, "alice's messages")] = true
+	}
+	if seen[fmt.Sprintf("alice's %d", reused)] {
+		t.Fatalf("alice's message %d, whose ID mallory's holds, was delivered first", reused)
+	}
+	// The answers of the others come in; alice's message waits, counted.
+	waitFor(t, "later to hold one message", func() bool { return b.QueueLen("later") == 1 })
+	select {
+	case v := <-got:
+		t.Fatalf("%q delivered while mallory's message holds its ID", v)
+	default:
+	}
+	if _, err := mustConnect(t, b).Subscribe("other", handler); err != nil {
+		t.Fatal(err)
+	}
+	for range 2 {
+		seen[recv(t, got, "mallory's message, then alice's last")] = true
+	}
+	for i := range n {
+		if !seen[fmt.Sprintf("alice's %d", i)] {
+			t.Fatalf("alice's message %d lost; got %v", i, seen)
+		}
+	}
+	if !seen["mallory's"] {
+		t.Fatalf("mallory's message lost; got %v", seen)
+	}
+}

@@ -92,7 +92,7 @@ func (r *Router) finish(now int64, it *item) {
 // retire forgets a finished message, keeping its ID (and result) in the
 // dedup window.
 func (r *Router) retire(now int64, ms *msgState) {
-	delete(r.live, ms.msg.ID)
+	r.freeID(ms.msg.ID)
 	if t := &ms.cmd.tail; t.n > 0 && ms.msg.Seq >= t.from {
 		t.skip(ms.msg.Seq) // it went ahead of the tail: a page read before its deletion may bring it
 	}

@@ -101,7 +101,7 @@ func (r *Router) leaveToBack(now int64, ms *msgState) {
 	b.live--
 	b.n++
 	b.bytes += ms.bytes()
-	delete(r.live, ms.msg.ID)
+	r.freeID(ms.msg.ID)
 	if !ms.paged {
 		ms.cmd.residentBytes -= ms.bytes()
 	}
@@ -135,12 +135,7 @@ func (r *Router) placeBack(now int64, g *group, msgs []Stored, limit int) {
 	b := &g.back
 	cmd := g.cmd
 	placed := 0
-	var others []string // a message that left memory is g's alone
-	for _, x := range cmd.groups {
-		if x != g {
-			others = append(others, x.name)
-		}
-	}
+	rest := others(cmd, g) // a message that left memory is g's alone
 	for _, s := range msgs {
 		m := s.Msg
 		if b.pending() == 0 || m.Seq > b.last {
@@ -153,10 +148,11 @@ func (r *Router) placeBack(now int64, g *group, msgs []Stored, limit int) {
 		if b.gone.has(m.Seq) {
 			continue
 		}
-		if ms := r.live[m.ID]; ms != nil {
-			if i := ms.groupIndex(g); i >= 0 && ms.msg.Seq == m.Seq && ms.items[i].state == stBack {
+		live := r.live[m.ID]
+		if live != nil && live.cmd == cmd && live.msg.Seq == m.Seq {
+			if i := live.groupIndex(g); i >= 0 && live.items[i].state == stBack {
 				b.live--
-				r.toFresh(&ms.items[i])
+				r.toFresh(&live.items[i])
 			}
 			continue
 		}
@@ -169,7 +165,11 @@ func (r *Router) placeBack(now int64, g *group, msgs []Stored, limit int) {
 		placed++
 		b.n--
 		b.bytes -= int64(len(m.Data))
-		s.AckedBy = others // a page read before the other groups' acks still has them
+		if live != nil { // another message holds its ID
+			r.park(cmd, s, nil, []*group{g}, g)
+			continue
+		}
+		s.AckedBy = rest // a page read before the other groups' acks still has them
 		r.placeStored(now, cmd, s, nil)
 	}
 	if lost := min(b.asked-placed, b.n); len(msgs) < limit && lost > 0 {

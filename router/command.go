@@ -136,7 +136,8 @@ func (r *Router) removeGroup(now int64, g *group, loose []*item, notify bool) {
 }
 
 // dropQueued drops g's copies that wait for a delivery: fresh, redelivered
-// and delayed ones. It returns how many it dropped.
+// and delayed ones, those of its back and those parked for it. It
+// returns how many it dropped.
 func (r *Router) dropQueued(now int64, g *group, notify bool) int {
 	n := 0
 	for g.ready.len() > 0 {
@@ -155,6 +156,7 @@ func (r *Router) dropQueued(now int64, g *group, notify bool) int {
 	}
 	g.stale = 0
 	n += r.dropBack(now, g, notify)
+	n += r.dropParked(g)
 	var delayed []*item
 	for _, it := range r.delayed.items {
 		if it.group == g {

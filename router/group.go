@@ -27,6 +27,7 @@ type group struct {
 	dead   []*item     // the dead-letter queue
 	queued int         // items in fresh, ready, or delayed
 	tailN  int         // messages of the command's tail the group takes
+	parked int         // parked messages it waits for (see parked)
 	back   back        // copies that wait in the store, ahead of the tail
 	// placed is the largest Seq of a copy placed in the group other than
 	// in its back: a back starts past it, so that no other copy of the

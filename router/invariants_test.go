@@ -169,7 +169,28 @@ func (r *Router) CheckInvariants() error {
 			return fmt.Errorf("group %q: free %d, subscribers have %d", g.name, g.free, free)
 		}
 	}
+	parkedFor := make(map[*group]int)
+	for id, ps := range r.parked {
+		if len(ps) == 0 {
+			return fmt.Errorf("no message parked for ID %x, yet it has an entry", id)
+		}
+		for _, p := range ps {
+			if len(p.groups) == 0 || r.commands[p.cmd.name] != p.cmd {
+				return fmt.Errorf("seq %d parked for %d groups of command %q", p.s.Msg.Seq, len(p.groups), p.cmd.name)
+			}
+			for _, g := range p.groups {
+				parkedFor[g]++
+			}
+			active[p.cmd]++
+			activeBytes[p.cmd] += int64(len(p.s.Msg.Data))
+		}
+	}
 	for _, cmd := range r.commands {
+		for _, g := range cmd.groups {
+			if g.parked != parkedFor[g] {
+				return fmt.Errorf("group %q: %d parked copies, it counts %d", g.name, parkedFor[g], g.parked)
+			}
+		}
 		if cmd.tail.n < 0 || cmd.tail.bytes < 0 || (cmd.tail.n == 0 && cmd.tail.bytes != 0) {
 			return fmt.Errorf("command %q: tail of %d messages, %d bytes", cmd.name, cmd.tail.n, cmd.tail.bytes)
 		}

@@ -107,7 +107,7 @@ func (r *Router) Abort(m *Message) {
 	if ms == nil || ms.msg != m || ms.committed {
 		return
 	}
-	delete(r.live, m.ID)
+	r.freeID(m.ID)
 	ms.cmd.reserved--
 	ms.cmd.reservedBytes -= ms.bytes()
 }

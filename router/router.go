@@ -51,8 +51,13 @@ type Router struct {
 	// not scheduled.
 	nextSweep int64
 
-	acts    []Action
-	dirty   []*group      // groups to dispatch before the event returns
+	acts  []Action
+	dirty []*group // groups to dispatch before the event returns
+	// parked holds the stored messages that wait for their ID to be
+	// free, by ID, in the order they came; freed lists the IDs freed
+	// during the event that some wait for.
+	parked  map[ID][]*parked
+	freed   []ID
 	restore *restoreState // state given to Restore*, placed at the first event
 	carry   []Action      // actions of the restore, returned by the first event
 }
@@ -148,6 +153,9 @@ func (r *Router) markDirty(g *group) {
 // flush dispatches the dirty groups and returns the event's actions.
 func (r *Router) flush(now time.Time) []Action {
 	t := now.UnixNano()
+	if len(r.freed) > 0 {
+		r.unpark(t)
+	}
 	for i := 0; i < len(r.dirty); i++ {
 		g := r.dirty[i]
 		g.dirty = false

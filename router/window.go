@@ -103,7 +103,7 @@ func (r *Router) pageable(now int64, cmd *command, ms *msgState) bool {
 // Config.DedupWindow from now, keeps its ID.
 func (r *Router) toTail(now int64, cmd *command, ms *msgState) {
 	r.countTail(cmd, ms, nil)
-	delete(r.live, ms.msg.ID)
+	r.freeID(ms.msg.ID)
 	if !r.indexTail(cmd, ms.msg, ms.size, nil) { // a record stands for its ID
 		r.rememberTail(cmd, dedupKey{ms.msg.From, ms.msg.ID}, now+int64(r.cfg.DedupWindow))
 	}
@@ -223,7 +223,11 @@ func (r *Router) Load(now time.Time, command string, msgs []Stored, limit int, o
 			continue
 		}
 		cmd.tail.from = m.Seq + 1
-		if r.live[m.ID] != nil || cmd.tail.skips(m.Seq) { // went ahead of the tail, not yet committed, or deleted
+		if cmd.tail.skips(m.Seq) { // deleted
+			continue
+		}
+		live := r.live[m.ID]
+		if live != nil && live.cmd == cmd && live.msg.Seq == m.Seq { // went ahead of the tail, or not yet committed
 			continue
 		}
 		placed++
@@ -235,6 +239,10 @@ func (r *Router) Load(now time.Time, command string, msgs []Stored, limit int, o
 		cmd.countTailGroups(m.Seq, -1, s.AckedBy)
 		cmd.tail.n--
 		cmd.tail.bytes -= int64(len(m.Data))
+		if live != nil { // another message holds its ID
+			r.park(cmd, s, res, cmd.takers(m.Seq, s.AckedBy), nil)
+			continue
+		}
 		r.placeStored(now.UnixNano(), cmd, s, res)
 	}
 	if lost := min(cmd.tail.asked-placed, cmd.tail.n); len(msgs) < limit && lost > 0 {
@@ -258,8 +266,8 @@ func (r *Router) Load(now time.Time, command string, msgs []Stored, limit int, o
 }
 
 // tailPending is how many copies g gets that wait in the store: those of
-// its command's tail and those of its back.
-func (g *group) tailPending() int { return g.tailN + g.back.pending() }
+// its command's tail, those of its back and those parked for it.
+func (g *group) tailPending() int { return g.tailN + g.back.pending() + g.parked }
 
 // countTailGroups adds d to the tail counts of the groups that take
 // message seq, but for those of done, which are done with it.
@@ -269,4 +277,16 @@ func (cmd *command) countTailGroups(seq uint64, d int, done []string) {
 			g.tailN = max(g.tailN+d, 0)
 		}
 	}
+}
+
+// takers returns the groups that take message seq, but those of done,
+// which are done with it.
+func (cmd *command) takers(seq uint64, done []string) []*group {
+	var out []*group
+	for _, g := range cmd.groups {
+		if g.takes(seq) && !slices.Contains(done, g.name) {
+			out = append(out, g)
+		}
+	}
+	return out
 }
