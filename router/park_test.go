@@ -150,3 +150,24 @@ func TestParkedBackMessageIsDeliveredOnceItsIDIsFree(t *testing.T) {
 		t.Fatalf("QueueLen %d and %d stored after the drain, want none", q, len(b.s.msgs))
 	}
 }
+
+// Two stored messages with one ID (another producer's taken while the
+// first waited in the store) both come back from a restart: the second
+// waits until the first is done.
+func TestParkedAtARestart(t *testing.T) {
+	h := newHarness(t, router.Config{Lease: time.Hour})
+	first, second := stored(h, "cmd", 1), stored(h, "cmd", 2)
+	second.ID, second.From = first.ID, "q"
+	h.r.Restore(first, nil, nil)
+	h.r.Restore(second, nil, nil)
+	ds := deliveries(h.subscribe(10, 1, "cmd", "", 2))
+	if len(ds) != 1 || ds[0].Msg != first {
+		t.Fatalf("%d deliveries at the start, want the first message alone", len(ds))
+	}
+	if n := h.r.QueueLen("cmd"); n != 2 {
+		t.Fatalf("QueueLen %d, want 2", n)
+	}
+	if ds = deliveries(h.answer(ds[0], router.Reply, "")); len(ds) != 1 || ds[0].Msg != second {
+		t.Fatalf("%d deliveries once the first was answered, want the second message", len(ds))
+	}
+}

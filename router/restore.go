@@ -239,12 +239,19 @@ func (r *Router) finishRestore() {
 }
 
 // restoreMsg places one restored message, dead-lettered in the groups of
-// dead. A stored message no group needs is deleted with a Last ack.
+// dead. A stored message no group needs is deleted with a Last ack; one
+// whose ID another restored message holds is parked (see parked).
 func (r *Router) restoreMsg(m *Message, ackedBy []string, attempts map[string]int, dead []restoredDead, stored bool) {
-	if r.live[m.ID] != nil {
+	cmd := r.command(m.Command)
+	if live := r.live[m.ID]; live != nil {
+		if stored && len(dead) == 0 && (live.cmd != cmd || live.msg.Seq != m.Seq) {
+			cmd.nextSeq = max(cmd.nextSeq, m.Seq)
+			cmd.active++ // counted while it waits
+			cmd.activeBytes += int64(len(m.Data))
+			r.park(cmd, Stored{Msg: m, AckedBy: ackedBy, Attempts: attempts}, nil, cmd.takers(m.Seq, ackedBy), nil)
+		}
 		return
 	}
-	cmd := r.command(m.Command)
 	cmd.nextSeq = max(cmd.nextSeq, m.Seq)
 	if len(cmd.groups) == 0 { // it takes every message restored
 		r.announce(cmd.addGroup(DefaultGroup, false))
