@@ -41,15 +41,22 @@ func (r *Router) park(cmd *command, s Stored, res *dedupEntry, groups []*group, 
 // waits for the ID, has the event's flush place it.
 func (r *Router) freeID(id ID) {
 	delete(r.live, id)
+	if len(r.parked) == 0 {
+		return
+	}
 	if _, ok := r.parked[id]; ok {
 		r.freed = append(r.freed, id)
 	}
 }
 
 // unpark places, for each ID freed during the event and still free, the
-// first message parked for it.
+// first message parked for it. Placing one may free an ID again (it goes
+// to a tail or a back at once): that ID is taken in turn; each turn
+// places a parked message or none, so it ends.
 func (r *Router) unpark(now int64) {
-	for _, id := range r.freed {
+	for len(r.freed) > 0 {
+		id := r.freed[len(r.freed)-1]
+		r.freed = r.freed[:len(r.freed)-1]
 		ps := r.parked[id]
 		if len(ps) == 0 || r.live[id] != nil {
 			continue
@@ -69,7 +76,6 @@ func (r *Router) unpark(now int64) {
 		}
 		r.placeStored(now, p.cmd, s, p.res)
 	}
-	r.freed = r.freed[:0]
 }
 
 // others returns the names of cmd's groups but g.
