@@ -159,6 +159,9 @@ func (r *Router) placeBack(now int64, g *group, msgs []Stored, limit int) {
 		if t := &cmd.tail; t.n > 0 && m.Seq >= t.from {
 			continue // the tail's: what left memory for a back came before the tail
 		}
+		if r.isParked(cmd, m) {
+			continue // the tail's, waiting for its ID: not a copy of the back
+		}
 		if b.n == 0 || !g.takes(m.Seq) || slices.Contains(s.AckedBy, g.name) || s.Attempts[g.name] > 0 {
 			continue // not a copy of the back, which are fresh: a redelivery, maybe finished since the read
 		}

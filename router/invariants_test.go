@@ -170,6 +170,11 @@ func (r *Router) CheckInvariants() error {
 		}
 	}
 	parkedFor := make(map[*group]int)
+	type cmdSeq struct {
+		cmd string
+		seq uint64
+	}
+	parkedSeqs := make(map[cmdSeq]bool)
 	for id, ps := range r.parked {
 		if len(ps) == 0 {
 			return fmt.Errorf("no message parked for ID %x, yet it has an entry", id)
@@ -177,6 +182,11 @@ func (r *Router) CheckInvariants() error {
 		for _, p := range ps {
 			if len(p.groups) == 0 || r.commands[p.cmd.name] != p.cmd {
 				return fmt.Errorf("seq %d parked for %d groups of command %q", p.s.Msg.Seq, len(p.groups), p.cmd.name)
+			}
+			if k := (cmdSeq{p.cmd.name, p.s.Msg.Seq}); parkedSeqs[k] {
+				return fmt.Errorf("seq %d of %q parked twice", k.seq, k.cmd)
+			} else {
+				parkedSeqs[k] = true
 			}
 			for _, g := range p.groups {
 				parkedFor[g]++

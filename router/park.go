@@ -1,6 +1,9 @@
 package router
 
-import "slices"
+import (
+	"cmp"
+	"slices"
+)
 
 // parked is a stored message that a page of a tail or a back brought
 // while another live message held its ID: another producer's message
@@ -89,14 +92,25 @@ func others(cmd *command, g *group) []string {
 	return out
 }
 
+// isParked reports whether message m of cmd is parked.
+func (r *Router) isParked(cmd *command, m *Message) bool {
+	for _, p := range r.parked[m.ID] {
+		if p.cmd == cmd && p.s.Msg.Seq == m.Seq {
+			return true
+		}
+	}
+	return false
+}
+
 // dropParked drops g's copies of the messages parked for its command: a
-// message no group waits for any more is deleted (a Last ack). It
-// returns how many copies it dropped.
+// message no group waits for any more is deleted (a Last ack, in Seq
+// order). It returns how many copies it dropped.
 func (r *Router) dropParked(g *group) int {
 	if g.parked == 0 {
 		return 0
 	}
 	n := 0
+	var gone []*parked
 	for id, ps := range r.parked {
 		for _, p := range ps {
 			if i := slices.Index(p.groups, g); i >= 0 {
@@ -109,10 +123,7 @@ func (r *Router) dropParked(g *group) int {
 			if len(p.groups) > 0 {
 				return false
 			}
-			m := p.s.Msg
-			p.cmd.active--
-			p.cmd.activeBytes -= int64(len(m.Data))
-			r.emit(Action{Kind: ActAck, Msg: m, Last: true, Size: len(m.Data)})
+			gone = append(gone, p)
 			return true
 		})
 		if len(ps) == 0 {
@@ -120,6 +131,13 @@ func (r *Router) dropParked(g *group) int {
 		} else {
 			r.parked[id] = ps
 		}
+	}
+	slices.SortFunc(gone, func(a, b *parked) int { return cmp.Compare(a.s.Msg.Seq, b.s.Msg.Seq) })
+	for _, p := range gone {
+		m := p.s.Msg
+		p.cmd.active--
+		p.cmd.activeBytes -= int64(len(m.Data))
+		r.emit(Action{Kind: ActAck, Msg: m, Last: true, Size: len(m.Data)})
 	}
 	return n
 }

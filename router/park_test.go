@@ -151,12 +151,13 @@ func TestParkedBackMessageIsDeliveredOnceItsIDIsFree(t *testing.T) {
 	}
 }
 
-// Two stored messages with one ID (another producer's taken while the
-// first waited in the store) both come back from a restart: the second
-// waits until the first is done.
+// Two stored sends with one ID (another producer's taken while the first
+// waited in the store) both come back from a restart: the second waits
+// until the first is done.
 func TestParkedAtARestart(t *testing.T) {
 	h := newHarness(t, router.Config{Lease: time.Hour})
 	first, second := stored(h, "cmd", 1), stored(h, "cmd", 2)
+	first.Request, second.Request = false, false // plain sends
 	second.ID, second.From = first.ID, "q"
 	h.r.Restore(first, nil, nil)
 	h.r.Restore(second, nil, nil)
@@ -169,5 +170,58 @@ func TestParkedAtARestart(t *testing.T) {
 	}
 	if ds = deliveries(h.answer(ds[0], router.Reply, "")); len(ds) != 1 || ds[0].Msg != second {
 		t.Fatalf("%d deliveries once the first was answered, want the second message", len(ds))
+	}
+}
+
+// A tail message that waits for its ID, which its groups' backs also
+// span (group b is away; its back holds the messages around it), comes
+// to each group once, when the ID is free, and a deletion of group b
+// meanwhile leaves it in the store for group a.
+func TestParkedTailMessageInABackRange(t *testing.T) {
+	for _, deleteB := range []bool{false, true} {
+		t.Run(map[bool]string{false: "drain", true: "delete b"}[deleteB], func(t *testing.T) {
+			const n = 40
+			b, ds := newBackRun(t, n)
+			// q's message on another command, not consumed, holds the
+			// ID of message 20 while it waits in the tail.
+			m := b.h.msg("other", "q", false)
+			m.ID = b.ids[19]
+			b.h.publish(2, m)
+			got, _ := b.drain(ds)
+			if want := append(oneTo(19), oneTo(n)[20:]...); !slices.Equal(got, want) {
+				t.Fatalf("group a got %v while q's message holds 20's ID, want %v", got, want)
+			}
+			if deleteB {
+				acts, _, err := b.h.r.DeleteGroup(b.h.now, "cmd", "b")
+				if err != nil {
+					t.Fatal(err)
+				}
+				b.s.apply(b.h.done(acts))
+				if _, ok := b.s.msgs[20]; !ok {
+					t.Fatal("the deletion of group b deleted message 20, which group a waits for")
+				}
+			} else {
+				ds = b.s.apply(b.h.subscribe(11, 2, "cmd", "b", 2))
+				if got, _ = b.drain(ds); !slices.Equal(got, append(oneTo(19), oneTo(n)[20:]...)) {
+					t.Fatalf("group b got %v while q's message holds 20's ID", got)
+				}
+			}
+			// q's message is taken: 20 comes, once to each group left.
+			ds = deliveries(b.h.subscribe(12, 1, "other", "", 1))
+			if len(ds) != 1 || ds[0].Msg != m {
+				t.Fatalf("%d deliveries of command other, want q's message", len(ds))
+			}
+			got, _ = b.drain(b.s.apply(b.h.answer(ds[0], router.Reply, "")))
+			want := []uint64{20, 20}
+			if deleteB {
+				want = want[:1]
+			}
+			if !slices.Equal(got, want) {
+				t.Fatalf("got %v once q's message was answered, want %v", got, want)
+			}
+			if q := b.h.r.QueueLen("cmd"); q != 0 || len(b.s.msgs) != 0 {
+				t.Fatalf("QueueLen %d and %d stored after the drain, want none", q, len(b.s.msgs))
+			}
+		})
 	}
 }

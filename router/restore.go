@@ -243,18 +243,19 @@ func (r *Router) finishRestore() {
 // whose ID another restored message holds is parked (see parked).
 func (r *Router) restoreMsg(m *Message, ackedBy []string, attempts map[string]int, dead []restoredDead, stored bool) {
 	cmd := r.command(m.Command)
-	if live := r.live[m.ID]; live != nil {
-		if stored && len(dead) == 0 && (live.cmd != cmd || live.msg.Seq != m.Seq) {
-			cmd.nextSeq = max(cmd.nextSeq, m.Seq)
-			cmd.active++ // counted while it waits
-			cmd.activeBytes += int64(len(m.Data))
-			r.park(cmd, Stored{Msg: m, AckedBy: ackedBy, Attempts: attempts}, nil, cmd.takers(m.Seq, ackedBy), nil)
-		}
+	live := r.live[m.ID]
+	if live != nil && (!stored || len(dead) > 0 || m.Request || !m.Deadline.IsZero() || (live.cmd == cmd && live.msg.Seq == m.Seq)) {
 		return
 	}
 	cmd.nextSeq = max(cmd.nextSeq, m.Seq)
 	if len(cmd.groups) == 0 { // it takes every message restored
 		r.announce(cmd.addGroup(DefaultGroup, false))
+	}
+	if live != nil { // a plain send whose ID another restored message holds
+		cmd.active++ // counted while it waits
+		cmd.activeBytes += int64(len(m.Data))
+		r.park(cmd, Stored{Msg: m, AckedBy: ackedBy, Attempts: attempts}, nil, cmd.takers(m.Seq, ackedBy), nil)
+		return
 	}
 	var deadIn map[string]bool
 	for _, d := range dead {

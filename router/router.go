@@ -153,18 +153,23 @@ func (r *Router) markDirty(g *group) {
 // flush dispatches the dirty groups and returns the event's actions.
 func (r *Router) flush(now time.Time) []Action {
 	t := now.UnixNano()
-	if len(r.freed) > 0 {
-		r.unpark(t)
-	}
-	for i := 0; i < len(r.dirty); i++ {
-		g := r.dirty[i]
-		g.dirty = false
-		if !g.removed {
-			r.dispatch(t, g)
+	for {
+		if len(r.freed) > 0 {
+			r.unpark(t)
 		}
-		r.dirty[i] = nil
+		for i := 0; i < len(r.dirty); i++ {
+			g := r.dirty[i]
+			g.dirty = false
+			if !g.removed {
+				r.dispatch(t, g)
+			}
+			r.dirty[i] = nil
+		}
+		r.dirty = r.dirty[:0]
+		if len(r.freed) == 0 { // a dispatch may free an ID (an expiry)
+			break
+		}
 	}
-	r.dirty = r.dirty[:0]
 	r.keepResults()
 	return r.acts
 }

@@ -25,6 +25,9 @@ func (r *Router) Stats() Stats {
 		Mailbox:  r.mailExp.len(),
 		Dedup:    len(r.dedup) - r.tailDedup,
 	}
+	for _, ps := range r.parked {
+		st.Messages += len(ps)
+	}
 	for _, cmd := range r.commands {
 		st.Messages += cmd.tail.n
 		st.Groups += len(cmd.groups)

@@ -230,9 +230,19 @@ func (r *Router) Load(now time.Time, command string, msgs []Stored, limit int, o
 		if live != nil && live.cmd == cmd && live.msg.Seq == m.Seq { // went ahead of the tail, or not yet committed
 			continue
 		}
+		rec := r.tailRecs.get(dedupKey{m.From, m.ID})
+		if rec != nil && (rec.cmd != cmd || rec.seq != m.Seq) {
+			rec = nil
+		}
+		if live != nil && rec != nil {
+			// Another message holds its ID, and its record its deadline,
+			// cancel and result: it stays in the tail's counts, left to
+			// its record (its timeout), as a deleted one would be.
+			continue
+		}
 		placed++
 		var res *dedupEntry
-		if rec := r.tailRecs.get(dedupKey{m.From, m.ID}); rec != nil && rec.cmd == cmd && rec.seq == m.Seq {
+		if rec != nil {
 			res = rec.result()
 			r.unindexTail(rec)
 		}

@@ -42,6 +42,13 @@ func (r *Router) liveSeqs(cmd *command, from, to uint64) []uint64 {
 			out = append(out, ms.msg.Seq)
 		}
 	}
+	for _, ps := range r.parked {
+		for _, p := range ps {
+			if seq := p.s.Msg.Seq; p.cmd == cmd && seq >= from && seq <= to {
+				out = append(out, seq)
+			}
+		}
+	}
 	slices.Sort(out)
 	return out
 }

@@ -16,7 +16,8 @@ import (
 // from them in Seq order.
 type pagedStore struct {
 	h         *harness
-	msgs      map[uint64]*router.Message // by Seq, of one command
+	command   string                     // the one command, once admitStoredFrom stored a message
+	msgs      map[uint64]*router.Message // by Seq, of the command
 	acked     map[uint64][]string        // groups done with a message
 	tries     map[uint64]map[string]int  // deliveries of a message by group, from before a restore
 	loads     int
@@ -45,6 +46,9 @@ func (s *pagedStore) apply(acts []router.Action) []router.Action {
 			case router.ActResult, router.ActMailbox:
 				s.results = append(s.results, a)
 			case router.ActAck:
+				if s.command != "" && a.Msg.Command != s.command {
+					continue // another command's, not stored here
+				}
 				s.acked[a.Msg.Seq] = append(s.acked[a.Msg.Seq], a.Group)
 				if a.Last {
 					delete(s.msgs, a.Msg.Seq)
@@ -254,6 +258,7 @@ func (s *pagedStore) admitStoredFrom(t *testing.T, conn router.ConnID, m *router
 	s.h.done(acts)
 	stored := *m // the router may page m.Data out; the store keeps it
 	s.msgs[m.Seq] = &stored
+	s.command = m.Command
 }
 
 // Purging a queue with a paged backlog counts and deletes the messages in
