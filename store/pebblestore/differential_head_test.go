@@ -22,7 +22,7 @@ import (
 // the pebble store holds what the memory store holds.
 func TestPebbleHeadMatchesMemory(t *testing.T) {
 	pebblestore.SetBlockShift(t, 3)
-	const seeds, steps, head = 8, 200, 2
+	const seeds, steps, head = 6, 200, 2
 	acked := 0
 	for seed := range uint64(seeds) {
 		t.Run(fmt.Sprintf("seed=%d", seed), func(t *testing.T) {

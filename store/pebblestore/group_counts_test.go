@@ -25,14 +25,17 @@ func drainOps(group string, from, to uint64) []store.Op {
 }
 
 // A restart of a queue that one durable group finished while another
-// has it all to take counts the finished blocks without reading them: the
+// has it all to take (blocks of 512 seqs) counts the finished blocks
+// without reading them: the
 // first group takes none of them, the second all, and the store reads a
 // fraction of what a full Load reads. The counts stay exact as the queue
 // moves on: more acks of the first group, the second group finishing
 // messages in the middle, the first group deleted.
 func TestLoadHeadCountsWhatAGroupFinished(t *testing.T) {
-	const blocks, head = 16, 4
-	const n = blocks * 4096
+	const shift, blocks, head = 9, 16, 4
+	const blk = 1 << shift // seqs a block
+	const n = blocks * blk
+	pebblestore.SetBlockShift(t, shift)
 	dir := t.TempDir()
 	reads := &tableReads{}
 	opts := pebblestore.PebbleOptions{FS: errorfs.Wrap(vfs.Default, reads)}
@@ -40,12 +43,12 @@ func TestLoadHeadCountsWhatAGroupFinished(t *testing.T) {
 	mustWrite(t, s, true,
 		store.Op{Kind: store.KindGroup, Command: "q", Group: "work"},
 		store.Op{Kind: store.KindGroup, Command: "q", Group: "audit"})
-	for from := uint64(1); from <= n; from += 4096 {
-		mustWrite(t, s, false, appends("q", seqRange(from, min(from+4095, n))...)...)
+	for from := uint64(1); from <= n; from += blk {
+		mustWrite(t, s, false, appends("q", seqRange(from, min(from+blk-1, n))...)...)
 	}
-	// work takes the first 12 blocks (4096 messages a write).
-	for from := uint64(1); from < 12*4096; from += 4096 {
-		mustWrite(t, s, false, drainOps("work", from, min(from+4095, 12*4096-1))...)
+	// work takes the first 12 blocks (blk messages a write).
+	for from := uint64(1); from < 12*blk; from += blk {
+		mustWrite(t, s, false, drainOps("work", from, min(from+blk-1, 12*blk-1))...)
 	}
 	reopen := func() {
 		t.Helper()
@@ -84,7 +87,7 @@ func TestLoadHeadCountsWhatAGroupFinished(t *testing.T) {
 			t.Fatalf("tail %s, want %s", got, want)
 		}
 	}
-	wantTail(head+1, n-head, n-12*4096+1, n-head)
+	wantTail(head+1, n-head, n-12*blk+1, n-head)
 	reopen()
 	before = reads.n.Load()
 	if got := len(messageSeqs(load(t, s), "q")); got != n {
@@ -113,9 +116,9 @@ func TestLoadHeadCountsWhatAGroupFinished(t *testing.T) {
 		}
 	}
 	loadHeadTail()
-	mustWrite(t, s, false, drainOps("work", 12*4096, 14*4096-1)...)
+	mustWrite(t, s, false, drainOps("work", 12*blk, 14*blk-1)...)
 	var fin []store.Op
-	for seq := uint64(5*4096 + 10); seq < 5*4096+20; seq++ {
+	for seq := uint64(5*blk + 10); seq < 5*blk+20; seq++ {
 		op := ackOp("q", seq, "audit", true)
 		op.Size = len(newMsg("q", seq).Data)
 		fin = append(fin, op)
@@ -123,14 +126,14 @@ func TestLoadHeadCountsWhatAGroupFinished(t *testing.T) {
 	mustWrite(t, s, true, fin...)
 	reopen()
 	loadHeadTail()
-	wantTail(head+1, n-head-10, n-14*4096+1, n-head-10)
+	wantTail(head+1, n-head-10, n-14*blk+1, n-head-10)
 
 	// work deleted (an ack of each copy it had, then the group): audit
 	// alone takes what is left, and work's acks, which stay in the store
 	// until their messages finish, are a ghost's: no block is read for
 	// them.
 	var del []store.Op
-	for seq := uint64(14 * 4096); seq <= n; seq++ {
+	for seq := uint64(14 * blk); seq <= n; seq++ {
 		del = append(del, ackOp("q", seq, "work", false))
 	}
 	del = append(del, store.Op{Kind: store.KindGroupDelete, Command: "q", Group: "work"})
@@ -140,14 +143,14 @@ func TestLoadHeadCountsWhatAGroupFinished(t *testing.T) {
 	wantTail(head+1, n-head-10, 0, n-head-10)
 	// Appended since, a block and more: the blocks read before (the
 	// newest) are counted now, and audit takes every message.
-	for from := uint64(n + 1); from <= n+5000; from += 4096 {
-		mustWrite(t, s, false, appends("q", seqRange(from, min(from+4095, n+5000))...)...)
+	for from := uint64(n + 1); from <= n+(blk+blk/4); from += blk {
+		mustWrite(t, s, false, appends("q", seqRange(from, min(from+blk-1, n+(blk+blk/4)))...)...)
 	}
 	reopen()
 	before = reads.n.Load()
 	loadHeadTail()
 	headReads = reads.n.Load() - before
-	wantTail(head+1, n+5000-head-10, 0, n+5000-head-10)
+	wantTail(head+1, n+(blk+blk/4)-head-10, 0, n+(blk+blk/4)-head-10)
 	reopen()
 	before = reads.n.Load()
 	load(t, s)
@@ -157,8 +160,8 @@ func TestLoadHeadCountsWhatAGroupFinished(t *testing.T) {
 	// Read back, the store holds every message audit did not finish,
 	// acked by work.
 	var got, acked int
-	for from := uint64(4096); ; {
-		recs, err := s.ReadMessages("q", from, 4096)
+	for from := uint64(blk); ; {
+		recs, err := s.ReadMessages("q", from, blk)
 		if err != nil {
 			t.Fatal(err)
 		}
@@ -173,7 +176,7 @@ func TestLoadHeadCountsWhatAGroupFinished(t *testing.T) {
 		}
 		from = recs[len(recs)-1].Msg.Seq + 1
 	}
-	if want := n - 4095 - 10; got != want+5000 || acked != want {
-		t.Fatalf("read back %d messages from 4096, %d acked by work; want %d, %d acked", got, acked, want+5000, want)
+	if want := n - (blk - 1) - 10; got != want+(blk+blk/4) || acked != want {
+		t.Fatalf("read back %d messages from the second block, %d acked by work; want %d, %d acked", got, acked, want+(blk+blk/4), want)
 	}
 }
