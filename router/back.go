@@ -169,7 +169,7 @@ func (r *Router) placeBack(now int64, g *group, msgs []Stored, limit int) {
 		b.n--
 		b.bytes -= int64(len(m.Data))
 		if live != nil { // another message holds its ID
-			r.park(cmd, s, nil, []*group{g}, g)
+			r.park(cmd, s, []*group{g}, g)
 			continue
 		}
 		s.AckedBy = rest // a page read before the other groups' acks still has them

@@ -6,23 +6,24 @@ import (
 )
 
 // parked is a stored message that a page of a tail or a back brought
-// while another live message held its ID: another producer's message
-// with the same ID, or its producer's sent again after the dedup window.
-// The router keys live messages by their ID alone (answers, cancels and
-// dead letters find them by it), so the message waits, in the store and
-// counted, until the ID is free, and is then placed as the page would
-// have placed it.
+// (or a restart restored) while another live message held its ID:
+// another producer's message with the same ID, or its producer's sent
+// again after the dedup window. The router keys live messages by their ID
+// alone (answers, cancels and dead letters find them by it), so the
+// message waits, in the store and counted, until the ID is free, and is
+// then placed as the page would have placed it. Only plain sends are
+// parked: a request or a message with a deadline keeps its tail record,
+// which times it out.
 type parked struct {
 	cmd    *command
 	s      Stored
-	res    *dedupEntry // the result its producer got, for a request's
-	groups []*group    // the groups it waits for (their parked counts)
-	back   *group      // the group whose back it came from, or nil: the tail
+	groups []*group // the groups it waits for (their parked counts)
+	back   *group   // the group whose back it came from, or nil: the tail
 }
 
 // park keeps the stored message s of cmd until its ID is free, for the
 // groups of groups; back is the group whose back it came from, if so.
-func (r *Router) park(cmd *command, s Stored, res *dedupEntry, groups []*group, back *group) {
+func (r *Router) park(cmd *command, s Stored, groups []*group, back *group) {
 	if len(groups) == 0 { // no group takes it any more
 		m := s.Msg
 		cmd.active--
@@ -37,7 +38,7 @@ func (r *Router) park(cmd *command, s Stored, res *dedupEntry, groups []*group, 
 		r.parked = make(map[ID][]*parked)
 	}
 	id := s.Msg.ID
-	r.parked[id] = append(r.parked[id], &parked{cmd: cmd, s: s, res: res, groups: groups, back: back})
+	r.parked[id] = append(r.parked[id], &parked{cmd: cmd, s: s, groups: groups, back: back})
 }
 
 // freeID forgets the live message with id and, when a parked message
@@ -77,7 +78,7 @@ func (r *Router) unpark(now int64) {
 		if b := p.back; b != nil {
 			s.AckedBy = others(p.cmd, b) // a message that left memory for a back is its group's alone
 		}
-		r.placeStored(now, p.cmd, s, p.res)
+		r.placeStored(now, p.cmd, s, nil)
 	}
 }
 

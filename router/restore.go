@@ -254,7 +254,7 @@ func (r *Router) restoreMsg(m *Message, ackedBy []string, attempts map[string]in
 	if live != nil { // a plain send whose ID another restored message holds
 		cmd.active++ // counted while it waits
 		cmd.activeBytes += int64(len(m.Data))
-		r.park(cmd, Stored{Msg: m, AckedBy: ackedBy, Attempts: attempts}, nil, cmd.takers(m.Seq, ackedBy), nil)
+		r.park(cmd, Stored{Msg: m, AckedBy: ackedBy, Attempts: attempts}, cmd.takers(m.Seq, ackedBy), nil)
 		return
 	}
 	var deadIn map[string]bool
@@ -270,7 +270,7 @@ func (r *Router) restoreMsg(m *Message, ackedBy []string, attempts map[string]in
 	}
 	var groups []*group
 	for _, g := range cmd.groups {
-		if deadIn[g.name] || (g.takes(m.Seq) && !slices.Contains(ackedBy, g.name)) {
+		if deadIn[g.name] || g.waitsFor(m.Seq, ackedBy) {
 			groups = append(groups, g)
 		}
 	}

@@ -249,8 +249,8 @@ func (r *Router) Load(now time.Time, command string, msgs []Stored, limit int, o
 		cmd.countTailGroups(m.Seq, -1, s.AckedBy)
 		cmd.tail.n--
 		cmd.tail.bytes -= int64(len(m.Data))
-		if live != nil { // another message holds its ID
-			r.park(cmd, s, res, cmd.takers(m.Seq, s.AckedBy), nil)
+		if live != nil { // another message holds its ID (rec is nil: a plain send)
+			r.park(cmd, s, cmd.takers(m.Seq, s.AckedBy), nil)
 			continue
 		}
 		r.placeStored(now.UnixNano(), cmd, s, res)
@@ -283,7 +283,7 @@ func (g *group) tailPending() int { return g.tailN + g.back.pending() + g.parked
 // message seq, but for those of done, which are done with it.
 func (cmd *command) countTailGroups(seq uint64, d int, done []string) {
 	for _, g := range cmd.groups {
-		if g.takes(seq) && !slices.Contains(done, g.name) {
+		if g.waitsFor(seq, done) {
 			g.tailN = max(g.tailN+d, 0)
 		}
 	}
@@ -294,9 +294,15 @@ func (cmd *command) countTailGroups(seq uint64, d int, done []string) {
 func (cmd *command) takers(seq uint64, done []string) []*group {
 	var out []*group
 	for _, g := range cmd.groups {
-		if g.takes(seq) && !slices.Contains(done, g.name) {
+		if g.waitsFor(seq, done) {
 			out = append(out, g)
 		}
 	}
 	return out
+}
+
+// waitsFor reports whether g takes message seq and is not among the
+// groups of done, which are done with it.
+func (g *group) waitsFor(seq uint64, done []string) bool {
+	return g.takes(seq) && !slices.Contains(done, g.name)
 }

@@ -193,7 +193,7 @@ func (r *Router) dropTail(now int64, rec *tailRec, expired bool) {
 func (r *Router) ackStored(expires int64, cmd *command, m *Message, size int, done []string, res *dedupEntry, expired bool) {
 	var gs []*group
 	for _, g := range cmd.groups {
-		if g.takes(m.Seq) && !slices.Contains(done, g.name) {
+		if g.waitsFor(m.Seq, done) {
 			gs = append(gs, g)
 		}
 	}
