@@ -176,8 +176,9 @@ type BrokerConfig struct {
 	ResidentBytes int64
 	// Window bounds the messages of a command kept in memory in the
 	// durable modes: past it, a message queued while no consumer has room
-	// for it is kept in the store only, counted, and read back in pages of
-	// Window, off the broker's lock, as consumers reach it; a restart
+	// for it is kept in the store only, counted, and read back, off the
+	// broker's lock, as consumers reach it (a page when a group's queue is a
+	// quarter of Window short of it tops it up to Window); a restart
 	// reads only the first Window of a backlog's messages into memory. Of
 	// a request or a message with a deadline kept in the store the broker
 	// holds a record of about 220 bytes (ID, producer, deadline), so that

@@ -202,8 +202,9 @@ type Config struct {
 	ResidentBytes int64
 	// Window bounds the messages of a command held in memory: past it,
 	// while no subscriber has free credit, a committed message is left to
-	// the store and counted in the command's tail, read back in pages of
-	// Window with ActLoad as a group's queue runs low. Of a request or a
+	// the store and counted in the command's tail, read back with ActLoad
+	// when a group's queue is a quarter of Window short of it, in pages
+	// that top it up to Window. Of a request or a
 	// message with a deadline in a tail the router keeps a small record
 	// (its ID, producer, Seq, deadline and answer group): it times out at
 	// its deadline, can be cancelled and is known as a duplicate without

@@ -124,7 +124,7 @@ func (r *Router) loadBack(g *group) {
 	b.loading = true
 	b.asked = b.n
 	b.at = b.from
-	r.emit(Action{Kind: ActLoadBack, Msg: &Message{Command: g.cmd.name, Seq: b.from}, Group: g.name, Attempt: r.pageLen(b.n, b.bytes)})
+	r.emit(Action{Kind: ActLoadBack, Msg: &Message{Command: g.cmd.name, Seq: b.from}, Group: g.name, Attempt: r.pageLen(g, b.n, b.bytes)})
 }
 
 // placeBack places the page of g's back that LoadBack was handed: the copies

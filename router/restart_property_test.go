@@ -34,7 +34,7 @@ func TestWindowRestartProperty(t *testing.T) {
 	// Seeds 10 and 16 found a purge of a tail that a group made after its
 	// start still took, and a page that brought back a message finished
 	// after its read.
-	for _, seed := range []int64{1, 2, 3, 4, 5, 6, 10, 16} {
+	for _, seed := range []int64{1, 2, 4, 5, 6, 8, 10, 16} {
 		t.Run(fmt.Sprint("seed ", seed), func(t *testing.T) {
 			p := newRestartProp(t, seed)
 			p.run(2500)

@@ -162,15 +162,17 @@ func (r *Router) countTail(cmd *command, ms *msgState, done []string) {
 
 // load asks the broker for the next page of g's back or, when its back is
 // empty, of cmd's tail (ActLoad) when g, which has subscribers, has
-// nothing to deliver now, or fewer than Config.Window queued while its
-// command holds less than half of Config.ResidentBytes of payloads; and
-// no load of the same is under way.
+// nothing to deliver now, or no more than Config.Window less a page's
+// least (minPage) queued while its command holds less than half of
+// Config.ResidentBytes of payloads; and no load of the same is under way.
+// The page tops g's queue up to Config.Window (pageLen), so that a group
+// holds at most about Config.Window messages, not a window and a page.
 func (r *Router) load(g *group) {
 	cmd := g.cmd
 	if len(g.subs) == 0 || (cmd.tail.n == 0 && g.back.pending() == 0) {
 		return
 	}
-	full := g.queued >= r.cfg.Window || (r.cfg.ResidentBytes > 0 && cmd.residentBytes >= r.cfg.ResidentBytes/2)
+	full := g.queued > r.cfg.Window-r.minPage() || (r.cfg.ResidentBytes > 0 && cmd.residentBytes >= r.cfg.ResidentBytes/2)
 	if full && g.head() != nil {
 		return
 	}
@@ -183,16 +185,23 @@ func (r *Router) load(g *group) {
 	}
 	cmd.tail.loading = true
 	cmd.tail.asked = cmd.tail.n
-	r.emit(Action{Kind: ActLoad, Msg: &Message{Command: cmd.name, Seq: cmd.tail.from}, Attempt: r.pageLen(cmd.tail.n, cmd.tail.bytes)})
+	r.emit(Action{Kind: ActLoad, Msg: &Message{Command: cmd.name, Seq: cmd.tail.from}, Attempt: r.pageLen(g, cmd.tail.n, cmd.tail.bytes)})
 }
 
+// minPage is the least a page of a tail or a back asks for (but for the
+// bound of Config.ResidentBytes): a quarter of Config.Window, so that a
+// group reads a few pages per window, each while most of a window is still
+// queued ahead of its consumers.
+func (r *Router) minPage() int { return max(r.cfg.Window/4, 1) }
+
 // pageLen is how many messages an ActLoad of a tail or a back of n
-// messages in the store, with payloads of bytes, asks for:
-// Config.Window, or fewer when their payloads, at their average size,
-// would pass half of Config.ResidentBytes. A page's payloads stay in
-// memory (Load does not page them out).
-func (r *Router) pageLen(n int, bytes int64) int {
-	k := r.cfg.Window
+// messages in the store, with payloads of bytes, asks for on behalf of g:
+// what g's queue lacks of Config.Window (at least minPage), or fewer when
+// their payloads, at their average size, would pass half of
+// Config.ResidentBytes. A page's payloads stay in memory (Load does not
+// page them out).
+func (r *Router) pageLen(g *group, n int, bytes int64) int {
+	k := max(r.cfg.Window-g.queued, r.minPage())
 	if r.cfg.ResidentBytes > 0 && bytes > 0 {
 		avg := max(bytes/int64(n), 1)
 		k = int(min(max(r.cfg.ResidentBytes/2/avg, 1), int64(k)))

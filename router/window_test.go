@@ -157,6 +157,52 @@ func TestWindowPagesTheBacklog(t *testing.T) {
 	}
 }
 
+// A group that drains a backlog holds about a window of messages in
+// memory, not a window and a page: a page is read when its queue is a
+// quarter of the window short of it, and tops it up to the window.
+func TestWindowBoundsTheMessagesInMemory(t *testing.T) {
+	const window, credit, n = 16, 4, 400
+	h := newHarness(t, router.Config{Window: window})
+	s := newPagedStore(h)
+	h.subscribe(10, 1, "cmd", "a", 1)
+	var ds []router.Action
+	ids := make([]router.ID, 0, n)
+	for range n {
+		m := h.msg("cmd", "p", false)
+		ds = append(ds, s.publishStored(t, m)...)
+		ids = append(ids, m.ID)
+	}
+	live := func() int {
+		k := 0
+		for _, id := range ids {
+			if h.r.IsLive(id) {
+				k++
+			}
+		}
+		return k
+	}
+	ds = append(ds, s.apply(h.setCredit(10, 1, credit))...)
+	most, got := 0, 0
+	for i := 0; len(ds) > 0; i++ {
+		if i > 10*n {
+			t.Fatal("no end to the deliveries")
+		}
+		most = max(most, live())
+		d := ds[0]
+		ds = append(ds[1:], s.apply(h.answer(d, router.Reply, ""))...)
+		got++
+	}
+	if got != n {
+		t.Fatalf("%d deliveries, want %d", got, n)
+	}
+	if s.loads < n/window/2 {
+		t.Fatalf("%d loads, want the backlog read in pages", s.loads)
+	}
+	if limit := window + credit; most > limit {
+		t.Fatalf("%d messages in memory at most while the group drained, want at most the window and the credit (%d)", most, limit)
+	}
+}
+
 // A restart with a backlog 100 times the window places the window and
 // counts the rest; a subscriber then gets every message once, in order.
 func TestWindowRestoreDeliversTheBacklogInOrder(t *testing.T) {
@@ -392,7 +438,7 @@ func TestWindowTailMessageAlsoFinished(t *testing.T) {
 // still need goes back to the store as the other group finishes it. A
 // consumer that comes back gets every message, in order and whole.
 func TestWindowOfflineGroupLeavesPayloadsInTheStore(t *testing.T) {
-	const n, size, resident = 400, 100, 2000
+	const n, size, resident = 400, 100, 1000
 	h := newHarness(t, router.Config{Window: 4, ResidentBytes: resident})
 	s := newPagedStore(h)
 	h.subscribe(11, 1, "cmd", "b", 1)
