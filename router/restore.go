@@ -30,6 +30,14 @@ type restoredDead struct {
 	group string
 }
 
+// storedAt is where a stored message is: its command and Seq.
+type storedAt struct {
+	command string
+	seq     uint64
+}
+
+func at(m *Message) storedAt { return storedAt{m.Command, m.Seq} }
+
 func (r *Router) restoring() *restoreState {
 	if r.restore == nil {
 		r.restore = &restoreState{}
@@ -186,12 +194,14 @@ func (r *Router) finishRestore() {
 	r.restore = nil
 	saved := r.acts
 	r.acts = nil
-	deadBy := make(map[ID][]restoredDead)
+	// A dead letter is its message's by command and Seq: another stored
+	// message may have its ID.
+	deadBy := make(map[storedAt][]restoredDead)
 	for _, d := range rs.dead {
-		deadBy[d.m.ID] = append(deadBy[d.m.ID], d)
+		deadBy[at(d.m)] = append(deadBy[at(d.m)], d)
 	}
 	for _, rm := range rs.late {
-		if deadBy[rm.m.ID] != nil { // its dead letter is a queued copy
+		if deadBy[at(rm.m)] != nil { // its dead letter is a queued copy
 			rs.msgs = append(rs.msgs, rm)
 			continue
 		}
@@ -202,12 +212,12 @@ func (r *Router) finishRestore() {
 		return cmp.Or(cmp.Compare(a.m.Command, b.m.Command), cmp.Compare(a.m.Seq, b.m.Seq))
 	})
 	for _, rm := range rs.msgs {
-		r.restoreMsg(rm.m, rm.ackedBy, rm.attempts, deadBy[rm.m.ID], true)
-		delete(deadBy, rm.m.ID)
+		r.restoreMsg(rm.m, rm.ackedBy, rm.attempts, deadBy[at(rm.m)], true)
+		delete(deadBy, at(rm.m))
 	}
 	for _, d := range rs.dead { // dead letters whose message was not restored
-		if ds, ok := deadBy[d.m.ID]; ok {
-			delete(deadBy, d.m.ID)
+		if ds, ok := deadBy[at(d.m)]; ok {
+			delete(deadBy, at(d.m))
 			var acked []string // every group but those it is dead in
 			for _, g := range r.command(d.m.Command).groups {
 				acked = append(acked, g.name)

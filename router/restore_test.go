@@ -185,3 +185,33 @@ func TestRestoreTailIDTwice(t *testing.T) {
 		}
 	}
 }
+
+// A dead letter comes back to the message it was made of, not to another
+// stored message that has its ID: the dead letter of a message all other
+// groups finished (its record gone), and a later send of another producer
+// with the same ID that waits past the window, attempted.
+func TestRestoreDeadLetterKeepsToItsMessage(t *testing.T) {
+	h := newHarness(t, router.Config{Window: 1, MaxDeliveries: 5, Lease: time.Hour})
+	first := stored(h, "cmd", 1)
+	first.Request = false
+	dead := stored(h, "cmd", 2)
+	dead.Request = false
+	later := stored(h, "cmd", 3)
+	later.Request = false
+	later.ID, later.From = dead.ID, "q"
+	h.r.RestoreGroup("cmd", "a", router.GroupStart{})
+	h.r.Restore(first, nil, nil)
+	h.r.RestoreDeadLetter(dead, "a")
+	h.r.Restore(later, nil, map[string]int{"a": 1})
+	dl := h.r.DeadLetters("cmd")
+	if len(dl) != 1 || dl[0].Msg.Seq != dead.Seq || dl[0].Group != "a" {
+		var got []uint64
+		for _, d := range dl {
+			got = append(got, d.Msg.Seq)
+		}
+		t.Fatalf("dead letters of messages %v, want that of message %d alone", got, dead.Seq)
+	}
+	if n := h.r.QueueLen("cmd"); n != 2 {
+		t.Fatalf("QueueLen %d, want the first and the later message", n)
+	}
+}
