@@ -211,8 +211,22 @@ func (r *Router) finishRestore() {
 	slices.SortStableFunc(rs.msgs, func(a, b restoredMsg) int {
 		return cmp.Or(cmp.Compare(a.m.Command, b.m.Command), cmp.Compare(a.m.Seq, b.m.Seq))
 	})
+	// A message dead in a group takes its ID before another restored
+	// message with that ID (the router knows live messages by their ID
+	// alone): that one is placed after the dead letters, and waits for the
+	// ID (see parked).
+	deadIDs := make(map[ID]bool, len(rs.dead))
+	for _, d := range rs.dead {
+		deadIDs[d.m.ID] = true
+	}
+	var after []restoredMsg
 	for _, rm := range rs.msgs {
-		r.restoreMsg(rm.m, rm.ackedBy, rm.attempts, deadBy[at(rm.m)], true)
+		dead := deadBy[at(rm.m)]
+		if dead == nil && deadIDs[rm.m.ID] {
+			after = append(after, rm)
+			continue
+		}
+		r.restoreMsg(rm.m, rm.ackedBy, rm.attempts, dead, true)
 		delete(deadBy, at(rm.m))
 	}
 	for _, d := range rs.dead { // dead letters whose message was not restored
@@ -229,6 +243,9 @@ func (r *Router) finishRestore() {
 			}
 			r.restoreMsg(d.m, acked, attempts, ds, false)
 		}
+	}
+	for _, rm := range after {
+		r.restoreMsg(rm.m, rm.ackedBy, rm.attempts, nil, true)
 	}
 	for key, ref := range r.dedup { // results of messages still queued
 		if ms := r.live[key.id]; ms != nil && ms.msg.From == key.producer {

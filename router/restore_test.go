@@ -2,6 +2,7 @@ package router_test
 
 import (
 	"errors"
+	"fmt"
 	"slices"
 	"testing"
 	"time"
@@ -213,5 +214,57 @@ func TestRestoreDeadLetterKeepsToItsMessage(t *testing.T) {
 	}
 	if n := h.r.QueueLen("cmd"); n != 2 {
 		t.Fatalf("QueueLen %d, want the first and the later message", n)
+	}
+}
+
+// Of two restored messages with one ID, the one dead in a group keeps its
+// dead letter and its other groups' copies when the other, a plain send
+// of another producer, comes first: that one waits for the ID. So does a
+// plain send whose ID a dead letter without its message holds.
+func TestRestoreDeadLetterBeforeAnotherWithItsID(t *testing.T) {
+	for _, orphan := range []bool{false, true} {
+		t.Run(fmt.Sprintf("orphan=%v", orphan), func(t *testing.T) {
+			h := newHarness(t, router.Config{MaxDeliveries: 5, Lease: time.Hour})
+			plain := stored(h, "cmd", 1)
+			plain.Request = false
+			dead := stored(h, "cmd", 2)
+			dead.Request = false
+			plain.ID, plain.From = dead.ID, "q"
+			h.r.RestoreGroup("cmd", "a", router.GroupStart{})
+			h.r.RestoreGroup("cmd", "b", router.GroupStart{})
+			h.r.Restore(plain, nil, nil)
+			if !orphan { // b still takes it
+				h.r.Restore(dead, []string{"a"}, map[string]int{"a": 5})
+			}
+			h.r.RestoreDeadLetter(dead, "a")
+			dl := h.r.DeadLetters("cmd")
+			if len(dl) != 1 || dl[0].Msg.Seq != dead.Seq || dl[0].Group != "a" {
+				t.Fatalf("%d dead letters, want that of message %d in group a", len(dl), dead.Seq)
+			}
+			want := 2 // the plain send, and the dead one that b takes
+			if orphan {
+				want = 1
+			}
+			if n := h.r.QueueLen("cmd"); n != want {
+				t.Fatalf("QueueLen %d, want %d", n, want)
+			}
+			got := seqs(deliveries(h.subscribe(11, 1, "cmd", "b", 10)))
+			var wantB []uint64 // the plain send waits for the ID
+			if !orphan {
+				wantB = []uint64{2}
+			}
+			if !slices.Equal(got, wantB) {
+				t.Fatalf("group b got %v, want %v", got, wantB)
+			}
+			acts, n, err := h.r.PurgeDeadLetters(h.now, "cmd")
+			if err != nil || n != 1 {
+				t.Fatalf("PurgeDeadLetters: %d, %v", n, err)
+			}
+			if orphan { // the ID is free: the plain send comes
+				if got := seqs(deliveries(h.done(acts))); !slices.Equal(got, []uint64{1}) {
+					t.Fatalf("after the purge of the dead letter group b got %v, want [1]", got)
+				}
+			}
+		})
 	}
 }
