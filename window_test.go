@@ -14,7 +14,7 @@ import (
 
 // A backlog 100 times the window, in two groups, survives a restart: the
 // restarted broker counts it at once and each group gets every message
-// once, in order, read back from the store a window at a time.
+// once, in order, read back from the store in pages.
 func TestWindowBacklogAcrossRestart(t *testing.T) {
 	const window, n = 4, 400
 	r := startRestartableWith(t, teomq.DurabilitySync, func(c *teomq.BrokerConfig) { c.Window = window })

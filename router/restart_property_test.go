@@ -33,7 +33,8 @@ import (
 func TestWindowRestartProperty(t *testing.T) {
 	// Seeds 10 and 16 found a purge of a tail that a group made after its
 	// start still took, and a page that brought back a message finished
-	// after its read.
+	// after its read. Seed 3 left for 8 when pages became smaller: it read
+	// too few messages from a group's back to pass the coverage check.
 	for _, seed := range []int64{1, 2, 4, 5, 6, 8, 10, 16} {
 		t.Run(fmt.Sprint("seed ", seed), func(t *testing.T) {
 			p := newRestartProp(t, seed)

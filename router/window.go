@@ -165,8 +165,9 @@ func (r *Router) countTail(cmd *command, ms *msgState, done []string) {
 // nothing to deliver now, or no more than Config.Window less a page's
 // least (minPage) queued while its command holds less than half of
 // Config.ResidentBytes of payloads; and no load of the same is under way.
-// The page tops g's queue up to Config.Window (pageLen), so that a group
-// holds at most about Config.Window messages, not a window and a page.
+// The page tops g's queue up to Config.Window (pageLen), so that g holds
+// at most about Config.Window messages, not a window and a page (the
+// command's other groups take the same page on top of their queues).
 func (r *Router) load(g *group) {
 	cmd := g.cmd
 	if len(g.subs) == 0 || (cmd.tail.n == 0 && g.back.pending() == 0) {

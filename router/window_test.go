@@ -150,7 +150,7 @@ func TestWindowPagesTheBacklog(t *testing.T) {
 		}
 	}
 	if s.loads < n/4-1 {
-		t.Fatalf("%d loads, want the backlog read in pages of 4", s.loads)
+		t.Fatalf("%d loads, want the backlog read in pages of at most the window (4)", s.loads)
 	}
 	if got := h.r.QueueLen("cmd"); got != 0 || len(s.msgs) != 0 {
 		t.Fatalf("QueueLen %d and %d stored after the drain, want none", got, len(s.msgs))

@@ -53,7 +53,7 @@ func runBroker(ctx context.Context, e *env, args []string) error {
 	fs.Int64Var(&maxBytes, "max-bytes", 0, "most payload bytes a command's pending messages may hold (0: 1 GiB)")
 	fs.Int64Var(&maxDisk, "max-disk", 0, "disk budget of the store in bytes: past it publishes are refused (0: the store's size at start plus half the free space; -1: none)")
 	fs.Int64Var(&resident, "resident-bytes", 0, "payload bytes of its waiting messages a command keeps in memory; the rest are read back from the store as consumers reach them (0: 64 MiB; -1: all; sync and interval durability)")
-	fs.IntVar(&window, "window", 0, "messages of a command kept in memory; the rest of a backlog stays in the store and is read back a window at a time (0: 4096; -1: all; sync and interval durability)")
+	fs.IntVar(&window, "window", 0, "messages of a command kept in memory; the rest of a backlog stays in the store and is read back in pages as consumers reach it (0: 4096; -1: all; sync and interval durability)")
 	fs.IntVar(&maxSize, "max-size", teomq.DefaultMaxMessageSize, "largest message payload in bytes")
 	fs.DurationVar(&syncDelay, "sync-delay", pebblestore.DefaultSyncDelay, "sync durability: pause between fsyncs while several producers publish, so that each covers more messages (negative: none)")
 	fs.DurationVar(&lease, "lease", 0, "time a consumer has to answer before redelivery (0: 30s)")
