@@ -179,12 +179,12 @@ type BrokerConfig struct {
 	// for it is kept in the store only, counted, and read back, off the
 	// broker's lock, as consumers reach it (a page when a group's queue is a
 	// quarter of Window short of it tops it up to Window); a restart
-	// reads only the first Window of a backlog's messages into memory. Of
-	// a request or a message with a deadline kept in the store the broker
-	// holds a record of about 220 bytes (ID, producer, deadline), so that
-	// it times out at its deadline, can be cancelled and is known as a
-	// duplicate; a restart reads those from the store (plain sends it
-	// only counts). The ID of a plain send kept in the store only is
+	// reads only the first quarter of a Window of a backlog's messages
+	// into memory. Of a request or a message with a deadline kept in the
+	// store the broker holds a record of about 220 bytes (ID, producer,
+	// deadline), so that it times out at its deadline, can be cancelled
+	// and is known as a duplicate; a restart reads those from the store
+	// (plain sends it only counts). The ID of a plain send kept in the store only is
 	// remembered for DedupWindow from its publish, not across a restart:
 	// a producer that resends such a message unconfirmed at a broker crash
 	// may see it stored twice. A durable group with no consumer keeps

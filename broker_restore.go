@@ -31,7 +31,7 @@ func (b *Broker) restore() error {
 		// Past the window, plain messages are only counted: Router.Load
 		// reads them when consumers get to them.
 		load = func(fn func(*store.Record) error) error {
-			return hl.LoadHead(b.cfg.window(), func(flags uint8, deadline int64) bool {
+			return hl.LoadHead(router.RestoreHead(b.cfg.window()), func(flags uint8, deadline int64) bool {
 				return flags&wire.FlagRequest == 0 && deadline == 0
 			}, fn)
 		}

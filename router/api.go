@@ -204,7 +204,7 @@ type Config struct {
 	// while no subscriber has free credit, a committed message is left to
 	// the store and counted in the command's tail, read back with ActLoad
 	// when a group's queue is a quarter of Window short of it, in pages
-	// that top it up to Window. Of a request or a
+	// that top it up to Window or take half of it. Of a request or a
 	// message with a deadline in a tail the router keeps a small record
 	// (its ID, producer, Seq, deadline and answer group): it times out at
 	// its deadline, can be cancelled and is known as a duplicate without
@@ -216,6 +216,15 @@ type Config struct {
 	Window   int
 	Observer Observer // told of deliveries, answers, expiries and dead letters; nil: none
 }
+
+// RestoreHead is how many of the messages of a command's queue a restart
+// places in memory when Config.Window is window (> 0): a quarter of it,
+// what a group's queue may lack of the window before it reads a page. The
+// rest are counted in the command's tail (but requests and messages with
+// a deadline, which keep a record) and read back as consumers reach them:
+// a broker that restarts with backlogs and no consumers holds a quarter
+// of a window per command.
+func RestoreHead(window int) int { return max(window/4, 1) }
 
 // Defaults.
 const (

@@ -181,7 +181,7 @@ func TestBackPageReadBeforeAnExpiry(t *testing.T) {
 		t.Fatal("the message with a deadline left memory")
 	}
 	var load router.Action
-	acts := b.h.subscribe(12, 1, "cmd", "b", 2) // its page tops its queue up to the window: room for two
+	acts := b.h.subscribe(12, 1, "cmd", "b", 1)
 	for _, a := range acts {
 		if a.Kind == router.ActLoadBack {
 			load = a

@@ -57,7 +57,7 @@ func (r *Router) restoring() *restoreState {
 // deadline.
 //
 // With Config.Window set, a command's messages must come in Seq order:
-// past its first Window, a message is only counted in the command's tail,
+// past its first RestoreHead(Window), a message is only counted in the command's tail,
 // to be read back from the store with ActLoad, and m is not kept (but for
 // a request's or a deadline's record, see Config.Window). So is one that
 // a group had attempted (it comes again to that group when the group's
@@ -95,8 +95,8 @@ func attemptedPending(attempts map[string]int, ackedBy []string) bool {
 // send without a deadline) with a payload of size bytes that no group has acked or
 // attempted, in the command's tail at start, before any event, without
 // the message itself: Load reads it when a group gets to it. Call it only
-// with Config.Window set, for a message past the command's first Window
-// restored messages, in Seq order with those Restore is given.
+// with Config.Window set, for a message past the command's first
+// RestoreHead(Config.Window) restored messages, in Seq order with those Restore is given.
 func (r *Router) RestoreTail(command string, seq uint64, size int) {
 	cmd := r.command(command)
 	cmd.nextSeq = max(cmd.nextSeq, seq)

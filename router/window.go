@@ -110,11 +110,11 @@ func (r *Router) toTail(now int64, cmd *command, ms *msgState) {
 }
 
 // pastWindow reports whether a message of command restored now goes to
-// the command's tail: its tail has begun, or Config.Window of its
-// messages were restored before it.
+// the command's tail: its tail has begun, or RestoreHead(Config.Window)
+// of its messages were restored before it.
 func (r *Router) pastWindow(rs *restoreState, command string) bool {
 	cmd := r.commands[command]
-	return (cmd != nil && cmd.tail.n > 0) || rs.kept[command] >= r.cfg.Window
+	return (cmd != nil && cmd.tail.n > 0) || rs.kept[command] >= RestoreHead(r.cfg.Window)
 }
 
 // restoreToTail counts the restored message m, which the groups of
@@ -162,18 +162,20 @@ func (r *Router) countTail(cmd *command, ms *msgState, done []string) {
 
 // load asks the broker for the next page of g's back or, when its back is
 // empty, of cmd's tail (ActLoad) when g, which has subscribers, has
-// nothing to deliver now, or no more than Config.Window less a page's
-// least (minPage) queued while its command holds less than half of
-// Config.ResidentBytes of payloads; and no load of the same is under way.
-// The page tops g's queue up to Config.Window (pageLen), so that g holds
-// at most about Config.Window messages, not a window and a page (the
-// command's other groups take the same page on top of their queues).
+// nothing to deliver now, or no more than three quarters of Config.Window
+// queued (Config.Window less RestoreHead) while its command holds less
+// than half of Config.ResidentBytes of payloads; and no load of the same
+// is under way.
+// The page tops g's queue up to Config.Window, or takes half of it
+// (pageLen), so that g holds at most about 1.25 Config.Window messages,
+// not a window and a page (the command's other groups take the same page
+// on top of their queues).
 func (r *Router) load(g *group) {
 	cmd := g.cmd
 	if len(g.subs) == 0 || (cmd.tail.n == 0 && g.back.pending() == 0) {
 		return
 	}
-	full := g.queued > r.cfg.Window-r.minPage() || (r.cfg.ResidentBytes > 0 && cmd.residentBytes >= r.cfg.ResidentBytes/2)
+	full := g.queued > r.cfg.Window-RestoreHead(r.cfg.Window) || (r.cfg.ResidentBytes > 0 && cmd.residentBytes >= r.cfg.ResidentBytes/2)
 	if full && g.head() != nil {
 		return
 	}
@@ -190,10 +192,10 @@ func (r *Router) load(g *group) {
 }
 
 // minPage is the least a page of a tail or a back asks for (but for the
-// bound of Config.ResidentBytes): a quarter of Config.Window, so that a
-// group reads a few pages per window, each while most of a window is still
-// queued ahead of its consumers.
-func (r *Router) minPage() int { return max(r.cfg.Window/4, 1) }
+// bound of Config.ResidentBytes): half of Config.Window. Each read of the
+// store costs about the same whatever its length, so pages are not made
+// smaller than that to keep a group's queue at the window.
+func (r *Router) minPage() int { return max(r.cfg.Window/2, 1) }
 
 // pageLen is how many messages an ActLoad of a tail or a back of n
 // messages in the store, with payloads of bytes, asks for on behalf of g:

@@ -229,8 +229,8 @@ func (l *Listener) admit(conn net.Conn) {
 // refuse closes a connection admit refused, counts it in counter and logs
 // msg through limiter.
 func (l *Listener) refuse(conn net.Conn, counter *atomic.Uint64, limiter *ratelog.Limiter, msg string, attrs ...any) {
+	counter.Add(1) // before the close, which the peer sees
 	conn.Close()
-	counter.Add(1)
 	if n, ok := limiter.Allow(); ok {
 		l.log.Warn(msg, append(attrs, "remote", conn.RemoteAddr().String(), "suppressed", n)...)
 	}
