@@ -17,6 +17,13 @@ func stored(h *harness, command string, seq uint64) *router.Message {
 	return m
 }
 
+// storedSend returns a plain send as the store would give it back.
+func storedSend(h *harness, command string, seq uint64) *router.Message {
+	m := stored(h, command, seq)
+	m.Request = false
+	return m
+}
+
 func TestRestoreRebuildsQueues(t *testing.T) {
 	h := newHarness(t, router.Config{MaxDeliveries: 5})
 	r := h.r
@@ -193,12 +200,7 @@ func TestRestoreTailIDTwice(t *testing.T) {
 // with the same ID that waits past the window, attempted.
 func TestRestoreDeadLetterKeepsToItsMessage(t *testing.T) {
 	h := newHarness(t, router.Config{Window: 1, MaxDeliveries: 5, Lease: time.Hour})
-	first := stored(h, "cmd", 1)
-	first.Request = false
-	dead := stored(h, "cmd", 2)
-	dead.Request = false
-	later := stored(h, "cmd", 3)
-	later.Request = false
+	first, dead, later := storedSend(h, "cmd", 1), storedSend(h, "cmd", 2), storedSend(h, "cmd", 3)
 	later.ID, later.From = dead.ID, "q"
 	h.r.RestoreGroup("cmd", "a", router.GroupStart{})
 	h.r.Restore(first, nil, nil)
@@ -225,10 +227,7 @@ func TestRestoreDeadLetterBeforeAnotherWithItsID(t *testing.T) {
 	for _, orphan := range []bool{false, true} {
 		t.Run(fmt.Sprintf("orphan=%v", orphan), func(t *testing.T) {
 			h := newHarness(t, router.Config{MaxDeliveries: 5, Lease: time.Hour})
-			plain := stored(h, "cmd", 1)
-			plain.Request = false
-			dead := stored(h, "cmd", 2)
-			dead.Request = false
+			plain, dead := storedSend(h, "cmd", 1), storedSend(h, "cmd", 2)
 			plain.ID, plain.From = dead.ID, "q"
 			h.r.RestoreGroup("cmd", "a", router.GroupStart{})
 			h.r.RestoreGroup("cmd", "b", router.GroupStart{})
